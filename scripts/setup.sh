@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what isobench needs on Debian 12 (idempotent) and builds it.
+#
+#   scripts/setup.sh            build dependencies + release build in build/
+#   scripts/setup.sh --tests    also test dependencies + sanitizer build in
+#                               build-asan/
+#
+# Needs root for apt-get (it uses sudo when not root and sudo exists).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build: compiler, Meson, the static probe's musl, the host tool's
+# libraries (cJSON, inih). Runtime helpers: the classic tools that
+# `isobench validate` compares against.
+build_pkgs=(gcc meson ninja-build pkg-config musl-tools linux-libc-dev
+	libcjson-dev libinih-dev)
+tool_pkgs=(sysbench fio linux-perf mbw)
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev)
+
+want=("${build_pkgs[@]}" "${tool_pkgs[@]}")
+if [[ "${1:-}" == "--tests" ]]; then
+	want+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+		|| missing+=("$p")
+done
+if ((${#missing[@]})); then
+	sudo=""
+	if [[ $(id -u) -ne 0 ]]; then
+		command -v sudo >/dev/null || {
+			echo "setup: need root to install: ${missing[*]}" >&2
+			exit 3
+		}
+		sudo=sudo
+	fi
+	echo "setup: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	# A fresh machine may have no package lists yet.
+	$sudo apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
+		$sudo apt-get update -q
+		$sudo apt-get install -y -q "${missing[@]}"
+	}
+fi
+
+if [[ ! -f build/build.ninja ]]; then
+	meson setup build --buildtype=release >/dev/null
+fi
+ninja -C build >/dev/null
+
+if [[ "${1:-}" == "--tests" ]]; then
+	if [[ ! -f build-asan/build.ninja ]]; then
+		meson setup build-asan -Db_sanitize=address,undefined \
+			-Db_lundef=false >/dev/null
+	fi
+	ninja -C build-asan >/dev/null
+fi

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets up, builds (with AddressSanitizer and UBSan), and runs every test:
+# unit tests, fuzz-corpus replays, and integration tests on the real probe
+# and tool. Arguments are passed to `meson test` (e.g. --suite unit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --tests
+exec meson test -C build-asan --print-errorlogs "$@"

@@ -1,0 +1,385 @@
+#include "params.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int check_disk_test(const char *word, char *why, size_t whylen)
+{
+	struct ib_disk_test t;
+
+	return ib_disk_test_parse(word, &t, why, whylen);
+}
+
+static int check_stride(const char *word, char *why, size_t whylen)
+{
+	uint64_t v;
+
+	if (ib_parse_size(word, &v) == 0 && v % 8 == 0)
+		return 0;
+	snprintf(why, whylen, "stride must be a multiple of 8 bytes");
+	return -1;
+}
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static const struct ib_param_def cpu_params[] = {
+	{"max_prime", IB_PT_COUNT, "10000", "10000", 3, 1e8, NULL, NULL,
+	 "primes are searched by trial division up to this number, one search "
+	 "per event (sysbench --cpu-max-prime)"},
+	{"threads", IB_PT_COUNT, "0", "0", 0, 1024, NULL, NULL,
+	 "N for the N-thread figure; 0 = every CPU the probe may run on. The "
+	 "1-thread figure is always measured"},
+	{"duration", IB_PT_SECONDS, "1", "5", 0.01, 3600, NULL, NULL,
+	 "seconds of work per thread count"},
+};
+
+static const struct ib_param_def membw_params[] = {
+	{"array_size", IB_PT_SIZE, "0", "0", 0, 1099511627776.0, NULL, NULL,
+	 "bytes per array (three arrays are used); 0 = 4 x the sum of the "
+	 "last-level caches, STREAM's rule, at least 16 MiB"},
+	{"ntimes", IB_PT_COUNT, "10", "10", 2, 1000, NULL, NULL,
+	 "timed passes of each kernel after the first untimed one; the best "
+	 "is reported"},
+	{"pages", IB_PT_CHOICE, "thp", "thp", 0, 0, "thp,base", NULL,
+	 "thp: ask for transparent huge pages (madvise), which makes faulting "
+	 "the arrays in fast; base: 4 KiB pages, as plain STREAM"},
+};
+
+static const struct ib_param_def memlat_params[] = {
+	{"min_size", IB_PT_SIZE, "4k", "4k", 4096, 1099511627776.0, NULL, NULL,
+	 "smallest working set"},
+	{"max_size", IB_PT_SIZE, "0", "0", 0, 1099511627776.0, NULL, NULL,
+	 "largest working set (sizes double from min_size); 0 = 4 x the "
+	 "last-level caches"},
+	{"stride", IB_PT_SIZE, "64", "64", 8, 65536, NULL, check_stride,
+	 "distance between the chain's elements, bytes"},
+	{"chains", IB_PT_LIST, "seq,rand", "seq,rand", 0, 0, "seq,rand", NULL,
+	 "seq: elements linked in address order (prefetch-friendly); rand: a "
+	 "random cyclic permutation (each load a likely cache/TLB miss)"},
+	{"duration", IB_PT_SECONDS, "0.03", "0.2", 0.001, 60, NULL, NULL,
+	 "seconds of chasing per working set and chain"},
+};
+
+static const struct ib_param_def syscall_params[] = {
+	{"calls", IB_PT_LIST, "getppid,read,write,stat,fstat,openclose",
+	 "getppid,read,write,stat,fstat,openclose", 0, 0,
+	 "getppid,read,write,stat,fstat,openclose", NULL,
+	 "system calls to time: read/write move 1 byte from /dev/zero and to "
+	 "/dev/null; stat, fstat, openclose use a file in the scratch "
+	 "directory"},
+	{"duration", IB_PT_SECONDS, "0.2", "1", 0.01, 600, NULL, NULL,
+	 "seconds per system call"},
+};
+
+static const struct ib_param_def ctxsw_params[] = {
+	{"duration", IB_PT_SECONDS, "0.5", "3", 0.01, 600, NULL, NULL,
+	 "seconds of ping-pong"},
+	{"pin", IB_PT_CHOICE, "none", "none", 0, 0, "none,same", NULL,
+	 "none: the scheduler places both processes (as lat_ctx and perf "
+	 "bench sched pipe do); same: both pinned to one CPU"},
+};
+
+static const char disk_quick_tests[] =
+	"seqread-1m-qd1,randread-4k-qd1,randread-4k-qd32,seqwrite-1m-qd1,"
+	"randwrite-4k-qd1,randwrite-4k-fsync";
+static const char disk_full_tests[] =
+	"seqread-4k-qd1,seqread-1m-qd1,randread-4k-qd1,randread-1m-qd1,"
+	"seqread-4k-qd32,seqread-1m-qd32,randread-4k-qd32,randread-1m-qd32,"
+	"seqwrite-4k-qd1,seqwrite-1m-qd1,randwrite-4k-qd1,randwrite-1m-qd1,"
+	"seqwrite-4k-qd32,seqwrite-1m-qd32,randwrite-4k-qd32,randwrite-1m-qd32,"
+	"randwrite-4k-fsync";
+
+static const struct ib_param_def disk_params[] = {
+	{"size", IB_PT_SIZE, "256m", "1g", 1048576, 1099511627776.0, NULL,
+	 NULL, "size of the test file in the scratch directory"},
+	{"tests", IB_PT_LIST, disk_quick_tests, disk_full_tests, 0, 0, NULL,
+	 check_disk_test,
+	 "tests to run, each PATTERN-BS-QD: seqread, randread, seqwrite, "
+	 "randwrite; a block size (4k, 1m, ...); qd1 (pread/pwrite) or qdN "
+	 "(io_uring), or 'fsync' (qd 1, each write followed by fsync)"},
+	{"duration", IB_PT_SECONDS, "0.5", "3", 0.01, 3600, NULL, NULL,
+	 "seconds per test"},
+};
+
+const struct ib_workload_def ib_workloads[] = {
+	{"cpu", "prime search by trial division, events/s, 1 and N threads",
+	 "sysbench cpu", cpu_params, N(cpu_params)},
+	{"membw", "STREAM copy, scale, add, triad; MB/s (10^6 bytes)",
+	 "STREAM", membw_params, N(membw_params)},
+	{"memlat", "pointer chase over growing working sets; ns per load",
+	 "lmbench lat_mem_rd", memlat_params, N(memlat_params)},
+	{"syscall", "ns per system call, loop cost subtracted",
+	 "lmbench lat_syscall, perf bench syscall", syscall_params,
+	 N(syscall_params)},
+	{"ctxsw", "two processes pass a token through pipes; us per switch",
+	 "lmbench lat_ctx, perf bench sched pipe", ctxsw_params,
+	 N(ctxsw_params)},
+	{"disk", "O_DIRECT I/O on a file: IOPS, MiB/s, latency percentiles",
+	 "fio", disk_params, N(disk_params)},
+};
+const int ib_nworkloads = N(ib_workloads);
+
+const struct ib_workload_def *ib_workload_find(const char *name)
+{
+	for (int i = 0; i < ib_nworkloads; i++)
+		if (strcmp(ib_workloads[i].name, name) == 0)
+			return &ib_workloads[i];
+	return NULL;
+}
+
+const struct ib_param_def *ib_param_find(const struct ib_workload_def *w,
+					 const char *name)
+{
+	for (int i = 0; i < w->nparams; i++)
+		if (strcmp(w->params[i].name, name) == 0)
+			return &w->params[i];
+	return NULL;
+}
+
+const char *ib_param_default(const struct ib_param_def *p, int full)
+{
+	return full ? p->full : p->quick;
+}
+
+int ib_parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int ib_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	case 't': case 'T': shift = 40; break;
+	case '\0': break;
+	default: return -1;
+	}
+	if (shift) {
+		end++;
+		/* accept "4k", "4kb", "4kib" */
+		if (*end == 'i' || *end == 'I')
+			end++;
+		if (*end == 'b' || *end == 'B')
+			end++;
+	}
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int ib_parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v, scale = 1;
+
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		scale = 1e-3;
+	else if (strcmp(end, "us") == 0)
+		scale = 1e-6;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		scale = 1;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		scale = 60;
+	else
+		return -1;
+	v *= scale;
+	if (!isfinite(v) || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Is word one of the comma-separated words of choices? */
+static int in_choices(const char *choices, const char *word, size_t wlen)
+{
+	const char *c = choices;
+
+	while (*c) {
+		size_t clen = strcspn(c, ",");
+
+		if (clen == wlen && strncmp(c, word, wlen) == 0)
+			return 1;
+		c += clen;
+		if (*c == ',')
+			c++;
+	}
+	return 0;
+}
+
+static int check_word(const struct ib_param_def *p, const char *word,
+		      size_t wlen, char *why, size_t whylen)
+{
+	char buf[128];
+
+	if (wlen == 0) {
+		snprintf(why, whylen, "empty item in the list");
+		return -1;
+	}
+	if (wlen >= sizeof(buf)) {
+		snprintf(why, whylen, "item longer than %zu characters",
+			 sizeof(buf) - 1);
+		return -1;
+	}
+	memcpy(buf, word, wlen);
+	buf[wlen] = '\0';
+	if (p->choices && !in_choices(p->choices, word, wlen)) {
+		snprintf(why, whylen, "'%s' is not one of %s", buf, p->choices);
+		return -1;
+	}
+	if (p->check)
+		return p->check(buf, why, whylen);
+	return 0;
+}
+
+int ib_param_check(const struct ib_param_def *p, const char *value, char *why,
+		   size_t whylen)
+{
+	uint64_t u = 0;
+	double d = 0;
+	const char *kind = NULL;
+
+	switch (p->type) {
+	case IB_PT_COUNT:
+		if (ib_parse_count(value, &u) < 0)
+			kind = "a whole number";
+		d = (double)u;
+		break;
+	case IB_PT_SIZE:
+		if (ib_parse_size(value, &u) < 0)
+			kind = "a size in bytes (e.g. 4096, 4k, 256m, 1g)";
+		d = (double)u;
+		break;
+	case IB_PT_SECONDS:
+		if (ib_parse_seconds(value, &d) < 0)
+			kind = "a duration (e.g. 2, 0.5s, 500ms)";
+		break;
+	case IB_PT_CHOICE:
+		return check_word(p, value, strlen(value), why, whylen);
+	case IB_PT_LIST:
+		for (const char *w = value;;) {
+			size_t wlen = strcspn(w, ",");
+
+			if (check_word(p, w, wlen, why, whylen) < 0)
+				return -1;
+			if (!w[wlen])
+				return 0;
+			w += wlen + 1;
+		}
+	}
+	if (kind) {
+		snprintf(why, whylen, "'%s' is not %s", value, kind);
+		return -1;
+	}
+	if (d < p->min || d > p->max) {
+		snprintf(why, whylen, "'%s' is out of range [%.10g, %.10g]%s",
+			 value, p->min, p->max,
+			 p->type == IB_PT_SIZE ? " bytes"
+			 : p->type == IB_PT_SECONDS ? " s" : "");
+		return -1;
+	}
+	if (p->check)
+		return p->check(value, why, whylen);
+	return 0;
+}
+
+int ib_disk_test_parse(const char *name, struct ib_disk_test *t, char *why,
+		       size_t whylen)
+{
+	static const struct {
+		const char *word;
+		int random, write;
+	} kinds[] = {
+		{"seqread", 0, 0}, {"randread", 1, 0},
+		{"seqwrite", 0, 1}, {"randwrite", 1, 1},
+	};
+	char buf[64], *bs, *qd;
+	size_t k;
+
+	memset(t, 0, sizeof(*t));
+	if (strlen(name) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, name);
+	bs = strchr(buf, '-');
+	if (!bs)
+		goto bad;
+	*bs++ = '\0';
+	qd = strchr(bs, '-');
+	if (!qd)
+		goto bad;
+	*qd++ = '\0';
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (strcmp(buf, kinds[k].word) == 0)
+			break;
+	if (k == sizeof(kinds) / sizeof(kinds[0]))
+		goto bad;
+	t->random = kinds[k].random;
+	t->write = kinds[k].write;
+	if (ib_parse_size(bs, &t->bs) < 0 || t->bs < 512 || t->bs > (64u << 20) ||
+	    t->bs % 512) {
+		snprintf(why, whylen,
+			 "disk test '%s': block size must be a multiple of 512 "
+			 "between 512 and 64m",
+			 name);
+		return -1;
+	}
+	if (strcmp(qd, "fsync") == 0) {
+		if (!t->write) {
+			snprintf(why, whylen,
+				 "disk test '%s': fsync applies to writes only",
+				 name);
+			return -1;
+		}
+		t->fsync = 1;
+		t->qd = 1;
+		return 0;
+	}
+	if (strncmp(qd, "qd", 2) != 0 || qd[2] < '1' || qd[2] > '9' ||
+	    strspn(qd + 2, "0123456789") != strlen(qd + 2) ||
+	    strlen(qd + 2) > 4 || atoi(qd + 2) > 1024) {
+		snprintf(why, whylen,
+			 "disk test '%s': queue depth must be qd1..qd1024 or "
+			 "'fsync'",
+			 name);
+		return -1;
+	}
+	t->qd = (unsigned)atoi(qd + 2);
+	return 0;
+bad:
+	snprintf(why, whylen,
+		 "disk test '%s' is not PATTERN-BS-QD (e.g. randread-4k-qd1, "
+		 "seqwrite-1m-qd32, randwrite-4k-fsync)",
+		 name);
+	return -1;
+}

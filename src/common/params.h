@@ -1,0 +1,75 @@
+/* params: the catalogue of probe workloads and their parameters.
+ *
+ * One table, compiled into both binaries: the host validates a plan against
+ * it before anything runs (so a typo fails in a second, not after an hour)
+ * and lists it in `isobench list`; the probe parses its command line with
+ * it. Values travel as text "key=value" and are parsed by the same functions
+ * on both sides, so the two can never disagree on what "256m" means.
+ * libc-only: the probe links it. */
+#ifndef ISOBENCH_PARAMS_H
+#define ISOBENCH_PARAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum ib_param_type {
+	IB_PT_COUNT,   /* unsigned integer */
+	IB_PT_SIZE,    /* bytes; suffixes k, m, g, t (powers of 1024) */
+	IB_PT_SECONDS, /* seconds; "0.5", "2s", "500ms", "100us" */
+	IB_PT_CHOICE,  /* one word of `choices` */
+	IB_PT_LIST,    /* comma-separated words, each checked */
+};
+
+struct ib_param_def {
+	const char *name;
+	enum ib_param_type type;
+	const char *quick;   /* default of the quick suite, as text */
+	const char *full;    /* default of the full suite */
+	double min, max;     /* numeric bounds, inclusive (COUNT/SIZE/SECONDS) */
+	const char *choices; /* CHOICE/LIST: comma-separated allowed words,
+				or NULL when `check` decides */
+	/* Extra check of one word (LIST) or value; returns 0 if fine, else
+	 * writes why. NULL when the bounds or choices are enough. */
+	int (*check)(const char *word, char *why, size_t whylen);
+	const char *help;
+};
+
+struct ib_workload_def {
+	const char *name;
+	const char *summary;
+	const char *validated_by; /* the classic tool it follows */
+	const struct ib_param_def *params;
+	int nparams;
+};
+
+extern const struct ib_workload_def ib_workloads[];
+extern const int ib_nworkloads;
+
+const struct ib_workload_def *ib_workload_find(const char *name);
+const struct ib_param_def *ib_param_find(const struct ib_workload_def *w,
+					 const char *name);
+/* Default text of p for the quick (full = 0) or full suite. */
+const char *ib_param_default(const struct ib_param_def *p, int full);
+
+/* Checks value against p; returns 0, or -1 with why filled in. */
+int ib_param_check(const struct ib_param_def *p, const char *value, char *why,
+		   size_t whylen);
+
+/* Parsers; each returns 0, or -1 if s is not entirely a valid value. */
+int ib_parse_count(const char *s, uint64_t *out);
+int ib_parse_size(const char *s, uint64_t *out);
+int ib_parse_seconds(const char *s, double *out);
+
+/* Disk test names, "seqread-1m-qd1", "randwrite-4k-fsync": parsed into
+ * their parts. Returns 0 or -1 (why filled in). */
+struct ib_disk_test {
+	int random;      /* 0 sequential, 1 random */
+	int write;       /* 0 read, 1 write */
+	uint64_t bs;     /* block size in bytes */
+	unsigned qd;     /* queue depth */
+	int fsync;       /* each write followed by fsync (qd 1 only) */
+};
+int ib_disk_test_parse(const char *name, struct ib_disk_test *t, char *why,
+		       size_t whylen);
+
+#endif

@@ -1,0 +1,14 @@
+/* cli: what the subcommands share: locating the probe and finding
+ * programs on PATH. Only the CLI layer (main.c, validate.c) prints. */
+#ifndef ISOBENCH_CLI_H
+#define ISOBENCH_CLI_H
+
+/* The probe: $ISOBENCH_PROBE, else next to the isobench binary, else in
+ * the build tree beside it. Caller frees. */
+char *ib_cli_probe_path(const char *given);
+/* Absolute path of program name on $PATH, or NULL. Caller frees. */
+char *ib_which(const char *name);
+
+int ib_cmd_validate(int argc, char **argv);
+
+#endif

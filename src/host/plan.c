@@ -1,0 +1,612 @@
+#include "plan.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_JOBS 256
+
+static void policy_defaults(struct ib_plan *p)
+{
+	/* Documented in README.md ("Repetitions"). Quick: enough repetitions
+	 * for a median and an RSD in under two minutes natively; full:
+	 * tighter intervals. */
+	if (!p->set_rsd)
+		p->rsd_target = 3;
+	if (!p->set_min)
+		p->min_reps = p->full ? 5 : 3;
+	if (!p->set_max)
+		p->max_reps = p->full ? 30 : 10;
+	if (!p->set_time)
+		p->max_time = p->full ? 120 : 10;
+	if (!p->set_warmup)
+		p->warmup = p->full ? 1 : 0;
+}
+
+void ib_plan_init(struct ib_plan *p, int full)
+{
+	memset(p, 0, sizeof(*p));
+	p->full = full;
+	p->baseline = ib_xstrdup("native");
+	p->source = ib_xstrdup("command line");
+	policy_defaults(p);
+}
+
+void ib_plan_apply_mode(struct ib_plan *p, int full)
+{
+	p->full = full;
+	policy_defaults(p);
+	for (int j = 0; j < p->njobs; j++) {
+		struct ib_job *job = &p->jobs[j];
+
+		for (int i = 0; i < job->wl->nparams; i++) {
+			if (job->value_set[i])
+				continue;
+			free(job->value[i]);
+			job->value[i] = ib_xstrdup(
+				ib_param_default(&job->wl->params[i], full));
+		}
+	}
+}
+
+static void job_free(struct ib_job *job)
+{
+	free(job->name);
+	for (int i = 0; i < 16; i++)
+		free(job->value[i]);
+	ib_strv_free(&job->runtimes);
+}
+
+void ib_plan_free(struct ib_plan *p)
+{
+	for (int i = 0; i < p->njobs; i++)
+		job_free(&p->jobs[i]);
+	free(p->jobs);
+	ib_strv_free(&p->runtimes);
+	free(p->baseline);
+	free(p->source);
+	memset(p, 0, sizeof(*p));
+}
+
+static void list_benchmarks(struct ib_buf *b)
+{
+	for (int i = 0; i < ib_nworkloads; i++)
+		ib_buf_printf(b, "%s%s", i ? ", " : "", ib_workloads[i].name);
+}
+
+struct ib_job *ib_plan_add_job(struct ib_plan *p, const char *name,
+			       const char *bench, struct ib_err *err)
+{
+	const struct ib_workload_def *wl = ib_workload_find(bench);
+	struct ib_job *job;
+
+	if (!wl) {
+		struct ib_buf b = {0};
+
+		list_benchmarks(&b);
+		ib_err_set(err, -EINVAL, "unknown benchmark '%s' (known: %s)",
+			   bench, b.s);
+		ib_buf_free(&b);
+		return NULL;
+	}
+	if (!name)
+		name = bench;
+	for (int i = 0; i < p->njobs; i++)
+		if (strcmp(p->jobs[i].name, name) == 0) {
+			ib_err_set(err, -EINVAL, "job '%s' is defined twice",
+				   name);
+			return NULL;
+		}
+	if (p->njobs >= MAX_JOBS) {
+		ib_err_set(err, -E2BIG, "more than %d jobs", MAX_JOBS);
+		return NULL;
+	}
+	p->jobs = ib_xrealloc(p->jobs, sizeof(*p->jobs) * (size_t)(p->njobs + 1));
+	job = &p->jobs[p->njobs++];
+	memset(job, 0, sizeof(*job));
+	job->name = ib_xstrdup(name);
+	job->wl = wl;
+	for (int i = 0; i < wl->nparams; i++)
+		job->value[i] = ib_xstrdup(ib_param_default(&wl->params[i], p->full));
+	return job;
+}
+
+int ib_job_set(struct ib_job *job, const char *key, const char *value,
+	       struct ib_err *err)
+{
+	char why[256];
+
+	for (int i = 0; i < job->wl->nparams; i++) {
+		if (strcmp(job->wl->params[i].name, key) != 0)
+			continue;
+		if (ib_param_check(&job->wl->params[i], value, why,
+				   sizeof(why)) < 0)
+			return ib_err_set(err, -EINVAL,
+					  "%s (benchmark %s): parameter %s: %s",
+					  job->name, job->wl->name, key, why);
+		free(job->value[i]);
+		job->value[i] = ib_xstrdup(value);
+		job->value_set[i] = 1;
+		return 0;
+	}
+	{
+		struct ib_buf b = {0};
+
+		for (int i = 0; i < job->wl->nparams; i++)
+			ib_buf_printf(&b, "%s%s", i ? ", " : "",
+				      job->wl->params[i].name);
+		ib_err_set(err, -EINVAL,
+			   "%s: unknown parameter '%s' for benchmark %s "
+			   "(known: %s)",
+			   job->name, key, job->wl->name, b.s);
+		ib_buf_free(&b);
+	}
+	return -EINVAL;
+}
+
+int ib_plan_set(struct ib_plan *p, const char *assignment, struct ib_err *err)
+{
+	const char *dot = strchr(assignment, '.'), *eq = strchr(assignment, '=');
+	char *target, *key;
+	int matched = 0, rc = 0;
+
+	if (!dot || !eq || dot > eq || dot == assignment || eq == dot + 1)
+		return ib_err_set(err, -EINVAL,
+				  "--set '%s': expected BENCHMARK.PARAM=VALUE "
+				  "(e.g. disk.size=1g)",
+				  assignment);
+	target = ib_xasprintf("%.*s", (int)(dot - assignment), assignment);
+	key = ib_xasprintf("%.*s", (int)(eq - dot - 1), dot + 1);
+	for (int i = 0; i < p->njobs && rc == 0; i++) {
+		if (strcmp(p->jobs[i].name, target) != 0 &&
+		    strcmp(p->jobs[i].wl->name, target) != 0)
+			continue;
+		matched++;
+		rc = ib_job_set(&p->jobs[i], key, eq + 1, err);
+	}
+	if (rc == 0 && !matched)
+		rc = ib_err_set(err, -EINVAL,
+				"--set '%s': no selected job or benchmark is "
+				"called '%s'",
+				assignment, target);
+	free(target);
+	free(key);
+	return rc;
+}
+
+void ib_plan_add_default_jobs(struct ib_plan *p)
+{
+	for (int i = 0; i < ib_nworkloads; i++)
+		ib_plan_add_job(p, NULL, ib_workloads[i].name, NULL);
+}
+
+void ib_job_probe_args(const struct ib_job *job, struct ib_strv *out)
+{
+	ib_strv_push(out, job->wl->name);
+	for (int i = 0; i < job->wl->nparams; i++)
+		ib_strv_push_owned(out, ib_xasprintf("%s=%s",
+						     job->wl->params[i].name,
+						     job->value[i]));
+}
+
+cJSON *ib_plan_to_json(const struct ib_plan *p)
+{
+	cJSON *o = cJSON_CreateObject(), *jobs, *rts;
+
+	cJSON_AddStringToObject(o, "source", p->source);
+	cJSON_AddStringToObject(o, "mode", p->full ? "full" : "quick");
+	rts = cJSON_AddArrayToObject(o, "runtimes");
+	for (int i = 0; i < p->runtimes.n; i++)
+		cJSON_AddItemToArray(rts, cJSON_CreateString(p->runtimes.v[i]));
+	cJSON_AddNumberToObject(o, "rsd_target_pct", p->rsd_target);
+	cJSON_AddNumberToObject(o, "min_reps", p->min_reps);
+	cJSON_AddNumberToObject(o, "max_reps", p->max_reps);
+	cJSON_AddNumberToObject(o, "max_time_s", p->max_time);
+	cJSON_AddNumberToObject(o, "warmup", p->warmup);
+	cJSON_AddNumberToObject(o, "timeout_s", p->timeout);
+	cJSON_AddStringToObject(o, "baseline", p->baseline);
+	jobs = cJSON_AddArrayToObject(o, "jobs");
+	for (int j = 0; j < p->njobs; j++) {
+		const struct ib_job *job = &p->jobs[j];
+		cJSON *jo = cJSON_CreateObject(), *params, *jr;
+
+		cJSON_AddStringToObject(jo, "name", job->name);
+		cJSON_AddStringToObject(jo, "benchmark", job->wl->name);
+		params = cJSON_AddObjectToObject(jo, "params");
+		for (int i = 0; i < job->wl->nparams; i++)
+			cJSON_AddStringToObject(params, job->wl->params[i].name,
+						job->value[i]);
+		jr = cJSON_AddArrayToObject(jo, "runtimes");
+		for (int i = 0; i < job->runtimes.n; i++)
+			cJSON_AddItemToArray(jr,
+					     cJSON_CreateString(job->runtimes.v[i]));
+		cJSON_AddItemToArray(jobs, jo);
+	}
+	return o;
+}
+
+char *ib_plan_to_ini(const struct ib_plan *p)
+{
+	struct ib_buf b = {0};
+	char num[64];
+
+	ib_buf_printf(&b, "; isobench plan, as run (from %s)\n[global]\n",
+		      p->source);
+	ib_buf_printf(&b, "mode = %s\n", p->full ? "full" : "quick");
+	ib_buf_puts(&b, "runtimes = ");
+	for (int i = 0; i < p->runtimes.n; i++)
+		ib_buf_printf(&b, "%s%s", i ? "," : "", p->runtimes.v[i]);
+	if (p->runtimes.n == 0)
+		ib_buf_puts(&b, "all");
+	snprintf(num, sizeof(num), "%.10g", p->rsd_target);
+	ib_buf_printf(&b, "\nrsd_target = %s\nmin_reps = %d\nmax_reps = %d\n",
+		      num, p->min_reps, p->max_reps);
+	snprintf(num, sizeof(num), "%.10g", p->max_time);
+	ib_buf_printf(&b, "max_time = %s\nwarmup = %d\n", num, p->warmup);
+	snprintf(num, sizeof(num), "%.10g", p->timeout);
+	ib_buf_printf(&b, "timeout = %s\nbaseline = %s\n", num, p->baseline);
+	for (int j = 0; j < p->njobs; j++) {
+		const struct ib_job *job = &p->jobs[j];
+
+		ib_buf_printf(&b, "\n[%s]\nbenchmark = %s\n", job->name,
+			      job->wl->name);
+		if (job->runtimes.n) {
+			ib_buf_puts(&b, "runtimes = ");
+			for (int i = 0; i < job->runtimes.n; i++)
+				ib_buf_printf(&b, "%s%s", i ? "," : "",
+					      job->runtimes.v[i]);
+			ib_buf_puts(&b, "\n");
+		}
+		for (int i = 0; i < job->wl->nparams; i++) {
+			const char *v = job->value[i];
+			size_t col;
+
+			ib_buf_printf(&b, "%s = ", job->wl->params[i].name);
+			col = strlen(job->wl->params[i].name) + 3;
+			/* wrap long lists at commas: inih reads lines of at
+			 * most 197 characters */
+			while (strlen(v) + col > 100 && strchr(v, ',')) {
+				const char *cut = v, *c;
+
+				while ((c = strchr(cut, ',')) &&
+				       (size_t)(c - v) + col < 100)
+					cut = c + 1;
+				if (cut == v)
+					cut = strchr(v, ',') + 1;
+				ib_buf_put(&b, v, (size_t)(cut - v));
+				ib_buf_puts(&b, "\n    ");
+				v = cut;
+				col = 4;
+			}
+			ib_buf_printf(&b, "%s\n", v);
+		}
+	}
+	return b.s;
+}
+
+int ib_plan_check(const struct ib_plan *p, struct ib_err *err)
+{
+	if (p->min_reps > p->max_reps)
+		return ib_err_set(err, -EINVAL,
+				  "%s: min_reps (%d) is above max_reps (%d)",
+				  p->source, p->min_reps, p->max_reps);
+	if (p->njobs == 0)
+		return ib_err_set(err, -EINVAL, "%s: nothing to run", p->source);
+	return 0;
+}
+
+/* --- plan files ---------------------------------------------------------- */
+
+struct section {
+	char *name;
+	int line;
+	struct ib_strv keys, values;
+	struct ib_strv lines; /* line number of each key, as text */
+};
+
+struct loader {
+	FILE *f;
+	int line;         /* lines read so far: the line inih is handling */
+	struct section *sec;
+	int nsec;
+	char err[512];    /* first error of the handler ... */
+	int err_line;     /* ... and its line */
+	int overlong;     /* line number of a line too long for inih */
+	int cont_line;    /* line number of the last continuation line */
+};
+
+/* inih's reader: like fgets, and it counts lines. It also notices section
+ * headers itself, because inih (as packaged) reports only key=value lines
+ * and a section with no keys, "[cpu]", must still make a job. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct loader *ld = stream;
+	char *r = fgets(str, num, ld->f), *s;
+
+	if (!r)
+		return NULL;
+	ld->line++;
+	if (!strchr(r, '\n') && !feof(ld->f)) {
+		/* inih would parse the rest as another line: stop instead */
+		ld->overlong = ld->line;
+		return NULL;
+	}
+	s = r;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	/* An indented line that is not blank or a comment continues the
+	 * previous value (inih's multi-line values): long lists wrap. */
+	if (s != r && *s && *s != '\n' && *s != '\r' && *s != ';' && *s != '#' &&
+	    *s != '[')
+		ld->cont_line = ld->line;
+	if (*s == '[') {
+		char *end = strchr(s, ']');
+
+		if (end && ld->nsec < MAX_JOBS + 1) {
+			struct section *sec;
+
+			ld->sec = ib_xrealloc(ld->sec, sizeof(*ld->sec) *
+							       (size_t)(ld->nsec + 1));
+			sec = &ld->sec[ld->nsec++];
+			memset(sec, 0, sizeof(*sec));
+			*end = '\0';
+			sec->name = ib_xstrdup(ib_trim(s + 1));
+			*end = ']';
+			sec->line = ld->line;
+		}
+	}
+	return r;
+}
+
+static int handler_error(struct loader *ld, const char *msg)
+{
+	if (!ld->err_line) {
+		snprintf(ld->err, sizeof(ld->err), "%s", msg);
+		ld->err_line = ld->line;
+	}
+	return 0;
+}
+
+static int handler(void *user, const char *section, const char *name,
+		   const char *value)
+{
+	struct loader *ld = user;
+	struct section *sec = ld->nsec ? &ld->sec[ld->nsec - 1] : NULL;
+	char msg[300];
+
+	if (!sec || strcmp(sec->name, section) != 0) {
+		snprintf(msg, sizeof(msg), "'%.100s' is outside any [section]",
+			 name);
+		return handler_error(ld, msg);
+	}
+	if (ld->cont_line == ld->line && sec->keys.n &&
+	    strcmp(sec->keys.v[sec->keys.n - 1], name) == 0) {
+		char **last = &sec->values.v[sec->values.n - 1];
+		size_t n = strlen(*last);
+		char *joined = ib_xasprintf(
+			"%s%s%s", *last,
+			(n && (*last)[n - 1] != ',' && value[0] != ',') ? "," : "",
+			value);
+
+		free(*last);
+		*last = joined;
+		return 1;
+	}
+	if (ib_strv_find(&sec->keys, name) >= 0) {
+		snprintf(msg, sizeof(msg), "'%.100s' is set twice in [%.100s]",
+			 name, section);
+		return handler_error(ld, msg);
+	}
+	ib_strv_push(&sec->keys, name);
+	ib_strv_push(&sec->values, value);
+	ib_strv_push_owned(&sec->lines, ib_xasprintf("%d", ld->line));
+	return 1;
+}
+
+static int parse_pos_int(const char *v, int min, int max, int *out)
+{
+	uint64_t n;
+
+	if (ib_parse_count(v, &n) < 0 || n < (uint64_t)min || n > (uint64_t)max)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+static int apply_global(struct ib_plan *p, const char *k, const char *v,
+			char *why, size_t whylen)
+{
+	double d;
+
+	if (strcmp(k, "mode") == 0) {
+		if (strcmp(v, "quick") && strcmp(v, "full")) {
+			snprintf(why, whylen, "mode must be quick or full");
+			return -1;
+		}
+		ib_plan_apply_mode(p, strcmp(v, "full") == 0);
+	} else if (strcmp(k, "runtimes") == 0) {
+		ib_strv_free(&p->runtimes);
+		ib_strv_split(&p->runtimes, v);
+		if (p->runtimes.n == 0) {
+			snprintf(why, whylen, "runtimes is empty");
+			return -1;
+		}
+	} else if (strcmp(k, "rsd_target") == 0) {
+		if (ib_parse_seconds(v, &d) < 0 || d <= 0 || d > 100) {
+			snprintf(why, whylen,
+				 "rsd_target must be a percentage in (0, 100]");
+			return -1;
+		}
+		p->rsd_target = d;
+		p->set_rsd = 1;
+	} else if (strcmp(k, "min_reps") == 0) {
+		if (parse_pos_int(v, 1, 10000, &p->min_reps) < 0) {
+			snprintf(why, whylen, "min_reps must be 1..10000");
+			return -1;
+		}
+		p->set_min = 1;
+	} else if (strcmp(k, "max_reps") == 0) {
+		if (parse_pos_int(v, 1, 10000, &p->max_reps) < 0) {
+			snprintf(why, whylen, "max_reps must be 1..10000");
+			return -1;
+		}
+		p->set_max = 1;
+	} else if (strcmp(k, "max_time") == 0) {
+		if (ib_parse_seconds(v, &p->max_time) < 0 || p->max_time <= 0) {
+			snprintf(why, whylen,
+				 "max_time must be a positive duration");
+			return -1;
+		}
+		p->set_time = 1;
+	} else if (strcmp(k, "warmup") == 0) {
+		if (parse_pos_int(v, 0, 100, &p->warmup) < 0) {
+			snprintf(why, whylen, "warmup must be 0..100");
+			return -1;
+		}
+		p->set_warmup = 1;
+	} else if (strcmp(k, "timeout") == 0) {
+		if (ib_parse_seconds(v, &p->timeout) < 0) {
+			snprintf(why, whylen, "timeout must be a duration");
+			return -1;
+		}
+	} else if (strcmp(k, "baseline") == 0) {
+		free(p->baseline);
+		p->baseline = ib_xstrdup(v);
+	} else {
+		snprintf(why, whylen,
+			 "unknown key '%s' in [global] (known: mode, runtimes, "
+			 "rsd_target, min_reps, max_reps, max_time, warmup, "
+			 "timeout, baseline)",
+			 k);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_sections(struct loader *ld)
+{
+	for (int i = 0; i < ld->nsec; i++) {
+		free(ld->sec[i].name);
+		ib_strv_free(&ld->sec[i].keys);
+		ib_strv_free(&ld->sec[i].values);
+		ib_strv_free(&ld->sec[i].lines);
+	}
+	free(ld->sec);
+}
+
+int ib_plan_load(struct ib_plan *p, const char *path, struct ib_err *err)
+{
+	struct loader ld = {0};
+	char why[512];
+	int rc, global_seen = 0;
+
+	/* Debian's inih makes its options run-time settings: stop at the
+	 * first error (so the line reported is the first bad one); allow
+	 * indented continuation lines, since a line holds at most 197
+	 * characters and a list of disk tests can be longer. */
+	ini_stop_on_first_error = 1;
+	ini_allow_multiline = 1;
+	ld.f = fopen(path, "re");
+	if (!ld.f)
+		return ib_err_set(err, -errno, "cannot read plan %s: %s", path,
+				  strerror(errno));
+	rc = ini_parse_stream(reader, &ld, handler, &ld);
+	if (rc == 0 && ld.overlong)
+		rc = ld.overlong;
+	if (rc == 0 && ferror(ld.f))
+		rc = -1;
+	fclose(ld.f);
+	if (rc != 0) {
+		if (rc < 0)
+			ib_err_set(err, -EIO, "%s: cannot read the plan", path);
+		else if (rc == ld.overlong)
+			ib_err_set(err, -EINVAL, "%s:%d: line too long", path, rc);
+		else
+			ib_err_set(err, -EINVAL, "%s:%d: %s", path, rc,
+				   ld.err_line == rc
+					   ? ld.err
+					   : "not a valid line: expected "
+					     "[section], key = value, or a "
+					     "comment");
+		free_sections(&ld);
+		return err ? err->code : -EINVAL;
+	}
+	free(p->source);
+	p->source = ib_xstrdup(path);
+	/* [global] first, wherever it is, so its mode sets the defaults the
+	 * jobs start from. */
+	for (int s = 0; s < ld.nsec; s++) {
+		struct section *sec = &ld.sec[s];
+
+		if (strcmp(sec->name, "global") != 0)
+			continue;
+		if (global_seen++) {
+			ib_err_set(err, -EINVAL, "%s:%d: a second [global]", path,
+				   sec->line);
+			goto fail;
+		}
+		/* mode before the rest: its defaults must not override them */
+		for (int pass = 0; pass < 2; pass++)
+			for (int i = 0; i < sec->keys.n; i++) {
+				if ((strcmp(sec->keys.v[i], "mode") == 0) != (pass == 0))
+					continue;
+				if (apply_global(p, sec->keys.v[i],
+						 sec->values.v[i], why,
+						 sizeof(why)) < 0) {
+					ib_err_set(err, -EINVAL, "%s:%s: %s", path,
+						   sec->lines.v[i], why);
+					goto fail;
+				}
+			}
+	}
+	for (int s = 0; s < ld.nsec; s++) {
+		struct section *sec = &ld.sec[s];
+		const char *bench = sec->name;
+		struct ib_job *job;
+		int bi;
+
+		if (strcmp(sec->name, "global") == 0)
+			continue;
+		if (sec->name[0] == '\0') {
+			ib_err_set(err, -EINVAL, "%s:%d: a section needs a name",
+				   path, sec->line);
+			goto fail;
+		}
+		bi = ib_strv_find(&sec->keys, "benchmark");
+		if (bi >= 0)
+			bench = sec->values.v[bi];
+		job = ib_plan_add_job(p, sec->name, bench, err);
+		if (!job) {
+			if (bi >= 0)
+				ib_err_wrap(err, "%s:%s", path, sec->lines.v[bi]);
+			else
+				ib_err_wrap(err, "%s:%d", path, sec->line);
+			goto fail;
+		}
+		for (int i = 0; i < sec->keys.n; i++) {
+			if (i == bi)
+				continue;
+			if (strcmp(sec->keys.v[i], "runtimes") == 0) {
+				ib_strv_split(&job->runtimes, sec->values.v[i]);
+				continue;
+			}
+			if (ib_job_set(job, sec->keys.v[i], sec->values.v[i],
+				       err) < 0) {
+				ib_err_wrap(err, "%s:%s", path, sec->lines.v[i]);
+				goto fail;
+			}
+		}
+	}
+	if (p->njobs == 0) {
+		ib_err_set(err, -EINVAL, "%s: the plan has no jobs (add a "
+			   "section such as [cpu])", path);
+		goto fail;
+	}
+	free_sections(&ld);
+	return 0;
+fail:
+	free_sections(&ld);
+	return err ? err->code : -EINVAL;
+}

@@ -1,0 +1,190 @@
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+unsigned long long ib_proc_starttime(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* comm may hold spaces and ')': fields resume after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	p++;
+	/* field 3 (state) is the first after ')'; starttime is field 22 */
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		start = strtoull(p + 1, NULL, 10);
+	return start;
+}
+
+int ib_proc_spawn(struct ib_proc *p, char *const argv[], const char *cwd,
+		  int flags, struct ib_err *err)
+{
+	pid_t parent = getpid();
+	int out[2], errp[2], child_errno = 0;
+	sigset_t all, old;
+	pid_t pid;
+	ssize_t n;
+
+	memset(p, 0, sizeof(*p));
+	p->out_fd = -1;
+	p->exit_code = -1;
+	if (pipe2(out, O_CLOEXEC) != 0)
+		return ib_err_set(err, -errno, "pipe: %s", strerror(errno));
+	if (pipe2(errp, O_CLOEXEC) != 0) {
+		close(out[0]);
+		close(out[1]);
+		return ib_err_set(err, -errno, "pipe: %s", strerror(errno));
+	}
+	/* Block signals across fork so the child cannot run our handlers
+	 * before exec; it restores defaults and an empty mask itself. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		struct sigaction dfl;
+
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		for (int s = 1; s < NSIG; s++)
+			sigaction(s, &dfl, NULL);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		setpgid(0, 0);
+		if (flags & IB_PROC_DIE_WITH_PARENT) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(127);
+		}
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		if (cwd && chdir(cwd) != 0)
+			goto fail;
+		execv(argv[0], argv);
+fail:
+		child_errno = errno;
+		n = write(errp[1], &child_errno, sizeof(child_errno));
+		(void)n;
+		_exit(127);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(out[1]);
+	close(errp[1]);
+	if (pid < 0) {
+		int e = errno;
+
+		close(out[0]);
+		close(errp[0]);
+		return ib_err_set(err, -e, "fork: %s", strerror(e));
+	}
+	/* Also set the group from this side: whichever runs first wins. */
+	setpgid(pid, pid);
+	do
+		n = read(errp[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	close(errp[0]);
+	p->pid = pid;
+	if (n == sizeof(child_errno)) {
+		close(out[0]);
+		waitpid(pid, NULL, 0);
+		p->pid = 0;
+		p->reaped = 1;
+		return ib_err_set(err, -child_errno, "cannot run %s: %s",
+				  argv[0], strerror(child_errno));
+	}
+	p->out_fd = out[0];
+	p->starttime = ib_proc_starttime(pid);
+	return 0;
+}
+
+static void record_status(struct ib_proc *p, int status)
+{
+	p->reaped = 1;
+	if (WIFEXITED(status)) {
+		p->exit_code = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		p->term_signal = WTERMSIG(status);
+	}
+}
+
+int ib_proc_wait(struct ib_proc *p, uint64_t deadline_ns)
+{
+	int status;
+
+	if (p->reaped || p->pid <= 0)
+		return 0;
+	for (;;) {
+		pid_t r = waitpid(p->pid, &status, WNOHANG);
+		struct timespec nap = {0, 1000000};
+		uint64_t now;
+
+		if (r == p->pid) {
+			record_status(p, status);
+			return 0;
+		}
+		if (r < 0 && errno != EINTR) {
+			p->reaped = 1; /* not our child any more */
+			return 0;
+		}
+		now = ib_mono_ns();
+		if (now >= deadline_ns)
+			return -ETIMEDOUT;
+		/* 1 ms steps: exit is normally seen long before via EOF on
+		 * the pipe, so this loop rarely spins more than once. */
+		if (nanosleep(&nap, NULL) != 0 && errno == EINTR)
+			return -EINTR;
+	}
+}
+
+void ib_proc_kill(struct ib_proc *p)
+{
+	int status = 0;
+
+	if (p->pid <= 0 || p->reaped)
+		return;
+	/* The group is the one we created for this child. */
+	pid_t r;
+
+	kill(-p->pid, SIGKILL);
+	kill(p->pid, SIGKILL);
+	do
+		r = waitpid(p->pid, &status, 0);
+	while (r < 0 && errno == EINTR);
+	if (r == p->pid)
+		record_status(p, status);
+	else
+		p->reaped = 1;
+}
+
+void ib_proc_close(struct ib_proc *p)
+{
+	if (p->out_fd >= 0)
+		close(p->out_fd);
+	p->out_fd = -1;
+}

@@ -1,0 +1,47 @@
+/* proc: starting, watching and ending the child processes isobench owns.
+ *
+ * A child gets its own process group (so it and anything it forks can be
+ * ended together, and only them), /dev/null as stdin, and one pipe that
+ * carries both its stdout and stderr. An exec failure is reported through
+ * a close-on-exec pipe, so "no such file" is an error of the spawn, not a
+ * mysterious exit status 127. */
+#ifndef ISOBENCH_PROC_H
+#define ISOBENCH_PROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+struct ib_proc {
+	pid_t pid;          /* 0 when not running */
+	int out_fd;         /* read end of the output pipe, or -1 */
+	unsigned long long starttime; /* /proc/PID/stat field 22 */
+	int reaped;
+	int exit_code;      /* when reaped and exited normally, else -1 */
+	int term_signal;    /* when reaped and killed by a signal, else 0 */
+};
+
+/* The child gets SIGKILL if isobench dies (prctl PDEATHSIG): nothing it
+ * started outlives a kill -9 of the tool, even before the state file has
+ * its pid. */
+#define IB_PROC_DIE_WITH_PARENT 1
+
+/* Starts argv[0] (a path) with argv in its own process group. cwd may be
+ * NULL. Returns 0 or -errno (err says which program and why). */
+int ib_proc_spawn(struct ib_proc *p, char *const argv[], const char *cwd,
+		  int flags, struct ib_err *err);
+/* Waits for the child to exit until deadline_ns (CLOCK_MONOTONIC).
+ * Returns 0 when reaped, -ETIMEDOUT, or -EINTR if a signal arrived. */
+int ib_proc_wait(struct ib_proc *p, uint64_t deadline_ns);
+/* SIGKILL to the child's process group and the child, then reaps it.
+ * Safe to call on a reaped or never-started proc. */
+void ib_proc_kill(struct ib_proc *p);
+/* Closes the output pipe. */
+void ib_proc_close(struct ib_proc *p);
+
+/* Start time of pid in clock ticks since boot, 0 if it does not exist:
+ * with the pid it identifies a process even after pid reuse. */
+unsigned long long ib_proc_starttime(pid_t pid);
+
+#endif

@@ -1,0 +1,540 @@
+#include "report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+
+static const char *str_of(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+void ib_fmt_value(char *buf, size_t cap, double v)
+{
+	double a = fabs(v);
+
+	if (!isfinite(v))
+		snprintf(buf, cap, "-");
+	else if (a >= 1e9)
+		snprintf(buf, cap, "%.4g", v);
+	else if (a >= 1000)
+		snprintf(buf, cap, "%.0f", v);
+	else if (a >= 100)
+		snprintf(buf, cap, "%.1f", v);
+	else if (a >= 10)
+		snprintf(buf, cap, "%.2f", v);
+	else if (a >= 0.01 || a == 0)
+		snprintf(buf, cap, "%.3f", v);
+	else
+		snprintf(buf, cap, "%.3g", v);
+}
+
+/* --- rows ---------------------------------------------------------------- */
+
+/* A row is one (job, metric, params) across runtimes. */
+struct row {
+	const char *job, *bench, *metric, *key, *unit;
+	int higher;
+	char *label;
+	int *m; /* per column: metric index or -1 */
+};
+
+static int is_size_key(const char *k)
+{
+	return strcmp(k, "size") == 0 || strcmp(k, "bs") == 0 ||
+	       strcmp(k, "array_bytes") == 0 || strcmp(k, "stride") == 0;
+}
+
+static void human_size(char *buf, size_t cap, double v)
+{
+	static const char suffix[] = "kmgt";
+	int i = -1;
+
+	while (v >= 1024 && fmod(v, 1024) == 0 && i < 3) {
+		v /= 1024;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, cap, "%.0f", v);
+	else
+		snprintf(buf, cap, "%.0f%c", v, suffix[i]);
+}
+
+/* Is param k the same in every metric of this job and metric name? Then
+ * the label need not repeat it. */
+static int param_constant(const struct ib_results *r, const char *job,
+			  const char *metric, const cJSON *p)
+{
+	for (int i = 0; i < r->nmetrics; i++) {
+		const struct ib_metric *m = &r->metrics[i];
+		const cJSON *q;
+
+		if (strcmp(r->cells[m->cell].job, job) || strcmp(m->metric, metric))
+			continue;
+		q = cJSON_GetObjectItemCaseSensitive(m->params, p->string);
+		if (!q || !cJSON_Compare(p, q, 1))
+			return 0;
+	}
+	return 1;
+}
+
+static char *row_label(const struct ib_results *r, const struct ib_metric *m,
+		       const char *job)
+{
+	struct ib_buf b = {0};
+	const cJSON *p;
+	int first = 1;
+
+	ib_buf_puts(&b, m->metric);
+	cJSON_ArrayForEach(p, m->params) {
+		char v[64];
+
+		if (param_constant(r, job, m->metric, p))
+			continue;
+		if (cJSON_IsString(p))
+			snprintf(v, sizeof(v), "%s", p->valuestring);
+		else if (is_size_key(p->string))
+			human_size(v, sizeof(v), p->valuedouble);
+		else
+			ib_fmt_num(v, sizeof(v), p->valuedouble);
+		ib_buf_printf(&b, "%s%s=%s", first ? " " : ",", p->string, v);
+		first = 0;
+	}
+	return b.s;
+}
+
+static struct row *build_rows(const struct ib_results *r, int *nrows)
+{
+	struct row *rows = NULL;
+	int n = 0, ncol = r->columns.n;
+
+	for (int i = 0; i < r->nmetrics; i++) {
+		const struct ib_metric *m = &r->metrics[i];
+		const struct ib_cell *c = &r->cells[m->cell];
+		int found = -1, col = ib_strv_find(&r->columns, c->runtime);
+
+		for (int k = 0; k < n; k++)
+			if (!strcmp(rows[k].job, c->job) &&
+			    !strcmp(rows[k].metric, m->metric) &&
+			    !strcmp(rows[k].key, m->key)) {
+				found = k;
+				break;
+			}
+		if (found < 0) {
+			rows = ib_xrealloc(rows, sizeof(*rows) * (size_t)(n + 1));
+			found = n++;
+			rows[found] = (struct row){
+				c->job, m->bench, m->metric, m->key, m->unit,
+				m->higher, row_label(r, m, c->job),
+				ib_xmalloc(sizeof(int) * (size_t)(ncol ? ncol : 1))};
+			for (int k = 0; k < ncol; k++)
+				rows[found].m[k] = -1;
+		}
+		if (col >= 0)
+			rows[found].m[col] = i;
+	}
+	/* Group rows by job, in plan order (stable: first appearance). */
+	{
+		struct row *sorted = ib_xmalloc(sizeof(*rows) * (size_t)(n ? n : 1));
+		int k = 0;
+
+		for (int i = 0; i < n; i++) {
+			int seen = 0;
+
+			for (int j = 0; j < i; j++)
+				if (!strcmp(rows[j].job, rows[i].job))
+					seen = 1;
+			if (seen)
+				continue;
+			for (int j = i; j < n; j++)
+				if (!strcmp(rows[j].job, rows[i].job))
+					sorted[k++] = rows[j];
+		}
+		free(rows);
+		rows = sorted;
+	}
+	*nrows = n;
+	return rows;
+}
+
+static void free_rows(struct row *rows, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(rows[i].label);
+		free(rows[i].m);
+	}
+	free(rows);
+}
+
+static const cJSON *runtime_event(const struct ib_results *r, const char *name)
+{
+	const cJSON *ev;
+
+	cJSON_ArrayForEach(ev, r->runtimes) {
+		const char *n = str_of(ev, "runtime");
+
+		if (n && strcmp(n, name) == 0)
+			return ev;
+	}
+	return NULL;
+}
+
+/* "2449 x0.98" or "2449" (baseline) or "failed"/"skipped"/"-". */
+static void cell_text(const struct ib_results *r, const struct row *row,
+		      int col, char *buf, size_t cap, int with_ratio)
+{
+	const struct ib_metric *m;
+	char v[32];
+
+	if (row->m[col] < 0) {
+		const struct ib_cell *c = NULL;
+
+		for (int i = 0; i < r->ncells; i++)
+			if (!strcmp(r->cells[i].job, row->job) &&
+			    !strcmp(r->cells[i].runtime, r->columns.v[col]))
+				c = &r->cells[i];
+		snprintf(buf, cap, "%s",
+			 !c ? "-"
+			 : !strcmp(c->status, "skipped") ? "skipped"
+			 : !strcmp(c->status, "not-run") ? "not run"
+			 : !strcmp(c->status, "failed") ? "failed"
+			 : c->unsupported.n ? "unsupported" : "-");
+		return;
+	}
+	m = &r->metrics[row->m[col]];
+	ib_fmt_value(v, sizeof(v), m->st.median);
+	if (with_ratio && m->has_ratio &&
+	    strcmp(r->columns.v[col], r->baseline) != 0)
+		snprintf(buf, cap, "%s%s x%.2f", v, m->rsd_flag ? "!" : "",
+			 m->ratio);
+	else
+		snprintf(buf, cap, "%s%s", v, m->rsd_flag ? "!" : "");
+}
+
+/* --- terminal ------------------------------------------------------------ */
+
+void ib_report_terminal(const struct ib_results *r, FILE *out)
+{
+	int nrows, ncol = r->columns.n, wl = 6, wu = 4, flagged = 0;
+	struct row *rows = build_rows(r, &nrows);
+	int *wc = ib_xcalloc((size_t)(ncol ? ncol : 1), sizeof(int));
+	const char *prev_job = "";
+	char buf[96];
+
+	for (int i = 0; i < nrows; i++) {
+		int l = (int)strlen(rows[i].label), u = (int)strlen(rows[i].unit);
+
+		wl = l > wl ? l : wl;
+		wu = u + 2 > wu ? u + 2 : wu;
+		for (int c = 0; c < ncol; c++) {
+			cell_text(r, &rows[i], c, buf, sizeof(buf), 1);
+			if ((int)strlen(buf) > wc[c])
+				wc[c] = (int)strlen(buf);
+			if (rows[i].m[c] >= 0 && r->metrics[rows[i].m[c]].rsd_flag)
+				flagged++;
+		}
+	}
+	for (int c = 0; c < ncol; c++)
+		if ((int)strlen(r->columns.v[c]) > wc[c])
+			wc[c] = (int)strlen(r->columns.v[c]);
+	if (wl > 60)
+		wl = 60;
+	wl += 2; /* labels are indented under their job */
+	fprintf(out, "\n%-*s  %-*s", wl, "metric", wu, "unit");
+	for (int c = 0; c < ncol; c++)
+		fprintf(out, "  %*s", wc[c], r->columns.v[c]);
+	fprintf(out, "\n");
+	for (int i = 0; i < nrows; i++) {
+		char unit[40];
+
+		if (strcmp(prev_job, rows[i].job)) {
+			fprintf(out, "%s%s\n", i ? "\n" : "", rows[i].job);
+			prev_job = rows[i].job;
+		}
+		snprintf(unit, sizeof(unit), "%s %s", rows[i].unit,
+			 rows[i].higher ? "^" : "v");
+		fprintf(out, "  %-*.*s  %-*s", wl - 2, wl - 2, rows[i].label, wu,
+			unit);
+		for (int c = 0; c < ncol; c++) {
+			cell_text(r, &rows[i], c, buf, sizeof(buf), 1);
+			fprintf(out, "  %*s", wc[c], buf);
+		}
+		fprintf(out, "\n");
+	}
+	fprintf(out, "\n^ higher is better, v lower is better; xN.NN = ratio to "
+		     "%s (median of launches).\n", r->baseline);
+	if (flagged)
+		fprintf(out, "! %d value%s with RSD above %.3g%% (noisy: see "
+			"report.md for n, RSD and intervals).\n",
+			flagged, flagged == 1 ? "" : "s", r->rsd_target);
+	for (int i = 0; i < r->ncells; i++) {
+		const struct ib_cell *c = &r->cells[i];
+
+		if (!strcmp(c->status, "failed") || !strcmp(c->status, "partial"))
+			fprintf(out, "%s %s/%s: %s\n", c->status, c->runtime,
+				c->job, c->failures.n ? c->failures.v[0] : "?");
+	}
+	for (int k = 0; k < ncol; k++) {
+		const cJSON *ev = runtime_event(r, r->columns.v[k]);
+
+		if (ev && cJSON_IsFalse(cJSON_GetObjectItem(ev, "available")))
+			fprintf(out, "skipped %s: %s\n", r->columns.v[k],
+				str_of(ev, "why") ?: "not available");
+	}
+	free(wc);
+	free_rows(rows, nrows);
+}
+
+/* --- markdown ------------------------------------------------------------ */
+
+static void md_escape(struct ib_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			ib_buf_puts(b, "\\|");
+		else if (*s == '\n')
+			ib_buf_puts(b, " ");
+		else
+			ib_buf_put(b, s, 1);
+	}
+}
+
+static void md_fingerprint(struct ib_buf *b, const cJSON *fp)
+{
+	const cJSON *v;
+
+	ib_buf_puts(b, "## Host\n\n| | |\n|---|---|\n");
+	cJSON_ArrayForEach(v, fp) {
+		char num[64];
+
+		ib_buf_printf(b, "| %s | ", v->string);
+		if (cJSON_IsString(v))
+			md_escape(b, v->valuestring);
+		else if (cJSON_IsNumber(v)) {
+			ib_fmt_num(num, sizeof(num), v->valuedouble);
+			ib_buf_puts(b, num);
+		} else {
+			char *t = cJSON_PrintUnformatted(v);
+
+			md_escape(b, t ? t : "");
+			cJSON_free(t);
+		}
+		ib_buf_puts(b, " |\n");
+	}
+	ib_buf_puts(b, "\n");
+}
+
+static void md_runtimes(struct ib_buf *b, const struct ib_results *r)
+{
+	ib_buf_puts(b, "## Runtimes\n\n| runtime | status | description |\n"
+		    "|---|---|---|\n");
+	for (int k = 0; k < r->columns.n; k++) {
+		const cJSON *ev = runtime_event(r, r->columns.v[k]);
+		const cJSON *d = ev ? cJSON_GetObjectItem(ev, "describe") : NULL;
+		int avail = ev && !cJSON_IsFalse(cJSON_GetObjectItem(ev, "available"));
+
+		ib_buf_printf(b, "| %s | %s | ", r->columns.v[k],
+			      avail ? "used" : "skipped");
+		if (!avail) {
+			md_escape(b, ev && str_of(ev, "why") ? str_of(ev, "why") : "");
+			if (ev && str_of(ev, "fix")) {
+				ib_buf_puts(b, " (fix: `");
+				md_escape(b, str_of(ev, "fix"));
+				ib_buf_puts(b, "`)");
+			}
+		} else if (d) {
+			char *t = cJSON_PrintUnformatted(d);
+
+			ib_buf_puts(b, "`");
+			md_escape(b, t ? t : "");
+			ib_buf_puts(b, "`");
+			cJSON_free(t);
+		}
+		ib_buf_puts(b, " |\n");
+	}
+	ib_buf_puts(b, "\n");
+}
+
+static void md_method(struct ib_buf *b, const struct ib_results *r)
+{
+	const cJSON *plan = cJSON_GetObjectItem(r->run, "plan");
+	const cJSON *v;
+	double min = 0, max = 0, t = 0, w = 0;
+
+	if ((v = cJSON_GetObjectItem(plan, "min_reps")) && cJSON_IsNumber(v))
+		min = v->valuedouble;
+	if ((v = cJSON_GetObjectItem(plan, "max_reps")) && cJSON_IsNumber(v))
+		max = v->valuedouble;
+	if ((v = cJSON_GetObjectItem(plan, "max_time_s")) && cJSON_IsNumber(v))
+		t = v->valuedouble;
+	if ((v = cJSON_GetObjectItem(plan, "warmup")) && cJSON_IsNumber(v))
+		w = v->valuedouble;
+	ib_buf_printf(b,
+		      "## How these numbers were obtained\n\n"
+		      "- Each cell (a job on a runtime) was launched "
+		      "repeatedly, runtimes interleaved (A B C A B C), until "
+		      "the relative standard deviation of every metric was at "
+		      "most %.3g%%, with at least %.0f and at most %.0f "
+		      "launches, or %.0f s per cell; %.0f uncounted warm-up "
+		      "launch%s per cell first.\n"
+		      "- A value is the median over launches; `!` marks an RSD "
+		      "above the target. The interval of the median comes from "
+		      "order statistics (exact binomial coverage, given as "
+		      "`level` where fewer than 6 samples cannot reach 95%%).\n"
+		      "- `xN.NN` is the ratio of medians to the baseline `%s`, "
+		      "with a 95%% percentile-bootstrap interval in the details "
+		      "tables. For ^ metrics a ratio below 1 is a cost, for v "
+		      "metrics above 1.\n"
+		      "- Every sample is in results.json and raw.jsonl; "
+		      "`isobench report DIR` rebuilds this file from raw.jsonl.\n"
+		      "- Each probe workload follows a classic tool's method "
+		      "(README.md, \"Benchmarks\"); `isobench validate` runs "
+		      "them side by side.\n\n",
+		      r->rsd_target, min, max, t, w, w == 1 ? "" : "es",
+		      r->baseline);
+}
+
+static void md_tables(struct ib_buf *b, const struct ib_results *r)
+{
+	int nrows, ncol = r->columns.n;
+	struct row *rows = build_rows(r, &nrows);
+	char buf[96], v[32];
+
+	for (int i = 0; i < nrows;) {
+		const char *job = rows[i].job;
+		int end = i;
+
+		while (end < nrows && !strcmp(rows[end].job, job))
+			end++;
+		ib_buf_printf(b, "## %s (%s)\n\n| metric | unit |", job, rows[i].bench);
+		for (int c = 0; c < ncol; c++)
+			ib_buf_printf(b, " %s |", r->columns.v[c]);
+		ib_buf_puts(b, "\n|---|---|");
+		for (int c = 0; c < ncol; c++)
+			ib_buf_puts(b, "---:|");
+		ib_buf_puts(b, "\n");
+		for (int k = i; k < end; k++) {
+			ib_buf_puts(b, "| ");
+			md_escape(b, rows[k].label);
+			ib_buf_printf(b, " | %s %s |", rows[k].unit,
+				      rows[k].higher ? "^" : "v");
+			for (int c = 0; c < ncol; c++) {
+				cell_text(r, &rows[k], c, buf, sizeof(buf), 1);
+				ib_buf_printf(b, " %s |", buf);
+			}
+			ib_buf_puts(b, "\n");
+		}
+		ib_buf_puts(b, "\n<details><summary>details: n, spread, "
+			    "intervals</summary>\n\n| metric | runtime | n | "
+			    "median | min | max | RSD % | CI of median | level | "
+			    "ratio (95% CI) |\n|---|---|---:|---:|---:|---:|---:|"
+			    "---|---:|---|\n");
+		for (int k = i; k < end; k++)
+			for (int c = 0; c < ncol; c++) {
+				const struct ib_metric *m;
+				char lo[32], hi[32];
+
+				if (rows[k].m[c] < 0)
+					continue;
+				m = &r->metrics[rows[k].m[c]];
+				ib_buf_puts(b, "| ");
+				md_escape(b, rows[k].label);
+				ib_buf_printf(b, " | %s | %d | ", r->columns.v[c],
+					      m->st.n);
+				ib_fmt_value(v, sizeof(v), m->st.median);
+				ib_buf_printf(b, "%s | ", v);
+				ib_fmt_value(v, sizeof(v), m->st.min);
+				ib_buf_printf(b, "%s | ", v);
+				ib_fmt_value(v, sizeof(v), m->st.max);
+				ib_buf_printf(b, "%s | ", v);
+				if (isfinite(m->st.rsd))
+					ib_buf_printf(b, "%.2f%s | ", m->st.rsd,
+						      m->rsd_flag ? " !" : "");
+				else
+					ib_buf_puts(b, "- | ");
+				ib_fmt_value(lo, sizeof(lo), m->st.ci_lo);
+				ib_fmt_value(hi, sizeof(hi), m->st.ci_hi);
+				ib_buf_printf(b, "[%s, %s] | %.3f | ", lo, hi,
+					      m->st.ci_level);
+				if (m->has_ratio)
+					ib_buf_printf(b, "%.3f [%.3f, %.3f] |\n",
+						      m->ratio, m->ratio_lo,
+						      m->ratio_hi);
+				else
+					ib_buf_puts(b, "- |\n");
+			}
+		ib_buf_puts(b, "\n</details>\n\n");
+		i = end;
+	}
+	free_rows(rows, nrows);
+}
+
+static void md_notes(struct ib_buf *b, const struct ib_results *r)
+{
+	int any = 0;
+
+	ib_buf_puts(b, "## Cells\n\n| runtime | job | status | launches | "
+		    "stopped by | notes |\n|---|---|---|---:|---|---|\n");
+	for (int i = 0; i < r->ncells; i++) {
+		const struct ib_cell *c = &r->cells[i];
+
+		ib_buf_printf(b, "| %s | %s | %s | %d | %s | ", c->runtime,
+			      c->job, c->status, c->launches,
+			      c->stopped_by ? c->stopped_by : "-");
+		for (int k = 0; k < c->failures.n; k++) {
+			ib_buf_puts(b, "failure: ");
+			md_escape(b, c->failures.v[k]);
+			ib_buf_puts(b, "; ");
+		}
+		for (int k = 0; k < c->unsupported.n; k++) {
+			ib_buf_puts(b, "unsupported: ");
+			md_escape(b, c->unsupported.v[k]);
+			ib_buf_puts(b, "; ");
+		}
+		for (int k = 0; k < c->infos.n; k++) {
+			md_escape(b, c->infos.v[k]);
+			ib_buf_puts(b, "; ");
+		}
+		ib_buf_puts(b, "|\n");
+	}
+	ib_buf_puts(b, "\n");
+	for (int i = 0; i < r->warnings.n; i++) {
+		if (!any++)
+			ib_buf_puts(b, "## Warnings\n\n");
+		ib_buf_puts(b, "- ");
+		md_escape(b, r->warnings.v[i]);
+		ib_buf_puts(b, "\n");
+	}
+	if (any)
+		ib_buf_puts(b, "\n");
+}
+
+char *ib_report_markdown(const struct ib_results *r)
+{
+	struct ib_buf b = {0};
+	const cJSON *plan = cJSON_GetObjectItem(r->run, "plan");
+
+	ib_buf_printf(&b, "# isobench report\n\nRun `%s`: started %s, ",
+		      str_of(r->run, "run_id") ?: "?",
+		      str_of(r->run, "started") ?: "?");
+	if (r->run_end)
+		ib_buf_printf(&b, "ended %s, status **%s**.",
+			      str_of(r->run_end, "ended") ?: "?",
+			      str_of(r->run_end, "status") ?: "?");
+	else
+		ib_buf_puts(&b, "**incomplete** (the run did not end cleanly; "
+			    "what it measured is below).");
+	ib_buf_printf(&b, " isobench %s, %s suite, plan from %s.\n\n",
+		      str_of(r->run, "isobench") ?: "?",
+		      str_of(plan, "mode") ?: "?", str_of(plan, "source") ?: "?");
+	md_fingerprint(&b, cJSON_GetObjectItem(r->run, "fingerprint"));
+	md_runtimes(&b, r);
+	md_method(&b, r);
+	md_tables(&b, r);
+	md_notes(&b, r);
+	return b.s;
+}

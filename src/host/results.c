@@ -1,0 +1,695 @@
+#include "results.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rawlog.h"
+#include "record.h"
+#include "report.h"
+
+void ib_results_init(struct ib_results *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->runtimes = cJSON_CreateArray();
+	r->rsd_target = 3;
+	r->baseline = ib_xstrdup("native");
+}
+
+void ib_results_free(struct ib_results *r)
+{
+	for (int i = 0; i < r->ncells; i++) {
+		struct ib_cell *c = &r->cells[i];
+
+		free(c->runtime), free(c->job), free(c->bench);
+		free(c->stopped_by), free(c->status);
+		ib_strv_free(&c->failures);
+		ib_strv_free(&c->unsupported);
+		ib_strv_free(&c->infos);
+	}
+	for (int i = 0; i < r->nmetrics; i++) {
+		struct ib_metric *m = &r->metrics[i];
+
+		free(m->bench), free(m->metric), free(m->unit), free(m->key);
+		cJSON_Delete(m->params);
+		free(m->v);
+	}
+	free(r->cells);
+	free(r->metrics);
+	free(r->launches);
+	cJSON_Delete(r->run);
+	cJSON_Delete(r->runtimes);
+	cJSON_Delete(r->run_end);
+	ib_strv_free(&r->columns);
+	ib_strv_free(&r->warnings);
+	free(r->baseline);
+	memset(r, 0, sizeof(*r));
+}
+
+static const char *str_of(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int int_of(const cJSON *o, const char *key, int *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+	    fabs(v->valuedouble) > 1e9)
+		return -1;
+	*out = (int)v->valuedouble;
+	return 0;
+}
+
+struct ib_cell *ib_results_cell(struct ib_results *r, const char *runtime,
+				const char *job)
+{
+	for (int i = 0; i < r->ncells; i++)
+		if (strcmp(r->cells[i].runtime, runtime) == 0 &&
+		    strcmp(r->cells[i].job, job) == 0)
+			return &r->cells[i];
+	return NULL;
+}
+
+static struct ib_cell *add_cell(struct ib_results *r, const char *runtime,
+				const char *job, const char *bench)
+{
+	struct ib_cell *c = ib_results_cell(r, runtime, job);
+
+	if (c)
+		return c;
+	r->cells = ib_xrealloc(r->cells, sizeof(*r->cells) * (size_t)(r->ncells + 1));
+	c = &r->cells[r->ncells++];
+	memset(c, 0, sizeof(*c));
+	c->runtime = ib_xstrdup(runtime);
+	c->job = ib_xstrdup(job);
+	c->bench = ib_xstrdup(bench);
+	if (ib_strv_find(&r->columns, runtime) < 0)
+		ib_strv_push(&r->columns, runtime);
+	return c;
+}
+
+static void add_distinct(struct ib_strv *sv, const char *s)
+{
+	if (ib_strv_find(sv, s) < 0 && sv->n < 50)
+		ib_strv_push(sv, s);
+}
+
+/* The run event carries the plan: every cell it asks for exists from the
+ * start, in plan order, so skipped and unfinished cells are reported. */
+static int feed_run(struct ib_results *r, const cJSON *ev, struct ib_err *err)
+{
+	const cJSON *plan = cJSON_GetObjectItem(ev, "plan"), *jobs, *job, *rts;
+	const cJSON *v;
+	const char *baseline;
+
+	if (r->run)
+		return ib_err_set(err, -EINVAL, "a second \"run\" event");
+	if (!cJSON_IsObject(plan))
+		return ib_err_set(err, -EINVAL, "\"run\" event without a plan");
+	r->run = cJSON_Duplicate(ev, 1);
+	v = cJSON_GetObjectItem(plan, "rsd_target_pct");
+	if (cJSON_IsNumber(v) && v->valuedouble > 0)
+		r->rsd_target = v->valuedouble;
+	baseline = str_of(plan, "baseline");
+	if (baseline) {
+		free(r->baseline);
+		r->baseline = ib_xstrdup(baseline);
+	}
+	rts = cJSON_GetObjectItem(ev, "runtimes");
+	cJSON_ArrayForEach(v, rts) {
+		if (cJSON_IsString(v) && ib_strv_find(&r->columns, v->valuestring) < 0)
+			ib_strv_push(&r->columns, v->valuestring);
+	}
+	jobs = cJSON_GetObjectItem(plan, "jobs");
+	cJSON_ArrayForEach(job, jobs) {
+		const char *name = str_of(job, "name"), *bench = str_of(job, "benchmark");
+		const cJSON *jr = cJSON_GetObjectItem(job, "runtimes");
+
+		if (!name || !bench)
+			return ib_err_set(err, -EINVAL, "plan job without name "
+					  "or benchmark");
+		if (cJSON_GetArraySize(jr) > 0) {
+			cJSON_ArrayForEach(v, jr) {
+				if (cJSON_IsString(v) &&
+				    ib_strv_find(&r->columns, v->valuestring) >= 0)
+					add_cell(r, v->valuestring, name, bench);
+			}
+		} else {
+			for (int i = 0; i < r->columns.n; i++)
+				add_cell(r, r->columns.v[i], name, bench);
+		}
+	}
+	return 0;
+}
+
+static struct ib_launch_ref *find_launch(struct ib_results *r, int id)
+{
+	/* Launch ids grow by one from 1, so the common case is direct. */
+	if (id >= 1 && id <= r->nlaunches && r->launches[id - 1].id == id)
+		return &r->launches[id - 1];
+	for (int i = 0; i < r->nlaunches; i++)
+		if (r->launches[i].id == id)
+			return &r->launches[i];
+	return NULL;
+}
+
+static struct ib_metric *find_metric(struct ib_results *r, int cell,
+				     const struct ib_record *rec,
+				     const char *key)
+{
+	struct ib_metric *m;
+
+	for (int i = r->nmetrics - 1; i >= 0; i--) {
+		m = &r->metrics[i];
+		if (m->cell == cell && strcmp(m->metric, rec->metric) == 0 &&
+		    strcmp(m->bench, rec->bench) == 0 && strcmp(m->key, key) == 0)
+			return m;
+	}
+	r->metrics = ib_xrealloc(r->metrics,
+				 sizeof(*r->metrics) * (size_t)(r->nmetrics + 1));
+	m = &r->metrics[r->nmetrics++];
+	memset(m, 0, sizeof(*m));
+	m->cell = cell;
+	m->bench = ib_xstrdup(rec->bench);
+	m->metric = ib_xstrdup(rec->metric);
+	m->unit = ib_xstrdup(rec->unit);
+	m->key = ib_xstrdup(key);
+	m->params = cJSON_Duplicate(rec->params, 1);
+	m->higher = rec->higher;
+	return m;
+}
+
+void ib_metric_update_stats(struct ib_metric *m)
+{
+	if (m->n > 0)
+		ib_stats_compute(m->v, m->n, &m->st);
+}
+
+static int feed_record(struct ib_results *r, const cJSON *ev,
+		       struct ib_err *err)
+{
+	const cJSON *obj = cJSON_GetObjectItem(ev, "rec");
+	struct ib_launch_ref *l;
+	struct ib_record rec;
+	struct ib_cell *c;
+	int id;
+
+	if (int_of(ev, "launch", &id) < 0 || !(l = find_launch(r, id)))
+		return ib_err_set(err, -EINVAL,
+				  "\"record\" event of an unknown launch");
+	if (ib_record_from_object(obj, &rec, err) < 0)
+		return -EINVAL;
+	c = &r->cells[l->cell];
+	if (rec.type == IB_REC_SAMPLE && !l->warmup) {
+		char *key = ib_params_canon(rec.params);
+		struct ib_metric *m = find_metric(r, l->cell, &rec, key);
+
+		free(key);
+		if (m->n == m->cap) {
+			m->cap = m->cap ? m->cap * 2 : 8;
+			m->v = ib_xrealloc(m->v, sizeof(double) * (size_t)m->cap);
+		}
+		m->v[m->n++] = rec.value;
+		ib_metric_update_stats(m);
+	} else if (rec.type == IB_REC_ERROR) {
+		char *msg = ib_xasprintf("%s%s%s", rec.bench ? rec.bench : "",
+					 rec.bench ? ": " : "", rec.message);
+
+		add_distinct(strcmp(rec.reason, "unsupported") == 0
+				     ? &c->unsupported : &c->failures,
+			     msg);
+		free(msg);
+	} else if (rec.type == IB_REC_INFO && !l->warmup) {
+		const cJSON *v = cJSON_GetObjectItem(obj, "value");
+		char num[64], *kv;
+
+		if (cJSON_IsString(v))
+			kv = ib_xasprintf("%s=%s", rec.key, v->valuestring);
+		else {
+			ib_fmt_num(num, sizeof(num), v->valuedouble);
+			kv = ib_xasprintf("%s=%s", rec.key, num);
+		}
+		add_distinct(&c->infos, kv);
+		free(kv);
+	}
+	ib_record_free(&rec);
+	return 0;
+}
+
+int ib_results_feed(struct ib_results *r, const cJSON *ev, struct ib_err *err)
+{
+	const char *type = str_of(ev, "ev");
+	struct ib_launch_ref *l;
+	struct ib_cell *c;
+	int id, warmup = 0;
+
+	if (!type)
+		return ib_err_set(err, -EINVAL, "event without \"ev\"");
+	if (strcmp(type, "run") == 0)
+		return feed_run(r, ev, err);
+	if (!r->run)
+		return ib_err_set(err, -EINVAL, "event before the \"run\" event");
+	if (strcmp(type, "runtime") == 0) {
+		cJSON_AddItemToArray(r->runtimes, cJSON_Duplicate(ev, 1));
+		return 0;
+	}
+	if (strcmp(type, "launch") == 0) {
+		const char *rt = str_of(ev, "runtime"), *job = str_of(ev, "job");
+		const char *bench = str_of(ev, "bench");
+		const cJSON *w = cJSON_GetObjectItem(ev, "warmup");
+
+		if (!rt || !job || !bench || int_of(ev, "id", &id) < 0)
+			return ib_err_set(err, -EINVAL, "malformed \"launch\" event");
+		if (find_launch(r, id))
+			return ib_err_set(err, -EINVAL, "launch %d twice", id);
+		c = add_cell(r, rt, job, bench);
+		warmup = cJSON_IsTrue(w);
+		r->launches = ib_xrealloc(r->launches, sizeof(*r->launches) *
+							       (size_t)(r->nlaunches + 1));
+		r->launches[r->nlaunches++] = (struct ib_launch_ref){
+			id, (int)(c - r->cells), warmup};
+		if (warmup)
+			c->warmups++;
+		else
+			c->launches++;
+		return 0;
+	}
+	if (strcmp(type, "record") == 0)
+		return feed_record(r, ev, err);
+	if (strcmp(type, "bad_record") == 0 || strcmp(type, "end") == 0) {
+		const char *why = str_of(ev, "why");
+
+		if (int_of(ev, "launch", &id) < 0 || !(l = find_launch(r, id)))
+			return ib_err_set(err, -EINVAL, "\"%s\" event of an "
+					  "unknown launch", type);
+		c = &r->cells[l->cell];
+		if (strcmp(type, "bad_record") == 0) {
+			char *msg = ib_xasprintf("unparsable probe output: %s",
+						 why ? why : "?");
+
+			add_distinct(&c->failures, msg);
+			free(msg);
+			return 0;
+		}
+		{
+			const char *status = str_of(ev, "status");
+			const cJSON *wall = cJSON_GetObjectItem(ev, "wall_s");
+
+			if (!status)
+				return ib_err_set(err, -EINVAL,
+						  "\"end\" event without status");
+			if (cJSON_IsNumber(wall))
+				c->seconds += wall->valuedouble;
+			if (l->warmup)
+				return 0;
+			if (strcmp(status, "ok") == 0) {
+				c->ok++;
+			} else {
+				c->failed++;
+				if (why)
+					add_distinct(&c->failures, why);
+			}
+		}
+		return 0;
+	}
+	if (strcmp(type, "cell_done") == 0) {
+		const char *rt = str_of(ev, "runtime"), *job = str_of(ev, "job");
+		const char *why = str_of(ev, "why");
+
+		if (!rt || !job || !why || !(c = ib_results_cell(r, rt, job)))
+			return ib_err_set(err, -EINVAL,
+					  "malformed \"cell_done\" event");
+		free(c->stopped_by);
+		c->stopped_by = ib_xstrdup(why);
+		return 0;
+	}
+	if (strcmp(type, "run_end") == 0) {
+		cJSON_Delete(r->run_end);
+		r->run_end = cJSON_Duplicate(ev, 1);
+		return 0;
+	}
+	return ib_err_set(err, -EINVAL, "unknown event \"%.40s\"", type);
+}
+
+double ib_cell_max_rsd(const struct ib_results *r, int cell, const char **worst)
+{
+	double max = NAN;
+	int any = 0;
+
+	for (int i = 0; i < r->nmetrics; i++) {
+		const struct ib_metric *m = &r->metrics[i];
+
+		if (m->cell != cell)
+			continue;
+		if (m->n < 2 || isnan(m->st.rsd)) {
+			if (worst)
+				*worst = m->metric;
+			return NAN;
+		}
+		if (!any || m->st.rsd > max) {
+			max = m->st.rsd;
+			if (worst)
+				*worst = m->metric;
+		}
+		any = 1;
+	}
+	return max;
+}
+
+static const cJSON *runtime_event(const struct ib_results *r, const char *name)
+{
+	const cJSON *ev;
+
+	cJSON_ArrayForEach(ev, r->runtimes) {
+		const char *n = str_of(ev, "runtime");
+
+		if (n && strcmp(n, name) == 0)
+			return ev;
+	}
+	return NULL;
+}
+
+void ib_results_finalize(struct ib_results *r)
+{
+	for (int i = 0; i < r->nmetrics; i++) {
+		struct ib_metric *m = &r->metrics[i];
+
+		ib_metric_update_stats(m);
+		m->rsd_flag = m->n >= 2 && m->st.rsd > r->rsd_target;
+		m->has_ratio = 0;
+	}
+	/* Ratios: the same job, metric and params on the baseline. */
+	for (int i = 0; i < r->nmetrics; i++) {
+		struct ib_metric *m = &r->metrics[i];
+		const struct ib_cell *c = &r->cells[m->cell];
+
+		for (int j = 0; j < r->nmetrics; j++) {
+			const struct ib_metric *b = &r->metrics[j];
+			const struct ib_cell *bc = &r->cells[b->cell];
+
+			if (strcmp(bc->runtime, r->baseline) != 0 ||
+			    strcmp(bc->job, c->job) != 0 ||
+			    strcmp(b->metric, m->metric) != 0 ||
+			    strcmp(b->key, m->key) != 0 || b->n == 0 || m->n == 0)
+				continue;
+			if (ib_ratio_ci(m->v, m->n, b->v, b->n, &m->ratio,
+					&m->ratio_lo, &m->ratio_hi) == 0)
+				m->has_ratio = 1;
+			break;
+		}
+	}
+	for (int i = 0; i < r->ncells; i++) {
+		struct ib_cell *c = &r->cells[i];
+		const cJSON *rt = runtime_event(r, c->runtime);
+		const char *status;
+
+		if (rt && cJSON_IsFalse(cJSON_GetObjectItem(rt, "available")))
+			status = "skipped";
+		else if (c->launches == 0)
+			status = "not-run";
+		else if (c->ok == 0)
+			status = "failed";
+		else if (c->failed > 0 || c->failures.n > 0)
+			status = "partial";
+		else
+			status = "ok";
+		free(c->status);
+		c->status = ib_xstrdup(status);
+	}
+}
+
+struct load_ctx {
+	struct ib_results *r;
+};
+
+static int load_fn(void *user, const cJSON *ev, int line, struct ib_err *err)
+{
+	struct load_ctx *lc = user;
+
+	(void)line;
+	return ib_results_feed(lc->r, ev, err);
+}
+
+int ib_results_load(struct ib_results *r, const char *raw_path,
+		    struct ib_err *err)
+{
+	struct load_ctx lc = {r};
+	int rc = ib_rawlog_read(raw_path, load_fn, &lc, &r->warnings, err);
+
+	if (rc < 0)
+		return rc;
+	if (!r->run)
+		return ib_err_set(err, -EINVAL, "%s: no \"run\" event: not a "
+				  "raw log of isobench", raw_path);
+	ib_results_finalize(r);
+	return 0;
+}
+
+/* --- output ------------------------------------------------------------- */
+
+static cJSON *num_or_null(double v)
+{
+	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+char *ib_metric_label(const struct ib_metric *m)
+{
+	struct ib_buf b = {0};
+
+	ib_buf_puts(&b, m->metric);
+	if (m->key[0])
+		ib_buf_printf(&b, " [%s]", m->key);
+	return b.s;
+}
+
+char *ib_results_json(const struct ib_results *r)
+{
+	cJSON *o = cJSON_CreateObject(), *cells, *metrics, *rts, *warn;
+	const cJSON *plan = cJSON_GetObjectItem(r->run, "plan");
+	char *text;
+
+	cJSON_AddStringToObject(o, "schema", "isobench-results");
+	cJSON_AddNumberToObject(o, "schema_version", IB_RESULTS_SCHEMA_VERSION);
+	cJSON_AddStringToObject(o, "isobench", str_of(r->run, "isobench") ?: "");
+	cJSON_AddStringToObject(o, "run_id", str_of(r->run, "run_id") ?: "");
+	cJSON_AddStringToObject(o, "started", str_of(r->run, "started") ?: "");
+	if (r->run_end) {
+		cJSON_AddStringToObject(o, "ended", str_of(r->run_end, "ended") ?: "");
+		cJSON_AddStringToObject(o, "status", str_of(r->run_end, "status") ?: "");
+	} else {
+		cJSON_AddNullToObject(o, "ended");
+		cJSON_AddStringToObject(o, "status", "incomplete");
+	}
+	cJSON_AddItemToObject(o, "plan", cJSON_Duplicate(plan, 1));
+	cJSON_AddItemToObject(o, "fingerprint",
+			      cJSON_Duplicate(cJSON_GetObjectItem(r->run, "fingerprint"), 1));
+	rts = cJSON_AddArrayToObject(o, "runtimes");
+	for (int i = 0; i < r->columns.n; i++) {
+		const cJSON *ev = runtime_event(r, r->columns.v[i]);
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(x, "name", r->columns.v[i]);
+		if (ev) {
+			const cJSON *v;
+
+			cJSON_ArrayForEach(v, ev) {
+				if (strcmp(v->string, "ev") && strcmp(v->string, "runtime"))
+					cJSON_AddItemToObject(x, v->string,
+							      cJSON_Duplicate(v, 1));
+			}
+		}
+		cJSON_AddItemToArray(rts, x);
+	}
+	cells = cJSON_AddArrayToObject(o, "cells");
+	for (int i = 0; i < r->ncells; i++) {
+		const struct ib_cell *c = &r->cells[i];
+		cJSON *x = cJSON_CreateObject(), *arr;
+
+		cJSON_AddStringToObject(x, "runtime", c->runtime);
+		cJSON_AddStringToObject(x, "job", c->job);
+		cJSON_AddStringToObject(x, "benchmark", c->bench);
+		cJSON_AddStringToObject(x, "status", c->status ? c->status : "");
+		cJSON_AddNumberToObject(x, "launches", c->launches);
+		cJSON_AddNumberToObject(x, "ok_launches", c->ok);
+		cJSON_AddNumberToObject(x, "failed_launches", c->failed);
+		cJSON_AddNumberToObject(x, "warmup_launches", c->warmups);
+		cJSON_AddItemToObject(x, "seconds", num_or_null(c->seconds));
+		if (c->stopped_by)
+			cJSON_AddStringToObject(x, "stopped_by", c->stopped_by);
+		else
+			cJSON_AddNullToObject(x, "stopped_by");
+		arr = cJSON_AddArrayToObject(x, "failures");
+		for (int k = 0; k < c->failures.n; k++)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(c->failures.v[k]));
+		arr = cJSON_AddArrayToObject(x, "unsupported");
+		for (int k = 0; k < c->unsupported.n; k++)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(c->unsupported.v[k]));
+		arr = cJSON_AddArrayToObject(x, "info");
+		for (int k = 0; k < c->infos.n; k++)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(c->infos.v[k]));
+		cJSON_AddItemToArray(cells, x);
+	}
+	metrics = cJSON_AddArrayToObject(o, "metrics");
+	for (int i = 0; i < r->nmetrics; i++) {
+		const struct ib_metric *m = &r->metrics[i];
+		const struct ib_cell *c = &r->cells[m->cell];
+		cJSON *x = cJSON_CreateObject(), *arr;
+
+		cJSON_AddStringToObject(x, "runtime", c->runtime);
+		cJSON_AddStringToObject(x, "job", c->job);
+		cJSON_AddStringToObject(x, "benchmark", m->bench);
+		cJSON_AddStringToObject(x, "metric", m->metric);
+		cJSON_AddItemToObject(x, "params", cJSON_Duplicate(m->params, 1));
+		cJSON_AddStringToObject(x, "params_key", m->key);
+		cJSON_AddStringToObject(x, "unit", m->unit);
+		cJSON_AddStringToObject(x, "direction", m->higher ? "higher" : "lower");
+		arr = cJSON_AddArrayToObject(x, "samples");
+		for (int k = 0; k < m->n; k++)
+			cJSON_AddItemToArray(arr, cJSON_CreateNumber(m->v[k]));
+		cJSON_AddNumberToObject(x, "n", m->st.n);
+		cJSON_AddItemToObject(x, "median", num_or_null(m->st.median));
+		cJSON_AddItemToObject(x, "min", num_or_null(m->st.min));
+		cJSON_AddItemToObject(x, "max", num_or_null(m->st.max));
+		cJSON_AddItemToObject(x, "mean", num_or_null(m->st.mean));
+		cJSON_AddItemToObject(x, "sd", num_or_null(m->st.sd));
+		cJSON_AddItemToObject(x, "rsd_pct", num_or_null(m->st.rsd));
+		cJSON_AddBoolToObject(x, "rsd_above_target", m->rsd_flag);
+		arr = cJSON_AddArrayToObject(x, "ci");
+		cJSON_AddItemToArray(arr, num_or_null(m->st.ci_lo));
+		cJSON_AddItemToArray(arr, num_or_null(m->st.ci_hi));
+		cJSON_AddItemToObject(x, "ci_level", num_or_null(m->st.ci_level));
+		if (m->has_ratio) {
+			cJSON *ratio = cJSON_AddObjectToObject(x, "ratio_to_baseline");
+
+			cJSON_AddStringToObject(ratio, "baseline", r->baseline);
+			cJSON_AddItemToObject(ratio, "ratio", num_or_null(m->ratio));
+			arr = cJSON_AddArrayToObject(ratio, "ci95");
+			cJSON_AddItemToArray(arr, num_or_null(m->ratio_lo));
+			cJSON_AddItemToArray(arr, num_or_null(m->ratio_hi));
+		} else {
+			cJSON_AddNullToObject(x, "ratio_to_baseline");
+		}
+		cJSON_AddItemToArray(metrics, x);
+	}
+	warn = cJSON_AddArrayToObject(o, "warnings");
+	for (int i = 0; i < r->warnings.n; i++)
+		cJSON_AddItemToArray(warn, cJSON_CreateString(r->warnings.v[i]));
+	text = cJSON_Print(o);
+	cJSON_Delete(o);
+	if (text) {
+		char *with_nl = ib_xasprintf("%s\n", text);
+
+		cJSON_free(text);
+		text = with_nl;
+	}
+	return text;
+}
+
+static void csv_field(struct ib_buf *b, const char *s)
+{
+	if (strpbrk(s, ",\"\n\r")) {
+		ib_buf_puts(b, "\"");
+		for (; *s; s++) {
+			if (*s == '"')
+				ib_buf_puts(b, "\"");
+			ib_buf_put(b, s, 1);
+		}
+		ib_buf_puts(b, "\"");
+	} else {
+		ib_buf_puts(b, s);
+	}
+}
+
+static void csv_num(struct ib_buf *b, double v)
+{
+	char num[64];
+
+	if (isfinite(v)) {
+		ib_fmt_num(num, sizeof(num), v);
+		ib_buf_puts(b, num);
+	}
+}
+
+char *ib_results_csv(const struct ib_results *r)
+{
+	struct ib_buf b = {0};
+
+	ib_buf_puts(&b, "runtime,job,benchmark,metric,params,unit,direction,n,"
+		    "median,min,max,mean,sd,rsd_pct,rsd_above_target,ci_lo,"
+		    "ci_hi,ci_level,ratio,ratio_ci_lo,ratio_ci_hi\n");
+	for (int i = 0; i < r->nmetrics; i++) {
+		const struct ib_metric *m = &r->metrics[i];
+		const struct ib_cell *c = &r->cells[m->cell];
+		const double nums[] = {m->st.median, m->st.min, m->st.max,
+				       m->st.mean, m->st.sd, m->st.rsd};
+
+		csv_field(&b, c->runtime);
+		ib_buf_puts(&b, ",");
+		csv_field(&b, c->job);
+		ib_buf_puts(&b, ",");
+		csv_field(&b, m->bench);
+		ib_buf_puts(&b, ",");
+		csv_field(&b, m->metric);
+		ib_buf_puts(&b, ",");
+		csv_field(&b, m->key);
+		ib_buf_puts(&b, ",");
+		csv_field(&b, m->unit);
+		ib_buf_printf(&b, ",%s,%d", m->higher ? "higher" : "lower", m->st.n);
+		for (size_t k = 0; k < IB_ARRAY_LEN(nums); k++) {
+			ib_buf_puts(&b, ",");
+			csv_num(&b, nums[k]);
+		}
+		ib_buf_printf(&b, ",%s,", m->rsd_flag ? "yes" : "no");
+		csv_num(&b, m->st.ci_lo);
+		ib_buf_puts(&b, ",");
+		csv_num(&b, m->st.ci_hi);
+		ib_buf_puts(&b, ",");
+		csv_num(&b, m->st.ci_level);
+		ib_buf_puts(&b, ",");
+		if (m->has_ratio) {
+			csv_num(&b, m->ratio);
+			ib_buf_puts(&b, ",");
+			csv_num(&b, m->ratio_lo);
+			ib_buf_puts(&b, ",");
+			csv_num(&b, m->ratio_hi);
+		} else {
+			ib_buf_puts(&b, ",,");
+		}
+		ib_buf_puts(&b, "\n");
+	}
+	return b.s;
+}
+
+int ib_results_write_all(const struct ib_results *r, const char *dir,
+			 struct ib_err *err)
+{
+	const struct {
+		const char *name;
+		char *(*make)(const struct ib_results *);
+	} files[] = {
+		{"results.json", ib_results_json},
+		{"results.csv", ib_results_csv},
+		{"report.md", ib_report_markdown},
+	};
+
+	for (size_t i = 0; i < IB_ARRAY_LEN(files); i++) {
+		char *text = files[i].make(r), *path;
+		int rc;
+
+		if (!text)
+			return ib_err_set(err, -ENOMEM, "cannot format %s",
+					  files[i].name);
+		path = ib_xasprintf("%s/%s", dir, files[i].name);
+		rc = ib_write_file_atomic(path, text, strlen(text), err);
+		free(path);
+		free(text);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}

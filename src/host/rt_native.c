@@ -1,0 +1,86 @@
+/* native: the baseline. The probe is a plain child process of isobench:
+ * no namespaces, no cgroup limits, nothing between it and the kernel. Every
+ * other runtime's figures are read as ratios to these. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime.h"
+#include "state.h"
+
+static int native_available(struct ib_buf *why, struct ib_buf *fix)
+{
+	(void)why;
+	(void)fix;
+	return 1;
+}
+
+static int native_prepare(struct ib_runtime *rt, struct ib_err *err)
+{
+	if (access(rt->ctx->probe_path, X_OK) != 0)
+		return ib_err_set(err, -errno, "probe %s: %s",
+				  rt->ctx->probe_path, strerror(errno));
+	return 0;
+}
+
+static int native_launch(struct ib_runtime *rt, struct ib_launch *l,
+			 struct ib_err *err)
+{
+	struct ib_strv argv = {0};
+	int rc;
+
+	ib_strv_push(&argv, rt->ctx->probe_path);
+	for (char **a = l->probe_argv; *a; a++)
+		ib_strv_push(&argv, *a);
+	l->t_launch_ns = ib_mono_ns();
+	rc = ib_proc_spawn(&l->proc, argv.v, rt->ctx->scratch,
+			   IB_PROC_DIE_WITH_PARENT, err);
+	ib_strv_free(&argv);
+	if (rc < 0)
+		return rc;
+	l->out_fd = l->proc.out_fd;
+	/* Recorded as soon as the pid exists; PDEATHSIG covers the moment
+	 * before. */
+	return ib_state_add_process(rt->ctx->state, l->name, l->proc.pid,
+				    l->proc.starttime, err);
+}
+
+static int native_wait(struct ib_runtime *rt, struct ib_launch *l,
+		       uint64_t deadline_ns)
+{
+	int rc = ib_proc_wait(&l->proc, deadline_ns);
+
+	(void)rt;
+	l->exit_code = l->proc.exit_code;
+	l->term_signal = l->proc.term_signal;
+	return rc;
+}
+
+static void native_teardown(struct ib_runtime *rt, struct ib_launch *l)
+{
+	ib_proc_kill(&l->proc);
+	ib_proc_close(&l->proc);
+	if (l->proc.pid > 0)
+		ib_state_del(rt->ctx->state, l->name, NULL);
+}
+
+static void native_describe(struct ib_runtime *rt, cJSON *out)
+{
+	cJSON_AddStringToObject(out, "mode", "host process (fork/exec)");
+	cJSON_AddStringToObject(out, "probe", rt->ctx->probe_path);
+	cJSON_AddStringToObject(out, "isolation", "none");
+}
+
+const struct ib_runtime_ops ib_runtime_native = {
+	.name = "native",
+	.family = "baseline",
+	.summary = "the probe as a plain host process: the baseline",
+	.available = native_available,
+	.prepare = native_prepare,
+	.launch = native_launch,
+	.wait = native_wait,
+	.teardown = native_teardown,
+	.describe = native_describe,
+	.cleanup = NULL,
+};

@@ -1,0 +1,873 @@
+#include "runner.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/frame.h"
+#include "fingerprint.h"
+#include "rawlog.h"
+#include "record.h"
+#include "report.h"
+#include "results.h"
+#include "runtime.h"
+#include "state.h"
+#include "version.h"
+
+#define RAW_KEEP_MAX (4u << 20)  /* probe output kept per launch */
+#define BAD_BYTES_MAX 4096       /* bytes of a bad record kept in raw.jsonl */
+#define DEFAULT_TIMEOUT_S 600
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+void ib_runner_install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: poll returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int ib_runner_interrupted(void)
+{
+	return got_signal != 0;
+}
+
+struct cell_state {
+	const struct ib_job *job;
+	struct ib_runtime *rt;
+	int launches, warmups, ok, failed;
+	double seconds;
+	int done;
+};
+
+struct run {
+	struct ib_plan *plan;
+	const struct ib_runner_opts *o;
+	char run_id[64];
+	char *dir, *scratch;
+	struct ib_run_ctx ctx;
+	struct ib_state state;
+	int state_open;
+	struct ib_rawlog log;
+	struct ib_results live;
+	struct ib_strv columns;   /* every runtime named, plan order */
+	struct ib_runtime *rts;   /* usable ones */
+	int nrts;
+	struct cell_state *cells;
+	int ncells;
+	int next_launch;
+	uint64_t t0;
+	int tty;
+	int io_failed;            /* raw.jsonl could not be written */
+	struct ib_err io_err;
+	int progress_shown;
+};
+
+/* Appends ev to raw.jsonl and feeds the live results; takes ev. */
+static void log_event(struct run *R, cJSON *ev)
+{
+	struct ib_err e = {0};
+
+	if (!R->io_failed && ib_rawlog_append(&R->log, ev, &R->io_err) < 0)
+		R->io_failed = 1;
+	if (ib_results_feed(&R->live, ev, &e) < 0 && !R->io_failed)
+		fprintf(stderr, "isobench: internal: %s\n", e.msg);
+	cJSON_Delete(ev);
+}
+
+static double since_start(const struct run *R)
+{
+	return (double)(ib_mono_ns() - R->t0) / 1e9;
+}
+
+static void fmt_dur(char *buf, size_t cap, double s)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 3600)
+		snprintf(buf, cap, "%d:%02d:%02d", (int)s / 3600,
+			 ((int)s / 60) % 60, (int)s % 60);
+	else
+		snprintf(buf, cap, "%d:%02d", (int)s / 60, (int)s % 60);
+}
+
+/* --- progress ------------------------------------------------------------ */
+
+/* Seconds a launch of this cell takes: its own average, else that of the
+ * same benchmark elsewhere, else a guess. */
+static double per_launch(const struct run *R, const struct cell_state *c)
+{
+	double sum = 0;
+	int n = 0;
+
+	if (c->launches + c->warmups > 0)
+		return c->seconds / (c->launches + c->warmups);
+	for (int i = 0; i < R->ncells; i++) {
+		const struct cell_state *o = &R->cells[i];
+
+		if (o->job->wl == c->job->wl && o->launches + o->warmups > 0) {
+			sum += o->seconds / (o->launches + o->warmups);
+			n++;
+		}
+	}
+	return n ? sum / n : 5.0;
+}
+
+/* Remaining time between the least (min_reps only) and the most (every
+ * bound reached) the policy allows. */
+static void eta(const struct run *R, double *lo, double *hi)
+{
+	const struct ib_plan *p = R->plan;
+
+	*lo = *hi = 0;
+	for (int i = 0; i < R->ncells; i++) {
+		const struct cell_state *c = &R->cells[i];
+		double per = per_launch(R, c), need, most;
+		int wu = p->warmup - c->warmups;
+
+		if (c->done)
+			continue;
+		need = (double)((p->min_reps > c->launches ? p->min_reps - c->launches : 0) +
+				(wu > 0 ? wu : 0)) * per;
+		most = (double)(p->max_reps - c->launches) * per;
+		if (p->max_time - c->seconds + per < most)
+			most = p->max_time - c->seconds + per;
+		*lo += need;
+		*hi += most > need ? most : need;
+	}
+}
+
+static void progress(struct run *R, const struct cell_state *c, int warmup)
+{
+	char el[32], a[32], b[32];
+	double lo, hi;
+	int done = 0;
+
+	if (!R->tty || R->o->quiet || !R->o->progress)
+		return;
+	for (int i = 0; i < R->ncells; i++)
+		done += R->cells[i].done;
+	eta(R, &lo, &hi);
+	fmt_dur(el, sizeof(el), since_start(R));
+	fmt_dur(a, sizeof(a), lo);
+	fmt_dur(b, sizeof(b), hi);
+	fprintf(stderr, "\r\033[K[%s, ETA %s%s%s] %d/%d cells done | %s %s %s %d",
+		el, a, strcmp(a, b) ? "-" : "", strcmp(a, b) ? b : "", done,
+		R->ncells, c->rt->ops->name, c->job->name,
+		warmup ? "warm-up" : "launch",
+		warmup ? c->warmups + 1 : c->launches + 1);
+	fflush(stderr);
+	R->progress_shown = 1;
+}
+
+static void progress_clear(struct run *R)
+{
+	if (R->progress_shown) {
+		fprintf(stderr, "\r\033[K");
+		R->progress_shown = 0;
+	}
+}
+
+/* --- one launch ---------------------------------------------------------- */
+
+struct launch_io {
+	struct run *R;
+	struct ib_launch *l;
+	int frames;        /* framed records seen before done (good or bad) */
+	int hello, done, bad, after_done;
+	long done_records;
+	int done_status;
+	char first_error[300], first_bad[300];
+	struct ib_buf raw; /* the probe's output, up to RAW_KEEP_MAX */
+	int text_lines;
+};
+
+static void add_bad(struct launch_io *io, const char *why, const char *data,
+		    size_t len, uint64_t offset)
+{
+	cJSON *ev = cJSON_CreateObject();
+	char *bytes = ib_xasprintf("%.*s", (int)(len > BAD_BYTES_MAX ? BAD_BYTES_MAX : len),
+				   data);
+
+	io->bad++;
+	if (!io->first_bad[0])
+		snprintf(io->first_bad, sizeof(io->first_bad), "%s", why);
+	cJSON_AddStringToObject(ev, "ev", "bad_record");
+	cJSON_AddNumberToObject(ev, "launch", io->l->id);
+	cJSON_AddNumberToObject(ev, "offset", (double)offset);
+	cJSON_AddStringToObject(ev, "why", why);
+	/* cJSON escapes control bytes; invalid UTF-8 passes through as is,
+	 * which JSON readers may reject, so replace anything above 0x7e. */
+	for (char *p = bytes; *p; p++)
+		if ((unsigned char)*p > 0x7e)
+			*p = '?';
+	cJSON_AddStringToObject(ev, "bytes", bytes);
+	free(bytes);
+	log_event(io->R, ev);
+}
+
+static void on_frame(void *user, enum ib_frame_kind kind, const char *data,
+		     size_t len, uint64_t offset, const char *why)
+{
+	struct launch_io *io = user;
+	struct ib_record rec;
+	struct ib_err e = {0};
+	cJSON *ev;
+
+	if (kind == IB_FRAME_TEXT) {
+		io->text_lines++;
+		return;
+	}
+	if (io->done)
+		io->after_done++;
+	else
+		io->frames++;
+	if (kind == IB_FRAME_CORRUPT) {
+		add_bad(io, why, data, len, offset);
+		return;
+	}
+	if (ib_record_decode(data, len, &rec, &e) < 0) {
+		add_bad(io, e.msg, data, len, offset);
+		return;
+	}
+	if (!io->hello && rec.type != IB_REC_HELLO) {
+		add_bad(io, "first record is not hello", data, len, offset);
+		ib_record_free(&rec);
+		return;
+	}
+	switch (rec.type) {
+	case IB_REC_HELLO:
+		io->hello = 1;
+		break;
+	case IB_REC_DONE:
+		io->done = 1;
+		io->done_records = rec.records;
+		io->done_status = rec.status;
+		break;
+	case IB_REC_ERROR:
+		if (strcmp(rec.reason, "unsupported") != 0 && !io->first_error[0])
+			snprintf(io->first_error, sizeof(io->first_error), "%s",
+				 rec.message);
+		break;
+	default:
+		break;
+	}
+	ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "ev", "record");
+	cJSON_AddNumberToObject(ev, "launch", io->l->id);
+	cJSON_AddNumberToObject(ev, "t_s",
+				round((double)(ib_mono_ns() - io->l->t_launch_ns) / 1e3) / 1e6);
+	cJSON_AddItemToObject(ev, "rec", rec.json);
+	rec.owned = 0; /* now part of ev */
+	ib_record_free(&rec);
+	log_event(io->R, ev);
+}
+
+/* Saves the probe's whole output when it matters: a failed launch or
+ * output that was not all records. */
+static void save_output(struct run *R, const struct launch_io *io)
+{
+	char *dir = ib_xasprintf("%s/output", R->dir), *path;
+
+	ib_mkdirs(dir, 0755, NULL);
+	path = ib_xasprintf("%s/launch-%d.log", dir, io->l->id);
+	ib_write_file_atomic(path, io->raw.s ? io->raw.s : "", io->raw.len, NULL);
+	free(path);
+	free(dir);
+}
+
+static double launch_timeout(const struct run *R)
+{
+	return R->plan->timeout > 0 ? R->plan->timeout : DEFAULT_TIMEOUT_S;
+}
+
+static void do_launch(struct run *R, struct cell_state *c, int warmup)
+{
+	const struct ib_runtime_ops *ops = c->rt->ops;
+	struct ib_launch l;
+	struct launch_io io;
+	struct ib_frame_parser fp;
+	struct ib_strv args = {0};
+	struct ib_err e = {0};
+	cJSON *ev, *arr;
+	char why[1200] = "", buf[65536];
+	const char *status = "ok";
+	int launched, timed_out = 0, interrupted = 0, eof = 0;
+	uint64_t deadline;
+	double wall;
+
+	memset(&l, 0, sizeof(l));
+	memset(&io, 0, sizeof(io));
+	l.id = ++R->next_launch;
+	l.name = ib_xasprintf("isobench-%s-%d", R->run_id, l.id);
+	l.out_fd = -1;
+	l.exit_code = -1;
+	ib_job_probe_args(c->job, &args);
+	l.probe_argv = args.v;
+	io.R = R;
+	io.l = &l;
+
+	ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "ev", "launch");
+	cJSON_AddNumberToObject(ev, "id", l.id);
+	cJSON_AddStringToObject(ev, "runtime", ops->name);
+	cJSON_AddStringToObject(ev, "job", c->job->name);
+	cJSON_AddStringToObject(ev, "bench", c->job->wl->name);
+	cJSON_AddNumberToObject(ev, "rep", warmup ? c->warmups : c->launches);
+	cJSON_AddBoolToObject(ev, "warmup", warmup);
+	arr = cJSON_AddArrayToObject(ev, "argv");
+	for (int i = 0; i < args.n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(args.v[i]));
+	cJSON_AddNumberToObject(ev, "t_s", round(since_start(R) * 1e3) / 1e3);
+	log_event(R, ev);
+	progress(R, c, warmup);
+
+	l.t_launch_ns = ib_mono_ns();
+	deadline = l.t_launch_ns + (uint64_t)(launch_timeout(R) * 1e9);
+	launched = ops->launch(c->rt, &l, &e) == 0;
+	if (!launched)
+		snprintf(why, sizeof(why), "launch failed: %s", e.msg);
+	ib_frame_parser_init(&fp, on_frame, &io);
+	while (launched && l.out_fd >= 0) {
+		struct pollfd pfd = {l.out_fd, POLLIN, 0};
+		uint64_t now = ib_mono_ns();
+		int n, ms;
+		ssize_t r;
+
+		if (got_signal) {
+			interrupted = 1;
+			break;
+		}
+		if (now >= deadline) {
+			timed_out = 1;
+			break;
+		}
+		ms = (int)((deadline - now) / 1000000) + 1;
+		n = poll(&pfd, 1, ms > 250 ? 250 : ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (n == 0) {
+			progress(R, c, warmup);
+			continue;
+		}
+		r = read(l.out_fd, buf, sizeof(buf));
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0) {
+			eof = 1;
+			break;
+		}
+		if (io.raw.len < RAW_KEEP_MAX)
+			ib_buf_put(&io.raw, buf, (size_t)r);
+		ib_frame_feed(&fp, buf, (size_t)r);
+	}
+	ib_frame_finish(&fp);
+	ib_frame_parser_free(&fp);
+	if (eof) {
+		int w = ops->wait(c->rt, &l, deadline);
+
+		if (w == -ETIMEDOUT)
+			timed_out = 1;
+		else if (w == -EINTR || got_signal)
+			interrupted = got_signal != 0;
+	}
+	ops->teardown(c->rt, &l);
+	wall = (double)(ib_mono_ns() - l.t_launch_ns) / 1e9;
+
+	if (interrupted) {
+		status = "interrupted";
+		snprintf(why, sizeof(why), "interrupted by signal %d", (int)got_signal);
+	} else if (!launched) {
+		status = "failed";
+	} else if (timed_out) {
+		status = "timeout";
+		snprintf(why, sizeof(why),
+			 "no exit within %.0f s (the launch timeout): killed",
+			 launch_timeout(R));
+	} else if (l.term_signal) {
+		status = "failed";
+		snprintf(why, sizeof(why), "probe killed by %s (signal %d)%s",
+			 ib_signal_name(l.term_signal), l.term_signal,
+			 io.done ? "" : " before its done record");
+	} else if (!io.hello) {
+		status = "failed";
+		snprintf(why, sizeof(why),
+			 "no hello record: the probe did not start (exit "
+			 "status %d; output in output/launch-%d.log)",
+			 l.exit_code, l.id);
+	} else if (!io.done) {
+		status = "failed";
+		snprintf(why, sizeof(why),
+			 "output ended without a done record (exit status %d)",
+			 l.exit_code);
+	} else if (io.bad) {
+		status = "failed";
+		snprintf(why, sizeof(why), "%d unparsable record%s: %s", io.bad,
+			 io.bad == 1 ? "" : "s", io.first_bad);
+	} else if (io.done_records != io.frames - 1) {
+		status = "failed";
+		snprintf(why, sizeof(why),
+			 "records lost: the probe wrote %ld before done, %d "
+			 "arrived",
+			 io.done_records, io.frames - 1);
+	} else if (io.after_done) {
+		status = "failed";
+		snprintf(why, sizeof(why), "%d record%s after done",
+			 io.after_done, io.after_done == 1 ? "" : "s");
+	} else if (l.exit_code != 0 || io.done_status != 0) {
+		status = "failed";
+		snprintf(why, sizeof(why), "probe exit status %d%s%s",
+			 l.exit_code != 0 ? l.exit_code : io.done_status,
+			 io.first_error[0] ? ": " : "", io.first_error);
+	}
+	if (strcmp(status, "ok") != 0 || io.text_lines > 0)
+		save_output(R, &io);
+
+	ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "ev", "end");
+	cJSON_AddNumberToObject(ev, "launch", l.id);
+	cJSON_AddStringToObject(ev, "status", status);
+	if (why[0])
+		cJSON_AddStringToObject(ev, "why", why);
+	cJSON_AddNumberToObject(ev, "exit", l.exit_code);
+	cJSON_AddNumberToObject(ev, "signal", l.term_signal);
+	cJSON_AddNumberToObject(ev, "wall_s", round(wall * 1e6) / 1e6);
+	log_event(R, ev);
+	ib_rawlog_sync(&R->log);
+
+	c->seconds += wall;
+	if (warmup) {
+		c->warmups++;
+	} else {
+		c->launches++;
+		if (strcmp(status, "ok") == 0)
+			c->ok++;
+		else if (strcmp(status, "interrupted") != 0)
+			c->failed++;
+	}
+	ib_buf_free(&io.raw);
+	ib_strv_free(&args);
+	free(l.name);
+}
+
+/* --- the policy ---------------------------------------------------------- */
+
+static void cell_finished(struct run *R, struct cell_state *c, const char *why,
+			  double rsd)
+{
+	cJSON *ev = cJSON_CreateObject();
+
+	c->done = 1;
+	cJSON_AddStringToObject(ev, "ev", "cell_done");
+	cJSON_AddStringToObject(ev, "runtime", c->rt->ops->name);
+	cJSON_AddStringToObject(ev, "job", c->job->name);
+	cJSON_AddStringToObject(ev, "why", why);
+	log_event(R, ev);
+	if (!R->tty && !R->o->quiet) {
+		char r[32] = "-";
+
+		if (isfinite(rsd))
+			snprintf(r, sizeof(r), "%.2f%%", rsd);
+		fprintf(stderr,
+			"isobench: %s/%s: %d launch%s, max RSD %s, stopped by "
+			"%s (%.0f s elapsed)\n",
+			c->rt->ops->name, c->job->name, c->launches,
+			c->launches == 1 ? "" : "es", r, why, since_start(R));
+	}
+}
+
+static void check_cell(struct run *R, struct cell_state *c)
+{
+	const struct ib_plan *p = R->plan;
+	struct ib_cell *lc = ib_results_cell(&R->live, c->rt->ops->name,
+					     c->job->name);
+	double rsd = lc ? ib_cell_max_rsd(&R->live, (int)(lc - R->live.cells),
+					  NULL)
+			: NAN;
+
+	/* A cell whose first launch fails would fail again: stop it; one
+	 * that has worked tolerates a single failure. */
+	if (c->failed > 0 && (c->ok == 0 || c->failed >= 2)) {
+		cell_finished(R, c, "failure", rsd);
+		return;
+	}
+	if (c->launches >= p->max_reps) {
+		cell_finished(R, c, "max_reps", rsd);
+		return;
+	}
+	if (c->launches < p->min_reps)
+		return;
+	if (isfinite(rsd) && rsd <= p->rsd_target) {
+		cell_finished(R, c, "rsd_target", rsd);
+		return;
+	}
+	if (c->seconds >= p->max_time)
+		cell_finished(R, c, "max_time", rsd);
+}
+
+/* --- set-up -------------------------------------------------------------- */
+
+static void make_run_id(char *buf, size_t cap)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	struct timespec ts;
+	char stamp[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(buf, cap, "%s-%04x", stamp,
+		 (unsigned)((ts.tv_nsec / 1000) ^ getpid()) & 0xffff);
+}
+
+static int dir_is_empty(const char *path)
+{
+	int empty = 1;
+	DIR *d;
+	struct dirent *e;
+
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+/* Creates the run directory; a given one must be new or empty. */
+static int make_run_dir(struct run *R, struct ib_err *err)
+{
+	struct stat st;
+
+	if (R->o->out_dir) {
+		R->dir = ib_xstrdup(R->o->out_dir);
+		if (stat(R->dir, &st) == 0) {
+			if (!S_ISDIR(st.st_mode))
+				return ib_err_set(err, -ENOTDIR,
+						  "output %s exists and is not a "
+						  "directory",
+						  R->dir);
+			if (!dir_is_empty(R->dir))
+				return ib_err_set(err, -EEXIST,
+						  "output directory %s is not "
+						  "empty: give a new one with -o",
+						  R->dir);
+		}
+	} else {
+		R->dir = ib_xasprintf("isobench-results/%s", R->run_id);
+	}
+	if (ib_mkdirs(R->dir, 0755, err) < 0)
+		return ib_err_wrap(err, "output directory");
+	if (access(R->dir, W_OK) != 0)
+		return ib_err_set(err, -errno, "output directory %s is not "
+				  "writable: %s", R->dir, strerror(errno));
+	return 0;
+}
+
+static int resolve_runtimes(struct run *R, struct ib_err *err)
+{
+	struct ib_plan *p = R->plan;
+	int all = p->runtimes.n == 0 || ib_strv_find(&p->runtimes, "all") >= 0;
+
+	if (all)
+		for (int i = 0; i < ib_nruntimes; i++)
+			ib_strv_push(&R->columns, ib_runtimes[i]->name);
+	for (int i = 0; i < p->runtimes.n; i++) {
+		if (strcmp(p->runtimes.v[i], "all") == 0)
+			continue;
+		if (ib_strv_find(&R->columns, p->runtimes.v[i]) < 0)
+			ib_strv_push(&R->columns, p->runtimes.v[i]);
+	}
+	for (int j = 0; j < p->njobs; j++)
+		for (int i = 0; i < p->jobs[j].runtimes.n; i++)
+			if (ib_strv_find(&R->columns, p->jobs[j].runtimes.v[i]) < 0)
+				ib_strv_push(&R->columns, p->jobs[j].runtimes.v[i]);
+	for (int i = 0; i < R->columns.n; i++)
+		if (!ib_runtime_find(R->columns.v[i])) {
+			struct ib_buf b = {0};
+
+			for (int k = 0; k < ib_nruntimes; k++)
+				ib_buf_printf(&b, "%s%s", k ? ", " : "",
+					      ib_runtimes[k]->name);
+			ib_err_set(err, -EINVAL,
+				   "unknown runtime '%s' (known: %s, or all)",
+				   R->columns.v[i], b.s);
+			ib_buf_free(&b);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+/* available() and prepare() of every runtime; logs a runtime event for
+ * each, usable or not. */
+static void setup_runtimes(struct run *R)
+{
+	R->rts = ib_xcalloc((size_t)R->columns.n, sizeof(*R->rts));
+	for (int i = 0; i < R->columns.n; i++) {
+		const struct ib_runtime_ops *ops = ib_runtime_find(R->columns.v[i]);
+		struct ib_buf why = {0}, fix = {0};
+		struct ib_err e = {0};
+		cJSON *ev = cJSON_CreateObject();
+		int ok = ops->available(&why, &fix);
+		struct ib_runtime rt = {ops, &R->ctx, NULL};
+
+		if (ok && ops->prepare(&rt, &e) < 0) {
+			ok = 0;
+			ib_buf_printf(&why, "prepare failed: %s", e.msg);
+		}
+		cJSON_AddStringToObject(ev, "ev", "runtime");
+		cJSON_AddStringToObject(ev, "runtime", ops->name);
+		cJSON_AddStringToObject(ev, "family", ops->family);
+		cJSON_AddBoolToObject(ev, "available", ok);
+		if (ok) {
+			cJSON *d = cJSON_AddObjectToObject(ev, "describe");
+
+			ops->describe(&rt, d);
+			R->rts[R->nrts++] = rt;
+		} else {
+			cJSON_AddStringToObject(ev, "why", why.s ? why.s : "not usable");
+			if (fix.s)
+				cJSON_AddStringToObject(ev, "fix", fix.s);
+			fprintf(stderr, "isobench: skipping %s: %s%s%s%s\n",
+				ops->name, why.s ? why.s : "not usable",
+				fix.s ? " (fix: " : "", fix.s ? fix.s : "",
+				fix.s ? ")" : "");
+		}
+		log_event(R, ev);
+		ib_buf_free(&why);
+		ib_buf_free(&fix);
+	}
+}
+
+static void make_cells(struct run *R)
+{
+	struct ib_plan *p = R->plan;
+
+	R->cells = ib_xcalloc((size_t)(p->njobs * (R->nrts ? R->nrts : 1)),
+			      sizeof(*R->cells));
+	for (int j = 0; j < p->njobs; j++)
+		for (int i = 0; i < R->nrts; i++) {
+			const struct ib_job *job = &p->jobs[j];
+
+			if (job->runtimes.n &&
+			    ib_strv_find(&job->runtimes, R->rts[i].ops->name) < 0)
+				continue;
+			if (!job->runtimes.n && p->runtimes.n &&
+			    ib_strv_find(&p->runtimes, "all") < 0 &&
+			    ib_strv_find(&p->runtimes, R->rts[i].ops->name) < 0)
+				continue;
+			R->cells[R->ncells++] = (struct cell_state){
+				.job = job, .rt = &R->rts[i]};
+		}
+}
+
+static void log_run_event(struct run *R, int argc, char **argv)
+{
+	cJSON *ev = cJSON_CreateObject(), *arr;
+	char started[32];
+
+	ib_utc_iso8601(started, sizeof(started));
+	cJSON_AddStringToObject(ev, "ev", "run");
+	cJSON_AddNumberToObject(ev, "schema", IB_RESULTS_SCHEMA_VERSION);
+	cJSON_AddStringToObject(ev, "isobench", ISOBENCH_VERSION);
+	cJSON_AddStringToObject(ev, "run_id", R->run_id);
+	cJSON_AddStringToObject(ev, "started", started);
+	arr = cJSON_AddArrayToObject(ev, "runtimes");
+	for (int i = 0; i < R->columns.n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(R->columns.v[i]));
+	cJSON_AddItemToObject(ev, "plan", ib_plan_to_json(R->plan));
+	cJSON_AddItemToObject(ev, "fingerprint",
+			      ib_fingerprint(R->scratch, R->o->probe_path));
+	(void)argc;
+	(void)argv;
+	log_event(R, ev);
+}
+
+int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
+{
+	struct run R;
+	struct ib_err err = {0};
+	struct ib_results final;
+	int rc = IB_EXIT_OK, any_failed = 0;
+	char *path, ended[32];
+	cJSON *ev;
+
+	memset(&R, 0, sizeof(R));
+	R.plan = plan;
+	R.o = o;
+	R.log.fd = -1;
+	R.tty = isatty(2);
+	ib_results_init(&R.live);
+	make_run_id(R.run_id, sizeof(R.run_id));
+	if (ib_plan_check(plan, &err) < 0) {
+		fprintf(stderr, "isobench: %s\n", err.msg);
+		rc = IB_EXIT_USAGE;
+		goto out;
+	}
+	if (resolve_runtimes(&R, &err) < 0) {
+		fprintf(stderr, "isobench: %s\n", err.msg);
+		rc = IB_EXIT_USAGE;
+		goto out;
+	}
+	if (access(o->probe_path, X_OK) != 0) {
+		fprintf(stderr,
+			"isobench: probe %s: %s (build it, or give --probe)\n",
+			o->probe_path, strerror(errno));
+		rc = IB_EXIT_ENV;
+		goto out;
+	}
+	if (make_run_dir(&R, &err) < 0) {
+		fprintf(stderr, "isobench: %s\n", err.msg);
+		rc = IB_EXIT_ENV;
+		goto out;
+	}
+	path = ib_xasprintf("%s/raw.jsonl", R.dir);
+	if (ib_rawlog_create(&R.log, path, &err) < 0 ||
+	    ib_state_open(&R.state, R.dir, R.run_id, &err) < 0) {
+		free(path);
+		fprintf(stderr, "isobench: %s\n", err.msg);
+		rc = IB_EXIT_ENV;
+		goto out;
+	}
+	free(path);
+	R.state_open = 1;
+
+	/* Scratch: a directory of the run's own, recorded before it exists. */
+	R.scratch = ib_xasprintf("%s/isobench-%s",
+				 o->scratch_parent ? o->scratch_parent : "/var/tmp",
+				 R.run_id);
+	if (ib_state_add_dir(&R.state, "scratch", R.scratch, &err) < 0 ||
+	    ib_mkdirs(R.scratch, 0700, &err) < 0) {
+		fprintf(stderr, "isobench: scratch directory: %s\n", err.msg);
+		rc = IB_EXIT_ENV;
+		goto out;
+	}
+	R.ctx = (struct ib_run_ctx){R.run_id, R.dir, R.scratch, o->probe_path,
+				    &R.state};
+	{
+		char *ini = ib_plan_to_ini(plan);
+
+		path = ib_xasprintf("%s/plan.ini", R.dir);
+		ib_write_file_atomic(path, ini, strlen(ini), NULL);
+		free(path);
+		free(ini);
+	}
+	R.t0 = ib_mono_ns();
+	if (!o->quiet)
+		fprintf(stderr, "isobench: run %s -> %s\n", R.run_id, R.dir);
+	log_run_event(&R, 0, NULL);
+	setup_runtimes(&R);
+	if (R.nrts == 0) {
+		fprintf(stderr, "isobench: no usable runtime among those asked "
+			"for; nothing measured\n");
+		rc = IB_EXIT_ENV;
+	}
+	if (!ib_runtime_find(plan->baseline) ||
+	    ib_strv_find(&R.columns, plan->baseline) < 0)
+		fprintf(stderr, "isobench: baseline %s is not in this run: no "
+			"ratios\n", plan->baseline);
+	make_cells(&R);
+
+	/* Rounds: every unfinished cell once per round, in plan order. */
+	for (int round = 0; !got_signal && !R.io_failed; round++) {
+		int active = 0;
+
+		for (int i = 0; i < R.ncells && !got_signal && !R.io_failed; i++) {
+			struct cell_state *c = &R.cells[i];
+
+			if (c->done)
+				continue;
+			active++;
+			while (c->warmups < plan->warmup && !got_signal)
+				do_launch(&R, c, 1);
+			if (got_signal)
+				break;
+			do_launch(&R, c, 0);
+			check_cell(&R, c);
+		}
+		if (!active)
+			break;
+	}
+	progress_clear(&R);
+	if (R.io_failed) {
+		fprintf(stderr, "isobench: %s\n", R.io_err.msg);
+		rc = IB_EXIT_ENV;
+	}
+	ev = cJSON_CreateObject();
+	ib_utc_iso8601(ended, sizeof(ended));
+	cJSON_AddStringToObject(ev, "ev", "run_end");
+	cJSON_AddStringToObject(ev, "status", got_signal ? "interrupted" : "complete");
+	cJSON_AddStringToObject(ev, "ended", ended);
+	cJSON_AddNumberToObject(ev, "elapsed_s", round(since_start(&R) * 1e3) / 1e3);
+	log_event(&R, ev);
+	ib_rawlog_close(&R.log);
+
+	/* The results files are built from raw.jsonl, exactly as `isobench
+	 * report` builds them: what a run writes is what a rebuild writes. */
+	path = ib_xasprintf("%s/raw.jsonl", R.dir);
+	ib_results_init(&final);
+	if (ib_results_load(&final, path, &err) < 0 ||
+	    ib_results_write_all(&final, R.dir, &err) < 0) {
+		fprintf(stderr, "isobench: %s\n", err.msg);
+		rc = IB_EXIT_ENV;
+	} else {
+		for (int i = 0; i < final.ncells; i++)
+			if (!strcmp(final.cells[i].status, "failed") ||
+			    !strcmp(final.cells[i].status, "partial"))
+				any_failed = 1;
+		if (o->summary && !o->quiet)
+			ib_report_terminal(&final, stdout);
+		if (!o->quiet)
+			fprintf(stderr,
+				"\nisobench: %s in %.0f s: %s/{raw.jsonl, "
+				"results.json, results.csv, report.md}\n",
+				got_signal ? "interrupted" : "done",
+				since_start(&R), R.dir);
+	}
+	free(path);
+	ib_results_free(&final);
+	if (rc == IB_EXIT_OK && any_failed)
+		rc = IB_EXIT_CELLS_FAILED;
+	if (got_signal)
+		rc = IB_EXIT_INTERRUPTED;
+out:
+	if (R.scratch) {
+		ib_rmtree(R.scratch);
+		if (R.state_open)
+			ib_state_del(&R.state, "scratch", NULL);
+	}
+	if (R.state_open)
+		ib_state_close(&R.state);
+	if (R.log.fd >= 0)
+		ib_rawlog_close(&R.log);
+	ib_results_free(&R.live);
+	ib_strv_free(&R.columns);
+	free(R.rts);
+	free(R.cells);
+	free(R.dir);
+	free(R.scratch);
+	return rc;
+}

@@ -1,0 +1,93 @@
+/* runtime: the interface every isolation runtime driver implements.
+ *
+ * A driver is a const table of operations, in the manner of fio's
+ * ioengines and crun's handlers, listed once in runtimes.def. The runner
+ * only ever talks to this interface:
+ *
+ *   available  is it installed and usable here? if not, why and the fix
+ *   prepare    build or reuse what it needs (bundle, image, initramfs)
+ *   launch     start the probe with these arguments; hand back the fd
+ *              its records arrive on
+ *   wait       until the instance has exited, bounded by a deadline
+ *   teardown   remove everything the instance created; always called,
+ *              also after errors, timeouts and signals
+ *   describe   version, mode and every knob that changes the numbers
+ *   cleanup    remove one leftover resource a killed run recorded
+ *
+ * Every resource a driver creates is recorded in the run's state file
+ * (state.h) before it is created, so `isobench cleanup` can remove it
+ * after a kill -9. */
+#ifndef ISOBENCH_RUNTIME_H
+#define ISOBENCH_RUNTIME_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "proc.h"
+#include "util.h"
+
+struct ib_state;
+
+/* What one run gives every driver. */
+struct ib_run_ctx {
+	const char *run_id;     /* names every resource of the run */
+	const char *run_dir;
+	const char *scratch;    /* host directory for the probe's files */
+	const char *probe_path; /* the static isobench-probe */
+	struct ib_state *state;
+};
+
+/* One start of the probe inside a runtime. */
+struct ib_launch {
+	int id;               /* unique in the run */
+	char *name;           /* "isobench-<run id>-<id>": names resources */
+	char **probe_argv;    /* arguments after the probe path; NULL ends */
+	struct ib_proc proc;  /* the host process the driver started */
+	int out_fd;           /* where the probe's records arrive */
+	uint64_t t_launch_ns; /* CLOCK_MONOTONIC just before the runtime */
+	/* Filled by the driver's wait: how the probe ended. */
+	int exit_code;        /* -1 if unknown or killed */
+	int term_signal;      /* 0 if it exited */
+	void *priv;           /* the driver's own per-launch state */
+};
+
+struct ib_runtime;
+
+struct ib_runtime_ops {
+	const char *name;
+	const char *family;
+	const char *summary;
+	/* 1 if usable; else 0, with why (what is missing) and fix (the
+	 * command that would fix it) filled in. */
+	int (*available)(struct ib_buf *why, struct ib_buf *fix);
+	int (*prepare)(struct ib_runtime *rt, struct ib_err *err);
+	int (*launch)(struct ib_runtime *rt, struct ib_launch *l,
+		      struct ib_err *err);
+	/* 0 when exited, -ETIMEDOUT, -EINTR. */
+	int (*wait)(struct ib_runtime *rt, struct ib_launch *l,
+		    uint64_t deadline_ns);
+	/* Ends the instance if still running, releases everything. */
+	void (*teardown)(struct ib_runtime *rt, struct ib_launch *l);
+	/* Fills out with the runtime's version and settings. */
+	void (*describe)(struct ib_runtime *rt, cJSON *out);
+	/* Removes a leftover recorded by this driver (kind/name/... in res).
+	 * NULL if the driver records only generic kinds (process, dir). */
+	int (*cleanup)(const cJSON *res, struct ib_err *err);
+};
+
+/* A runtime in use by one run. */
+struct ib_runtime {
+	const struct ib_runtime_ops *ops;
+	const struct ib_run_ctx *ctx;
+	void *priv;
+};
+
+/* The registry, in runtimes.def order. */
+extern const struct ib_runtime_ops *const ib_runtimes[];
+extern const int ib_nruntimes;
+const struct ib_runtime_ops *ib_runtime_find(const char *name);
+
+/* Exit summary of a launch, filled by the driver's wait from its proc. */
+const char *ib_signal_name(int sig);
+
+#endif

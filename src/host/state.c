@@ -1,0 +1,309 @@
+#include "state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "runtime.h"
+
+char *ib_registry_dir(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char *dir;
+
+	if (geteuid() == 0)
+		dir = ib_xstrdup("/run/isobench/runs");
+	else if (xdg && *xdg)
+		dir = ib_xasprintf("%s/isobench/runs", xdg);
+	else
+		dir = ib_xasprintf("/tmp/isobench-%d/runs", (int)geteuid());
+	ib_mkdirs(dir, 0700, NULL);
+	return dir;
+}
+
+static int append_line(struct ib_state *s, cJSON *obj, struct ib_err *err)
+{
+	char *line = cJSON_PrintUnformatted(obj);
+	struct ib_buf b = {0};
+	int rc = 0;
+
+	if (!line)
+		return ib_err_set(err, -ENOMEM, "cannot format state");
+	ib_buf_printf(&b, "%s\n", line);
+	free(line);
+	/* fsync: this is what cleanup relies on after a crash of the host */
+	if (write(s->fd, b.s, b.len) != (ssize_t)b.len || fdatasync(s->fd) != 0)
+		rc = ib_err_set(err, -errno, "cannot write %s: %s", s->path,
+				strerror(errno));
+	ib_buf_free(&b);
+	return rc;
+}
+
+int ib_state_open(struct ib_state *s, const char *run_dir, const char *run_id,
+		  struct ib_err *err)
+{
+	char *reg = ib_registry_dir(), *abs = realpath(run_dir, NULL);
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	s->path = ib_xasprintf("%s/state.jsonl", run_dir);
+	s->fd = open(s->path, O_CREAT | O_EXCL | O_WRONLY | O_APPEND | O_CLOEXEC,
+		     0644);
+	if (s->fd < 0) {
+		int rc = ib_err_set(err, -errno, "cannot create %s: %s",
+				    s->path, strerror(errno));
+
+		free(reg);
+		free(abs);
+		free(s->path);
+		s->path = NULL;
+		return rc;
+	}
+	flock(s->fd, LOCK_EX | LOCK_NB);
+	s->registry_entry = ib_xasprintf("%s/%s", reg, run_id);
+	fd = open(s->registry_entry, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC,
+		  0600);
+	if (fd >= 0) {
+		const char *p = abs ? abs : run_dir;
+
+		if (write(fd, p, strlen(p)) < 0 || close(fd) != 0) {
+			/* the run works without it; cleanup then needs DIR */
+		}
+	}
+	free(reg);
+	free(abs);
+	return 0;
+}
+
+int ib_state_add(struct ib_state *s, cJSON *res, struct ib_err *err)
+{
+	int rc;
+
+	cJSON_AddStringToObject(res, "op", "add");
+	rc = append_line(s, res, err);
+	cJSON_Delete(res);
+	return rc;
+}
+
+int ib_state_del(struct ib_state *s, const char *name, struct ib_err *err)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddStringToObject(o, "op", "del");
+	cJSON_AddStringToObject(o, "name", name);
+	rc = append_line(s, o, err);
+	cJSON_Delete(o);
+	return rc;
+}
+
+int ib_state_add_process(struct ib_state *s, const char *name, int pid,
+			 unsigned long long starttime, struct ib_err *err)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "kind", "process");
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddNumberToObject(o, "pid", pid);
+	cJSON_AddNumberToObject(o, "starttime", (double)starttime);
+	return ib_state_add(s, o, err);
+}
+
+int ib_state_add_dir(struct ib_state *s, const char *name, const char *path,
+		     struct ib_err *err)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "kind", "dir");
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddStringToObject(o, "path", path);
+	return ib_state_add(s, o, err);
+}
+
+void ib_state_close(struct ib_state *s)
+{
+	if (s->fd >= 0) {
+		flock(s->fd, LOCK_UN);
+		close(s->fd);
+	}
+	s->fd = -1;
+	if (s->registry_entry)
+		unlink(s->registry_entry);
+	free(s->registry_entry);
+	free(s->path);
+	s->registry_entry = s->path = NULL;
+}
+
+/* --- cleanup ------------------------------------------------------------ */
+
+static int kill_process(const cJSON *res, struct ib_buf *log)
+{
+	const cJSON *pid = cJSON_GetObjectItem(res, "pid");
+	const cJSON *st = cJSON_GetObjectItem(res, "starttime");
+	unsigned long long now;
+
+	if (!cJSON_IsNumber(pid) || !cJSON_IsNumber(st) || pid->valueint <= 1)
+		return -EINVAL;
+	now = ib_proc_starttime(pid->valueint);
+	if (now == 0 || now != (unsigned long long)st->valuedouble) {
+		ib_buf_printf(log, "process %d: already gone\n", pid->valueint);
+		return 0;
+	}
+	/* Its group is the one isobench created for it (proc.c). */
+	kill(-pid->valueint, SIGKILL);
+	kill(pid->valueint, SIGKILL);
+	for (int i = 0; i < 200; i++) {
+		struct timespec nap = {0, 5000000};
+
+		if (ib_proc_starttime(pid->valueint) != now)
+			break;
+		waitpid(pid->valueint, NULL, WNOHANG);
+		nanosleep(&nap, NULL);
+	}
+	if (ib_proc_starttime(pid->valueint) == now) {
+		ib_buf_printf(log, "process %d: still running after SIGKILL\n",
+			      pid->valueint);
+		return -EBUSY;
+	}
+	ib_buf_printf(log, "process %d: killed\n", pid->valueint);
+	return 0;
+}
+
+static int remove_dir(const cJSON *res, struct ib_buf *log)
+{
+	const cJSON *path = cJSON_GetObjectItem(res, "path");
+	int rc;
+
+	if (!cJSON_IsString(path) || !strstr(path->valuestring, "isobench"))
+		return -EINVAL; /* never remove a path that is not ours */
+	rc = ib_rmtree(path->valuestring);
+	ib_buf_printf(log, "directory %s: %s\n", path->valuestring,
+		      rc == 0 ? "removed" : strerror(-rc));
+	return rc;
+}
+
+int ib_cleanup_run(const char *run_dir, struct ib_buf *log,
+		   struct ib_err *err)
+{
+	char *path = ib_xasprintf("%s/state.jsonl", run_dir), *text, *save = NULL;
+	cJSON *live = cJSON_CreateArray(), *res;
+	int fd, failed = 0, n = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int rc = ib_err_set(err, -errno, "%s: %s", path, strerror(errno));
+
+		free(path);
+		cJSON_Delete(live);
+		return rc;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		free(path);
+		cJSON_Delete(live);
+		return ib_err_set(err, -EBUSY,
+				  "%s: the run is still alive (its state file "
+				  "is locked); stop it first",
+				  run_dir);
+	}
+	text = ib_read_file(path, NULL, err);
+	if (!text) {
+		close(fd);
+		free(path);
+		cJSON_Delete(live);
+		return err->code;
+	}
+	/* Replay: adds minus dels, in order of creation. */
+	for (char *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(line);
+		const cJSON *op = cJSON_GetObjectItem(o, "op");
+		const cJSON *name = cJSON_GetObjectItem(o, "name");
+
+		if (!o || !cJSON_IsString(op) || !cJSON_IsString(name)) {
+			cJSON_Delete(o); /* a torn last line: ignore it */
+			continue;
+		}
+		if (strcmp(op->valuestring, "add") == 0) {
+			cJSON_AddItemToArray(live, o);
+			continue;
+		}
+		for (int i = cJSON_GetArraySize(live) - 1; i >= 0; i--) {
+			const cJSON *nm = cJSON_GetObjectItem(
+				cJSON_GetArrayItem(live, i), "name");
+
+			if (cJSON_IsString(nm) &&
+			    strcmp(nm->valuestring, name->valuestring) == 0) {
+				cJSON_DeleteItemFromArray(live, i);
+				break;
+			}
+		}
+		cJSON_Delete(o);
+	}
+	free(text);
+	/* Remove in reverse order of creation: instances before what they
+	 * were built on. */
+	for (int i = cJSON_GetArraySize(live) - 1; i >= 0; i--) {
+		const cJSON *kind, *rtname;
+		int rc;
+
+		res = cJSON_GetArrayItem(live, i);
+		kind = cJSON_GetObjectItem(res, "kind");
+		rtname = cJSON_GetObjectItem(res, "runtime");
+		n++;
+		if (cJSON_IsString(kind) && strcmp(kind->valuestring, "process") == 0) {
+			rc = kill_process(res, log);
+		} else if (cJSON_IsString(kind) &&
+			   strcmp(kind->valuestring, "dir") == 0) {
+			rc = remove_dir(res, log);
+		} else {
+			const struct ib_runtime_ops *ops =
+				cJSON_IsString(rtname)
+					? ib_runtime_find(rtname->valuestring)
+					: NULL;
+			struct ib_err e2 = {0};
+
+			if (ops && ops->cleanup) {
+				rc = ops->cleanup(res, &e2);
+				if (rc < 0)
+					ib_buf_printf(log, "%s\n", e2.msg);
+			} else {
+				rc = -ENOTSUP;
+				ib_buf_printf(log, "resource of unknown kind "
+					      "left as is\n");
+			}
+		}
+		if (rc < 0)
+			failed++;
+	}
+	if (n == 0)
+		ib_buf_printf(log, "%s: nothing left behind\n", run_dir);
+	/* Mark the run clean, so a second cleanup has nothing to do. */
+	if (failed == 0 && n > 0) {
+		struct ib_state w = {.path = path};
+
+		w.fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		for (int i = 0; w.fd >= 0 && i < cJSON_GetArraySize(live); i++) {
+			const cJSON *nm = cJSON_GetObjectItem(
+				cJSON_GetArrayItem(live, i), "name");
+
+			if (cJSON_IsString(nm))
+				ib_state_del(&w, nm->valuestring, NULL);
+		}
+		if (w.fd >= 0)
+			close(w.fd);
+	}
+	cJSON_Delete(live);
+	close(fd);
+	free(path);
+	return failed;
+}

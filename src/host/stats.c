@@ -1,0 +1,143 @@
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median_sorted(const double *v, int n)
+{
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double ib_binom_half_cdf(int n, int k)
+{
+	/* Sum of C(n, i) / 2^n for i <= k, in logs to stay exact enough for
+	 * n in the thousands. */
+	double sum = 0;
+
+	if (k < 0)
+		return 0;
+	if (k >= n)
+		return 1;
+	for (int i = 0; i <= k; i++)
+		sum += exp(lgamma(n + 1.0) - lgamma(i + 1.0) -
+			   lgamma(n - i + 1.0) - n * log(2.0));
+	return sum > 1 ? 1 : sum;
+}
+
+void ib_stats_compute(const double *v, int n, struct ib_stats *s)
+{
+	double *sorted = ib_xmalloc(sizeof(double) * (size_t)n), sum = 0, ss = 0;
+	int k = 1;
+
+	memset(s, 0, sizeof(*s));
+	s->n = n;
+	memcpy(sorted, v, sizeof(double) * (size_t)n);
+	qsort(sorted, (size_t)n, sizeof(double), cmp_double);
+	s->min = sorted[0];
+	s->max = sorted[n - 1];
+	s->median = median_sorted(sorted, n);
+	for (int i = 0; i < n; i++)
+		sum += v[i];
+	s->mean = sum / n;
+	if (n >= 2) {
+		for (int i = 0; i < n; i++)
+			ss += (v[i] - s->mean) * (v[i] - s->mean);
+		s->sd = sqrt(ss / (n - 1));
+		s->rsd = s->mean != 0 ? 100 * s->sd / fabs(s->mean) : NAN;
+	} else {
+		s->sd = NAN;
+		s->rsd = NAN;
+	}
+	/* Interval [x(k), x(n+1-k)] covers the median with probability
+	 * 1 - 2 P(B <= k-1), B ~ Bin(n, 1/2): take the largest k that keeps
+	 * coverage >= 95%; with fewer than 6 samples no k does, and the
+	 * widest interval [min, max] is given with its real coverage. */
+	while (k + 1 <= (n + 1) / 2 &&
+	       1 - 2 * ib_binom_half_cdf(n, k) >= 0.95)
+		k++;
+	s->ci_lo = sorted[k - 1];
+	s->ci_hi = sorted[n - k];
+	s->ci_level = 1 - 2 * ib_binom_half_cdf(n, k - 1);
+	free(sorted);
+}
+
+/* splitmix64: tiny, good enough for resampling, seeded from the data. */
+static uint64_t mix(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t seed_of(const double *v, int n, uint64_t seed)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t bits;
+
+		memcpy(&bits, &v[i], sizeof(bits));
+		seed ^= bits + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
+	}
+	return seed;
+}
+
+static double resampled_median(const double *v, int n, double *tmp,
+			       uint64_t *state)
+{
+	for (int i = 0; i < n; i++)
+		tmp[i] = v[mix(state) % (uint64_t)n];
+	qsort(tmp, (size_t)n, sizeof(double), cmp_double);
+	return median_sorted(tmp, n);
+}
+
+int ib_ratio_ci(const double *a, int na, const double *b, int nb,
+		double *ratio, double *lo, double *hi)
+{
+	enum { B = 2000 };
+	double *sa = ib_xmalloc(sizeof(double) * (size_t)na);
+	double *sb = ib_xmalloc(sizeof(double) * (size_t)nb);
+	double *tmp = ib_xmalloc(sizeof(double) * (size_t)(na > nb ? na : nb));
+	double *r = ib_xmalloc(sizeof(double) * B), ma, mb;
+	uint64_t state = seed_of(b, nb, seed_of(a, na, 0x150b3ceULL));
+	int m = 0;
+
+	memcpy(sa, a, sizeof(double) * (size_t)na);
+	memcpy(sb, b, sizeof(double) * (size_t)nb);
+	qsort(sa, (size_t)na, sizeof(double), cmp_double);
+	qsort(sb, (size_t)nb, sizeof(double), cmp_double);
+	ma = median_sorted(sa, na);
+	mb = median_sorted(sb, nb);
+	if (mb == 0) {
+		free(sa), free(sb), free(tmp), free(r);
+		return -1;
+	}
+	*ratio = ma / mb;
+	*lo = *hi = *ratio;
+	if (na > 1 || nb > 1) {
+		for (int i = 0; i < B; i++) {
+			double x = resampled_median(a, na, tmp, &state);
+			double y = resampled_median(b, nb, tmp, &state);
+
+			if (y != 0)
+				r[m++] = x / y;
+		}
+		if (m > 0) {
+			qsort(r, (size_t)m, sizeof(double), cmp_double);
+			*lo = r[(int)(0.025 * (m - 1))];
+			*hi = r[(int)ceil(0.975 * (m - 1))];
+		}
+	}
+	free(sa), free(sb), free(tmp), free(r);
+	return 0;
+}

@@ -1,0 +1,250 @@
+/* isobench-probe: every in-runtime measurement, one static binary.
+ *
+ *   isobench-probe [--scratch DIR] [--reps N] [--full] WORKLOAD [key=value...]
+ *
+ * The same file runs as a host process, as a container's entrypoint and
+ * (later) as a VM's /init. It writes framed records on stdout (emit.h,
+ * docs/protocol.md): hello first, before any setup, then samples, info and
+ * errors, then done. Exit status: 0 measured, 1 a workload failed, 2 bad
+ * usage (an error record says what). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "probe.h"
+
+static const struct {
+	const char *name;
+	int (*run)(const struct probe_args *a);
+} runners[] = {
+	{"cpu", wl_cpu},       {"membw", wl_membw},     {"memlat", wl_memlat},
+	{"syscall", wl_syscall}, {"ctxsw", wl_ctxsw},   {"disk", wl_disk},
+};
+
+static int param_index(const struct ib_workload_def *w, const char *name)
+{
+	for (int i = 0; i < w->nparams; i++)
+		if (strcmp(w->params[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static const char *arg_value(const struct probe_args *a, const char *name)
+{
+	int i = param_index(a->wl, name);
+
+	/* A workload asking for a parameter it does not declare is a bug in
+	 * the probe itself, found by the first test that runs it. */
+	if (i < 0) {
+		emit_error(a->wl->name, "failed",
+			   "probe bug: undeclared parameter '%s'", name);
+		emit_done(1);
+		exit(1);
+	}
+	return a->value[i];
+}
+
+uint64_t arg_count(const struct probe_args *a, const char *name)
+{
+	uint64_t v = 0;
+
+	ib_parse_count(arg_value(a, name), &v);
+	return v;
+}
+
+uint64_t arg_size(const struct probe_args *a, const char *name)
+{
+	uint64_t v = 0;
+
+	ib_parse_size(arg_value(a, name), &v);
+	return v;
+}
+
+double arg_seconds(const struct probe_args *a, const char *name)
+{
+	double v = 0;
+
+	ib_parse_seconds(arg_value(a, name), &v);
+	return v;
+}
+
+const char *arg_str(const struct probe_args *a, const char *name)
+{
+	return arg_value(a, name);
+}
+
+int arg_list_next(const char **cursor, char *word, size_t cap)
+{
+	const char *c = *cursor;
+	size_t n;
+
+	if (!*c)
+		return 0;
+	n = strcspn(c, ",");
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(word, c, n);
+	word[n] = '\0';
+	c += strcspn(c, ",");
+	if (*c == ',')
+		c++;
+	*cursor = c;
+	return 1;
+}
+
+int arg_list_has(const struct probe_args *a, const char *name,
+		 const char *word)
+{
+	const char *cur = arg_value(a, name);
+	char w[128];
+
+	while (arg_list_next(&cur, w, sizeof(w)))
+		if (strcmp(w, word) == 0)
+			return 1;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: isobench-probe [--scratch DIR] [--reps N] [--full] "
+		"WORKLOAD [key=value...]\n"
+		"\n"
+		"Runs one measurement and writes framed records (see "
+		"docs/protocol.md)\non standard output. Normally started by "
+		"isobench; runnable by hand.\n"
+		"\n"
+		"  --scratch DIR  directory for test files (default: current "
+		"directory)\n"
+		"  --reps N       run the workload N times (samples carry rep)\n"
+		"  --full         defaults of the full suite instead of the "
+		"quick one\n"
+		"  --version      print the probe version\n"
+		"\nworkloads and parameters (quick default / full default):\n");
+	for (int i = 0; i < ib_nworkloads; i++) {
+		const struct ib_workload_def *w = &ib_workloads[i];
+
+		fprintf(f, "\n  %-8s %s\n           method of: %s\n", w->name,
+			w->summary, w->validated_by);
+		for (int j = 0; j < w->nparams; j++) {
+			const struct ib_param_def *p = &w->params[j];
+
+			fprintf(f, "    %s=%s", p->name, p->quick);
+			if (strcmp(p->quick, p->full) != 0)
+				fprintf(f, " / %s", p->full);
+			fprintf(f, "\n        %s\n", p->help);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	/* Uptime first: in a VM it is the guest's time to userspace. */
+	double uptime = harness_uptime_s();
+	struct ib_timer_info timer;
+	struct probe_args args;
+	int reps = 1, full = 0, status = 0, opt;
+	const char *workload;
+	int (*run)(const struct probe_args *) = NULL;
+	static const struct option longopts[] = {
+		{"scratch", required_argument, NULL, 's'},
+		{"reps", required_argument, NULL, 'r'},
+		{"full", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+
+	memset(&args, 0, sizeof(args));
+	args.scratch = ".";
+	emit_init(1);
+	while ((opt = getopt_long(argc, argv, "+s:r:fhV", longopts, NULL)) != -1) {
+		uint64_t n;
+
+		switch (opt) {
+		case 's':
+			args.scratch = optarg;
+			break;
+		case 'r':
+			if (ib_parse_count(optarg, &n) < 0 || n < 1 || n > 100000) {
+				fprintf(stderr,
+					"isobench-probe: --reps: '%s' is not a "
+					"number from 1 to 100000\n",
+					optarg);
+				return 2;
+			}
+			reps = (int)n;
+			break;
+		case 'f':
+			full = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("isobench-probe %s (protocol %d)\n",
+			       IB_PROBE_VERSION, IB_PROTOCOL_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	workload = optind < argc ? argv[optind] : NULL;
+
+	harness_timer_measure(&timer);
+	emit_hello(&timer, uptime, workload, argc, argv);
+
+	if (!workload) {
+		emit_error(NULL, "invalid", "no workload given (try --help)");
+		emit_done(2);
+		return 2;
+	}
+	args.wl = ib_workload_find(workload);
+	for (size_t i = 0; args.wl && i < sizeof(runners) / sizeof(runners[0]); i++)
+		if (strcmp(runners[i].name, workload) == 0)
+			run = runners[i].run;
+	if (!args.wl || !run) {
+		emit_error(workload, "invalid", "unknown workload '%s'", workload);
+		emit_done(2);
+		return 2;
+	}
+	for (int i = 0; i < args.wl->nparams; i++)
+		args.value[i] = ib_param_default(&args.wl->params[i], full);
+	for (int i = optind + 1; i < argc; i++) {
+		char *eq = strchr(argv[i], '='), why[256];
+		int idx;
+
+		if (!eq) {
+			emit_error(workload, "invalid",
+				   "argument '%s' is not key=value", argv[i]);
+			emit_done(2);
+			return 2;
+		}
+		*eq = '\0';
+		idx = param_index(args.wl, argv[i]);
+		if (idx < 0) {
+			emit_error(workload, "invalid",
+				   "unknown parameter '%s' for workload '%s'",
+				   argv[i], workload);
+			emit_done(2);
+			return 2;
+		}
+		if (ib_param_check(&args.wl->params[idx], eq + 1, why,
+				   sizeof(why)) < 0) {
+			emit_error(workload, "invalid", "%s: %s", argv[i], why);
+			emit_done(2);
+			return 2;
+		}
+		args.value[idx] = eq + 1;
+	}
+	for (int r = 0; r < reps && status == 0; r++) {
+		emit_set_rep(r);
+		status = run(&args);
+	}
+	emit_done(status);
+	return status;
+}

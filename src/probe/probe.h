@@ -1,0 +1,53 @@
+/* probe: what the probe's workloads share: their parsed arguments and the
+ * facts about the machine they size themselves by.
+ *
+ * isobench-probe runs one workload per invocation (see probe.c). Arguments
+ * arrive as key=value words already checked against common/params.c, so a
+ * workload reads them with the accessors below and never parses text. */
+#ifndef ISOBENCH_PROBE_H
+#define ISOBENCH_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/params.h"
+#include "emit.h"
+
+#define PROBE_MAX_PARAMS 16
+
+struct probe_args {
+	const struct ib_workload_def *wl;
+	const char *value[PROBE_MAX_PARAMS]; /* by index in wl->params */
+	const char *scratch;                 /* directory for files */
+};
+
+uint64_t arg_count(const struct probe_args *a, const char *name);
+uint64_t arg_size(const struct probe_args *a, const char *name);
+double arg_seconds(const struct probe_args *a, const char *name);
+const char *arg_str(const struct probe_args *a, const char *name);
+/* Is word one of the comma-separated items of list parameter name? */
+int arg_list_has(const struct probe_args *a, const char *name,
+		 const char *word);
+/* Copies the next comma-separated item of *cursor into word (cap bytes)
+ * and advances *cursor; returns 0 at the end of the list. */
+int arg_list_next(const char **cursor, char *word, size_t cap);
+
+/* CPUs this process may run on (sched_getaffinity), at least 1. */
+int probe_ncpus(void);
+/* Total last-level cache in bytes: distinct caches of the highest level,
+ * from sysfs, else from CPUID leaf 4 / 0x8000001d, else 0. *source says
+ * which ("sysfs", "cpuid", "unknown"). */
+uint64_t probe_llc_bytes(const char **source);
+
+/* Workloads: each emits its samples (or error records) and returns 0 on
+ * success, 1 on failure. What the runtime lacks (io_uring, O_DIRECT, a
+ * system call) is an "unsupported" error record, not a failure: the other
+ * figures of the workload stand. */
+int wl_cpu(const struct probe_args *a);
+int wl_membw(const struct probe_args *a);
+int wl_memlat(const struct probe_args *a);
+int wl_syscall(const struct probe_args *a);
+int wl_ctxsw(const struct probe_args *a);
+int wl_disk(const struct probe_args *a);
+
+#endif
