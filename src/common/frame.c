@@ -111,6 +111,11 @@ void ib_frame_parser_init(struct ib_frame_parser *p, ib_frame_cb cb,
 
 static void flush_line(struct ib_frame_parser *p)
 {
+	/* an empty first line: nothing allocated yet, hand on "" not NULL */
+	if (!p->line) {
+		ib_frame_line("", 0, p->offset, p->cb, p->user);
+		return;
+	}
 	if (p->overlong)
 		p->cb(p->user, find_prefix(p->line, p->len) ? IB_FRAME_CORRUPT
 							   : IB_FRAME_TEXT,
@@ -123,6 +128,8 @@ static void flush_line(struct ib_frame_parser *p)
 
 static int append(struct ib_frame_parser *p, const char *buf, size_t n)
 {
+	if (n == 0) /* nothing to add, and line may still be NULL */
+		return 0;
 	if (p->len + n > IB_FRAME_MAX_LINE) {
 		n = IB_FRAME_MAX_LINE - p->len;
 		p->overlong = 1;
@@ -175,7 +182,12 @@ int ib_frame_feed(struct ib_frame_parser *p, const char *buf, size_t n)
 
 void ib_frame_finish(struct ib_frame_parser *p)
 {
-	if (p->len == 0 && !p->overlong)
+	if (p->overlong) {
+		/* cut: reported as such, like a long line with its newline */
+		flush_line(p);
+		return;
+	}
+	if (p->len == 0)
 		return;
 	if (find_prefix(p->line, p->len))
 		p->cb(p->user, IB_FRAME_CORRUPT, p->line, p->len, p->offset,

@@ -9,6 +9,12 @@ char *ib_cli_probe_path(const char *given);
 /* Absolute path of program name on $PATH, or NULL. Caller frees. */
 char *ib_which(const char *name);
 
+/* One line for a bad option, instead of getopt's two (call with
+ * opterr = 0 and a leading ':' in the option string): "unknown option" or
+ * "a value is needed after", naming the option. */
+void ib_cli_bad_option(const char *cmd, int missing_value, char **argv,
+		       int ind);
+
 int ib_cmd_validate(int argc, char **argv);
 
 #endif

@@ -185,25 +185,20 @@ int ib_mount_of(const char *path, char *fstype, size_t fcap, char *source,
 	return best ? 0 : -1;
 }
 
+/* `probe --version`, bounded: a probe that hangs or floods here must not
+ * hang a run before it starts. */
 static void probe_version(const char *probe, char *out, size_t cap)
 {
 	char *argv[] = {(char *)probe, "--version", NULL};
-	struct ib_proc p;
-	size_t len = 0;
-	ssize_t n;
+	struct ib_buf b = {0};
 
 	snprintf(out, cap, "unknown");
-	if (!probe || ib_proc_spawn(&p, argv, NULL, 0, NULL) < 0)
-		return;
-	while (len + 1 < cap && (n = read(p.out_fd, out + len, cap - 1 - len)) > 0)
-		len += (size_t)n;
-	out[len] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-	ib_proc_close(&p);
-	if (ib_proc_wait(&p, ib_mono_ns() + 5000000000ULL) < 0)
-		ib_proc_kill(&p);
-	if (!out[0])
-		snprintf(out, cap, "unknown");
+	if (probe && ib_proc_capture(argv, NULL, 5, NULL, &b, NULL) == 0 && b.s &&
+	    b.s[0] != '\n') {
+		b.s[strcspn(b.s, "\n")] = '\0';
+		snprintf(out, cap, "%s", b.s);
+	}
+	ib_buf_free(&b);
 }
 
 cJSON *ib_fingerprint(const char *scratch, const char *probe_path)

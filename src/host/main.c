@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +215,26 @@ static int parse_dbl_opt(const char *opt, const char *v, double min,
 	return 0;
 }
 
+/* getopt's own messages take two lines and name the subcommand as the
+ * program: say what is wrong in one line instead (opterr = 0). */
+void ib_cli_bad_option(const char *cmd, int missing_value, char **argv,
+		       int ind)
+{
+	const char *arg = ind > 0 ? argv[ind - 1] : "";
+	char opt[64];
+
+	if (strncmp(arg, "--", 2) == 0)
+		snprintf(opt, sizeof(opt), "%.*s", (int)strcspn(arg, "="), arg);
+	else if (optopt > ' ' && optopt < 127)
+		snprintf(opt, sizeof(opt), "-%c", optopt);
+	else
+		snprintf(opt, sizeof(opt), "%s", arg);
+	fprintf(stderr, "%s: %s %s%s (try '%s --help')\n", cmd,
+		missing_value ? "a value is needed after" : "unknown option",
+		opt, !missing_value && strncmp(arg, "--", 2) == 0 &&
+		strchr(arg, '=') ? ", or it takes no value" : "", cmd);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	enum { O_QUICK = 256, O_FULL, O_RSD, O_MIN, O_MAX, O_TIME, O_WARM,
@@ -251,7 +272,8 @@ static int cmd_run(int argc, char **argv)
 	char *baseline = NULL;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "r:b:s:o:qh", longopts, NULL)) != -1) {
+	opterr = 0; /* one line of our own, not getopt's two */
+	while ((opt = getopt_long(argc, argv, ":r:b:s:o:qh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': runtimes = optarg; break;
 		case 'b': benchmarks = optarg; break;
@@ -289,8 +311,9 @@ static int cmd_run(int argc, char **argv)
 		case O_SCRATCH: o.scratch_parent = optarg; break;
 		case O_PROBE: probe = optarg; break;
 		case O_NOPROG: o.progress = 0; break;
+		case ':':
 		default:
-			fprintf(stderr, "isobench run: try 'isobench run --help'\n");
+			ib_cli_bad_option("isobench run", opt == ':', argv, optind);
 			goto out_sets;
 		}
 	}
@@ -471,23 +494,16 @@ static int cmd_doctor(int argc, char **argv)
 	printf("isobench %s doctor\n\nprobe:\n", ISOBENCH_VERSION);
 	{
 		char *pargv[] = {probe, "--version", NULL};
-		struct ib_proc p;
-		char out[128] = "";
-		int ok = 0;
+		struct ib_buf out = {0};
+		/* bounded: a probe that hangs must not hang doctor */
+		int ok = ib_proc_capture(pargv, NULL, 5, NULL, &out, NULL) == 0;
 
-		if (ib_proc_spawn(&p, pargv, NULL, 0, NULL) == 0) {
-			ssize_t n = read(p.out_fd, out, sizeof(out) - 1);
-
-			out[n > 0 ? n : 0] = '\0';
-			out[strcspn(out, "\n")] = '\0';
-			ib_proc_close(&p);
-			if (ib_proc_wait(&p, ib_mono_ns() + 5000000000ULL) < 0)
-				ib_proc_kill(&p);
-			ok = p.exit_code == 0;
-		}
-		missing += doctor_line(ok, probe, ok ? out : "does not run",
+		if (out.s)
+			out.s[strcspn(out.s, "\n")] = '\0';
+		missing += doctor_line(ok, probe, ok ? out.s : "does not run",
 				       "build it: ./scripts/setup.sh (or set "
 				       "ISOBENCH_PROBE)");
+		ib_buf_free(&out);
 	}
 	printf("\nruntimes:\n");
 	for (int i = 0; i < ib_nruntimes; i++) {

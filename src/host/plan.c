@@ -1,5 +1,6 @@
 #include "plan.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -230,10 +231,15 @@ cJSON *ib_plan_to_json(const struct ib_plan *p)
 char *ib_plan_to_ini(const struct ib_plan *p)
 {
 	struct ib_buf b = {0};
-	char num[64];
+	char num[64], src[128];
 
-	ib_buf_printf(&b, "; isobench plan, as run (from %s)\n[global]\n",
-		      p->source);
+	/* the comment must stay one line within inih's limit */
+	snprintf(src, sizeof(src), "%s", p->source);
+	for (char *c = src; *c; c++)
+		if ((unsigned char)*c < ' ')
+			*c = '?';
+	ib_buf_printf(&b, "; isobench plan, as run (from %s%s)\n[global]\n",
+		      src, strlen(p->source) >= sizeof(src) ? "..." : "");
 	ib_buf_printf(&b, "mode = %s\n", p->full ? "full" : "quick");
 	ib_buf_puts(&b, "runtimes = ");
 	for (int i = 0; i < p->runtimes.n; i++)
@@ -314,6 +320,7 @@ struct loader {
 	char err[512];    /* first error of the handler ... */
 	int err_line;     /* ... and its line */
 	int overlong;     /* line number of a line too long for inih */
+	int too_many;     /* line number of a section beyond MAX_JOBS + 1 */
 	int cont_line;    /* line number of the last continuation line */
 };
 
@@ -334,6 +341,9 @@ static char *reader(char *str, int num, void *stream)
 		return NULL;
 	}
 	s = r;
+	/* inih skips a UTF-8 byte order mark on the first line */
+	if (ld->line == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
 	while (*s == ' ' || *s == '\t')
 		s++;
 	/* An indented line that is not blank or a comment continues the
@@ -344,16 +354,23 @@ static char *reader(char *str, int num, void *stream)
 	if (*s == '[') {
 		char *end = strchr(s, ']');
 
-		if (end && ld->nsec < MAX_JOBS + 1) {
+		if (end && ld->nsec >= MAX_JOBS + 1) {
+			/* stop rather than drop sections (and jobs) silently */
+			ld->too_many = ld->line;
+			return NULL;
+		}
+		if (end) {
 			struct section *sec;
+			char *name;
 
 			ld->sec = ib_xrealloc(ld->sec, sizeof(*ld->sec) *
 							       (size_t)(ld->nsec + 1));
 			sec = &ld->sec[ld->nsec++];
 			memset(sec, 0, sizeof(*sec));
-			*end = '\0';
-			sec->name = ib_xstrdup(ib_trim(s + 1));
-			*end = ']';
+			/* trim a copy: the line itself goes on to inih */
+			name = ib_xasprintf("%.*s", (int)(end - s - 1), s + 1);
+			sec->name = ib_xstrdup(ib_trim(name));
+			free(name);
 			sec->line = ld->line;
 		}
 	}
@@ -369,6 +386,20 @@ static int handler_error(struct loader *ld, const char *msg)
 	return 0;
 }
 
+/* Is inih's name of the current section the one the reader saw? inih
+ * keeps it untrimmed and cut to INIH_MAX_SECTION - 1 bytes. */
+#define INIH_MAX_SECTION 50
+static int same_section(const char *ours, const char *inih)
+{
+	char *copy = ib_xstrdup(inih), *t = ib_trim(copy);
+	size_t n = strlen(t);
+	int same = strncmp(ours, t, n) == 0 &&
+		   (ours[n] == '\0' || strlen(inih) >= INIH_MAX_SECTION - 1);
+
+	free(copy);
+	return same;
+}
+
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
@@ -376,7 +407,7 @@ static int handler(void *user, const char *section, const char *name,
 	struct section *sec = ld->nsec ? &ld->sec[ld->nsec - 1] : NULL;
 	char msg[300];
 
-	if (!sec || strcmp(sec->name, section) != 0) {
+	if (!sec || !same_section(sec->name, section)) {
 		snprintf(msg, sizeof(msg), "'%.100s' is outside any [section]",
 			 name);
 		return handler_error(ld, msg);
@@ -385,11 +416,20 @@ static int handler(void *user, const char *section, const char *name,
 	    strcmp(sec->keys.v[sec->keys.n - 1], name) == 0) {
 		char **last = &sec->values.v[sec->values.n - 1];
 		size_t n = strlen(*last);
-		char *joined = ib_xasprintf(
-			"%s%s%s", *last,
-			(n && (*last)[n - 1] != ',' && value[0] != ',') ? "," : "",
-			value);
+		char *v = ib_xstrdup(value), *joined;
 
+		/* inih 55 keeps an inline comment on a continuation line:
+		 * cut it as inih does on other lines (';' after a blank) */
+		for (char *c = v; *c; c++)
+			if (c > v && *c == ';' && isspace((unsigned char)c[-1])) {
+				*c = '\0';
+				break;
+			}
+		joined = ib_xasprintf(
+			"%s%s%s", *last,
+			(n && (*last)[n - 1] != ',' && v[0] != ',') ? "," : "",
+			ib_trim(v));
+		free(v);
 		free(*last);
 		*last = joined;
 		return 1;
@@ -515,6 +555,8 @@ int ib_plan_load(struct ib_plan *p, const char *path, struct ib_err *err)
 	rc = ini_parse_stream(reader, &ld, handler, &ld);
 	if (rc == 0 && ld.overlong)
 		rc = ld.overlong;
+	if (rc == 0 && ld.too_many)
+		rc = ld.too_many;
 	if (rc == 0 && ferror(ld.f))
 		rc = -1;
 	fclose(ld.f);
@@ -523,6 +565,9 @@ int ib_plan_load(struct ib_plan *p, const char *path, struct ib_err *err)
 			ib_err_set(err, -EIO, "%s: cannot read the plan", path);
 		else if (rc == ld.overlong)
 			ib_err_set(err, -EINVAL, "%s:%d: line too long", path, rc);
+		else if (rc == ld.too_many)
+			ib_err_set(err, -E2BIG, "%s:%d: more than %d jobs", path,
+				   rc, MAX_JOBS);
 		else
 			ib_err_set(err, -EINVAL, "%s:%d: %s", path, rc,
 				   ld.err_line == rc

@@ -32,8 +32,15 @@ unsigned long long ib_proc_starttime(pid_t pid)
 	if (!p)
 		return 0;
 	p++;
-	/* field 3 (state) is the first after ')'; starttime is field 22 */
-	for (int field = 2; field < 22 && p; field++)
+	/* A zombie (or dead) process is not running any more: it holds its
+	 * pid until its parent reaps it, which for an orphan may be never
+	 * where pid 1 does not reap. Report it as gone. */
+	if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
+		return 0;
+	/* p is at the space before field 3 (state); starttime is field 22:
+	 * 19 more spaces on (it used to be 20, which read vsize, field 23,
+	 * a value that changes while the process runs) */
+	for (int field = 3; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	if (p)
 		start = strtoull(p + 1, NULL, 10);
@@ -140,10 +147,23 @@ int ib_proc_wait(struct ib_proc *p, uint64_t deadline_ns)
 	if (p->reaped || p->pid <= 0)
 		return 0;
 	for (;;) {
-		pid_t r = waitpid(p->pid, &status, WNOHANG);
+		siginfo_t si;
+		pid_t r;
 		struct timespec nap = {0, 1000000};
 		uint64_t now;
 
+		/* Exited? Look without reaping: while the child is a zombie its
+		 * pid, and so its process group's id, cannot be reused, so
+		 * whatever it left running in its group (a daemonised helper,
+		 * a forked worker) can be ended safely before it is reaped. */
+		memset(&si, 0, sizeof(si));
+		r = waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+		if (r == 0 && si.si_pid == p->pid) {
+			kill(-p->pid, SIGKILL);
+			do
+				r = waitpid(p->pid, &status, 0);
+			while (r < 0 && errno == EINTR);
+		}
 		if (r == p->pid) {
 			record_status(p, status);
 			return 0;
@@ -180,6 +200,49 @@ void ib_proc_kill(struct ib_proc *p)
 		record_status(p, status);
 	else
 		p->reaped = 1;
+}
+
+int ib_proc_capture(char *const argv[], const char *cwd, double timeout_s,
+		    int (*stop)(void), struct ib_buf *out, struct ib_err *err)
+{
+	uint64_t deadline = ib_mono_ns() + (uint64_t)(timeout_s * 1e9);
+	struct ib_proc p;
+	char buf[16384];
+	int rc = 0;
+
+	if (ib_proc_spawn(&p, argv, cwd, IB_PROC_DIE_WITH_PARENT, err) < 0)
+		return err ? err->code : -1;
+	for (;;) {
+		struct pollfd pfd = {p.out_fd, POLLIN, 0};
+		uint64_t now = ib_mono_ns();
+		ssize_t n;
+
+		if ((stop && stop()) || now >= deadline) {
+			rc = ib_err_set(err, -ETIMEDOUT, "%s: %s", argv[0],
+					now >= deadline
+						? "did not finish in time; killed"
+						: "interrupted");
+			break;
+		}
+		n = poll(&pfd, 1, 200);
+		if (n <= 0)
+			continue;
+		n = read(p.out_fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		ib_buf_put(out, buf, (size_t)n);
+	}
+	ib_proc_close(&p);
+	if (rc == 0 && ib_proc_wait(&p, deadline) < 0)
+		rc = ib_err_set(err, -ETIMEDOUT, "%s: did not exit; killed",
+				argv[0]);
+	ib_proc_kill(&p);
+	if (rc == 0 && p.term_signal)
+		rc = ib_err_set(err, -EINTR, "%s: killed by signal %d", argv[0],
+				p.term_signal);
+	return rc < 0 ? rc : p.exit_code;
 }
 
 void ib_proc_close(struct ib_proc *p)

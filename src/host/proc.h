@@ -40,6 +40,14 @@ void ib_proc_kill(struct ib_proc *p);
 /* Closes the output pipe. */
 void ib_proc_close(struct ib_proc *p);
 
+/* Runs argv (argv[0] a path) to completion: its output (stdout and
+ * stderr) into out, at most timeout_s seconds (then it is killed), cut
+ * short by a signal when stop() says so (NULL: never). Returns its exit
+ * status (>= 0), or a negative errno with err set: it could not start, was
+ * killed by a signal, or ran out of time (-ETIMEDOUT). */
+int ib_proc_capture(char *const argv[], const char *cwd, double timeout_s,
+		    int (*stop)(void), struct ib_buf *out, struct ib_err *err);
+
 /* Start time of pid in clock ticks since boot, 0 if it does not exist:
  * with the pid it identifies a process even after pid reuse. */
 unsigned long long ib_proc_starttime(pid_t pid);

@@ -221,12 +221,12 @@ int ib_record_decode(const char *json, size_t len, struct ib_record *r,
 	r->json = cJSON_ParseWithLengthOpts(json, len, &end, 0);
 	if (!r->json)
 		return ib_err_set(err, -EINVAL, "record is not valid JSON");
+	r->owned = 1; /* before any ib_record_free, or the tree leaks */
 	if (!cJSON_IsObject(r->json) || (end && end != json + len)) {
 		ib_record_free(r);
 		return ib_err_set(err, -EINVAL,
 				  "record is not exactly one JSON object");
 	}
-	r->owned = 1;
 	if (decode(r, err) < 0) {
 		ib_record_free(r);
 		return -EINVAL;

@@ -170,19 +170,6 @@ static void free_rows(struct row *rows, int n)
 	free(rows);
 }
 
-static const cJSON *runtime_event(const struct ib_results *r, const char *name)
-{
-	const cJSON *ev;
-
-	cJSON_ArrayForEach(ev, r->runtimes) {
-		const char *n = str_of(ev, "runtime");
-
-		if (n && strcmp(n, name) == 0)
-			return ev;
-	}
-	return NULL;
-}
-
 /* "2449 x0.98" or "2449" (baseline) or "failed"/"skipped"/"-". */
 static void cell_text(const struct ib_results *r, const struct row *row,
 		      int col, char *buf, size_t cap, int with_ratio)
@@ -279,7 +266,7 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 				c->job, c->failures.n ? c->failures.v[0] : "?");
 	}
 	for (int k = 0; k < ncol; k++) {
-		const cJSON *ev = runtime_event(r, r->columns.v[k]);
+		const cJSON *ev = ib_results_runtime(r, r->columns.v[k]);
 
 		if (ev && cJSON_IsFalse(cJSON_GetObjectItem(ev, "available")))
 			fprintf(out, "skipped %s: %s\n", r->columns.v[k],
@@ -333,7 +320,7 @@ static void md_runtimes(struct ib_buf *b, const struct ib_results *r)
 	ib_buf_puts(b, "## Runtimes\n\n| runtime | status | description |\n"
 		    "|---|---|---|\n");
 	for (int k = 0; k < r->columns.n; k++) {
-		const cJSON *ev = runtime_event(r, r->columns.v[k]);
+		const cJSON *ev = ib_results_runtime(r, r->columns.v[k]);
 		const cJSON *d = ev ? cJSON_GetObjectItem(ev, "describe") : NULL;
 		int avail = ev && !cJSON_IsFalse(cJSON_GetObjectItem(ev, "available"));
 

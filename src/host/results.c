@@ -309,6 +309,9 @@ int ib_results_feed(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 				return 0;
 			if (strcmp(status, "ok") == 0) {
 				c->ok++;
+			} else if (strcmp(status, "interrupted") == 0) {
+				/* the run was stopped: not the cell's failure */
+				c->interrupted++;
 			} else {
 				c->failed++;
 				if (why)
@@ -361,7 +364,7 @@ double ib_cell_max_rsd(const struct ib_results *r, int cell, const char **worst)
 	return max;
 }
 
-static const cJSON *runtime_event(const struct ib_results *r, const char *name)
+const cJSON *ib_results_runtime(const struct ib_results *r, const char *name)
 {
 	const cJSON *ev;
 
@@ -405,12 +408,13 @@ void ib_results_finalize(struct ib_results *r)
 	}
 	for (int i = 0; i < r->ncells; i++) {
 		struct ib_cell *c = &r->cells[i];
-		const cJSON *rt = runtime_event(r, c->runtime);
+		const cJSON *rt = ib_results_runtime(r, c->runtime);
 		const char *status;
 
 		if (rt && cJSON_IsFalse(cJSON_GetObjectItem(rt, "available")))
 			status = "skipped";
-		else if (c->launches == 0)
+		else if (c->launches == 0 ||
+			 (c->ok == 0 && c->failed == 0 && c->failures.n == 0))
 			status = "not-run";
 		else if (c->ok == 0)
 			status = "failed";
@@ -490,7 +494,7 @@ char *ib_results_json(const struct ib_results *r)
 			      cJSON_Duplicate(cJSON_GetObjectItem(r->run, "fingerprint"), 1));
 	rts = cJSON_AddArrayToObject(o, "runtimes");
 	for (int i = 0; i < r->columns.n; i++) {
-		const cJSON *ev = runtime_event(r, r->columns.v[i]);
+		const cJSON *ev = ib_results_runtime(r, r->columns.v[i]);
 		cJSON *x = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(x, "name", r->columns.v[i]);
@@ -517,6 +521,7 @@ char *ib_results_json(const struct ib_results *r)
 		cJSON_AddNumberToObject(x, "launches", c->launches);
 		cJSON_AddNumberToObject(x, "ok_launches", c->ok);
 		cJSON_AddNumberToObject(x, "failed_launches", c->failed);
+		cJSON_AddNumberToObject(x, "interrupted_launches", c->interrupted);
 		cJSON_AddNumberToObject(x, "warmup_launches", c->warmups);
 		cJSON_AddItemToObject(x, "seconds", num_or_null(c->seconds));
 		if (c->stopped_by)

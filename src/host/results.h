@@ -37,6 +37,7 @@ struct ib_cell {
 	char *runtime, *job, *bench;
 	int launches;        /* counted launches (not warm-ups) */
 	int ok, failed, warmups;
+	int interrupted;     /* launches cut short by SIGINT/SIGTERM */
 	double seconds;      /* wall time of all its launches */
 	char *stopped_by;    /* why it stopped repeating, NULL if it did not */
 	char *status;        /* set by finalize: ok, partial, failed,
@@ -84,6 +85,9 @@ double ib_cell_max_rsd(const struct ib_results *r, int cell,
 		       const char **worst);
 /* Same as ib_cell_max_rsd, but only needs the samples: used live. */
 void ib_metric_update_stats(struct ib_metric *m);
+
+/* The "runtime" event of runtime name (usable or why not), or NULL. */
+const cJSON *ib_results_runtime(const struct ib_results *r, const char *name);
 
 /* Text of results.json / results.csv. Caller frees. */
 char *ib_results_json(const struct ib_results *r);

@@ -33,6 +33,9 @@ static int native_launch(struct ib_runtime *rt, struct ib_launch *l,
 	ib_strv_push(&argv, rt->ctx->probe_path);
 	for (char **a = l->probe_argv; *a; a++)
 		ib_strv_push(&argv, *a);
+	/* Inherited by the probe and all it forks: marks them as this run's,
+	 * for cleanup after a kill -9 (state.c) */
+	setenv("ISOBENCH_RUN", rt->ctx->run_id, 1);
 	l->t_launch_ns = ib_mono_ns();
 	rc = ib_proc_spawn(&l->proc, argv.v, rt->ctx->scratch,
 			   IB_PROC_DIE_WITH_PARENT, err);
@@ -42,8 +45,18 @@ static int native_launch(struct ib_runtime *rt, struct ib_launch *l,
 	l->out_fd = l->proc.out_fd;
 	/* Recorded as soon as the pid exists; PDEATHSIG covers the moment
 	 * before. */
-	return ib_state_add_process(rt->ctx->state, l->name, l->proc.pid,
-				    l->proc.starttime, err);
+	{
+		cJSON *o = cJSON_CreateObject();
+		char *marker = ib_xasprintf("ISOBENCH_RUN=%s", rt->ctx->run_id);
+
+		cJSON_AddStringToObject(o, "kind", "process");
+		cJSON_AddStringToObject(o, "name", l->name);
+		cJSON_AddNumberToObject(o, "pid", l->proc.pid);
+		cJSON_AddNumberToObject(o, "starttime", (double)l->proc.starttime);
+		cJSON_AddStringToObject(o, "marker", marker);
+		free(marker);
+		return ib_state_add(rt->ctx->state, o, err);
+	}
 }
 
 static int native_wait(struct ib_runtime *rt, struct ib_launch *l,

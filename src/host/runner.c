@@ -13,6 +13,7 @@
 
 #include "../common/frame.h"
 #include "fingerprint.h"
+#include "proc.h"
 #include "rawlog.h"
 #include "record.h"
 #include "report.h"
@@ -63,6 +64,7 @@ struct run {
 	const struct ib_runner_opts *o;
 	char run_id[64];
 	char *dir, *scratch;
+	char *probe;              /* o->probe_path made absolute */
 	struct ib_run_ctx ctx;
 	struct ib_state state;
 	int state_open;
@@ -79,6 +81,8 @@ struct run {
 	int io_failed;            /* raw.jsonl could not be written */
 	struct ib_err io_err;
 	int progress_shown;
+	int created_dir;          /* the run directory did not exist before */
+	int started;              /* the run event is logged: keep the dir */
 };
 
 /* Appends ev to raw.jsonl and feeds the live results; takes ev. */
@@ -579,6 +583,7 @@ static int make_run_dir(struct run *R, struct ib_err *err)
 	} else {
 		R->dir = ib_xasprintf("isobench-results/%s", R->run_id);
 	}
+	R->created_dir = stat(R->dir, &st) != 0;
 	if (ib_mkdirs(R->dir, 0755, err) < 0)
 		return ib_err_wrap(err, "output directory");
 	if (access(R->dir, W_OK) != 0)
@@ -700,7 +705,7 @@ static void log_run_event(struct run *R, int argc, char **argv)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(R->columns.v[i]));
 	cJSON_AddItemToObject(ev, "plan", ib_plan_to_json(R->plan));
 	cJSON_AddItemToObject(ev, "fingerprint",
-			      ib_fingerprint(R->scratch, R->o->probe_path));
+			      ib_fingerprint(R->scratch, R->probe));
 	(void)argc;
 	(void)argv;
 	log_event(R, ev);
@@ -739,6 +744,11 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 		rc = IB_EXIT_ENV;
 		goto out;
 	}
+	/* Absolute: the probe runs with the scratch directory as its working
+	 * directory, where a relative path means something else. */
+	R.probe = realpath(o->probe_path, NULL);
+	if (!R.probe)
+		R.probe = ib_xstrdup(o->probe_path);
 	if (make_run_dir(&R, &err) < 0) {
 		fprintf(stderr, "isobench: %s\n", err.msg);
 		rc = IB_EXIT_ENV;
@@ -765,7 +775,7 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 		rc = IB_EXIT_ENV;
 		goto out;
 	}
-	R.ctx = (struct ib_run_ctx){R.run_id, R.dir, R.scratch, o->probe_path,
+	R.ctx = (struct ib_run_ctx){R.run_id, R.dir, R.scratch, R.probe,
 				    &R.state};
 	{
 		char *ini = ib_plan_to_ini(plan);
@@ -779,6 +789,7 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 	if (!o->quiet)
 		fprintf(stderr, "isobench: run %s -> %s\n", R.run_id, R.dir);
 	log_run_event(&R, 0, NULL);
+	R.started = 1;
 	setup_runtimes(&R);
 	if (R.nrts == 0) {
 		fprintf(stderr, "isobench: no usable runtime among those asked "
@@ -863,11 +874,27 @@ out:
 		ib_state_close(&R.state);
 	if (R.log.fd >= 0)
 		ib_rawlog_close(&R.log);
+	if (R.dir && !R.started) {
+		/* Failed before measuring anything: leave no half-made run
+		 * directory behind (and the same -o usable again). */
+		static const char *const files[] = {"raw.jsonl", "state.jsonl",
+						    "plan.ini"};
+
+		for (size_t i = 0; i < IB_ARRAY_LEN(files); i++) {
+			char *f = ib_xasprintf("%s/%s", R.dir, files[i]);
+
+			unlink(f);
+			free(f);
+		}
+		if (R.created_dir)
+			rmdir(R.dir);
+	}
 	ib_results_free(&R.live);
 	ib_strv_free(&R.columns);
 	free(R.rts);
 	free(R.cells);
 	free(R.dir);
 	free(R.scratch);
+	free(R.probe);
 	return rc;
 }

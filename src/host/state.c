@@ -145,17 +145,80 @@ void ib_state_close(struct ib_state *s)
 
 /* --- cleanup ------------------------------------------------------------ */
 
+/* Kills the members of process group pgid whose environment holds marker
+ * ("ISOBENCH_RUN=<run id>", given to every probe by its driver). Once a
+ * group's leader is gone its id alone proves nothing (an emptied group's
+ * number can be reused), but nothing else carries this run's id. Returns
+ * how many were killed. */
+static int kill_marked_group(int pgid, const char *marker)
+{
+	size_t mlen = strlen(marker);
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int killed = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[64], buf[1024], *p, *env;
+		long pid = strtol(e->d_name, &p, 10), pgrp;
+		size_t len, off;
+		ssize_t n;
+		int fd;
+
+		if (*p || pid <= 1)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		/* after comm: state, ppid, pgrp */
+		p = strrchr(buf, ')');
+		if (!p || sscanf(p + 1, " %*c %*d %ld", &pgrp) != 1 || pgrp != pgid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+		env = ib_read_file(path, &len, NULL);
+		for (off = 0; env && off < len; off += strlen(env + off) + 1)
+			if (strncmp(env + off, marker, mlen + 1) == 0) {
+				if (kill((pid_t)pid, SIGKILL) == 0)
+					killed++;
+				break;
+			}
+		free(env);
+	}
+	closedir(d);
+	return killed;
+}
+
 static int kill_process(const cJSON *res, struct ib_buf *log)
 {
 	const cJSON *pid = cJSON_GetObjectItem(res, "pid");
 	const cJSON *st = cJSON_GetObjectItem(res, "starttime");
+	const cJSON *marker = cJSON_GetObjectItem(res, "marker");
 	unsigned long long now;
 
 	if (!cJSON_IsNumber(pid) || !cJSON_IsNumber(st) || pid->valueint <= 1)
 		return -EINVAL;
 	now = ib_proc_starttime(pid->valueint);
 	if (now == 0 || now != (unsigned long long)st->valuedouble) {
-		ib_buf_printf(log, "process %d: already gone\n", pid->valueint);
+		/* Gone (or a zombie, or its pid reused), but what it started
+		 * may live on in its group, out of PDEATHSIG's reach. */
+		int k = cJSON_IsString(marker)
+				? kill_marked_group(pid->valueint, marker->valuestring)
+				: 0;
+
+		if (k)
+			ib_buf_printf(log, "process %d: already gone; killed %d "
+				      "process%s it left in its group\n",
+				      pid->valueint, k, k == 1 ? "" : "es");
+		else
+			ib_buf_printf(log, "process %d: already gone\n",
+				      pid->valueint);
 		return 0;
 	}
 	/* Its group is the one isobench created for it (proc.c). */

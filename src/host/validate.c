@@ -1,9 +1,855 @@
-/* placeholder: replaced below */
-#include "cli.h"
+/* isobench validate: each probe workload beside the classic tool whose
+ * method it follows, natively, in one run, interleaved.
+ *
+ * Every round runs each check's probe measurement and its classic tool,
+ * alternating which goes first, so drift and warm-up hit both alike. The
+ * figure of each side is its median over the rounds; the ratio of the two
+ * is what validation means, held against the target of the check. Every
+ * tool output is kept in the output directory, beside validation.json and
+ * validation.md, so each figure can be traced to the text it came from. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/frame.h"
+#include "cli.h"
+#include "proc.h"
+#include "record.h"
+#include "report.h"
+#include "runner.h"
+#include "stats.h"
+#include "version.h"
+
+#define MAX_ROUNDS 100
+
+struct vctx {
+	char *probe;
+	char *scratch;   /* the probe's and fio's files */
+	char *outdir;
+	char *disk_file;
+	const char *disk_size;
+	double secs;     /* seconds per measurement, each side */
+	int round;
+	uint64_t membw_array; /* bytes, from the probe's info record */
+};
+
+/* --- running things ------------------------------------------------------ */
+
+/* Runs argv, output (stdout and stderr) into out, within timeout_s;
+ * SIGINT stops it. Returns the exit code, or < 0 with err set. */
+static int run_capture(char **argv, const char *cwd, double timeout_s,
+		       struct ib_buf *out, struct ib_err *err)
+{
+	return ib_proc_capture(argv, cwd, timeout_s, ib_runner_interrupted, out,
+			       err);
+}
+
+static void save_text(const struct vctx *v, const char *name,
+		      const struct ib_buf *text)
+{
+	char *path = ib_xasprintf("%s/raw/round%d-%s.txt", v->outdir, v->round,
+				  name);
+
+	ib_write_file_atomic(path, text->s ? text->s : "", text->len, NULL);
+	free(path);
+}
+
+/* Probe records of interest, collected while parsing its output. */
+struct probe_out {
+	struct ib_record rec[512];
+	int n;
+	int bad;
+};
+
+static void probe_frame(void *user, enum ib_frame_kind kind, const char *data,
+			size_t len, uint64_t offset, const char *why)
+{
+	struct probe_out *po = user;
+
+	(void)offset;
+	(void)why;
+	if (kind == IB_FRAME_TEXT)
+		return;
+	if (kind == IB_FRAME_CORRUPT || po->n == 512 ||
+	    ib_record_decode(data, len, &po->rec[po->n], NULL) < 0) {
+		po->bad++;
+		return;
+	}
+	po->n++;
+}
+
+/* Runs the probe with the given workload arguments and returns the value
+ * of the sample `metric` whose params contain `want` ("k=v" or NULL). */
+static int probe_value(struct vctx *v, const char *tag, char **wargs,
+		       const char *metric, const char *want, double *value,
+		       struct ib_err *err)
+{
+	struct ib_strv argv = {0};
+	struct ib_buf out = {0};
+	struct ib_frame_parser fp;
+	struct probe_out *po = ib_xcalloc(1, sizeof(*po));
+	int rc, found = 0;
+
+	ib_strv_push(&argv, v->probe);
+	ib_strv_push(&argv, "--scratch");
+	ib_strv_push(&argv, v->scratch);
+	for (char **a = wargs; *a; a++)
+		ib_strv_push(&argv, *a);
+	rc = run_capture(argv.v, v->scratch, 600, &out, err);
+	save_text(v, tag, &out);
+	ib_frame_parser_init(&fp, probe_frame, po);
+	ib_frame_feed(&fp, out.s ? out.s : "", out.len);
+	ib_frame_finish(&fp);
+	ib_frame_parser_free(&fp);
+	if (rc == 0 && po->bad)
+		rc = ib_err_set(err, -EINVAL, "probe %s: %d unparsable records",
+				tag, po->bad);
+	else if (rc > 0)
+		ib_err_set(err, -EIO, "probe %s: exit status %d", tag, rc);
+	for (int i = 0; i < po->n && rc == 0; i++) {
+		struct ib_record *r = &po->rec[i];
+		char *key;
+
+		if (r->type == IB_REC_INFO && !strcmp(r->key, "array_bytes")) {
+			const cJSON *x = cJSON_GetObjectItem(r->json, "value");
+
+			if (cJSON_IsNumber(x))
+				v->membw_array = (uint64_t)x->valuedouble;
+		}
+		if (r->type != IB_REC_SAMPLE || strcmp(r->metric, metric))
+			continue;
+		key = ib_params_canon(r->params);
+		if (!want || strstr(key, want)) {
+			*value = r->value;
+			found = 1;
+		}
+		free(key);
+	}
+	if (rc == 0 && !found)
+		rc = ib_err_set(err, -ENOENT, "probe %s: no %s sample", tag,
+				metric);
+	for (int i = 0; i < po->n; i++)
+		ib_record_free(&po->rec[i]);
+	free(po);
+	ib_buf_free(&out);
+	ib_strv_free(&argv);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Runs a classic tool and returns its output (caller frees). */
+static char *tool_output(struct vctx *v, const char *tag, char **argv,
+			 struct ib_err *err)
+{
+	struct ib_buf out = {0};
+	int rc = run_capture(argv, v->scratch, 600, &out, err);
+
+	save_text(v, tag, &out);
+	if (rc != 0) {
+		if (rc > 0)
+			ib_err_set(err, -EIO, "%s exited with status %d (see "
+				   "raw/round%d-%s.txt)", argv[0], rc, v->round,
+				   tag);
+		ib_buf_free(&out);
+		return NULL;
+	}
+	return out.s ? out.s : ib_xstrdup("");
+}
+
+/* The number after `label` in text (first occurrence). */
+static int number_after(const char *text, const char *label, double *out)
+{
+	const char *p = strstr(text, label);
+	char *end;
+
+	if (!p)
+		return -1;
+	p += strlen(label);
+	while (*p == ' ' || *p == '\t' || *p == ':')
+		p++;
+	*out = strtod(p, &end);
+	return end == p || !isfinite(*out) ? -1 : 0;
+}
+
+/* The number just before `label` ("0.117990 usecs/op"). */
+static int number_before(const char *text, const char *label, double *out)
+{
+	const char *p = strstr(text, label);
+
+	if (!p)
+		return -1;
+	while (p > text && p[-1] == ' ')
+		p--;
+	while (p > text && (p[-1] == '.' || (p[-1] >= '0' && p[-1] <= '9')))
+		p--;
+	*out = strtod(p, NULL);
+	return isfinite(*out) && *out > 0 ? 0 : -1;
+}
+
+/* --- the checks ---------------------------------------------------------- */
+
+static int p_cpu(struct vctx *v, double *out, struct ib_err *err)
+{
+	char *d = ib_xasprintf("duration=%g", v->secs);
+	char *a[] = {"cpu", "threads=1", "max_prime=10000", d, NULL};
+	int rc = probe_value(v, "probe-cpu", a, "events_per_s", "threads=1",
+			     out, err);
+
+	free(d);
+	return rc;
+}
+
+static int t_cpu(struct vctx *v, double *out, struct ib_err *err)
+{
+	char *t = ib_xasprintf("--time=%.0f", ceil(v->secs));
+	char *a[] = {"sysbench", "cpu", "--cpu-max-prime=10000", "--threads=1",
+		     t, "run", NULL};
+	char *o;
+	int rc = -1;
+
+	a[0] = ib_which("sysbench");
+	o = a[0] ? tool_output(v, "sysbench", a, err) : NULL;
+	if (o && number_after(o, "events per second", out) == 0)
+		rc = 0;
+	else if (o)
+		ib_err_set(err, -EINVAL, "sysbench printed no 'events per second'");
+	free(o);
+	free(a[0]);
+	free(t);
+	return rc;
+}
+
+/* probe: sysbench runs whole seconds; match it */
+static int p_cpu_w(struct vctx *v, double *out, struct ib_err *err)
+{
+	double s = v->secs;
+	int rc;
+
+	v->secs = ceil(s);
+	rc = p_cpu(v, out, err);
+	v->secs = s;
+	return rc;
+}
+
+static int p_getppid(struct vctx *v, double *out, struct ib_err *err)
+{
+	char *d = ib_xasprintf("duration=%g", v->secs / 2);
+	char *a[] = {"syscall", "calls=getppid", d, NULL};
+	int rc = probe_value(v, "probe-syscall", a, "latency", "call=getppid",
+			     out, err);
+
+	free(d);
+	return rc;
+}
+
+static int perf_usecs(struct vctx *v, const char *tag, char **a, double *out,
+		      struct ib_err *err)
+{
+	char *o;
+	int rc = -1;
+
+	a[0] = ib_which("perf");
+	if (!a[0])
+		return ib_err_set(err, -ENOENT, "perf not found");
+	o = tool_output(v, tag, a, err);
+	if (o && number_before(o, "usecs/op", out) == 0)
+		rc = 0;
+	else if (o)
+		ib_err_set(err, -EINVAL, "perf printed no 'usecs/op'");
+	free(o);
+	free(a[0]);
+	return rc;
+}
+
+static int t_getppid(struct vctx *v, double *out, struct ib_err *err)
+{
+	/* ~110 ns a call here: 5M calls take about as long as the probe */
+	char *l = ib_xasprintf("%.0f", v->secs / 2 / 110e-9);
+	char *a[] = {"perf", "bench", "syscall", "basic", "-l", l, NULL};
+	int rc = perf_usecs(v, "perf-syscall", a, out, err);
+
+	*out *= 1000; /* us -> ns */
+	free(l);
+	return rc;
+}
+
+static int p_ctxsw(struct vctx *v, double *out, struct ib_err *err)
+{
+	char *d = ib_xasprintf("duration=%g", v->secs / 2);
+	char *a[] = {"ctxsw", "pin=none", d, NULL};
+	int rc = probe_value(v, "probe-ctxsw", a, "roundtrip", NULL, out, err);
+
+	free(d);
+	return rc;
+}
+
+static int t_ctxsw(struct vctx *v, double *out, struct ib_err *err)
+{
+	char *l = ib_xasprintf("%.0f", v->secs / 2 / 35e-6);
+	char *a[] = {"perf", "bench", "sched", "pipe", "-l", l, NULL};
+	int rc = perf_usecs(v, "perf-pipe", a, out, err);
+
+	free(l);
+	return rc;
+}
+
+/* disk: the probe and fio on the same file, size, block size, engine,
+ * queue depth, ramp (a tenth of the duration) and duration. */
+static int p_disk(struct vctx *v, const char *test, const char *metric,
+		  double *out, struct ib_err *err)
+{
+	char *t = ib_xasprintf("tests=%s", test), *d = ib_xasprintf("duration=%g", v->secs);
+	char *s = ib_xasprintf("size=%s", v->disk_size);
+	char *tag = ib_xasprintf("probe-%s", test);
+	char *a[] = {"disk", s, t, d, NULL};
+	int rc = probe_value(v, tag, a, metric, NULL, out, err);
+
+	free(t), free(d), free(s), free(tag);
+	return rc;
+}
+
+static int t_fio(struct vctx *v, const char *rw, const char *bs,
+		 const char *engine, int qd, int fsync_each, const char *side,
+		 const char *field, double scale, double *out,
+		 struct ib_err *err)
+{
+	char *tag = ib_xasprintf("fio-%s-%s-qd%d%s", rw, bs, qd,
+				 fsync_each ? "-fsync" : "");
+	char *args[32];
+	int n = 0, rc = -1;
+	char *o;
+	cJSON *j = NULL;
+
+	args[n++] = ib_which("fio");
+	if (!args[0]) {
+		free(tag);
+		return ib_err_set(err, -ENOENT, "fio not found");
+	}
+	args[n++] = ib_xasprintf("--name=%s", tag);
+	args[n++] = ib_xasprintf("--filename=%s", v->disk_file);
+	args[n++] = ib_xasprintf("--size=%s", v->disk_size);
+	args[n++] = ib_xstrdup("--direct=1");
+	args[n++] = ib_xasprintf("--ioengine=%s", engine);
+	args[n++] = ib_xasprintf("--rw=%s", rw);
+	args[n++] = ib_xasprintf("--bs=%s", bs);
+	args[n++] = ib_xasprintf("--iodepth=%d", qd);
+	if (fsync_each)
+		args[n++] = ib_xstrdup("--fsync=1");
+	args[n++] = ib_xstrdup("--time_based");
+	args[n++] = ib_xasprintf("--runtime=%.0fms", v->secs * 1000);
+	args[n++] = ib_xasprintf("--ramp_time=%.0fms", v->secs * 100);
+	args[n++] = ib_xstrdup("--output-format=json");
+	args[n] = NULL;
+	o = tool_output(v, tag, args, err);
+	if (o && strchr(o, '{'))
+		j = cJSON_Parse(strchr(o, '{'));
+	if (o && !j)
+		ib_err_set(err, -EINVAL, "fio printed no JSON");
+	if (j) {
+		const cJSON *job = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "jobs"), 0);
+		const cJSON *x = cJSON_GetObjectItem(cJSON_GetObjectItem(job, side),
+						     field);
+
+		if (cJSON_IsNumber(x) && x->valuedouble > 0) {
+			*out = x->valuedouble * scale;
+			rc = 0;
+		} else {
+			ib_err_set(err, -EINVAL, "fio JSON lacks jobs[0].%s.%s",
+				   side, field);
+		}
+	}
+	cJSON_Delete(j);
+	free(o);
+	for (int i = 0; i < n; i++)
+		free(args[i]);
+	free(tag);
+	return rc;
+}
+
+static int p_rr4k(struct vctx *v, double *o, struct ib_err *e)
+{
+	return p_disk(v, "randread-4k-qd1", "iops", o, e);
+}
+static int t_rr4k(struct vctx *v, double *o, struct ib_err *e)
+{
+	return t_fio(v, "randread", "4k", "psync", 1, 0, "read", "iops", 1, o, e);
+}
+static int p_sr1m(struct vctx *v, double *o, struct ib_err *e)
+{
+	return p_disk(v, "seqread-1m-qd1", "bw", o, e);
+}
+static int t_sr1m(struct vctx *v, double *o, struct ib_err *e)
+{
+	return t_fio(v, "read", "1m", "psync", 1, 0, "read", "bw_bytes",
+		     1.0 / 1048576, o, e);
+}
+static int p_rwfs(struct vctx *v, double *o, struct ib_err *e)
+{
+	return p_disk(v, "randwrite-4k-fsync", "iops", o, e);
+}
+static int t_rwfs(struct vctx *v, double *o, struct ib_err *e)
+{
+	return t_fio(v, "randwrite", "4k", "psync", 1, 1, "write", "iops", 1, o, e);
+}
+static int p_rr32(struct vctx *v, double *o, struct ib_err *e)
+{
+	return p_disk(v, "randread-4k-qd32", "iops", o, e);
+}
+static int t_rr32(struct vctx *v, double *o, struct ib_err *e)
+{
+	return t_fio(v, "randread", "4k", "io_uring", 32, 0, "read", "iops", 1,
+		     o, e);
+}
+
+/* membw: STREAM triad (and copy) from the probe; mbw's copy figures. Not
+ * like for like: mbw counts the bytes of one array per copy (MiB), STREAM
+ * counts every byte read and written (MB); the ratio shown puts both in
+ * bytes moved (mbw x 2 x 1.048576) and has no target. */
+static double membw_copy;
+
+static int p_membw(struct vctx *v, double *out, struct ib_err *err)
+{
+	char *a[] = {"membw", NULL};
+	int rc = probe_value(v, "probe-membw", a, "triad", NULL, out, err);
+
+	if (rc == 0)
+		rc = probe_value(v, "probe-membw-copy", (char *[]){"membw", "ntimes=2", NULL},
+				 "copy", NULL, &membw_copy, err);
+	return rc;
+}
+
+static int t_mbw(struct vctx *v, double *out, struct ib_err *err)
+{
+	char *mib = ib_xasprintf("%llu", (unsigned long long)(
+		(v->membw_array ? v->membw_array : (256u << 20)) >> 20));
+	char *a[] = {"mbw", "-n", "10", "-t0", "-q", mib, NULL};
+	char *o;
+	int rc = -1;
+
+	a[0] = ib_which("mbw");
+	o = a[0] ? tool_output(v, "mbw", a, err) : NULL;
+	if (!a[0])
+		ib_err_set(err, -ENOENT, "mbw not found");
+	if (o) {
+		const char *avg = strstr(o, "AVG");
+
+		if (avg && number_after(avg, "Copy", out) == 0)
+			rc = 0;
+		else
+			ib_err_set(err, -EINVAL, "mbw printed no AVG Copy");
+	}
+	free(o);
+	free(a[0]);
+	free(mib);
+	return rc;
+}
+
+struct check {
+	const char *id;
+	const char *what;       /* the probe's figure */
+	const char *tool;       /* the classic tool and how it was run */
+	const char *prog, *pkg; /* for the "not installed" message */
+	const char *unit;
+	double target_pct;      /* |ratio - 1| allowed; < 0: no target */
+	int max_rounds;         /* 0: every round (membw is slow: 3) */
+	double tool_scale;      /* multiply the tool's figure for the ratio */
+	int (*probe)(struct vctx *, double *, struct ib_err *);
+	int (*tool_fn)(struct vctx *, double *, struct ib_err *);
+	double pv[MAX_ROUNDS], tv[MAX_ROUNDS];
+	int np, nt;
+	int selected;
+	char failure[1024];
+};
+
+#define CHECK(i, w, t, p, k, u, tg, sc, pf, tf)                             \
+	{.id = i, .what = w, .tool = t, .prog = p, .pkg = k, .unit = u,      \
+	 .target_pct = tg, .tool_scale = sc, .probe = pf, .tool_fn = tf}
+
+static struct check checks[] = {
+	CHECK("cpu", "cpu events/s, 1 thread",
+	      "sysbench cpu --cpu-max-prime=10000 --threads=1", "sysbench",
+	      "sysbench", "events/s", 3, 1, p_cpu_w, t_cpu),
+	CHECK("syscall", "syscall getppid, ns/call", "perf bench syscall basic",
+	      "perf", "linux-perf", "ns", 10, 1, p_getppid, t_getppid),
+	CHECK("ctxsw", "ctxsw pipe round trip, us", "perf bench sched pipe",
+	      "perf", "linux-perf", "us", 15, 1, p_ctxsw, t_ctxsw),
+	CHECK("disk-randread", "disk randread 4k qd1, IOPS",
+	      "fio psync randread 4k iodepth=1 direct=1", "fio", "fio", "IO/s",
+	      5, 1, p_rr4k, t_rr4k),
+	CHECK("disk-seqread", "disk seqread 1m qd1, MiB/s",
+	      "fio psync read 1m iodepth=1 direct=1", "fio", "fio", "MiB/s", 5,
+	      1, p_sr1m, t_sr1m),
+	CHECK("disk-randwrite-fsync", "disk randwrite 4k + fsync, IOPS",
+	      "fio psync randwrite 4k fsync=1 direct=1", "fio", "fio", "IO/s",
+	      5, 1, p_rwfs, t_rwfs),
+	CHECK("disk-randread-qd32", "disk randread 4k qd32, IOPS",
+	      "fio io_uring randread 4k iodepth=32 direct=1", "fio", "fio",
+	      "IO/s", 5, 1, p_rr32, t_rr32),
+	{.id = "membw", .what = "membw STREAM triad, MB/s",
+	 .tool = "mbw -t0 (memcpy) copy, MiB/s of one array", .prog = "mbw",
+	 .pkg = "mbw", .unit = "MB/s", .target_pct = -1,
+	 .tool_scale = 2 * 1.048576, .max_rounds = 3, .probe = p_membw,
+	 .tool_fn = t_mbw},
+};
+
+/* --- output -------------------------------------------------------------- */
+
+static double median_of(const double *v, int n)
+{
+	struct ib_stats s;
+
+	if (n == 0)
+		return NAN;
+	ib_stats_compute(v, n, &s);
+	return s.median;
+}
+
+static double rsd_of(const double *v, int n)
+{
+	struct ib_stats s;
+
+	if (n < 2)
+		return NAN;
+	ib_stats_compute(v, n, &s);
+	return s.rsd;
+}
+
+static const char *verdict(const struct check *c, double ratio)
+{
+	if (c->np == 0 || c->nt == 0)
+		return c->failure[0] ? "NOT RUN" : "-";
+	if (c->target_pct < 0)
+		return "info";
+	return fabs(ratio - 1) * 100 <= c->target_pct ? "ok" : "MISS";
+}
+
+static int print_table(FILE *f, int markdown, int rounds)
+{
+	int misses = 0;
+
+	if (markdown)
+		fprintf(f, "| check | probe (median) | RSD | classic tool "
+			"(median) | RSD | ratio | target | verdict |\n"
+			"|---|---:|---:|---|---:|---:|---:|---|\n");
+	else
+		fprintf(f, "\n%-34s %12s %6s  %12s %6s  %6s %7s  %s\n", "check",
+			"probe", "rsd%", "tool", "rsd%", "ratio", "target",
+			"verdict");
+	for (size_t i = 0; i < IB_ARRAY_LEN(checks); i++) {
+		struct check *c = &checks[i];
+		double pm = median_of(c->pv, c->np), tm = median_of(c->tv, c->nt);
+		double ratio = pm / (tm * c->tool_scale);
+		const char *vd = verdict(c, ratio);
+		char a[32], b[32], t[16];
+
+		if (!c->selected)
+			continue;
+		ib_fmt_value(a, sizeof(a), pm);
+		ib_fmt_value(b, sizeof(b), tm);
+		if (c->target_pct >= 0)
+			snprintf(t, sizeof(t), "+-%g%%", c->target_pct);
+		else
+			snprintf(t, sizeof(t), "none");
+		if (strcmp(vd, "ok") && strcmp(vd, "info"))
+			misses++;
+		if (markdown)
+			fprintf(f, "| %s | %s %s | %.1f%% | %s: %s | %.1f%% | "
+				"%.3f | %s | %s |\n", c->what, a, c->unit,
+				rsd_of(c->pv, c->np), c->tool, b,
+				rsd_of(c->tv, c->nt), ratio, t, vd);
+		else
+			fprintf(f, "%-34s %12s %6.1f  %12s %6.1f  %6.3f %7s  %s\n",
+				c->what, a, rsd_of(c->pv, c->np), b,
+				rsd_of(c->tv, c->nt), ratio, t, vd);
+		if (c->failure[0])
+			fprintf(f, markdown ? "| | %s | | | | | | |\n"
+					    : "%-34s   (%s)\n",
+				markdown ? c->failure : "", c->failure);
+	}
+	if (markdown)
+		fprintf(f, "\n%d rounds, probe and tool alternating which goes "
+			"first; ratio = median(probe) / median(tool)%s.\n"
+			"membw: the probe's STREAM triad (MB/s, all bytes read "
+			"and written) beside mbw's memcpy copy (MiB/s of one "
+			"array); the ratio converts mbw to bytes moved (x2 x "
+			"1.048576) and is not like for like, so it has no "
+			"target.\n", rounds,
+			"; ctxsw and syscall compare round trips and calls "
+			"exactly as perf reports them");
+	return misses;
+}
+
+static void write_json(const struct vctx *v, int rounds)
+{
+	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "checks");
+	char *text, *path, when[32];
+
+	ib_utc_iso8601(when, sizeof(when));
+	cJSON_AddStringToObject(o, "isobench", ISOBENCH_VERSION);
+	cJSON_AddStringToObject(o, "ended", when);
+	cJSON_AddNumberToObject(o, "rounds", rounds);
+	cJSON_AddNumberToObject(o, "seconds_per_measurement", v->secs);
+	cJSON_AddStringToObject(o, "disk_file_size", v->disk_size);
+	for (size_t i = 0; i < IB_ARRAY_LEN(checks); i++) {
+		const struct check *c = &checks[i];
+		cJSON *x;
+		double pm = median_of(c->pv, c->np), tm = median_of(c->tv, c->nt);
+
+		if (!c->selected)
+			continue;
+		x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "id", c->id);
+		cJSON_AddStringToObject(x, "probe", c->what);
+		cJSON_AddStringToObject(x, "tool", c->tool);
+		cJSON_AddStringToObject(x, "unit", c->unit);
+		cJSON_AddItemToObject(x, "probe_values",
+				      cJSON_CreateDoubleArray(c->pv, c->np));
+		cJSON_AddItemToObject(x, "tool_values",
+				      cJSON_CreateDoubleArray(c->tv, c->nt));
+		if (c->np && c->nt) {
+			cJSON_AddNumberToObject(x, "ratio", pm / (tm * c->tool_scale));
+			cJSON_AddStringToObject(x, "verdict",
+						verdict(c, pm / (tm * c->tool_scale)));
+		}
+		if (c->target_pct >= 0)
+			cJSON_AddNumberToObject(x, "target_pct", c->target_pct);
+		if (c->failure[0])
+			cJSON_AddStringToObject(x, "failure", c->failure);
+		cJSON_AddItemToArray(arr, x);
+	}
+	text = cJSON_Print(o);
+	path = ib_xasprintf("%s/validation.json", v->outdir);
+	ib_write_file_atomic(path, text, strlen(text), NULL);
+	free(path);
+	cJSON_free(text);
+	cJSON_Delete(o);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: isobench validate [options]\n"
+		"\n"
+		"Runs each probe workload natively beside the classic tool "
+		"whose method\nit follows, interleaved, in one run, and prints "
+		"per check the median of\neach side, their ratio and whether it "
+		"is within the target:\n"
+		"  cpu      vs sysbench cpu --cpu-max-prime=10000, 1 thread   "
+		"(+-3%%)\n"
+		"  syscall  getppid vs perf bench syscall basic               "
+		"(+-10%%)\n"
+		"  ctxsw    vs perf bench sched pipe                          "
+		"(+-15%%)\n"
+		"  disk     vs fio on the same file: randread 4k qd1, seqread "
+		"1m,\n"
+		"           randwrite 4k + fsync (psync), randread 4k qd32 "
+		"(io_uring) (+-5%%)\n"
+		"  membw    STREAM triad beside mbw's copy (not like for like: "
+		"no target)\n"
+		"\n"
+		"  --rounds N        rounds (default 7; membw runs in 3 at most)\n"
+		"  --seconds S       seconds per measurement and side (default "
+		"2)\n"
+		"  --only LIST       checks to run: cpu, syscall, ctxsw, "
+		"disk-randread,\n"
+		"                    disk-seqread, disk-randwrite-fsync, "
+		"disk-randread-qd32,\n"
+		"                    membw (default: all)\n"
+		"  --disk-size SIZE  test file size (default 256m)\n"
+		"  -o, --output DIR  where validation.json, validation.md and "
+		"every tool's\n"
+		"                    raw output go (default "
+		"./isobench-results/validate-TIME)\n"
+		"  --scratch DIR     parent of the test files' directory "
+		"(default /var/tmp)\n"
+		"  --probe PATH      the isobench-probe to validate\n"
+		"\n"
+		"Exit status: 0 every check ran and met its target, 1 a check "
+		"missed its\ntarget or could not run (a missing tool: the "
+		"message says what to\ninstall), 2 bad options, 3 the probe or "
+		"output directory is unusable,\n130 interrupted.\n");
+}
+
 int ib_cmd_validate(int argc, char **argv)
 {
-	(void)argc; (void)argv;
-	fprintf(stderr, "isobench validate: not built yet\n");
-	return 3;
+	static const struct option longopts[] = {
+		{"rounds", required_argument, NULL, 'n'},
+		{"seconds", required_argument, NULL, 't'},
+		{"only", required_argument, NULL, 'O'},
+		{"disk-size", required_argument, NULL, 'd'},
+		{"output", required_argument, NULL, 'o'},
+		{"scratch", required_argument, NULL, 's'},
+		{"probe", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct vctx v = {.secs = 2, .disk_size = "256m"};
+	struct ib_strv only = {0};
+	struct ib_err err = {0};
+	const char *out = NULL, *scratch_parent = "/var/tmp", *probe = NULL;
+	int rounds = 7, opt, rc = 0, misses;
+	char stamp[32], *path;
+	uint64_t size;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			if (ib_parse_count(optarg, &size) < 0 || size < 1 ||
+			    size > MAX_ROUNDS) {
+				fprintf(stderr, "isobench validate: --rounds: "
+					"'%s' is not 1..%d\n", optarg, MAX_ROUNDS);
+				return IB_EXIT_USAGE;
+			}
+			rounds = (int)size;
+			break;
+		case 't':
+			if (ib_parse_seconds(optarg, &v.secs) < 0 || v.secs < 0.1 ||
+			    v.secs > 600) {
+				fprintf(stderr, "isobench validate: --seconds: "
+					"'%s' is not 0.1..600\n", optarg);
+				return IB_EXIT_USAGE;
+			}
+			break;
+		case 'O':
+			ib_strv_split(&only, optarg);
+			break;
+		case 'd':
+			if (ib_parse_size(optarg, &size) < 0 || size < (16u << 20)) {
+				fprintf(stderr, "isobench validate: --disk-size: "
+					"'%s' is not a size of at least 16m\n",
+					optarg);
+				return IB_EXIT_USAGE;
+			}
+			v.disk_size = optarg;
+			break;
+		case 'o': out = optarg; break;
+		case 's': scratch_parent = optarg; break;
+		case 'p': probe = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			ib_cli_bad_option("isobench validate", opt == ':', argv,
+					  optind);
+			ib_strv_free(&only);
+			return IB_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "isobench validate: unexpected '%s'\n", argv[optind]);
+		ib_strv_free(&only);
+		return IB_EXIT_USAGE;
+	}
+	for (int i = 0; i < only.n; i++) {
+		int known = 0;
+
+		for (size_t k = 0; k < IB_ARRAY_LEN(checks); k++)
+			known |= !strcmp(checks[k].id, only.v[i]);
+		if (!known) {
+			fprintf(stderr, "isobench validate: --only: unknown "
+				"check '%s'\n", only.v[i]);
+			ib_strv_free(&only);
+			return IB_EXIT_USAGE;
+		}
+	}
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	v.probe = ib_cli_probe_path(probe);
+	v.outdir = out ? ib_xstrdup(out)
+		       : ib_xasprintf("isobench-results/validate-%s", stamp);
+	v.scratch = ib_xasprintf("%s/isobench-validate-%s-%d", scratch_parent,
+				 stamp, (int)getpid());
+	path = ib_xasprintf("%s/raw", v.outdir);
+	if (access(v.probe, X_OK) != 0) {
+		fprintf(stderr, "isobench validate: probe %s: %s\n", v.probe,
+			strerror(errno));
+		rc = IB_EXIT_ENV;
+	} else if (ib_mkdirs(path, 0755, &err) < 0 ||
+		   ib_mkdirs(v.scratch, 0700, &err) < 0) {
+		fprintf(stderr, "isobench validate: %s\n", err.msg);
+		rc = IB_EXIT_ENV;
+	}
+	free(path);
+	if (rc)
+		goto out;
+	v.disk_file = ib_xasprintf("%s/isobench-disk.dat", v.scratch);
+	ib_runner_install_signals();
+	fprintf(stderr, "isobench validate: %d rounds of %zu checks, %g s per "
+		"side; raw outputs in %s/raw\n", rounds, IB_ARRAY_LEN(checks),
+		v.secs, v.outdir);
+	for (v.round = 1; v.round <= rounds && !ib_runner_interrupted(); v.round++) {
+		for (size_t i = 0; i < IB_ARRAY_LEN(checks) &&
+				   !ib_runner_interrupted(); i++) {
+			struct check *c = &checks[i];
+			char *tool;
+
+			if (only.n && ib_strv_find(&only, c->id) < 0)
+				continue;
+			c->selected = 1;
+			if (c->max_rounds && v.round > c->max_rounds)
+				continue;
+			tool = ib_which(c->prog);
+			if (!tool) {
+				snprintf(c->failure, sizeof(c->failure),
+					 "%s not installed: apt-get install -y %s",
+					 c->prog, c->pkg);
+				continue;
+			}
+			free(tool);
+			if (c->failure[0])
+				continue;
+			fprintf(stderr, "  round %d/%d: %s\n", v.round, rounds, c->id);
+			/* alternate which side goes first */
+			for (int side = 0; side < 2; side++) {
+				int probe_turn = (side == 0) == (v.round % 2 == 1);
+				double x;
+				struct ib_err e = {0};
+
+				if (probe_turn ? c->probe(&v, &x, &e)
+					       : c->tool_fn(&v, &x, &e)) {
+					snprintf(c->failure, sizeof(c->failure),
+						 "%s", e.msg);
+					break;
+				}
+				if (probe_turn)
+					c->pv[c->np++] = x;
+				else
+					c->tv[c->nt++] = x;
+			}
+		}
+	}
+	misses = print_table(stdout, 0, rounds);
+	path = ib_xasprintf("%s/validation.md", v.outdir);
+	{
+		FILE *f = fopen(path, "w");
+
+		if (f) {
+			fprintf(f, "# isobench validation\n\n");
+			print_table(f, 1, rounds);
+			fclose(f);
+		}
+	}
+	free(path);
+	write_json(&v, rounds);
+	printf("\n%s; details in %s/validation.md\n",
+	       misses ? "Some checks missed their target or did not run"
+		      : "Every check is within its target",
+	       v.outdir);
+	rc = ib_runner_interrupted() ? IB_EXIT_INTERRUPTED : misses ? 1 : 0;
+out:
+	if (v.scratch)
+		ib_rmtree(v.scratch);
+	ib_strv_free(&only);
+	free(v.probe);
+	free(v.outdir);
+	free(v.scratch);
+	free(v.disk_file);
+	return rc;
 }

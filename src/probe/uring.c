@@ -33,9 +33,30 @@ int uring_init(struct uring *r, unsigned entries)
 
 	memset(r, 0, sizeof(*r));
 	memset(&p, 0, sizeof(p));
-	r->fd = sys_setup(entries, &p);
+	/* As fio sets its rings up: one issuer, completions run when it
+	 * reaps them (no IPI per completion, which costs a lot in a VM), CQ
+	 * ring as deep as the SQ ring. Older kernels refuse the newer flags
+	 * with EINVAL: drop them one by one, as fio does. */
+	p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN |
+		  IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	p.cq_entries = entries;
+	for (;;) {
+		r->fd = sys_setup(entries, &p);
+		if (r->fd != -EINVAL)
+			break;
+		if (p.flags & IORING_SETUP_DEFER_TASKRUN)
+			p.flags &= ~(IORING_SETUP_DEFER_TASKRUN |
+				     IORING_SETUP_SINGLE_ISSUER);
+		else if (p.flags & IORING_SETUP_COOP_TASKRUN)
+			p.flags &= ~IORING_SETUP_COOP_TASKRUN;
+		else if (p.flags & IORING_SETUP_CQSIZE)
+			p.flags &= ~IORING_SETUP_CQSIZE;
+		else
+			break;
+	}
 	if (r->fd < 0)
 		return r->fd;
+	r->setup_flags = p.flags;
 	r->entries = p.sq_entries;
 	r->sq_map_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
 	r->cq_map_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
@@ -109,8 +130,10 @@ int uring_submit_wait(struct uring *r, unsigned min_complete)
 	int rc;
 
 	do {
+		/* GETEVENTS also with min_complete 0: with DEFER_TASKRUN
+		 * that is what posts finished completions to the ring. */
 		rc = sys_enter(r->fd, r->to_submit, min_complete,
-			       min_complete ? IORING_ENTER_GETEVENTS : 0);
+			       IORING_ENTER_GETEVENTS);
 	} while (rc == -EINTR);
 	if (rc < 0)
 		return rc;

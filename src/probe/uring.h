@@ -14,6 +14,7 @@
 struct uring {
 	int fd;
 	unsigned entries;
+	unsigned setup_flags; /* IORING_SETUP_* the kernel accepted */
 	/* submission ring */
 	void *sq_map;
 	size_t sq_map_len;
@@ -35,8 +36,9 @@ void uring_exit(struct uring *r);
  * tagged with user_data. Returns 0, or -EBUSY when the ring is full. */
 int uring_queue_rw(struct uring *r, int write, int fd, void *buf,
 		   unsigned len, uint64_t off, uint64_t user_data);
-/* Submits what is queued and waits until at least min_complete
- * completions are available. Returns 0 or -errno. */
+/* Submits what is queued, posts finished completions, and waits until
+ * at least min_complete are available (0: does not wait). Returns 0 or
+ * -errno. */
 int uring_submit_wait(struct uring *r, unsigned min_complete);
 /* Takes the next completion, if any: returns 1 and fills user_data and
  * res (bytes done or -errno), or 0 when none is ready. */

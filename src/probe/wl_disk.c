@@ -92,7 +92,7 @@ static int64_t run_sync(struct disk_run *d, const struct ib_disk_test *t,
 			double seconds, struct ib_hist *h, uint64_t *elapsed)
 {
 	uint64_t ramp_end = now_ns() + (uint64_t)(seconds * 1e8), start = 0,
-		 end = 0, ops = 0;
+		 end = 0, last = 0, ops = 0;
 	int measuring = 0;
 
 	for (;;) {
@@ -116,9 +116,12 @@ static int64_t run_sync(struct disk_run *d, const struct ib_disk_test *t,
 		if (measuring) {
 			ib_hist_record(h, t1 - t0);
 			ops++;
+			last = t1;
 		}
 	}
-	*elapsed = end - start;
+	/* Up to the last completion, not the deadline: the last operation
+	 * may end after it, and is counted whole. */
+	*elapsed = last - start;
 	return (int64_t)ops;
 }
 
@@ -137,6 +140,7 @@ static int64_t run_uring(struct disk_run *d, const struct ib_disk_test *t,
 		*what = "io_uring_setup";
 		return rc;
 	}
+	emit_info_num("disk", "io_uring_setup_flags", r.setup_flags);
 	sent = calloc(t->qd, sizeof(*sent));
 	if (!sent) {
 		uring_exit(&r);
@@ -151,36 +155,42 @@ static int64_t run_uring(struct disk_run *d, const struct ib_disk_test *t,
 			       (unsigned)t->bs, next_offset(d, t), s);
 		inflight++;
 	}
-	*what = "io_uring I/O";
-	while (inflight > 0) {
-		uint64_t slot;
+	*what = "io_uring_enter";
+	rc = uring_submit_wait(&r, 0);
+	/* Each completion is replaced at once by a new I/O submitted on its
+	 * own, as fio does (iodepth_batch=1): the device queue stays full.
+	 * Reaping a whole batch before resubmitting measured 10-20% fewer
+	 * IOPS than fio here. */
+	while (inflight > 0 && rc == 0) {
+		uint64_t slot, now;
 		int res;
 
-		rc = uring_submit_wait(&r, 1);
-		if (rc < 0) {
-			*what = "io_uring_enter";
+		if (!uring_reap(&r, &slot, &res)) {
+			rc = uring_submit_wait(&r, 1);
+			continue;
+		}
+		now = now_ns();
+		inflight--;
+		if (res != (int)t->bs) {
+			*what = "io_uring I/O";
+			rc = res < 0 ? res : -EIO;
 			break;
 		}
-		while (uring_reap(&r, &slot, &res)) {
-			uint64_t now = now_ns();
-
-			inflight--;
-			if (res != (int)t->bs) {
-				rc = res < 0 ? res : -EIO;
-				continue;
-			}
-			if (now >= measure_from && now < end) {
-				ib_hist_record(h, now - sent[slot]);
-				ops++;
-			}
-			if (now < end && rc == 0 && slot < t->qd) {
-				sent[slot] = now_ns();
-				uring_queue_rw(&r, t->write, d->fd,
-					       d->buf + slot * t->bs,
-					       (unsigned)t->bs, next_offset(d, t),
-					       slot);
-				inflight++;
-			}
+		/* A window too short for any completion (a tiny duration on a
+		 * slow or busy disk) is stretched to the first one, so every
+		 * test yields a figure and its elapsed time says how. */
+		if (now >= end && ops == 0 && now >= measure_from)
+			end = now + 1;
+		if (now >= measure_from && now < end) {
+			ib_hist_record(h, now - sent[slot]);
+			ops++;
+		}
+		if (now < end && slot < t->qd) {
+			uring_queue_rw(&r, t->write, d->fd, d->buf + slot * t->bs,
+				       (unsigned)t->bs, next_offset(d, t), slot);
+			sent[slot] = now_ns();
+			inflight++;
+			rc = uring_submit_wait(&r, 0);
 		}
 	}
 	free(sent);

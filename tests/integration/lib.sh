@@ -1,0 +1,265 @@
+# lib.sh: helpers sourced by the integration test scripts (bash).
+#
+# Every script: `set -euo pipefail`, then `source lib.sh`, then `setup_tmp`.
+# The binaries come from the environment (tests/integration/meson.build):
+# ISOBENCH, PROBE_STATIC, PROBE_SANITIZED, IBCHECK, FAKEPROBE.
+#
+# Processes are only ever found and ended by the pids the tests started or
+# that their own runs recorded (state.jsonl, the fake probe's pid file),
+# never by name.
+
+: "${ISOBENCH:?set ISOBENCH to the isobench binary}"
+: "${IBCHECK:?set IBCHECK to the ibcheck helper}"
+
+# shellcheck disable=SC2034  # used by the scripts that source this
+TEST_NAME=$(basename "$0" .sh)
+# shellcheck disable=SC2034
+LIB_SH=$(readlink -f "${BASH_SOURCE[0]}")
+BG_PIDS=()      # background isobench runs started by this test
+T=
+
+fail() {
+	echo "FAIL [$TEST_NAME]: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "ok [$TEST_NAME]: $*"
+}
+
+cleanup_tmp() {
+	local rc=$? pid f
+	# end what this test started and is still running, by pid (only
+	# children not reaped yet: a reaped pid may belong to anyone now)
+	for pid in "${BG_PIDS[@]}"; do
+		if [ -n "$pid" ] && jobs -p | grep -qx "$pid" &&
+			alive_as "$pid" "$ISOBENCH"; then
+			kill -KILL "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+		fi
+	done
+	if [ -n "${FAKE_PIDFILE_GLOB:-}" ]; then
+		# shellcheck disable=SC2086
+		for f in $FAKE_PIDFILE_GLOB; do
+			[ -f "$f" ] || continue
+			while read -r pid; do
+				if is_fakeprobe "$pid"; then
+					kill -KILL "$pid" 2>/dev/null || true
+				fi
+			done <"$f"
+		done
+	fi
+	if [ -n "$T" ] && [ -d "$T" ]; then
+		# registry entries of this test's runs that were killed
+		for f in "$(registry_dir)"/*; do
+			[ -f "$f" ] || continue
+			case "$(cat "$f" 2>/dev/null)" in
+			"$T"/*) rm -f "$f" ;;
+			esac
+		done
+		chattr -R -i "$T" 2>/dev/null || true
+		rm -rf "$T"
+	fi
+	if [ "$rc" -ne 0 ]; then
+		echo "FAILED [$TEST_NAME] (status $rc)" >&2
+	fi
+	exit "$rc"
+}
+
+# A temp dir on disk (O_DIRECT does not work on every tmpfs), removed on
+# exit; runs' scratch directories are made inside it too.
+setup_tmp() {
+	T=$(mktemp -d /var/tmp/isobench-itest.XXXXXX)
+	trap cleanup_tmp EXIT
+	trap 'exit 130' INT TERM
+}
+
+# ib NAME ARGS...: runs isobench ARGS, stdout to $T/NAME.out, stderr to
+# $T/NAME.err, status in IB_RC; time taken in IB_MS (milliseconds).
+ib() {
+	local name=$1 t0
+	shift
+	t0=$(now_us)
+	set +e
+	"$ISOBENCH" "$@" >"$T/$name.out" 2>"$T/$name.err"
+	IB_RC=$?
+	set -e
+	# shellcheck disable=SC2034  # read by the caller
+	IB_MS=$((($(now_us) - t0) / 1000))
+	no_sanitizer_report "$T/$name.err"
+}
+
+# Microseconds since the epoch (bash 5, no external tools).
+now_us() {
+	echo "${EPOCHREALTIME//[.,]/}"
+}
+
+# The status of the last ib call must be $1.
+expect_rc() {
+	local want=$1 name=$2
+	if [ "$IB_RC" -ne "$want" ]; then
+		echo "--- stderr of isobench ($name):" >&2
+		head -c 4000 "$T/$name.err" >&2 || true
+		echo "--- stdout:" >&2
+		head -c 2000 "$T/$name.out" >&2 || true
+		fail "$name: exit status $IB_RC, want $want"
+	fi
+}
+
+# No report of a sanitizer in FILE.
+no_sanitizer_report() {
+	if grep -Eq 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$1"; then
+		echo "--- $1:" >&2
+		head -c 6000 "$1" >&2
+		fail "sanitizer report in $1"
+	fi
+}
+
+# one_line_error NAME SUBSTRING...: stderr of run NAME is exactly one line
+# holding every SUBSTRING.
+one_line_error() {
+	local name=$1 f="$T/$1.err" s lines
+	shift
+	lines=$(wc -l <"$f")
+	if [ "$lines" -ne 1 ]; then
+		echo "--- stderr ($name):" >&2
+		cat "$f" >&2
+		fail "$name: want a one-line error, got $lines lines"
+	fi
+	for s in "$@"; do
+		grep -qF -- "$s" "$f" || fail "$name: error '$(cat "$f")' does not name '$s'"
+	done
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"
+}
+
+assert_file() {
+	[ -f "$1" ] || fail "missing file $1"
+}
+
+assert_no_path() {
+	[ ! -e "$1" ] || fail "$2: $1 exists"
+}
+
+# assert_grep FIXED-STRING FILE WHAT
+assert_grep() {
+	grep -qF -- "$1" "$2" || fail "$3: '$1' not in $2"
+}
+
+# jget FILE PATH: one value (see ibcheck.c)
+jget() {
+	"$IBCHECK" get "$1" "$2"
+}
+
+# jrows FILE ARRAY PATH COND...: values of matching elements
+jrows() {
+	"$IBCHECK" rows "$@"
+}
+
+# count of lines of jrows output
+jcount() {
+	"$IBCHECK" rows "$@" | wc -l
+}
+
+# alive_as PID EXE: PID is a live process running EXE (zombies do not count)
+alive_as() {
+	local exe
+	exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 1
+	exe=${exe% (deleted)}
+	[ "$exe" = "$(readlink -f "$2")" ] || return 1
+	# a zombie has no exe link, but be sure about the state too
+	! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+is_fakeprobe() {
+	[ -n "${FAKEPROBE:-}" ] && alive_as "$1" "$FAKEPROBE"
+}
+
+# wait_until SECONDS COMMAND...: polls every 50 ms; status 1 on timeout.
+wait_until() {
+	local limit=$1 i=0
+	shift
+	while ! "$@"; do
+		i=$((i + 1))
+		[ "$i" -le $((limit * 20)) ] || return 1
+		sleep 0.05
+	done
+}
+
+# wait_exit PID SECONDS: waits for a background child; sets WAIT_RC, or
+# fails if it did not exit in time.
+wait_exit() {
+	local pid=$1 limit=$2 i
+	if ! wait_until "$limit" eval "! kill -0 $pid 2>/dev/null || grep -q '^State:[[:space:]]*Z' /proc/$pid/status 2>/dev/null"; then
+		fail "process $pid did not exit within $limit s"
+	fi
+	set +e
+	{ wait "$pid"; } 2>/dev/null
+	# shellcheck disable=SC2034  # read by the caller
+	WAIT_RC=$?
+	set -e
+	# reaped: never signal this pid again
+	for i in "${!BG_PIDS[@]}"; do
+		[ "${BG_PIDS[$i]}" != "$pid" ] || BG_PIDS[i]=
+	done
+}
+
+# The pids a run recorded for its probes (state.jsonl) and the pids the
+# probes reported (hello records in raw.jsonl).
+run_probe_pids() {
+	local dir=$1
+	{
+		[ -f "$dir/state.jsonl" ] && jrows "$dir/state.jsonl" - pid kind=process
+		[ -f "$dir/raw.jsonl" ] && jrows "$dir/raw.jsonl" - rec.pid ev=record rec.type=hello
+	} | sort -u
+}
+
+# No process recorded by run DIR is alive as EXE.
+assert_no_probe_left() {
+	local dir=$1 exe=$2 pid pids
+	pids=$(run_probe_pids "$dir") || fail "$dir: cannot read the probes' pids"
+	for pid in $pids; do
+		if alive_as "$pid" "$exe"; then
+			fail "$dir: probe process $pid is still running"
+		fi
+	done
+}
+
+# The scratch directory the run recorded.
+run_scratch() {
+	jrows "$1/state.jsonl" - path kind=dir name=scratch | head -n 1
+}
+
+# children_of PID: pids of the live children of PID (from /proc/*/stat, so
+# it works without CONFIG_PROC_CHILDREN)
+children_of() {
+	local f line a
+	for f in /proc/[0-9]*/stat; do
+		read -r line <"$f" 2>/dev/null || continue
+		read -ra a <<<"${line##*) }"
+		if [ "${a[1]:-}" = "$1" ] && [ "${a[0]}" != Z ]; then
+			f=${f#/proc/}
+			echo "${f%/stat}"
+		fi
+	done
+}
+
+# No run scratch directory (isobench-RUN-ID) is left in DIR.
+assert_no_scratch_in() {
+	local left
+	left=$(compgen -G "$1/isobench-*" || true)
+	[ -z "$left" ] || fail "$2: scratch directory left: $left"
+}
+
+# Where isobench keeps its registry of live runs (state.c).
+registry_dir() {
+	if [ "$(id -u)" -eq 0 ]; then
+		echo /run/isobench/runs
+	elif [ -n "${XDG_RUNTIME_DIR:-}" ]; then
+		echo "$XDG_RUNTIME_DIR/isobench/runs"
+	else
+		echo "/tmp/isobench-$(id -u)/runs"
+	fi
+}
