@@ -33,8 +33,9 @@ enum ib_frame_kind {
 	IB_FRAME_TEXT,    /* data/len: a line holding no record (no newline) */
 };
 
-/* Called once per line. offset: byte offset in the stream where the line
- * starts. data is only valid during the call. */
+/* Called once per line (twice when text precedes a record on it).
+ * offset: byte offset in the stream of data[0]: the JSON for a RECORD, the
+ * line's start otherwise. data is only valid during the call. */
 typedef void (*ib_frame_cb)(void *user, enum ib_frame_kind kind,
 			    const char *data, size_t len, uint64_t offset,
 			    const char *why);

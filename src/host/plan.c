@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime.h"
+
 #define MAX_JOBS 256
 
 static void policy_defaults(struct ib_plan *p)
@@ -445,6 +447,28 @@ static int handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
+/* Every name in list is a registered runtime (or "all" where allowed). */
+static int check_runtimes(const struct ib_strv *list, int allow_all,
+			  char *why, size_t whylen)
+{
+	for (int i = 0; i < list->n; i++) {
+		struct ib_buf known = {0};
+
+		if (ib_runtime_find(list->v[i]) ||
+		    (allow_all && strcmp(list->v[i], "all") == 0))
+			continue;
+		for (int k = 0; k < ib_nruntimes; k++)
+			ib_buf_printf(&known, "%s%s", k ? ", " : "",
+				      ib_runtimes[k]->name);
+		snprintf(why, whylen, "unknown runtime '%.64s' (known: %s%s)",
+			 list->v[i], known.s ? known.s : "",
+			 allow_all ? ", or all" : "");
+		ib_buf_free(&known);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_pos_int(const char *v, int min, int max, int *out)
 {
 	uint64_t n;
@@ -473,6 +497,8 @@ static int apply_global(struct ib_plan *p, const char *k, const char *v,
 			snprintf(why, whylen, "runtimes is empty");
 			return -1;
 		}
+		if (check_runtimes(&p->runtimes, 1, why, whylen) < 0)
+			return -1;
 	} else if (strcmp(k, "rsd_target") == 0) {
 		if (ib_parse_seconds(v, &d) < 0 || d <= 0 || d > 100) {
 			snprintf(why, whylen,
@@ -512,6 +538,14 @@ static int apply_global(struct ib_plan *p, const char *k, const char *v,
 			return -1;
 		}
 	} else if (strcmp(k, "baseline") == 0) {
+		if (!ib_runtime_find(v)) {
+			struct ib_strv one = {0};
+
+			ib_strv_push(&one, v);
+			check_runtimes(&one, 0, why, whylen);
+			ib_strv_free(&one);
+			return -1;
+		}
 		free(p->baseline);
 		p->baseline = ib_xstrdup(v);
 	} else {
@@ -552,6 +586,24 @@ int ib_plan_load(struct ib_plan *p, const char *path, struct ib_err *err)
 	if (!ld.f)
 		return ib_err_set(err, -errno, "cannot read plan %s: %s", path,
 				  strerror(errno));
+	/* A NUL byte would hide the rest of its line from the line reader
+	 * (and be called "too long"): a plan is text, say so. */
+	{
+		int c, line = 1;
+
+		while ((c = getc(ld.f)) != EOF) {
+			if (c == '\n')
+				line++;
+			if (c == '\0') {
+				fclose(ld.f);
+				return ib_err_set(err, -EINVAL,
+						  "%s:%d: a NUL byte: a plan is "
+						  "a text file",
+						  path, line);
+			}
+		}
+		rewind(ld.f);
+	}
 	rc = ini_parse_stream(reader, &ld, handler, &ld);
 	if (rc == 0 && ld.overlong)
 		rc = ld.overlong;
@@ -635,6 +687,15 @@ int ib_plan_load(struct ib_plan *p, const char *path, struct ib_err *err)
 				continue;
 			if (strcmp(sec->keys.v[i], "runtimes") == 0) {
 				ib_strv_split(&job->runtimes, sec->values.v[i]);
+				if (job->runtimes.n == 0 ||
+				    check_runtimes(&job->runtimes, 0, why,
+						   sizeof(why)) < 0) {
+					ib_err_set(err, -EINVAL, "%s:%s: [%s]: %s",
+						   path, sec->lines.v[i], sec->name,
+						   job->runtimes.n ? why
+								   : "runtimes is empty");
+					goto fail;
+				}
 				continue;
 			}
 			if (ib_job_set(job, sec->keys.v[i], sec->values.v[i],

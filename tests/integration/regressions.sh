@@ -1,20 +1,11 @@
 #!/bin/bash
-# pending.sh: behaviour the integration tests expect but the product does
-# not have yet, in files the integration tests' author may not change
-# (src/host/plan.c, src/host/results.c). NOT registered in meson.build:
-# run it by hand (environment as in meson.build); move each case into its
-# proper script once it passes.
-#
-#   1. plan.c: an unknown runtime in a plan file is reported without the
-#      file name and line ("isobench: unknown runtime 'x' (known: ...)"),
-#      unlike every other plan error.
-#   2. plan.c: a plan line holding a NUL byte is reported as "line too
-#      long" (the reader looks for '\n' with strchr, which stops at the NUL).
-#   3. results.c: a cell whose only launch was interrupted (SIGINT) is
-#      reported as "failed" with the failure "interrupted by signal 2";
-#      the runner does not count an interrupted launch as a failure (exit
-#      status 130, not 1) and results-schema.md says "not-run: the run
-#      ended first".
+# regressions.sh: three behaviours that once were wrong:
+#   1. an unknown runtime in a plan file is reported with FILE:LINE, like
+#      every other plan error;
+#   2. a plan line holding a NUL byte is reported as such (the line reader
+#      stopped at the NUL and called the line "too long");
+#   3. a cell whose only launch was interrupted (SIGINT) is "not-run", not
+#      "failed": the run ended first, the cell did not fail.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PROBE=${PROBE_STATIC:?}
@@ -27,7 +18,7 @@ ib plan-runtime run -q --probe "$PROBE" --scratch "$T" -o "$T/out" "$T/rt.ini"
 if [ "$IB_RC" -eq 2 ] && grep -qF "$T/rt.ini:2:" "$T/plan-runtime.err"; then
 	note "1: an unknown runtime in a plan names FILE:LINE"
 else
-	echo "PENDING 1: got status $IB_RC: $(cat "$T/plan-runtime.err")" >&2
+	echo "FAILED 1: got status $IB_RC: $(cat "$T/plan-runtime.err")" >&2
 	status=1
 fi
 
@@ -38,7 +29,7 @@ if [ "$IB_RC" -eq 2 ] && grep -qF "$T/nul.ini:3:" "$T/plan-nul.err" &&
 	! grep -q "too long" "$T/plan-nul.err"; then
 	note "2: a NUL byte in a plan is not called a long line"
 else
-	echo "PENDING 2: got status $IB_RC: $(cat "$T/plan-nul.err")" >&2
+	echo "FAILED 2: got status $IB_RC: $(cat "$T/plan-nul.err")" >&2
 	status=1
 fi
 
@@ -55,7 +46,7 @@ st=$(jrows "$T/int/results.json" cells status job=cpu)
 if [ "$WAIT_RC" -eq 130 ] && [ "$st" = not-run ]; then
 	note "3: a cell whose launch was interrupted is not-run"
 else
-	echo "PENDING 3: exit $WAIT_RC, cell status '$st', failures $(jrows "$T/int/results.json" cells failures job=cpu)" >&2
+	echo "FAILED 3: exit $WAIT_RC, cell status '$st', failures $(jrows "$T/int/results.json" cells failures job=cpu)" >&2
 	status=1
 fi
 exit $status
