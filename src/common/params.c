@@ -106,19 +106,19 @@ static const struct ib_param_def disk_params[] = {
 
 const struct ib_workload_def ib_workloads[] = {
 	{"cpu", "prime search by trial division, events/s, 1 and N threads",
-	 "sysbench cpu", cpu_params, N(cpu_params)},
+	 "sysbench cpu", cpu_params, N(cpu_params), 1},
 	{"membw", "STREAM copy, scale, add, triad; MB/s (10^6 bytes)",
-	 "STREAM", membw_params, N(membw_params)},
+	 "STREAM", membw_params, N(membw_params), 3},
 	{"memlat", "pointer chase over growing working sets; ns per load",
-	 "lmbench lat_mem_rd", memlat_params, N(memlat_params)},
+	 "lmbench lat_mem_rd", memlat_params, N(memlat_params), 1},
 	{"syscall", "ns per system call, loop cost subtracted",
 	 "lmbench lat_syscall, perf bench syscall", syscall_params,
-	 N(syscall_params)},
+	 N(syscall_params), 1},
 	{"ctxsw", "two processes pass a token through pipes; us per switch",
 	 "lmbench lat_ctx, perf bench sched pipe", ctxsw_params,
-	 N(ctxsw_params)},
+	 N(ctxsw_params), 1},
 	{"disk", "O_DIRECT I/O on a file: IOPS, MiB/s, latency percentiles",
-	 "fio", disk_params, N(disk_params)},
+	 "fio", disk_params, N(disk_params), 1},
 };
 const int ib_nworkloads = N(ib_workloads);
 

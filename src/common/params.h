@@ -40,6 +40,10 @@ struct ib_workload_def {
 	const char *validated_by; /* the classic tool it follows */
 	const struct ib_param_def *params;
 	int nparams;
+	/* Repetitions per launch in the quick suite (1 elsewhere): more than
+	 * one where a launch's set-up dwarfs a repetition (membw faults 3 GiB
+	 * in before its first pass). */
+	int quick_reps_per_launch;
 };
 
 extern const struct ib_workload_def ib_workloads[];

@@ -44,6 +44,9 @@ void ib_plan_apply_mode(struct ib_plan *p, int full)
 	for (int j = 0; j < p->njobs; j++) {
 		struct ib_job *job = &p->jobs[j];
 
+		if (!job->reps_set)
+			job->reps_per_launch =
+				full ? 1 : job->wl->quick_reps_per_launch;
 		for (int i = 0; i < job->wl->nparams; i++) {
 			if (job->value_set[i])
 				continue;
@@ -111,6 +114,7 @@ struct ib_job *ib_plan_add_job(struct ib_plan *p, const char *name,
 	memset(job, 0, sizeof(*job));
 	job->name = ib_xstrdup(name);
 	job->wl = wl;
+	job->reps_per_launch = p->full ? 1 : wl->quick_reps_per_launch;
 	for (int i = 0; i < wl->nparams; i++)
 		job->value[i] = ib_xstrdup(ib_param_default(&wl->params[i], p->full));
 	return job;
@@ -120,7 +124,18 @@ int ib_job_set(struct ib_job *job, const char *key, const char *value,
 	       struct ib_err *err)
 {
 	char why[256];
+	uint64_t n;
 
+	if (strcmp(key, "reps_per_launch") == 0) {
+		if (ib_parse_count(value, &n) < 0 || n < 1 || n > 1000)
+			return ib_err_set(err, -EINVAL,
+					  "%s: reps_per_launch: '%s' is not a "
+					  "whole number from 1 to 1000",
+					  job->name, value);
+		job->reps_per_launch = (int)n;
+		job->reps_set = 1;
+		return 0;
+	}
 	for (int i = 0; i < job->wl->nparams; i++) {
 		if (strcmp(job->wl->params[i].name, key) != 0)
 			continue;
@@ -142,7 +157,7 @@ int ib_job_set(struct ib_job *job, const char *key, const char *value,
 				      job->wl->params[i].name);
 		ib_err_set(err, -EINVAL,
 			   "%s: unknown parameter '%s' for benchmark %s "
-			   "(known: %s)",
+			   "(known: %s, reps_per_launch)",
 			   job->name, key, job->wl->name, b.s);
 		ib_buf_free(&b);
 	}
@@ -187,6 +202,10 @@ void ib_plan_add_default_jobs(struct ib_plan *p)
 
 void ib_job_probe_args(const struct ib_job *job, struct ib_strv *out)
 {
+	if (job->reps_per_launch > 1) {
+		ib_strv_push(out, "--reps");
+		ib_strv_push_owned(out, ib_xasprintf("%d", job->reps_per_launch));
+	}
 	ib_strv_push(out, job->wl->name);
 	for (int i = 0; i < job->wl->nparams; i++)
 		ib_strv_push_owned(out, ib_xasprintf("%s=%s",
@@ -217,6 +236,7 @@ cJSON *ib_plan_to_json(const struct ib_plan *p)
 
 		cJSON_AddStringToObject(jo, "name", job->name);
 		cJSON_AddStringToObject(jo, "benchmark", job->wl->name);
+		cJSON_AddNumberToObject(jo, "reps_per_launch", job->reps_per_launch);
 		params = cJSON_AddObjectToObject(jo, "params");
 		for (int i = 0; i < job->wl->nparams; i++)
 			cJSON_AddStringToObject(params, job->wl->params[i].name,
@@ -258,8 +278,8 @@ char *ib_plan_to_ini(const struct ib_plan *p)
 	for (int j = 0; j < p->njobs; j++) {
 		const struct ib_job *job = &p->jobs[j];
 
-		ib_buf_printf(&b, "\n[%s]\nbenchmark = %s\n", job->name,
-			      job->wl->name);
+		ib_buf_printf(&b, "\n[%s]\nbenchmark = %s\nreps_per_launch = %d\n",
+			      job->name, job->wl->name, job->reps_per_launch);
 		if (job->runtimes.n) {
 			ib_buf_puts(&b, "runtimes = ");
 			for (int i = 0; i < job->runtimes.n; i++)

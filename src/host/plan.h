@@ -17,6 +17,7 @@
  *
  *   [cpu]                     ; a job; its benchmark defaults to its name
  *   threads = 2
+ *   reps_per_launch = 1       ; repetitions per launch (each a sample)
  *
  *   [big-disk]
  *   benchmark = disk
@@ -38,6 +39,10 @@ struct ib_job {
 	char *value[16];
 	int value_set[16];       /* given explicitly (not a default) */
 	struct ib_strv runtimes; /* empty: the plan's runtimes */
+	/* Repetitions the probe runs per launch (--reps): each gives a
+	 * sample. Key "reps_per_launch"; default 1, quick membw 3. */
+	int reps_per_launch;
+	int reps_set;
 };
 
 struct ib_plan {
@@ -79,9 +84,9 @@ void ib_plan_add_default_jobs(struct ib_plan *p);
 /* Parses a plan file. Errors name the file and line. */
 int ib_plan_load(struct ib_plan *p, const char *path, struct ib_err *err);
 
-/* The probe's arguments for job (workload then key=value for every
- * parameter, so a launch is fully described by its argv). Caller frees
- * with ib_strv_free. */
+/* The probe's arguments for job (--reps N when it repeats, the workload,
+ * then key=value for every parameter, so a launch is fully described by
+ * its argv). Caller frees with ib_strv_free. */
 void ib_job_probe_args(const struct ib_job *job, struct ib_strv *out);
 
 /* The plan as a plan file that reproduces it (the run directory's

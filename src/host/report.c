@@ -366,7 +366,7 @@ static void md_method(struct ib_buf *b, const struct ib_results *r)
 		      "repeatedly, runtimes interleaved (A B C A B C), until "
 		      "the relative standard deviation of every metric was at "
 		      "most %.3g%%, with at least %.0f and at most %.0f "
-		      "launches, or %.0f s per cell; %.0f uncounted warm-up "
+		      "repetitions, or %.0f s per cell; %.0f uncounted warm-up "
 		      "launch%s per cell first.\n"
 		      "- A value is the median over launches; `!` marks an RSD "
 		      "above the target. The interval of the median comes from "
@@ -383,6 +383,24 @@ static void md_method(struct ib_buf *b, const struct ib_results *r)
 		      "them side by side.\n\n",
 		      r->rsd_target, min, max, t, w, w == 1 ? "" : "es",
 		      r->baseline);
+	{
+		const cJSON *job;
+		int first = 1;
+
+		cJSON_ArrayForEach(job, cJSON_GetObjectItem(plan, "jobs")) {
+			const cJSON *k = cJSON_GetObjectItem(job, "reps_per_launch");
+
+			if (!cJSON_IsNumber(k) || k->valuedouble <= 1)
+				continue;
+			ib_buf_printf(b, "%s`%s` %.0f", first ? "- Repetitions "
+				      "per launch (each one sample; the bounds "
+				      "above count repetitions): " : ", ",
+				      str_of(job, "name") ?: "?", k->valuedouble);
+			first = 0;
+		}
+		if (!first)
+			ib_buf_puts(b, ".\n\n");
+	}
 }
 
 static void md_tables(struct ib_buf *b, const struct ib_results *r)

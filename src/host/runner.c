@@ -146,12 +146,16 @@ static void eta(const struct run *R, double *lo, double *hi)
 		const struct cell_state *c = &R->cells[i];
 		double per = per_launch(R, c), need, most;
 		int wu = p->warmup - c->warmups;
+		int batch = c->job->reps_per_launch;
+		int reps = c->launches * batch;
+		/* launches still needed for min_reps, and allowed by max_reps */
+		int lmin = p->min_reps > reps ? (p->min_reps - reps + batch - 1) / batch : 0;
+		int lmax = p->max_reps > reps ? (p->max_reps - reps + batch - 1) / batch : 0;
 
 		if (c->done)
 			continue;
-		need = (double)((p->min_reps > c->launches ? p->min_reps - c->launches : 0) +
-				(wu > 0 ? wu : 0)) * per;
-		most = (double)(p->max_reps - c->launches) * per;
+		need = (double)(lmin + (wu > 0 ? wu : 0)) * per;
+		most = (double)lmax * per;
 		if (p->max_time - c->seconds + per < most)
 			most = p->max_time - c->seconds + per;
 		*lo += need;
@@ -336,6 +340,7 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	cJSON_AddStringToObject(ev, "job", c->job->name);
 	cJSON_AddStringToObject(ev, "bench", c->job->wl->name);
 	cJSON_AddNumberToObject(ev, "rep", warmup ? c->warmups : c->launches);
+	cJSON_AddNumberToObject(ev, "reps_per_launch", c->job->reps_per_launch);
 	cJSON_AddBoolToObject(ev, "warmup", warmup);
 	arr = cJSON_AddArrayToObject(ev, "argv");
 	for (int i = 0; i < args.n; i++)
@@ -515,11 +520,12 @@ static void check_cell(struct run *R, struct cell_state *c)
 		cell_finished(R, c, "failure", rsd);
 		return;
 	}
-	if (c->launches >= p->max_reps) {
+	/* Repetitions, not launches: a launch may run several (--reps). */
+	if (c->launches * c->job->reps_per_launch >= p->max_reps) {
 		cell_finished(R, c, "max_reps", rsd);
 		return;
 	}
-	if (c->launches < p->min_reps)
+	if (c->launches * c->job->reps_per_launch < p->min_reps)
 		return;
 	if (isfinite(rsd) && rsd <= p->rsd_target) {
 		cell_finished(R, c, "rsd_target", rsd);

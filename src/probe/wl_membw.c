@@ -22,6 +22,25 @@ struct stream {
 	size_t n;
 };
 
+/* The arrays of the last run, kept for the next repetition. */
+struct kept_arrays {
+	double *a, *b, *c;
+	uint64_t bytes;
+	int thp;
+};
+static struct kept_arrays kept;
+
+static void release_kept(void)
+{
+	if (kept.a)
+		munmap(kept.a, kept.bytes);
+	if (kept.b)
+		munmap(kept.b, kept.bytes);
+	if (kept.c)
+		munmap(kept.c, kept.bytes);
+	kept = (struct kept_arrays){0};
+}
+
 static void k_copy(struct stream *s)
 {
 	double *restrict a = s->a, *restrict c = s->c;
@@ -126,17 +145,29 @@ int wl_membw(const struct probe_args *a)
 			      "rates include cache hits");
 
 	emit_info_str("membw", "pages", thp ? "thp-madvise" : "base");
-	s.a = alloc_array(bytes, thp);
-	s.b = alloc_array(bytes, thp);
-	s.c = alloc_array(bytes, thp);
-	if (!s.a || !s.b || !s.c) {
-		emit_error("membw", "failed",
-			   "cannot allocate 3 arrays of %llu bytes",
-			   (unsigned long long)bytes);
-		rc = 1;
-		goto out;
+	/* The arrays stay mapped across repetitions of one probe run
+	 * (--reps): faulting 3 GiB in costs more than a repetition, and
+	 * STREAM itself runs its passes over one allocation. */
+	if (kept.bytes == bytes && kept.thp == thp) {
+		s.a = kept.a;
+		s.b = kept.b;
+		s.c = kept.c;
+	} else {
+		release_kept();
+		s.a = alloc_array(bytes, thp);
+		s.b = alloc_array(bytes, thp);
+		s.c = alloc_array(bytes, thp);
+		if (!s.a || !s.b || !s.c) {
+			emit_error("membw", "failed",
+				   "cannot allocate 3 arrays of %llu bytes",
+				   (unsigned long long)bytes);
+			rc = 1;
+			goto out;
+		}
+		kept = (struct kept_arrays){s.a, s.b, s.c, bytes, thp};
 	}
-	/* First touch, as STREAM does: faults every page in before timing. */
+	/* First touch, as STREAM does: faults every page in before timing
+	 * (and sets the starting values again on a repetition). */
 	for (size_t j = 0; j < s.n; j++) {
 		s.a[j] = 1.0;
 		s.b[j] = 2.0;
@@ -177,11 +208,16 @@ int wl_membw(const struct probe_args *a)
 			    words[k] * (double)bytes / 1e6 / (best[k] / 1e9),
 			    NULL, 0);
 out:
-	if (s.a)
-		munmap(s.a, bytes);
-	if (s.b)
-		munmap(s.b, bytes);
-	if (s.c)
-		munmap(s.c, bytes);
+	if (rc) {
+		/* not kept: a failed allocation or a failed check */
+		if (kept.a == s.a)
+			kept = (struct kept_arrays){0};
+		if (s.a)
+			munmap(s.a, bytes);
+		if (s.b)
+			munmap(s.b, bytes);
+		if (s.c)
+			munmap(s.c, bytes);
+	}
 	return rc;
 }

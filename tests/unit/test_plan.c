@@ -365,7 +365,7 @@ static void test_errors(void **state)
 	/* parameters */
 	load_err("[cpu]\nthreads = 1\nfoo = 2\n", 3,
 		 "cpu: unknown parameter 'foo' for benchmark cpu (known: "
-		 "max_prime, threads, duration)");
+		 "max_prime, threads, duration, reps_per_launch)");
 	load_err("[cpu]\n\nthreads = lots\n", 3,
 		 "cpu (benchmark cpu): parameter threads: 'lots' is not a whole "
 		 "number");
@@ -598,7 +598,8 @@ static void test_to_ini_round_trip(void **state)
 	assert_int_equal(ib_plan_set(&p, "memlat.chains=rand", &err), 0);
 	ini = ib_plan_to_ini(&p);
 	assert_contains(ini, "[global]\nmode = full\nruntimes = all,native\n");
-	assert_contains(ini, "\n[fast-io]\nbenchmark = disk\nruntimes = native\n");
+	assert_contains(ini, "\n[fast-io]\nbenchmark = disk\nreps_per_launch = 1\n"
+			     "runtimes = native\n");
 	assert_contains(ini, "\n    "); /* the disk tests list wraps */
 	free(ini);
 	round_trip(&p);
@@ -741,6 +742,39 @@ static void test_probe_args(void **state)
 	ib_plan_free(&p);
 }
 
+/* reps_per_launch: 3 for membw in the quick suite, 1 otherwise and in the
+ * full suite; an explicit value survives a change of mode; the probe gets
+ * --reps N before the workload. */
+static void test_reps_per_launch(void **state)
+{
+	struct ib_plan p;
+	struct ib_strv args = {0};
+	struct ib_err err = {0};
+
+	(void)state;
+	load_ok("[membw]\n[cpu]\n[disk]\nreps_per_launch = 2\n", &p);
+	assert_int_equal(job(&p, "membw")->reps_per_launch, 3);
+	assert_int_equal(job(&p, "cpu")->reps_per_launch, 1);
+	assert_int_equal(job(&p, "disk")->reps_per_launch, 2);
+	ib_plan_apply_mode(&p, 1);
+	assert_int_equal(job(&p, "membw")->reps_per_launch, 1);
+	assert_int_equal(job(&p, "disk")->reps_per_launch, 2);
+	ib_plan_apply_mode(&p, 0);
+	ib_job_probe_args(job(&p, "membw"), &args);
+	assert_string_equal(args.v[0], "--reps");
+	assert_string_equal(args.v[1], "3");
+	assert_string_equal(args.v[2], "membw");
+	ib_strv_free(&args);
+	ib_job_probe_args(job(&p, "cpu"), &args);
+	assert_string_equal(args.v[0], "cpu");
+	ib_strv_free(&args);
+	assert_int_equal(ib_plan_set(&p, "cpu.reps_per_launch=0", &err), -EINVAL);
+	assert_contains(err.msg, "reps_per_launch: '0' is not a whole number "
+			"from 1 to 1000");
+	ib_plan_free(&p);
+	load_err("[cpu]\nreps_per_launch = many\n", 2, "reps_per_launch");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -762,6 +796,7 @@ int main(void)
 		cmocka_unit_test(test_plan_set),
 		cmocka_unit_test(test_plan_check),
 		cmocka_unit_test(test_probe_args),
+		cmocka_unit_test(test_reps_per_launch),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
