@@ -695,7 +695,7 @@ static void make_cells(struct run *R)
 		}
 }
 
-static void log_run_event(struct run *R, int argc, char **argv)
+static void log_run_event(struct run *R)
 {
 	cJSON *ev = cJSON_CreateObject(), *arr;
 	char started[32];
@@ -712,8 +712,6 @@ static void log_run_event(struct run *R, int argc, char **argv)
 	cJSON_AddItemToObject(ev, "plan", ib_plan_to_json(R->plan));
 	cJSON_AddItemToObject(ev, "fingerprint",
 			      ib_fingerprint(R->scratch, R->probe));
-	(void)argc;
-	(void)argv;
 	log_event(R, ev);
 }
 
@@ -794,7 +792,7 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 	R.t0 = ib_mono_ns();
 	if (!o->quiet)
 		fprintf(stderr, "isobench: run %s -> %s\n", R.run_id, R.dir);
-	log_run_event(&R, 0, NULL);
+	log_run_event(&R);
 	R.started = 1;
 	setup_runtimes(&R);
 	if (R.nrts == 0) {
