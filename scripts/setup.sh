@@ -45,15 +45,28 @@ if ((${#missing[@]})); then
 	}
 fi
 
+# Quiet when all is well; the whole output when something fails.
+quietly() {
+	local log
+	log=$(mktemp)
+	if ! "$@" >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		echo "setup: failed: $*" >&2
+		exit 3
+	fi
+	rm -f "$log"
+}
+
 if [[ ! -f build/build.ninja ]]; then
-	meson setup build --buildtype=release >/dev/null
+	quietly meson setup build --buildtype=release
 fi
-ninja -C build >/dev/null
+quietly ninja -C build
 
 if [[ "${1:-}" == "--tests" ]]; then
 	if [[ ! -f build-asan/build.ninja ]]; then
-		meson setup build-asan -Db_sanitize=address,undefined \
-			-Db_lundef=false >/dev/null
+		quietly meson setup build-asan -Db_sanitize=address,undefined \
+			-Db_lundef=false
 	fi
-	ninja -C build-asan >/dev/null
+	quietly ninja -C build-asan
 fi

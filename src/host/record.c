@@ -60,7 +60,7 @@ static int get_num(const cJSON *o, const char *key, double *out,
 static int get_int(const cJSON *o, const char *key, long min, long max,
 		   long *out, struct ib_err *err)
 {
-	double d;
+	double d = 0;
 
 	if (get_num(o, key, &d, err) < 0)
 		return -EINVAL;
@@ -111,7 +111,7 @@ static int decode(struct ib_record *r, struct ib_err *err)
 	const char *type;
 	int bad = 0;
 	long l;
-	double d;
+	double d = 0;
 
 	type = get_str(o, "type", 1, err, &bad);
 	if (bad)
