@@ -178,7 +178,7 @@ if chattr +i "$T/immutable" 2>/dev/null; then
 	chattr -i "$T/immutable"
 	assert_eq "$(ls -A "$T/immutable")" "" "files in the unwritable directory"
 else
-	note "SKIP: chattr +i does not work here: unwritable directory not tested"
+	skip_case "chattr +i does not work here: unwritable directory not tested"
 fi
 assert_no_scratch_in "$T" "a refused run"
 note "bad output directories: exit 3, named, nothing touched"
@@ -277,5 +277,5 @@ if [ -z "${IB_IN_NS:-}" ] && unshare --mount --propagation private true 2>/dev/n
 		note "disk full: exit 3, raw.jsonl named, report rebuilds $summed samples"
 	' bash "$LIB_SH" "$T" "$PROBE"
 else
-	note "SKIP: no private mount namespace here: disk-full case not tested"
+	skip_case "no private mount namespace here: disk-full case not tested"
 fi

@@ -125,7 +125,7 @@ if [ "$IB_PRIVATE_REGISTRY" = 1 ]; then
 	assert_grep "nothing left behind" "$T/k2-cleanup3.out" "k2: cleanup DIR after the registry cleanup"
 	note "kill -9: isobench cleanup (registry) removed the scratch; again: nothing left"
 else
-	note "SKIP: no private mount namespace: registry-wide cleanup not tested"
+	skip_case "no private mount namespace: registry-wide cleanup not tested"
 fi
 
 # kill -9 while the probe has a child outside PDEATHSIG's reach --------------
