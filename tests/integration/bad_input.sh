@@ -12,17 +12,8 @@ cd "$T"
 # usage NAME SUBSTRING... -- ARGS: exit 2, one line naming every SUBSTRING,
 # and no output directory made.
 usage() {
-	local name=$1 subs=()
-	shift
-	while [ "$1" != "--" ]; do
-		subs+=("$1")
-		shift
-	done
-	shift
-	ib "$name" "$@"
-	expect_rc 2 "$name"
-	one_line_error "$name" "${subs[@]}"
-	[ ! -e "$T/out" ] || fail "$name: made the output directory"
+	expect_failure 2 "$@"
+	[ ! -e "$T/out" ] || fail "$1: made the output directory"
 }
 TINY=(-o "$T/out" --probe "$PROBE" --scratch "$T")
 
@@ -147,16 +138,7 @@ note "bad plan files: exit 2, FILE:LINE and what is wrong"
 # --- output directories ----------------------------------------------------
 # env NAME SUBSTRING... -- ARGS: exit 3 and one line naming each SUBSTRING
 envfail() {
-	local name=$1 subs=()
-	shift
-	while [ "$1" != "--" ]; do
-		subs+=("$1")
-		shift
-	done
-	shift
-	ib "$name" "$@"
-	expect_rc 3 "$name"
-	one_line_error "$name" "${subs[@]}"
+	expect_failure 3 "$@"
 }
 RUN=(run -q -b cpu -s cpu.duration=0.01 --probe "$PROBE" --scratch "$T")
 echo "precious" >"$T/afile"

@@ -34,11 +34,7 @@ FAKE_PIDFILE_GLOB="$T/*.pids"
 # start NAME PROBE ARGS...: a background run; its pid in RUN_PID
 start() {
 	local name=$1 probe=$2
-	shift 2
-	"$ISOBENCH" run -q -r native --probe "$probe" --scratch "$T" -o "$T/$name" "$@" \
-		>"$T/$name.out" 2>"$T/$name.err" &
-	RUN_PID=$!
-	BG_PIDS+=("$RUN_PID")
+	start_run "$@"
 	D=$T/$name
 	wait_until 20 eval '[ -f "$D/raw.jsonl" ] && [ -n "$(jrows "$D/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
 		fail "$name: the probe did not start"

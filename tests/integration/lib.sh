@@ -274,3 +274,29 @@ registry_dir() {
 		echo "/tmp/isobench-$(id -u)/runs"
 	fi
 }
+
+# expect_failure RC NAME SUBSTRING... -- ARGS: `isobench ARGS` exits RC
+# with one line on stderr naming every SUBSTRING.
+expect_failure() {
+	local rc=$1 name=$2 subs=()
+	shift 2
+	while [ "$1" != "--" ]; do
+		subs+=("$1")
+		shift
+	done
+	shift
+	ib "$name" "$@"
+	expect_rc "$rc" "$name"
+	one_line_error "$name" "${subs[@]}"
+}
+
+# start_run NAME PROBE ARGS...: `isobench run` in the background, into
+# $T/NAME; its pid in RUN_PID (and in BG_PIDS, ended at exit).
+start_run() {
+	local name=$1 probe=$2
+	shift 2
+	"$ISOBENCH" run -q -r native --probe "$probe" --scratch "$T" -o "$T/$name" "$@" \
+		>"$T/$name.out" 2>"$T/$name.err" &
+	RUN_PID=$!
+	BG_PIDS+=("$RUN_PID")
+}

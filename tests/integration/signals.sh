@@ -10,16 +10,11 @@ PROBE=${PROBE_STATIC:?}
 setup_tmp
 FAKE_PIDFILE_GLOB="$T/*.pids"
 
-# start NAME PROBE ARGS...: a background run; its pid in RUN_PID. The
-# probe's own signal dispositions are the defaults (isobench resets them),
-# whatever bash does to background jobs.
+# start NAME PROBE ARGS...: see start_run. The probe's own signal
+# dispositions are the defaults (isobench resets them), whatever bash does
+# to background jobs.
 start() {
-	local name=$1 probe=$2
-	shift 2
-	"$ISOBENCH" run -q -r native --probe "$probe" --scratch "$T" -o "$T/$name" "$@" \
-		>"$T/$name.out" 2>"$T/$name.err" &
-	RUN_PID=$!
-	BG_PIDS+=("$RUN_PID")
+	start_run "$@"
 }
 
 # The pid of the probe of launch 1 once it has said hello (it is running).
