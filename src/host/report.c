@@ -415,7 +415,11 @@ static void md_tables(struct ib_buf *b, const struct ib_results *r)
 
 		while (end < nrows && !strcmp(rows[end].job, job))
 			end++;
-		ib_buf_printf(b, "## %s (%s)\n\n| metric | unit |", job, rows[i].bench);
+		if (strcmp(job, rows[i].bench))
+			ib_buf_printf(b, "## %s (%s)\n\n| metric | unit |", job,
+				      rows[i].bench);
+		else
+			ib_buf_printf(b, "## %s\n\n| metric | unit |", job);
 		for (int c = 0; c < ncol; c++)
 			ib_buf_printf(b, " %s |", r->columns.v[c]);
 		ib_buf_puts(b, "\n|---|---|");
