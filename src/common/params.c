@@ -43,9 +43,9 @@ static const struct ib_param_def membw_params[] = {
 	{"ntimes", IB_PT_COUNT, "10", "10", 2, 1000, NULL, NULL,
 	 "timed passes of each kernel after the first untimed one; the best "
 	 "is reported"},
-	{"pages", IB_PT_CHOICE, "thp", "thp", 0, 0, "thp,base", NULL,
-	 "thp: ask for transparent huge pages (madvise), which makes faulting "
-	 "the arrays in fast; base: 4 KiB pages, as plain STREAM"},
+	{"pages", IB_PT_CHOICE, "base", "base", 0, 0, "base,thp", NULL,
+	 "base: the kernel's default pages, as plain STREAM; thp: ask for "
+	 "transparent huge pages (madvise): fewer page faults and TLB misses"},
 };
 
 static const struct ib_param_def memlat_params[] = {

@@ -73,10 +73,10 @@ static void k_triad(struct stream *s, double q)
 		a[j] = b[j] + q * c[j];
 }
 
-/* Transparent huge pages are asked for (madvise) where `thp` says so:
- * faulting 3 GiB in 4 KiB pages costs seconds of system time on a nested
- * VM and adds nothing to the measurement, which excludes the faults; for
- * streaming access the TLB cost of 4 KiB pages is below 1%. */
+/* Transparent huge pages are asked for (madvise) only where `pages=thp`
+ * says so: plain STREAM takes what the kernel gives. (On the nested VMs
+ * this was developed on, faulting 3 GiB in costs ~9 s of system time either
+ * way: the host backs the guest's memory lazily.) */
 static double *alloc_array(size_t bytes, int thp)
 {
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,

@@ -209,7 +209,7 @@ static void test_param_check(void **state)
 	/* choices */
 	check_ok("membw", "pages", "thp");
 	check_ok("membw", "pages", "base");
-	check_bad("membw", "pages", "huge", "'huge' is not one of thp,base");
+	check_bad("membw", "pages", "huge", "'huge' is not one of base,thp");
 	check_bad("membw", "pages", "", "empty item");
 	check_bad("membw", "pages", "th", "is not one of");
 	check_bad("membw", "pages", "thp,base", "is not one of");
