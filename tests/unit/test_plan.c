@@ -307,6 +307,8 @@ static void test_docs_example(void **state)
 		"\n"
 		"[cpu]                    ; a job: its benchmark is its name ...\n"
 		"threads = 2\n"
+		"reps_per_launch = 1      ; repetitions per probe launch, each one sample\n"
+		"                         ; (default 1; membw 3 in the quick suite)\n"
 		"\n"
 		"[big-disk]               ; ... unless benchmark= says otherwise\n"
 		"benchmark = disk\n"
@@ -321,6 +323,7 @@ static void test_docs_example(void **state)
 	assert_string_equal(p.baseline, "native");
 	assert_int_equal(p.njobs, 2);
 	assert_string_equal(val(job(&p, "cpu"), "threads"), "2");
+	assert_int_equal(job(&p, "cpu")->reps_per_launch, 1);
 	j = job(&p, "big-disk");
 	assert_string_equal(j->wl->name, "disk");
 	assert_string_equal(val(j, "size"), "1g");
