@@ -6,8 +6,6 @@
 /* The probe: $ISOBENCH_PROBE, else next to the isobench binary, else in
  * the build tree beside it. Caller frees. */
 char *ib_cli_probe_path(const char *given);
-/* Absolute path of program name on $PATH, or NULL. Caller frees. */
-char *ib_which(const char *name);
 
 /* One line for a bad option, instead of getopt's two (call with
  * opterr = 0 and a leading ':' in the option string): "unknown option" or

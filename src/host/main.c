@@ -105,6 +105,13 @@ static void usage_run(FILE *f)
 		"      --timeout SEC       deadline of one launch (default 600)\n"
 		"      --baseline RT       runtime the ratios refer to (default "
 		"native)\n"
+		"      --cpus N            CPUs of every container or VM, the "
+		"same for all\n"
+		"                          (default 0: every online CPU)\n"
+		"      --memory SIZE       memory limit of every container or "
+		"VM (default\n"
+		"                          8g; 0: none); native is never "
+		"limited\n"
 		"  -o, --output DIR        results directory, new or empty "
 		"(default:\n"
 		"                          ./isobench-results/RUN-ID)\n"
@@ -120,39 +127,6 @@ static void usage_run(FILE *f)
 		"arrived),\nresults.json, results.csv, report.md, plan.ini and "
 		"state.jsonl.\n\n%s",
 		exit_codes);
-}
-
-char *ib_which(const char *name)
-{
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL, *found = NULL;
-
-	if (strchr(name, '/'))
-		return access(name, X_OK) == 0 ? ib_xstrdup(name) : NULL;
-	copy = ib_xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (char *d = strtok_r(copy, ":", &save); d && !found;
-	     d = strtok_r(NULL, ":", &save)) {
-		char *cand = ib_xasprintf("%s/%s", *d ? d : ".", name);
-		struct stat st;
-
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(cand, X_OK) == 0)
-			found = cand;
-		else
-			free(cand);
-	}
-	/* sbin is often not on a user's PATH but holds what we need */
-	for (const char *const *d = (const char *const[]){"/usr/sbin", "/sbin", NULL};
-	     *d && !found; d++) {
-		char *cand = ib_xasprintf("%s/%s", *d, name);
-
-		if (access(cand, X_OK) == 0)
-			found = cand;
-		else
-			free(cand);
-	}
-	free(copy);
-	return found;
 }
 
 char *ib_cli_probe_path(const char *given)
@@ -238,7 +212,8 @@ void ib_cli_bad_option(const char *cmd, int missing_value, char **argv,
 static int cmd_run(int argc, char **argv)
 {
 	enum { O_QUICK = 256, O_FULL, O_RSD, O_MIN, O_MAX, O_TIME, O_WARM,
-	       O_TIMEOUT, O_BASE, O_SCRATCH, O_PROBE, O_NOPROG };
+	       O_TIMEOUT, O_BASE, O_SCRATCH, O_PROBE, O_NOPROG, O_CPUS,
+	       O_MEMORY };
 	static const struct option longopts[] = {
 		{"runtimes", required_argument, NULL, 'r'},
 		{"benchmarks", required_argument, NULL, 'b'},
@@ -258,6 +233,8 @@ static int cmd_run(int argc, char **argv)
 		{"scratch", required_argument, NULL, O_SCRATCH},
 		{"probe", required_argument, NULL, O_PROBE},
 		{"no-progress", no_argument, NULL, O_NOPROG},
+		{"cpus", required_argument, NULL, O_CPUS},
+		{"memory", required_argument, NULL, O_MEMORY},
 		{NULL, 0, NULL, 0},
 	};
 	struct ib_plan plan;
@@ -268,7 +245,8 @@ static int cmd_run(int argc, char **argv)
 	int mode = -1, opt, rc = IB_EXIT_USAGE;
 	/* explicit policy values, applied after the mode */
 	double rsd = -1, maxt = -1, timeout = -1;
-	int minr = -1, maxr = -1, warm = -1;
+	int minr = -1, maxr = -1, warm = -1, cpus = -1;
+	uint64_t memory = UINT64_MAX;
 	char *baseline = NULL;
 
 	optind = 1;
@@ -311,6 +289,19 @@ static int cmd_run(int argc, char **argv)
 		case O_SCRATCH: o.scratch_parent = optarg; break;
 		case O_PROBE: probe = optarg; break;
 		case O_NOPROG: o.progress = 0; break;
+		case O_CPUS:
+			if (parse_int_opt("--cpus", optarg, 0, 4096, &cpus) < 0)
+				goto out_sets;
+			break;
+		case O_MEMORY:
+			if (ib_parse_size(optarg, &memory) < 0 ||
+			    (memory && memory < (64u << 20))) {
+				fprintf(stderr, "isobench run: --memory: '%s' is "
+					"not a size of at least 64m, or 0\n",
+					optarg);
+				goto out_sets;
+			}
+			break;
 		case ':':
 		default:
 			ib_cli_bad_option("isobench run", opt == ':', argv, optind);
@@ -373,6 +364,8 @@ static int cmd_run(int argc, char **argv)
 	if (maxt > 0) plan.max_time = maxt, plan.set_time = 1;
 	if (warm >= 0) plan.warmup = warm, plan.set_warmup = 1;
 	if (timeout > 0) plan.timeout = timeout;
+	if (cpus >= 0) plan.cpus = cpus;
+	if (memory != UINT64_MAX) plan.memory = memory;
 	if (baseline) {
 		free(plan.baseline);
 		plan.baseline = ib_xstrdup(baseline);

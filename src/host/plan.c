@@ -34,6 +34,9 @@ void ib_plan_init(struct ib_plan *p, int full)
 	p->full = full;
 	p->baseline = ib_xstrdup("native");
 	p->source = ib_xstrdup("command line");
+	/* Room for membw's three arrays of 4 x LLC (3 GiB on a 260 MiB L3)
+	 * and memlat's 1 GiB chain, with margin. */
+	p->memory = 8ull << 30;
 	policy_defaults(p);
 }
 
@@ -229,6 +232,8 @@ cJSON *ib_plan_to_json(const struct ib_plan *p)
 	cJSON_AddNumberToObject(o, "warmup", p->warmup);
 	cJSON_AddNumberToObject(o, "timeout_s", p->timeout);
 	cJSON_AddStringToObject(o, "baseline", p->baseline);
+	cJSON_AddNumberToObject(o, "cpus", p->cpus);
+	cJSON_AddNumberToObject(o, "memory_bytes", (double)p->memory);
 	jobs = cJSON_AddArrayToObject(o, "jobs");
 	for (int j = 0; j < p->njobs; j++) {
 		const struct ib_job *job = &p->jobs[j];
@@ -275,6 +280,8 @@ char *ib_plan_to_ini(const struct ib_plan *p)
 	ib_buf_printf(&b, "max_time = %s\nwarmup = %d\n", num, p->warmup);
 	snprintf(num, sizeof(num), "%.10g", p->timeout);
 	ib_buf_printf(&b, "timeout = %s\nbaseline = %s\n", num, p->baseline);
+	ib_buf_printf(&b, "cpus = %d\nmemory = %llu\n", p->cpus,
+		      (unsigned long long)p->memory);
 	for (int j = 0; j < p->njobs; j++) {
 		const struct ib_job *job = &p->jobs[j];
 
@@ -557,6 +564,19 @@ static int apply_global(struct ib_plan *p, const char *k, const char *v,
 			snprintf(why, whylen, "timeout must be a duration");
 			return -1;
 		}
+	} else if (strcmp(k, "cpus") == 0) {
+		if (parse_pos_int(v, 0, 4096, &p->cpus) < 0) {
+			snprintf(why, whylen, "cpus must be 0 (all) to 4096");
+			return -1;
+		}
+	} else if (strcmp(k, "memory") == 0) {
+		if (ib_parse_size(v, &p->memory) < 0 ||
+		    (p->memory && p->memory < (64u << 20))) {
+			snprintf(why, whylen,
+				 "memory must be a size of at least 64m, or 0 "
+				 "(no limit)");
+			return -1;
+		}
 	} else if (strcmp(k, "baseline") == 0) {
 		if (!ib_runtime_find(v)) {
 			struct ib_strv one = {0};
@@ -572,7 +592,7 @@ static int apply_global(struct ib_plan *p, const char *k, const char *v,
 		snprintf(why, whylen,
 			 "unknown key '%s' in [global] (known: mode, runtimes, "
 			 "rsd_target, min_reps, max_reps, max_time, warmup, "
-			 "timeout, baseline)",
+			 "timeout, baseline, cpus, memory)",
 			 k);
 		return -1;
 	}

@@ -14,6 +14,8 @@
  *   warmup = 0                ; uncounted launches per cell
  *   timeout = 0               ; seconds per launch, 0 = from the workload
  *   baseline = native
+ *   cpus = 0                  ; CPUs of every container/VM, 0 = all
+ *   memory = 8g               ; memory limit of every container/VM
  *
  *   [cpu]                     ; a job; its benchmark defaults to its name
  *   threads = 2
@@ -55,6 +57,8 @@ struct ib_plan {
 	double max_time;   /* seconds per cell */
 	int warmup;
 	double timeout;    /* seconds per launch; 0 = automatic */
+	int cpus;          /* CPUs of every isolated instance; 0 = all */
+	uint64_t memory;   /* memory limit of every isolated instance */
 	char *baseline;
 	char *source;      /* "command line" or the plan file's path */
 	/* which policy fields were set explicitly (the mode fills the rest) */

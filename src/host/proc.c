@@ -47,9 +47,47 @@ unsigned long long ib_proc_starttime(pid_t pid)
 	return start;
 }
 
+/* The pids a struct ib_proc stands for: ib_proc_reap_strays leaves them
+ * to their owners. A run has a handful alive at once. */
+static pid_t tracked[64];
+
+static void track(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof(tracked) / sizeof(tracked[0]); i++)
+		if (tracked[i] == 0) {
+			tracked[i] = pid;
+			return;
+		}
+}
+
+static void untrack(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof(tracked) / sizeof(tracked[0]); i++)
+		if (tracked[i] == pid)
+			tracked[i] = 0;
+}
+
+static int is_tracked(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof(tracked) / sizeof(tracked[0]); i++)
+		if (tracked[i] == pid)
+			return 1;
+	return 0;
+}
+
 int ib_proc_spawn(struct ib_proc *p, char *const argv[], const char *cwd,
 		  int flags, struct ib_err *err)
 {
+	struct ib_spawn_opts o = {.cwd = cwd, .flags = flags};
+
+	return ib_proc_start(p, argv, &o, err);
+}
+
+int ib_proc_start(struct ib_proc *p, char *const argv[],
+		  const struct ib_spawn_opts *o, struct ib_err *err)
+{
+	const char *cwd = o->cwd;
+	int flags = o->flags;
 	pid_t parent = getpid();
 	int out[2], errp[2], child_errno = 0;
 	sigset_t all, old;
@@ -93,6 +131,8 @@ int ib_proc_spawn(struct ib_proc *p, char *const argv[], const char *cwd,
 		dup2(out[1], 2);
 		if (cwd && chdir(cwd) != 0)
 			goto fail;
+		if (o->pre_exec && (errno = o->pre_exec(o->pre_exec_arg)) != 0)
+			goto fail;
 		execv(argv[0], argv);
 fail:
 		child_errno = errno;
@@ -127,11 +167,55 @@ fail:
 	}
 	p->out_fd = out[0];
 	p->starttime = ib_proc_starttime(pid);
+	track(pid);
 	return 0;
+}
+
+void ib_proc_adopt(struct ib_proc *p, pid_t pid)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->out_fd = -1;
+	p->exit_code = -1;
+	p->starttime = ib_proc_starttime(pid);
+	track(pid);
+}
+
+int ib_proc_become_subreaper(void)
+{
+	return prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 0 : -errno;
+}
+
+void ib_proc_reap_strays(void)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	/* Our children, from the kernel's list (CONFIG_PROC_CHILDREN);
+	 * isobench is single-threaded, so its main task holds them all. */
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (char *s = buf, *end; *s; s = end) {
+		long pid = strtol(s, &end, 10);
+
+		if (end == s)
+			break;
+		if (pid > 0 && !is_tracked((pid_t)pid))
+			waitpid((pid_t)pid, NULL, WNOHANG);
+	}
 }
 
 static void record_status(struct ib_proc *p, int status)
 {
+	untrack(p->pid);
 	p->reaped = 1;
 	if (WIFEXITED(status)) {
 		p->exit_code = WEXITSTATUS(status);
@@ -169,6 +253,7 @@ int ib_proc_wait(struct ib_proc *p, uint64_t deadline_ns)
 			return 0;
 		}
 		if (r < 0 && errno != EINTR) {
+			untrack(p->pid);
 			p->reaped = 1; /* not our child any more */
 			return 0;
 		}
@@ -196,21 +281,32 @@ void ib_proc_kill(struct ib_proc *p)
 	do
 		r = waitpid(p->pid, &status, 0);
 	while (r < 0 && errno == EINTR);
-	if (r == p->pid)
+	if (r == p->pid) {
 		record_status(p, status);
-	else
+	} else {
+		untrack(p->pid);
 		p->reaped = 1;
+	}
 }
 
 int ib_proc_capture(char *const argv[], const char *cwd, double timeout_s,
 		    int (*stop)(void), struct ib_buf *out, struct ib_err *err)
+{
+	struct ib_spawn_opts o = {.cwd = cwd, .flags = IB_PROC_DIE_WITH_PARENT};
+
+	return ib_proc_capture_opts(argv, &o, timeout_s, stop, out, err);
+}
+
+int ib_proc_capture_opts(char *const argv[], const struct ib_spawn_opts *o,
+			 double timeout_s, int (*stop)(void),
+			 struct ib_buf *out, struct ib_err *err)
 {
 	uint64_t deadline = ib_mono_ns() + (uint64_t)(timeout_s * 1e9);
 	struct ib_proc p;
 	char buf[16384];
 	int rc = 0;
 
-	if (ib_proc_spawn(&p, argv, cwd, IB_PROC_DIE_WITH_PARENT, err) < 0)
+	if (ib_proc_start(&p, argv, o, err) < 0)
 		return err ? err->code : -1;
 	for (;;) {
 		struct pollfd pfd = {p.out_fd, POLLIN, 0};

@@ -27,10 +27,36 @@ struct ib_proc {
  * its pid. */
 #define IB_PROC_DIE_WITH_PARENT 1
 
+struct ib_spawn_opts {
+	const char *cwd;  /* NULL: isobench's own */
+	int flags;        /* IB_PROC_* */
+	/* Runs in the child just before exec (e.g. to enter a private mount
+	 * namespace); a non-zero return is the errno the spawn fails with. */
+	int (*pre_exec)(void *arg);
+	void *pre_exec_arg;
+};
+
 /* Starts argv[0] (a path) with argv in its own process group. cwd may be
  * NULL. Returns 0 or -errno (err says which program and why). */
 int ib_proc_spawn(struct ib_proc *p, char *const argv[], const char *cwd,
 		  int flags, struct ib_err *err);
+/* The same with every option. */
+int ib_proc_start(struct ib_proc *p, char *const argv[],
+		  const struct ib_spawn_opts *o, struct ib_err *err);
+
+/* Takes pid, a child of isobench it did not fork itself (a container's
+ * init, reparented to isobench as subreaper), into p: then ib_proc_wait
+ * and ib_proc_kill work on it. No output pipe. */
+void ib_proc_adopt(struct ib_proc *p, pid_t pid);
+
+/* Makes isobench the subreaper of what it starts (prctl
+ * PR_SET_CHILD_SUBREAPER): a container whose runtime's create command has
+ * exited becomes isobench's child, so its exit status can be waited for,
+ * as containerd's shims do. Returns 0 or -errno. */
+int ib_proc_become_subreaper(void);
+/* Reaps exited children that no struct ib_proc stands for (the orphans a
+ * subreaper inherits: runtimes' intermediate processes). Call it often. */
+void ib_proc_reap_strays(void);
 /* Waits for the child to exit until deadline_ns (CLOCK_MONOTONIC).
  * Returns 0 when reaped, -ETIMEDOUT, or -EINTR if a signal arrived. */
 int ib_proc_wait(struct ib_proc *p, uint64_t deadline_ns);
@@ -47,6 +73,10 @@ void ib_proc_close(struct ib_proc *p);
  * killed by a signal, or ran out of time (-ETIMEDOUT). */
 int ib_proc_capture(char *const argv[], const char *cwd, double timeout_s,
 		    int (*stop)(void), struct ib_buf *out, struct ib_err *err);
+/* The same with every spawn option. */
+int ib_proc_capture_opts(char *const argv[], const struct ib_spawn_opts *o,
+			 double timeout_s, int (*stop)(void),
+			 struct ib_buf *out, struct ib_err *err);
 
 /* Start time of pid in clock ticks since boot, 0 if it does not exist:
  * with the pid it identifies a process even after pid reuse. */

@@ -65,6 +65,8 @@ static int native_wait(struct ib_runtime *rt, struct ib_launch *l,
 	int rc = ib_proc_wait(&l->proc, deadline_ns);
 
 	(void)rt;
+	if (rc == 0)
+		l->t_exited_ns = ib_mono_ns();
 	l->exit_code = l->proc.exit_code;
 	l->term_signal = l->proc.term_signal;
 	return rc;

@@ -63,7 +63,7 @@ struct run {
 	struct ib_plan *plan;
 	const struct ib_runner_opts *o;
 	char run_id[64];
-	char *dir, *scratch;
+	char *dir, *work, *scratch;
 	char *probe;              /* o->probe_path made absolute */
 	struct ib_run_ctx ctx;
 	struct ib_state state;
@@ -319,7 +319,7 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	char why[1200] = "", buf[65536];
 	const char *status = "ok";
 	int launched, timed_out = 0, interrupted = 0, eof = 0;
-	uint64_t deadline;
+	uint64_t deadline, t_first_byte = 0, t_torn_down;
 	double wall;
 
 	memset(&l, 0, sizeof(l));
@@ -377,6 +377,7 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 			break;
 		if (n == 0) {
 			progress(R, c, warmup);
+			ib_proc_reap_strays();
 			continue;
 		}
 		r = read(l.out_fd, buf, sizeof(buf));
@@ -386,6 +387,8 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 			eof = 1;
 			break;
 		}
+		if (!t_first_byte)
+			t_first_byte = ib_mono_ns();
 		if (io.raw.len < RAW_KEEP_MAX)
 			ib_buf_put(&io.raw, buf, (size_t)r);
 		ib_frame_feed(&fp, buf, (size_t)r);
@@ -401,7 +404,8 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 			interrupted = got_signal != 0;
 	}
 	ops->teardown(c->rt, &l);
-	wall = (double)(ib_mono_ns() - l.t_launch_ns) / 1e9;
+	t_torn_down = ib_mono_ns();
+	wall = (double)(t_torn_down - l.t_launch_ns) / 1e9;
 
 	if (interrupted) {
 		status = "interrupted";
@@ -461,6 +465,25 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	cJSON_AddNumberToObject(ev, "exit", l.exit_code);
 	cJSON_AddNumberToObject(ev, "signal", l.term_signal);
 	cJSON_AddNumberToObject(ev, "wall_s", round(wall * 1e6) / 1e6);
+	{
+		/* Startup phases, seconds from just before the runtime was
+		 * invoked, on the host's clock (docs/results-schema.md). */
+		cJSON *ph = cJSON_AddObjectToObject(ev, "phases");
+		const struct {
+			const char *name;
+			uint64_t t;
+		} p[] = {{"created_s", l.t_created_ns},
+			 {"started_s", l.t_started_ns},
+			 {"first_byte_s", t_first_byte},
+			 {"exited_s", l.t_exited_ns},
+			 {"torn_down_s", t_torn_down}};
+
+		for (size_t i = 0; i < IB_ARRAY_LEN(p); i++)
+			if (p[i].t >= l.t_launch_ns && p[i].t && l.t_launch_ns)
+				cJSON_AddNumberToObject(
+					ph, p[i].name,
+					round((double)(p[i].t - l.t_launch_ns) / 1e3) / 1e6);
+	}
 	log_event(R, ev);
 	ib_rawlog_sync(&R->log);
 
@@ -648,6 +671,8 @@ static void setup_runtimes(struct run *R)
 		if (ok && ops->prepare(&rt, &e) < 0) {
 			ok = 0;
 			ib_buf_printf(&why, "prepare failed: %s", e.msg);
+			if (ops->release)
+				ops->release(&rt);
 		}
 		cJSON_AddStringToObject(ev, "ev", "runtime");
 		cJSON_AddStringToObject(ev, "runtime", ops->name);
@@ -769,18 +794,26 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 	free(path);
 	R.state_open = 1;
 
-	/* Scratch: a directory of the run's own, recorded before it exists. */
-	R.scratch = ib_xasprintf("%s/isobench-%s",
-				 o->scratch_parent ? o->scratch_parent : "/var/tmp",
-				 R.run_id);
-	if (ib_state_add_dir(&R.state, "scratch", R.scratch, &err) < 0 ||
+	/* A directory of the run's own on the scratch filesystem, recorded
+	 * before it exists: scratch/ for the probe's files, bundles/ for the
+	 * container runtimes. */
+	R.work = ib_xasprintf("%s/isobench-%s",
+			      o->scratch_parent ? o->scratch_parent : "/var/tmp",
+			      R.run_id);
+	R.scratch = ib_xasprintf("%s/scratch", R.work);
+	if (ib_state_add_dir(&R.state, "work", R.work, &err) < 0 ||
 	    ib_mkdirs(R.scratch, 0700, &err) < 0) {
 		fprintf(stderr, "isobench: scratch directory: %s\n", err.msg);
 		rc = IB_EXIT_ENV;
 		goto out;
 	}
-	R.ctx = (struct ib_run_ctx){R.run_id, R.dir, R.scratch, R.probe,
-				    &R.state};
+	R.ctx = (struct ib_run_ctx){
+		.run_id = R.run_id, .run_dir = R.dir, .work = R.work,
+		.scratch = R.scratch, .probe_path = R.probe, .state = &R.state,
+		.limits = {plan->cpus, plan->memory}};
+	/* Containers outlive their runtime's create command: as their
+	 * subreaper isobench can wait for them (oci_cli.c). */
+	ib_proc_become_subreaper();
 	{
 		char *ini = ib_plan_to_ini(plan);
 
@@ -869,10 +902,10 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 	if (got_signal)
 		rc = IB_EXIT_INTERRUPTED;
 out:
-	if (R.scratch) {
-		ib_rmtree(R.scratch);
+	if (R.work) {
+		ib_rmtree(R.work);
 		if (R.state_open)
-			ib_state_del(&R.state, "scratch", NULL);
+			ib_state_del(&R.state, "work", NULL);
 	}
 	if (R.state_open)
 		ib_state_close(&R.state);
@@ -895,10 +928,14 @@ out:
 	}
 	ib_results_free(&R.live);
 	ib_strv_free(&R.columns);
+	for (int i = 0; i < R.nrts; i++)
+		if (R.rts[i].ops->release)
+			R.rts[i].ops->release(&R.rts[i]);
 	free(R.rts);
 	free(R.cells);
 	free(R.dir);
 	free(R.scratch);
+	free(R.work);
 	free(R.probe);
 	return rc;
 }

@@ -12,6 +12,7 @@
  *   teardown   remove everything the instance created; always called,
  *              also after errors, timeouts and signals
  *   describe   version, mode and every knob that changes the numbers
+ *   release    free what prepare made (the run is over)
  *   cleanup    remove one leftover resource a killed run recorded
  *
  * Every resource a driver creates is recorded in the run's state file
@@ -28,13 +29,23 @@
 
 struct ib_state;
 
+/* The resources every runtime gives an instance, the same for all in a
+ * run and recorded with it (the baseline, native, is not limited). */
+struct ib_limits {
+	int cpus;          /* CPUs 0..cpus-1 (cpuset); 0: every online CPU */
+	uint64_t memory;   /* bytes; 0: no limit */
+};
+
 /* What one run gives every driver. */
 struct ib_run_ctx {
 	const char *run_id;     /* names every resource of the run */
 	const char *run_dir;
+	const char *work;       /* the run's own directory on the scratch
+				   filesystem: scratch/ and bundles/ in it */
 	const char *scratch;    /* host directory for the probe's files */
 	const char *probe_path; /* the static isobench-probe */
 	struct ib_state *state;
+	struct ib_limits limits;
 };
 
 /* One start of the probe inside a runtime. */
@@ -44,7 +55,11 @@ struct ib_launch {
 	char **probe_argv;    /* arguments after the probe path; NULL ends */
 	struct ib_proc proc;  /* the host process the driver started */
 	int out_fd;           /* where the probe's records arrive */
-	uint64_t t_launch_ns; /* CLOCK_MONOTONIC just before the runtime */
+	/* Phases on the host's CLOCK_MONOTONIC; 0 where not applicable. */
+	uint64_t t_launch_ns;  /* just before the runtime is invoked */
+	uint64_t t_created_ns; /* create done (runtimes with create/start) */
+	uint64_t t_started_ns; /* start done */
+	uint64_t t_exited_ns;  /* the probe's exit seen by wait */
 	/* Filled by the driver's wait: how the probe ended. */
 	int exit_code;        /* -1 if unknown or killed */
 	int term_signal;      /* 0 if it exited */
@@ -70,9 +85,16 @@ struct ib_runtime_ops {
 	void (*teardown)(struct ib_runtime *rt, struct ib_launch *l);
 	/* Fills out with the runtime's version and settings. */
 	void (*describe)(struct ib_runtime *rt, cJSON *out);
-	/* Removes a leftover recorded by this driver (kind/name/... in res).
-	 * NULL if the driver records only generic kinds (process, dir). */
-	int (*cleanup)(const cJSON *res, struct ib_err *err);
+	/* Frees rt->priv and what prepare made; NULL if nothing. Called
+	 * also when prepare failed. */
+	void (*release)(struct ib_runtime *rt);
+	/* Removes a leftover recorded by this driver (kind/name/... in res),
+	 * appending what it did to log. NULL if the driver records only
+	 * generic kinds (process, dir). */
+	int (*cleanup)(const struct ib_runtime_ops *ops, const cJSON *res,
+		       struct ib_buf *log, struct ib_err *err);
+	/* Driver data shared by several drivers' code (oci_cli.h). */
+	const void *cfg;
 };
 
 /* A runtime in use by one run. */

@@ -336,7 +336,7 @@ int ib_cleanup_run(const char *run_dir, struct ib_buf *log,
 			struct ib_err e2 = {0};
 
 			if (ops && ops->cleanup) {
-				rc = ops->cleanup(res, &e2);
+				rc = ops->cleanup(ops, res, log, &e2);
 				if (rc < 0)
 					ib_buf_printf(log, "%s\n", e2.msg);
 			} else {

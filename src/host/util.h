@@ -74,6 +74,10 @@ int ib_mkdirs(const char *path, int mode, struct ib_err *err);
  * following). Returns 0 or -errno. */
 int ib_rmtree(const char *path);
 
+/* Path of program name on $PATH (a name with a '/' is taken as it is),
+ * or NULL. Caller frees. */
+char *ib_which(const char *name);
+
 /* Trims leading and trailing blanks in place; returns s. */
 char *ib_trim(char *s);
 int ib_streq(const char *a, const char *b);

@@ -240,7 +240,7 @@ assert_no_probe_left() {
 
 # The scratch directory the run recorded.
 run_scratch() {
-	jrows "$1/state.jsonl" - path kind=dir name=scratch | head -n 1
+	jrows "$1/state.jsonl" - path kind=dir name=work | head -n 1
 }
 
 # children_of PID: pids of the live children of PID (from /proc/*/stat, so

@@ -1,0 +1,392 @@
+#include "oci_cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "oci.h"
+#include "state.h"
+
+#define CMD_TIMEOUT_S 60
+
+/* Per runtime in a run (rt->priv). */
+struct oci_rt {
+	char *binary;   /* absolute path */
+	char *version;  /* first line of --version */
+	char *probe;    /* the run's copy of the probe, on the work fs */
+	char *bundles;  /* directory of the bundles */
+};
+
+/* Per launch (l->priv). */
+struct oci_launch {
+	char *bundle;
+	int created;
+};
+
+static const struct ib_oci_cli *cli_of(const struct ib_runtime_ops *ops)
+{
+	return ops->cfg;
+}
+
+int ib_cgroup_hybrid_with_v2_controllers(void)
+{
+	struct statfs root, unified;
+	char *ctl;
+	int yes;
+
+	if (statfs("/sys/fs/cgroup", &root) != 0 ||
+	    statfs("/sys/fs/cgroup/unified", &unified) != 0)
+		return 0;
+	if (root.f_type == 0x63677270) /* CGROUP2_SUPER_MAGIC: pure v2 */
+		return 0;
+	if (unified.f_type != 0x63677270)
+		return 0;
+	ctl = ib_read_file("/sys/fs/cgroup/unified/cgroup.controllers", NULL,
+			   NULL);
+	yes = ctl && *ib_trim(ctl);
+	free(ctl);
+	return yes;
+}
+
+int ib_oci_cli_available(const struct ib_oci_cli *cli, struct ib_buf *why,
+			 struct ib_buf *fix)
+{
+	char *bin = ib_which(cli->program);
+
+	if (!bin) {
+		ib_buf_printf(why, "%s is not installed", cli->program);
+		ib_buf_printf(fix, "apt-get install -y %s", cli->package);
+		return 0;
+	}
+	free(bin);
+	if (geteuid() != 0) {
+		ib_buf_printf(why, "%s needs root here (isobench does not run "
+			      "rootless containers)", cli->program);
+		ib_buf_printf(fix, "run isobench as root");
+		return 0;
+	}
+	return 1;
+}
+
+/* Runs `binary ARGS...` (with the driver's pre-exec) to completion;
+ * output into out if not NULL. Returns the exit status or < 0. */
+static int run_cmd(const struct ib_oci_cli *cli, const char *binary,
+		   const char *const *args, struct ib_buf *out,
+		   struct ib_err *err)
+{
+	struct ib_strv argv = {0};
+	struct ib_buf sink = {0};
+	struct ib_spawn_opts o = {.flags = IB_PROC_DIE_WITH_PARENT,
+				  .pre_exec = cli->pre_exec};
+	int rc;
+
+	ib_strv_push(&argv, binary);
+	for (; *args; args++)
+		ib_strv_push(&argv, *args);
+	rc = ib_proc_capture_opts(argv.v, &o, CMD_TIMEOUT_S, NULL,
+				  out ? out : &sink, err);
+	ib_strv_free(&argv);
+	ib_buf_free(&sink);
+	return rc;
+}
+
+int ib_oci_cli_prepare(struct ib_runtime *rt, struct ib_err *err)
+{
+	const struct ib_oci_cli *cli = cli_of(rt->ops);
+	struct oci_rt *o = ib_xcalloc(1, sizeof(*o));
+	struct ib_buf out = {0};
+	char *copy;
+	int rc;
+
+	rt->priv = o;
+	o->binary = ib_which(cli->program);
+	if (!o->binary)
+		return ib_err_set(err, -ENOENT, "%s not found", cli->program);
+	rc = run_cmd(cli, o->binary, (const char *[]){"--version", NULL}, &out,
+		     err);
+	if (rc != 0) {
+		ib_buf_free(&out);
+		return rc < 0 ? rc : ib_err_set(err, -EIO, "%s --version: exit "
+						"status %d", o->binary, rc);
+	}
+	out.s[strcspn(out.s, "\n")] = '\0';
+	o->version = ib_xstrdup(out.s);
+	ib_buf_free(&out);
+	/* One copy of the probe per run, on the bundles' filesystem, that
+	 * every rootfs hard-links: a launch copies nothing. */
+	o->bundles = ib_xasprintf("%s/bundles", rt->ctx->work);
+	if (ib_mkdirs(o->bundles, 0700, err) < 0)
+		return err->code;
+	o->probe = ib_xasprintf("%s/isobench-probe", o->bundles);
+	if (access(o->probe, X_OK) != 0) {
+		size_t len;
+
+		copy = ib_read_file(rt->ctx->probe_path, &len, err);
+		if (!copy)
+			return err->code;
+		rc = ib_write_file_atomic(o->probe, copy, len, err);
+		free(copy);
+		if (rc < 0 || chmod(o->probe, 0555) != 0)
+			return rc < 0 ? rc : ib_err_set(err, -errno, "chmod %s",
+							o->probe);
+	}
+	return 0;
+}
+
+/* Reads what a failed create left in the pipe, for its error message. */
+static void drain(int fd, struct ib_buf *b)
+{
+	char buf[4096];
+	ssize_t n;
+
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while (b->len < 16384 && (n = read(fd, buf, sizeof(buf))) > 0)
+		ib_buf_put(b, buf, (size_t)n);
+}
+
+int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
+		      struct ib_err *err)
+{
+	const struct ib_oci_cli *cli = cli_of(rt->ops);
+	struct oci_rt *o = rt->priv;
+	struct oci_launch *ol = ib_xcalloc(1, sizeof(*ol));
+	struct ib_strv pargv = {0}, argv = {0};
+	struct ib_spawn_opts so = {.flags = IB_PROC_DIE_WITH_PARENT,
+				   .pre_exec = cli->pre_exec};
+	char *pidfile, *cgroup = ib_xasprintf("/isobench/%s", l->name), *pid;
+	struct ib_proc create;
+	struct ib_buf out = {0};
+	cJSON *res;
+	int rc;
+
+	l->priv = ol;
+	ol->bundle = ib_xasprintf("%s/%s", o->bundles, l->name);
+	pidfile = ib_xasprintf("%s/init.pid", ol->bundle);
+	/* Recorded before it exists: cleanup deletes it by id. */
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "kind", "container");
+	cJSON_AddStringToObject(res, "runtime", rt->ops->name);
+	cJSON_AddStringToObject(res, "name", l->name);
+	cJSON_AddStringToObject(res, "bundle", ol->bundle);
+	cJSON_AddStringToObject(res, "cgroup", cgroup);
+	rc = ib_state_add(rt->ctx->state, res, err);
+	if (rc < 0)
+		goto out;
+
+	ib_strv_push(&pargv, "--scratch");
+	ib_strv_push(&pargv, IB_OCI_SCRATCH);
+	for (char **a = l->probe_argv; *a; a++)
+		ib_strv_push(&pargv, *a);
+	rc = ib_oci_bundle_create(&(struct ib_oci_bundle){
+		.dir = ol->bundle, .probe = o->probe, .scratch = rt->ctx->scratch,
+		.probe_argv = pargv.v, .run_id = rt->ctx->run_id,
+		.cgroups_path = cgroup, .limits = rt->ctx->limits}, err);
+	if (rc < 0)
+		goto out;
+
+	ib_strv_push(&argv, o->binary);
+	ib_strv_push(&argv, "create");
+	ib_strv_push(&argv, "--bundle");
+	ib_strv_push(&argv, ol->bundle);
+	ib_strv_push(&argv, "--pid-file");
+	ib_strv_push(&argv, pidfile);
+	ib_strv_push(&argv, l->name);
+	l->t_launch_ns = ib_mono_ns();
+	rc = ib_proc_start(&create, argv.v, &so, err);
+	if (rc < 0)
+		goto out;
+	ol->created = 1; /* maybe: teardown deletes it either way */
+	l->out_fd = create.out_fd; /* the container's init keeps it open */
+	if (ib_proc_wait(&create, ib_mono_ns() + CMD_TIMEOUT_S * 1000000000ULL) < 0) {
+		ib_proc_kill(&create);
+		rc = ib_err_set(err, -ETIMEDOUT, "%s create: no exit within %d s",
+				rt->ops->name, CMD_TIMEOUT_S);
+		goto out;
+	}
+	if (create.exit_code != 0) {
+		drain(l->out_fd, &out);
+		rc = ib_err_set(err, -EIO, "%s create: exit status %d: %s",
+				rt->ops->name, create.exit_code,
+				out.s ? ib_trim(out.s) : "");
+		goto out;
+	}
+	l->t_created_ns = ib_mono_ns();
+	pid = ib_read_file(pidfile, NULL, err);
+	if (!pid) {
+		rc = err->code;
+		goto out;
+	}
+	/* isobench is the subreaper: the init is its child now */
+	ib_proc_adopt(&l->proc, (pid_t)atoi(pid));
+	free(pid);
+	rc = run_cmd(cli, o->binary, (const char *[]){"start", l->name, NULL},
+		     &out, err);
+	if (rc != 0) {
+		if (rc > 0)
+			rc = ib_err_set(err, -EIO, "%s start: exit status %d: %s",
+					rt->ops->name, rc,
+					out.s ? ib_trim(out.s) : "");
+		goto out;
+	}
+	l->t_started_ns = ib_mono_ns();
+out:
+	ib_buf_free(&out);
+	ib_strv_free(&argv);
+	ib_strv_free(&pargv);
+	free(pidfile);
+	free(cgroup);
+	return rc < 0 ? rc : 0;
+}
+
+int ib_oci_cli_wait(struct ib_runtime *rt, struct ib_launch *l,
+		    uint64_t deadline_ns)
+{
+	int rc = ib_proc_wait(&l->proc, deadline_ns);
+
+	(void)rt;
+	if (rc == 0) {
+		l->t_exited_ns = ib_mono_ns();
+		l->exit_code = l->proc.exit_code;
+		l->term_signal = l->proc.term_signal;
+	}
+	return rc;
+}
+
+/* Kills and deletes container id, removes bundle: teardown and cleanup.
+ * Returns 0 when nothing of it is left. */
+static int remove_container(const struct ib_oci_cli *cli, const char *binary,
+			    const char *id, const char *bundle,
+			    struct ib_buf *log)
+{
+	struct ib_buf out = {0};
+	struct ib_err e = {0};
+	int rc;
+
+	/* kill fails harmlessly on a stopped container */
+	run_cmd(cli, binary, (const char *[]){"kill", id, "KILL", NULL}, NULL,
+		NULL);
+	rc = run_cmd(cli, binary, (const char *[]){"delete", "--force", id, NULL},
+		     &out, &e);
+	if (rc != 0 && out.s && strstr(out.s, "does not exist"))
+		rc = 0; /* never created, or already deleted */
+	if (rc != 0 && log)
+		ib_buf_printf(log, "%s delete %s: %s\n", cli->program, id,
+			      rc < 0 ? e.msg : (out.s ? ib_trim(out.s) : "?"));
+	ib_buf_free(&out);
+	if (bundle && strstr(bundle, "isobench"))
+		ib_rmtree(bundle);
+	/* the parent cgroup of isobench's containers, if now empty */
+	{
+		static const char *const ctl[] = {"cpu", "cpuacct", "cpuset",
+			"memory", "devices", "freezer", "blkio", "pids",
+			"systemd", "net_cls", "net_prio", "perf_event",
+			"hugetlb", "rdma", "misc", "unified", NULL};
+
+		for (const char *const *c = ctl; *c; c++) {
+			char *p = ib_xasprintf("/sys/fs/cgroup/%s/isobench", *c);
+
+			rmdir(p);
+			free(p);
+		}
+		rmdir("/sys/fs/cgroup/isobench");
+	}
+	return rc == 0 ? 0 : -EBUSY;
+}
+
+void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l)
+{
+	const struct ib_oci_cli *cli = cli_of(rt->ops);
+	struct oci_rt *o = rt->priv;
+	struct oci_launch *ol = l->priv;
+
+	if (!ol)
+		return;
+	if (remove_container(cli, o->binary, l->name, ol->bundle, NULL) == 0)
+		ib_state_del(rt->ctx->state, l->name, NULL);
+	/* delete killed the init if it still ran; reap it */
+	ib_proc_kill(&l->proc);
+	if (l->out_fd >= 0)
+		close(l->out_fd);
+	l->out_fd = -1;
+	ib_proc_reap_strays();
+	free(ol->bundle);
+	free(ol);
+	l->priv = NULL;
+}
+
+void ib_oci_cli_describe(struct ib_runtime *rt, cJSON *out)
+{
+	const struct ib_oci_cli *cli = cli_of(rt->ops);
+	struct oci_rt *o = rt->priv;
+	cJSON *lim;
+
+	cJSON_AddStringToObject(out, "version", o->version);
+	cJSON_AddStringToObject(out, "binary", o->binary);
+	cJSON_AddStringToObject(out, "lifecycle",
+				"create / start / delete (init waited for as "
+				"isobench's child, subreaper)");
+	cJSON_AddStringToObject(out, "rootfs",
+				"directory per launch: the static probe (hard "
+				"link); writable");
+	cJSON_AddStringToObject(out, "scratch", "host directory bind-mounted "
+				"at /scratch");
+	cJSON_AddStringToObject(out, "namespaces",
+				"pid, network (loopback only), ipc, uts, mount");
+	cJSON_AddStringToObject(out, "seccomp", "none (no profile in the spec)");
+	cJSON_AddStringToObject(out, "cgroups",
+				ib_cgroup_hybrid_with_v2_controllers()
+					? "v1 (hybrid host: v2 at "
+					  "/sys/fs/cgroup/unified)"
+					: "as the host has them");
+	lim = cJSON_AddObjectToObject(out, "limits");
+	cJSON_AddNumberToObject(lim, "cpus", rt->ctx->limits.cpus);
+	cJSON_AddNumberToObject(lim, "memory_bytes", (double)rt->ctx->limits.memory);
+	if (cli->pre_exec_note)
+		cJSON_AddStringToObject(out, "workaround", cli->pre_exec_note);
+}
+
+void ib_oci_cli_release(struct ib_runtime *rt)
+{
+	struct oci_rt *o = rt->priv;
+
+	if (!o)
+		return;
+	free(o->binary);
+	free(o->version);
+	free(o->probe);
+	free(o->bundles);
+	free(o);
+	rt->priv = NULL;
+}
+
+int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
+		       struct ib_buf *log, struct ib_err *err)
+{
+	const struct ib_oci_cli *cli = cli_of(ops);
+	const cJSON *name = cJSON_GetObjectItem(res, "name");
+	const cJSON *bundle = cJSON_GetObjectItem(res, "bundle");
+	char *binary = ib_which(cli->program);
+	int rc;
+
+	if (!cJSON_IsString(name))
+		return ib_err_set(err, -EINVAL, "container record without a name");
+	if (!binary)
+		return ib_err_set(err, -ENOENT, "%s %s: %s is no longer "
+				  "installed", ops->name, name->valuestring,
+				  cli->program);
+	rc = remove_container(cli, binary, name->valuestring,
+			      cJSON_IsString(bundle) ? bundle->valuestring : NULL,
+			      log);
+	free(binary);
+	if (rc < 0)
+		return ib_err_set(err, rc, "%s container %s: could not delete it",
+				  ops->name, name->valuestring);
+	ib_buf_printf(log, "%s container %s: deleted\n", ops->name,
+		      name->valuestring);
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* oci_cli: the life of a container driven through an OCI runtime's
+ * command line (runc, crun, runsc), shared by their drivers.
+ *
+ *   create --bundle B --pid-file P ID   the container exists, its init
+ *                                       waits; timed as "create"
+ *   start ID                            the probe runs; timed as "start"
+ *   (wait)                              the init is isobench's child
+ *                                       (subreaper, as containerd's shims
+ *                                       do): waitpid gives its exit status
+ *   kill ID KILL, delete --force ID     teardown, always
+ *
+ * The probe's output is the pipe given to `create`: the container's init
+ * inherits it, so records flow to the runner as from a native probe. Each
+ * container is recorded in the run's state file (runtime, id, bundle)
+ * before it is created; cleanup kills and deletes it and removes its
+ * bundle. A driver is this code plus a struct ib_oci_cli (the ops' cfg). */
+#ifndef ISOBENCH_OCI_CLI_H
+#define ISOBENCH_OCI_CLI_H
+
+#include "runtime.h"
+
+struct ib_oci_cli {
+	const char *program; /* looked up on PATH */
+	const char *package; /* Debian package, for the fix message */
+	/* Runs in the child before exec of every command (crun's private
+	 * mount namespace), or NULL. */
+	int (*pre_exec)(void *arg);
+	/* Describes what pre_exec does, for describe(), or NULL. */
+	const char *pre_exec_note;
+};
+
+/* The parts of a driver's ops table this module provides. */
+int ib_oci_cli_available(const struct ib_oci_cli *cli, struct ib_buf *why,
+			 struct ib_buf *fix);
+int ib_oci_cli_prepare(struct ib_runtime *rt, struct ib_err *err);
+int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
+		      struct ib_err *err);
+int ib_oci_cli_wait(struct ib_runtime *rt, struct ib_launch *l,
+		    uint64_t deadline_ns);
+void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l);
+void ib_oci_cli_describe(struct ib_runtime *rt, cJSON *out);
+void ib_oci_cli_release(struct ib_runtime *rt);
+int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
+		       struct ib_buf *log, struct ib_err *err);
+
+/* cgroup v1 with a v2 mount at /sys/fs/cgroup/unified that has
+ * controllers enabled: the hybrid layout crun refuses. */
+int ib_cgroup_hybrid_with_v2_controllers(void);
+
+#endif

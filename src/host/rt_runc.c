@@ -1,0 +1,27 @@
+/* runc: OCI containers through runc's command line (oci_cli.c). */
+#include "oci_cli.h"
+
+static const struct ib_oci_cli runc_cli = {
+	.program = "runc",
+	.package = "runc",
+};
+
+static int runc_available(struct ib_buf *why, struct ib_buf *fix)
+{
+	return ib_oci_cli_available(&runc_cli, why, fix);
+}
+
+const struct ib_runtime_ops ib_runtime_runc = {
+	.name = "runc",
+	.family = "OCI container",
+	.summary = "runc create/start/delete on a generated OCI bundle",
+	.available = runc_available,
+	.prepare = ib_oci_cli_prepare,
+	.launch = ib_oci_cli_launch,
+	.wait = ib_oci_cli_wait,
+	.teardown = ib_oci_cli_teardown,
+	.describe = ib_oci_cli_describe,
+	.release = ib_oci_cli_release,
+	.cleanup = ib_oci_cli_cleanup,
+	.cfg = &runc_cli,
+};

@@ -1,0 +1,142 @@
+#!/bin/bash
+# containers.sh: the OCI runtimes runc and crun, for real, beside native:
+# every cell runs and has ratios to native, startup phases are recorded,
+# crun's hybrid-cgroup workaround is described where it applies, a
+# runtime missing from PATH is skipped with its reason while the rest
+# runs, and no container, bundle or cgroup of a run is left: after a
+# normal run, after SIGINT, and after kill -9 plus `isobench cleanup`.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROBE=${PROBE_STATIC:?}
+setup_tmp
+
+for rt in runc crun; do
+	command -v "$rt" >/dev/null || fail "$rt is not installed (scripts/setup.sh installs it)"
+done
+[ "$(id -u)" -eq 0 ] || fail "container runtimes need root"
+
+# run_containers RUN_ID: containers of the run that runc or crun still list
+run_containers() {
+	{ runc list -q 2>/dev/null; crun list -q 2>/dev/null || true; } | grep -F "isobench-$1-" || true
+}
+
+# nothing of run DIR is left: containers, bundles, cgroups, work directory
+assert_nothing_left() {
+	local dir=$1 what=$2 id
+	id=$(jrows "$dir/raw.jsonl" - run_id ev=run)
+	[ -z "$(run_containers "$id")" ] || fail "$what: containers left: $(run_containers "$id")"
+	assert_no_path "$T/isobench-$id" "$what: work directory (bundles, scratch)"
+	if compgen -G "/sys/fs/cgroup/*/isobench/isobench-$id-*" >/dev/null; then
+		fail "$what: cgroups left: $(compgen -G "/sys/fs/cgroup/*/isobench/isobench-$id-*")"
+	fi
+}
+
+cat >"$T/plan.ini" <<'PLAN'
+[global]
+runtimes = native,runc,crun
+min_reps = 2
+max_reps = 2
+memory = 1g
+cpus = 1
+
+[cpu]
+duration = 0.1
+
+[syscall]
+duration = 0.02
+
+[memlat]
+max_size = 8m
+duration = 0.003
+
+[disk]
+size = 16m
+duration = 0.2
+tests = randread-4k-qd1,randwrite-4k-fsync
+PLAN
+
+D=$T/run
+ib run run -q --probe "$PROBE" --scratch "$T" -o "$D" "$T/plan.ini"
+expect_rc 0 run
+"$IBCHECK" results "$D/results.json" || fail "results.json is incomplete"
+for rt in native runc crun; do
+	for job in cpu syscall memlat disk; do
+		st=$(jrows "$D/results.json" cells status runtime=$rt job=$job)
+		assert_eq "$st" ok "cell $rt/$job"
+	done
+done
+# every metric of runc and crun has a ratio to native
+for rt in runc crun; do
+	n=$(jcount "$D/results.json" metrics n runtime=$rt)
+	r=$(jcount "$D/results.json" metrics ratio_to_baseline.ratio runtime=$rt)
+	[ "$n" -gt 10 ] || fail "$rt: only $n metrics"
+	assert_eq "$r" "$n" "$rt: metrics with a ratio to native"
+	# create and start timed apart, before the first byte
+	c=$(jrows "$D/raw.jsonl" - phases.created_s ev=end | head -n 1)
+	[ -n "$(jrows "$D/raw.jsonl" - phases.created_s ev=end)" ] || fail "no created_s phase"
+	v=$(jrows "$D/results.json" runtimes describe.version name=$rt)
+	case "$v" in *"$rt version"*) ;; *) fail "$rt: describe.version is '$v'" ;; esac
+	assert_eq "$(jrows "$D/results.json" runtimes describe.limits.cpus name=$rt)" 1 "$rt limits.cpus"
+done
+note "native, runc and crun side by side: every cell ok, ratios, phases, versions"
+# inside the container the probe saw one CPU (the cpuset): the N-thread
+# figure is the 1-thread one
+[ "$(jcount "$D/results.json" metrics n runtime=runc job=cpu)" -eq 1 ] ||
+	fail "runc/cpu: want only the 1-thread figure with cpus = 1"
+if [ "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" != "" ]; then
+	assert_grep "private mount namespace" "$D/results.json" "crun's hybrid-cgroup workaround, described"
+fi
+assert_nothing_left "$D" "a finished run"
+note "a finished run leaves no container, bundle, cgroup or work directory"
+
+# a runtime missing from PATH: skipped with its reason, the rest runs
+bindir=$T/bin
+mkdir "$bindir"
+for tool in crun; do ln -s "$(command -v $tool)" "$bindir/$tool"; done
+PATH=$bindir ib nopath run -r native,runc,crun -b cpu -s cpu.duration=0.05 \
+	--max-reps 1 --min-reps 1 --probe "$PROBE" --scratch "$T" -o "$T/nopath"
+expect_rc 0 nopath
+assert_grep "skipping runc: runc is not installed (fix: apt-get install -y runc)" \
+	"$T/nopath.err" "the skipped runtime, on stderr"
+assert_eq "$(jrows "$T/nopath/results.json" cells status runtime=runc)" skipped "runc cell"
+assert_eq "$(jrows "$T/nopath/results.json" cells status runtime=crun)" ok "crun cell"
+assert_grep "skipped" "$T/nopath/report.md" "report.md names the skipped runtime"
+note "runc missing from PATH: skipped with its reason and fix, crun still runs"
+
+# SIGINT in the middle of a runc launch: torn down, results kept
+"$ISOBENCH" run -q -r runc -b cpu -s cpu.duration=30 --probe "$PROBE" --scratch "$T" \
+	-o "$T/int" >"$T/int.out" 2>"$T/int.err" &
+RUN_PID=$!
+BG_PIDS+=("$RUN_PID")
+wait_until 20 eval '[ -n "$(jrows "$T/int/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
+	fail "int: the probe did not start in runc"
+id=$(jrows "$T/int/raw.jsonl" - run_id ev=run)
+[ -n "$(run_containers "$id")" ] || fail "int: runc does not list the container"
+kill -INT "$RUN_PID"
+wait_exit "$RUN_PID" 10
+assert_eq "$WAIT_RC" 130 "int: exit status after SIGINT"
+assert_eq "$(jget "$T/int/results.json" status)" interrupted "int: results.json status"
+assert_nothing_left "$T/int" "after SIGINT"
+note "SIGINT during a runc launch: exit 130, results written, container deleted"
+
+# kill -9 of isobench: the container outlives it; cleanup deletes it
+for rt in runc crun; do
+	"$ISOBENCH" run -q -r $rt -b cpu -s cpu.duration=30 --probe "$PROBE" --scratch "$T" \
+		-o "$T/k9-$rt" >"$T/k9-$rt.out" 2>"$T/k9-$rt.err" &
+	RUN_PID=$!
+	BG_PIDS+=("$RUN_PID")
+	wait_until 20 eval '[ -n "$(jrows "$T/k9-$rt/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
+		fail "k9-$rt: the probe did not start"
+	id=$(jrows "$T/k9-$rt/raw.jsonl" - run_id ev=run)
+	kill -KILL "$RUN_PID"
+	wait_exit "$RUN_PID" 5
+	[ -n "$(run_containers "$id")" ] || fail "k9-$rt: no container left to clean up: nothing tested"
+	ib cleanup-$rt cleanup "$T/k9-$rt"
+	expect_rc 0 cleanup-$rt
+	assert_grep "$rt container isobench-$id-1: deleted" "$T/cleanup-$rt.out" "cleanup's log"
+	assert_nothing_left "$T/k9-$rt" "kill -9 then cleanup ($rt)"
+	ib cleanup2-$rt cleanup "$T/k9-$rt"
+	expect_rc 0 cleanup2-$rt
+	assert_grep "nothing left behind" "$T/cleanup2-$rt.out" "a second cleanup"
+done
+note "kill -9 of isobench: cleanup deletes the runc and crun containers, bundles and cgroups"
