@@ -474,24 +474,25 @@ static int handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
-/* Every name in list is a registered runtime (or "all" where allowed). */
+/* Every item of list is a runtime spec isobench knows ("runc",
+ * "gvisor:platform=kvm"), or "all" where allowed. */
 static int check_runtimes(const struct ib_strv *list, int allow_all,
 			  char *why, size_t whylen)
 {
 	for (int i = 0; i < list->n; i++) {
-		struct ib_buf known = {0};
+		const struct ib_runtime_ops *ops;
+		char *values[IB_RT_MAX_OPTIONS];
+		struct ib_err e = {0};
 
-		if (ib_runtime_find(list->v[i]) ||
-		    (allow_all && strcmp(list->v[i], "all") == 0))
+		if (allow_all && strcmp(list->v[i], "all") == 0)
 			continue;
-		for (int k = 0; k < ib_nruntimes; k++)
-			ib_buf_printf(&known, "%s%s", k ? ", " : "",
-				      ib_runtimes[k]->name);
-		snprintf(why, whylen, "unknown runtime '%.64s' (known: %s%s)",
-			 list->v[i], known.s ? known.s : "",
-			 allow_all ? ", or all" : "");
-		ib_buf_free(&known);
-		return -1;
+		if (ib_runtime_spec(list->v[i], &ops, values, NULL, &e) < 0) {
+			snprintf(why, whylen, "%.400s%s", e.msg,
+				 allow_all && strstr(e.msg, "(known:")
+					 ? " (or all)" : "");
+			return -1;
+		}
+		ib_runtime_spec_free(values);
 	}
 	return 0;
 }
@@ -578,14 +579,14 @@ static int apply_global(struct ib_plan *p, const char *k, const char *v,
 			return -1;
 		}
 	} else if (strcmp(k, "baseline") == 0) {
-		if (!ib_runtime_find(v)) {
-			struct ib_strv one = {0};
+		struct ib_strv one = {0};
+		int bad;
 
-			ib_strv_push(&one, v);
-			check_runtimes(&one, 0, why, whylen);
-			ib_strv_free(&one);
+		ib_strv_push(&one, v);
+		bad = check_runtimes(&one, 0, why, whylen) < 0;
+		ib_strv_free(&one);
+		if (bad)
 			return -1;
-		}
 		free(p->baseline);
 		p->baseline = ib_xstrdup(v);
 	} else {

@@ -82,6 +82,7 @@ struct run {
 	struct ib_err io_err;
 	int progress_shown;
 	int created_dir;          /* the run directory did not exist before */
+	int rts_set_up;           /* setup_runtimes ran: rts[0..nrts) own */
 	int started;              /* the run event is logged: keep the dir */
 };
 
@@ -179,7 +180,7 @@ static void progress(struct run *R, const struct cell_state *c, int warmup)
 	fmt_dur(b, sizeof(b), hi);
 	fprintf(stderr, "\r\033[K[%s, ETA %s%s%s] %d/%d cells done | %s %s %s %d",
 		el, a, strcmp(a, b) ? "-" : "", strcmp(a, b) ? b : "", done,
-		R->ncells, c->rt->ops->name, c->job->name,
+		R->ncells, c->rt->label, c->job->name,
 		warmup ? "warm-up" : "launch",
 		warmup ? c->warmups + 1 : c->launches + 1);
 	fflush(stderr);
@@ -336,7 +337,7 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	ev = cJSON_CreateObject();
 	cJSON_AddStringToObject(ev, "ev", "launch");
 	cJSON_AddNumberToObject(ev, "id", l.id);
-	cJSON_AddStringToObject(ev, "runtime", ops->name);
+	cJSON_AddStringToObject(ev, "runtime", c->rt->label);
 	cJSON_AddStringToObject(ev, "job", c->job->name);
 	cJSON_AddStringToObject(ev, "bench", c->job->wl->name);
 	cJSON_AddNumberToObject(ev, "rep", warmup ? c->warmups : c->launches);
@@ -511,7 +512,7 @@ static void cell_finished(struct run *R, struct cell_state *c, const char *why,
 
 	c->done = 1;
 	cJSON_AddStringToObject(ev, "ev", "cell_done");
-	cJSON_AddStringToObject(ev, "runtime", c->rt->ops->name);
+	cJSON_AddStringToObject(ev, "runtime", c->rt->label);
 	cJSON_AddStringToObject(ev, "job", c->job->name);
 	cJSON_AddStringToObject(ev, "why", why);
 	log_event(R, ev);
@@ -523,7 +524,7 @@ static void cell_finished(struct run *R, struct cell_state *c, const char *why,
 		fprintf(stderr,
 			"isobench: %s/%s: %d launch%s, max RSD %s, stopped by "
 			"%s (%.0f s elapsed)\n",
-			c->rt->ops->name, c->job->name, c->launches,
+			c->rt->label, c->job->name, c->launches,
 			c->launches == 1 ? "" : "es", r, why, since_start(R));
 	}
 }
@@ -531,7 +532,7 @@ static void cell_finished(struct run *R, struct cell_state *c, const char *why,
 static void check_cell(struct run *R, struct cell_state *c)
 {
 	const struct ib_plan *p = R->plan;
-	struct ib_cell *lc = ib_results_cell(&R->live, c->rt->ops->name,
+	struct ib_cell *lc = ib_results_cell(&R->live, c->rt->label,
 					     c->job->name);
 	double rsd = lc ? ib_cell_max_rsd(&R->live, (int)(lc - R->live.cells),
 					  NULL)
@@ -621,6 +622,34 @@ static int make_run_dir(struct run *R, struct ib_err *err)
 	return 0;
 }
 
+/* Adds the runtime of spec as a column (once per canonical label). */
+static int add_column(struct run *R, const char *spec, struct ib_err *err)
+{
+	const struct ib_runtime_ops *ops;
+	char *values[IB_RT_MAX_OPTIONS], *label;
+	struct ib_runtime *rt;
+
+	if (ib_runtime_spec(spec, &ops, values, &label, err) < 0)
+		return -EINVAL;
+	if (ib_strv_find(&R->columns, label) >= 0) {
+		ib_runtime_spec_free(values);
+		free(label);
+		return 0;
+	}
+	R->rts = ib_xrealloc(R->rts, sizeof(*R->rts) * (size_t)(R->columns.n + 1));
+	rt = &R->rts[R->columns.n];
+	memset(rt, 0, sizeof(*rt));
+	rt->ops = ops;
+	rt->ctx = &R->ctx;
+	rt->label = label;
+	memcpy(rt->opt, values, sizeof(rt->opt));
+	ib_strv_push(&R->columns, label);
+	return 0;
+}
+
+/* The columns: every runtime asked for, as canonical specs, in order:
+ * the plan's (all: every registered one with its defaults), then those
+ * only some jobs name. */
 static int resolve_runtimes(struct run *R, struct ib_err *err)
 {
 	struct ib_plan *p = R->plan;
@@ -628,30 +657,35 @@ static int resolve_runtimes(struct run *R, struct ib_err *err)
 
 	if (all)
 		for (int i = 0; i < ib_nruntimes; i++)
-			ib_strv_push(&R->columns, ib_runtimes[i]->name);
-	for (int i = 0; i < p->runtimes.n; i++) {
-		if (strcmp(p->runtimes.v[i], "all") == 0)
-			continue;
-		if (ib_strv_find(&R->columns, p->runtimes.v[i]) < 0)
-			ib_strv_push(&R->columns, p->runtimes.v[i]);
-	}
+			if (add_column(R, ib_runtimes[i]->name, err) < 0)
+				return -EINVAL;
+	for (int i = 0; i < p->runtimes.n; i++)
+		if (strcmp(p->runtimes.v[i], "all") != 0 &&
+		    add_column(R, p->runtimes.v[i], err) < 0)
+			return -EINVAL;
 	for (int j = 0; j < p->njobs; j++)
 		for (int i = 0; i < p->jobs[j].runtimes.n; i++)
-			if (ib_strv_find(&R->columns, p->jobs[j].runtimes.v[i]) < 0)
-				ib_strv_push(&R->columns, p->jobs[j].runtimes.v[i]);
-	for (int i = 0; i < R->columns.n; i++)
-		if (!ib_runtime_find(R->columns.v[i])) {
-			struct ib_buf b = {0};
+			if (add_column(R, p->jobs[j].runtimes.v[i], err) < 0)
+				return -EINVAL;
+	return 0;
+}
 
-			for (int k = 0; k < ib_nruntimes; k++)
-				ib_buf_printf(&b, "%s%s", k ? ", " : "",
-					      ib_runtimes[k]->name);
-			ib_err_set(err, -EINVAL,
-				   "unknown runtime '%s' (known: %s, or all)",
-				   R->columns.v[i], b.s);
-			ib_buf_free(&b);
-			return -EINVAL;
-		}
+/* Is the runtime labelled label among specs (canonicalised)? */
+static int specs_name(const struct ib_strv *specs, const char *label)
+{
+	for (int i = 0; i < specs->n; i++) {
+		const struct ib_runtime_ops *ops;
+		char *values[IB_RT_MAX_OPTIONS], *l = NULL;
+		int same;
+
+		if (ib_runtime_spec(specs->v[i], &ops, values, &l, NULL) < 0)
+			continue;
+		same = !strcmp(l, label);
+		ib_runtime_spec_free(values);
+		free(l);
+		if (same)
+			return 1;
+	}
 	return 0;
 }
 
@@ -659,14 +693,17 @@ static int resolve_runtimes(struct run *R, struct ib_err *err)
  * each, usable or not. */
 static void setup_runtimes(struct run *R)
 {
-	R->rts = ib_xcalloc((size_t)R->columns.n, sizeof(*R->rts));
-	for (int i = 0; i < R->columns.n; i++) {
-		const struct ib_runtime_ops *ops = ib_runtime_find(R->columns.v[i]);
+	int ncols = R->columns.n;
+
+	R->rts_set_up = 1;
+	/* R->rts holds every column; usable ones are moved to the front */
+	for (int i = 0; i < ncols; i++) {
+		struct ib_runtime rt = R->rts[i];
+		const struct ib_runtime_ops *ops = rt.ops;
 		struct ib_buf why = {0}, fix = {0};
 		struct ib_err e = {0};
-		cJSON *ev = cJSON_CreateObject();
+		cJSON *ev = cJSON_CreateObject(), *o;
 		int ok = ops->available(&why, &fix);
-		struct ib_runtime rt = {ops, &R->ctx, NULL};
 
 		if (ok && ops->prepare(&rt, &e) < 0) {
 			ok = 0;
@@ -675,8 +712,12 @@ static void setup_runtimes(struct run *R)
 				ops->release(&rt);
 		}
 		cJSON_AddStringToObject(ev, "ev", "runtime");
-		cJSON_AddStringToObject(ev, "runtime", ops->name);
+		cJSON_AddStringToObject(ev, "runtime", rt.label);
+		cJSON_AddStringToObject(ev, "driver", ops->name);
 		cJSON_AddStringToObject(ev, "family", ops->family);
+		o = cJSON_AddObjectToObject(ev, "options");
+		for (int k = 0; k < ops->noptions; k++)
+			cJSON_AddStringToObject(o, ops->options[k].name, rt.opt[k]);
 		cJSON_AddBoolToObject(ev, "available", ok);
 		if (ok) {
 			cJSON *d = cJSON_AddObjectToObject(ev, "describe");
@@ -688,9 +729,11 @@ static void setup_runtimes(struct run *R)
 			if (fix.s)
 				cJSON_AddStringToObject(ev, "fix", fix.s);
 			fprintf(stderr, "isobench: skipping %s: %s%s%s%s\n",
-				ops->name, why.s ? why.s : "not usable",
+				rt.label, why.s ? why.s : "not usable",
 				fix.s ? " (fix: " : "", fix.s ? fix.s : "",
 				fix.s ? ")" : "");
+			ib_runtime_spec_free(rt.opt);
+			free(rt.label);
 		}
 		log_event(R, ev);
 		ib_buf_free(&why);
@@ -709,11 +752,11 @@ static void make_cells(struct run *R)
 			const struct ib_job *job = &p->jobs[j];
 
 			if (job->runtimes.n &&
-			    ib_strv_find(&job->runtimes, R->rts[i].ops->name) < 0)
+			    !specs_name(&job->runtimes, R->rts[i].label))
 				continue;
 			if (!job->runtimes.n && p->runtimes.n &&
 			    ib_strv_find(&p->runtimes, "all") < 0 &&
-			    ib_strv_find(&p->runtimes, R->rts[i].ops->name) < 0)
+			    !specs_name(&p->runtimes, R->rts[i].label))
 				continue;
 			R->cells[R->ncells++] = (struct cell_state){
 				.job = job, .rt = &R->rts[i]};
@@ -927,11 +970,19 @@ out:
 			rmdir(R.dir);
 	}
 	ib_results_free(&R.live);
-	ib_strv_free(&R.columns);
-	for (int i = 0; i < R.nrts; i++)
+	for (int i = 0; i < R.nrts; i++) {
 		if (R.rts[i].ops->release)
 			R.rts[i].ops->release(&R.rts[i]);
+		ib_runtime_spec_free(R.rts[i].opt);
+		free(R.rts[i].label);
+	}
+	if (!R.rts_set_up) /* the columns still own their specs */
+		for (int i = 0; R.rts && i < R.columns.n; i++) {
+			ib_runtime_spec_free(R.rts[i].opt);
+			free(R.rts[i].label);
+		}
 	free(R.rts);
+	ib_strv_free(&R.columns);
 	free(R.cells);
 	free(R.dir);
 	free(R.scratch);

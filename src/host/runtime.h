@@ -68,6 +68,17 @@ struct ib_launch {
 
 struct ib_runtime;
 
+/* An option of a runtime, given in a runtime spec: "gvisor:platform=kvm".
+ * Results name the runtime by its spec, so each option value is a column
+ * of its own (gvisor beside gvisor:platform=kvm). */
+struct ib_rt_option {
+	const char *name;
+	const char *choices; /* comma-separated */
+	const char *dflt;
+	const char *help;
+};
+#define IB_RT_MAX_OPTIONS 8
+
 struct ib_runtime_ops {
 	const char *name;
 	const char *family;
@@ -95,6 +106,8 @@ struct ib_runtime_ops {
 		       struct ib_buf *log, struct ib_err *err);
 	/* Driver data shared by several drivers' code (oci_cli.h). */
 	const void *cfg;
+	const struct ib_rt_option *options;
+	int noptions;
 };
 
 /* A runtime in use by one run. */
@@ -102,7 +115,22 @@ struct ib_runtime {
 	const struct ib_runtime_ops *ops;
 	const struct ib_run_ctx *ctx;
 	void *priv;
+	char *label;                   /* its spec, canonical */
+	char *opt[IB_RT_MAX_OPTIONS];  /* value of each option (owned) */
 };
+
+/* Parses spec ("name" or "name:key=value,...") against the registry.
+ * On success fills *ops, values[] (every option's value, defaults
+ * included; free with ib_runtime_spec_free) and, if label is not NULL,
+ * *label (the canonical spec: the name, then the options that differ from
+ * their defaults, in table order; caller frees). Returns 0 or -EINVAL
+ * with err naming what is wrong. */
+int ib_runtime_spec(const char *spec, const struct ib_runtime_ops **ops,
+		    char *values[IB_RT_MAX_OPTIONS], char **label,
+		    struct ib_err *err);
+void ib_runtime_spec_free(char *values[IB_RT_MAX_OPTIONS]);
+/* The value of option name of rt (its default if not given). */
+const char *ib_runtime_opt(const struct ib_runtime *rt, const char *name);
 
 /* The registry, in runtimes.def order. */
 extern const struct ib_runtime_ops *const ib_runtimes[];
