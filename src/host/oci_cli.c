@@ -14,18 +14,22 @@
 
 #define CMD_TIMEOUT_S 60
 
+#define TRIAL_TIMEOUT_S 20
+
 /* Per runtime in a run (rt->priv). */
 struct oci_rt {
 	char *binary;   /* absolute path */
 	char *version;  /* first line of --version */
 	char *probe;    /* the run's copy of the probe, on the work fs */
 	char *bundles;  /* directory of the bundles */
+	struct ib_strv global; /* arguments before every command */
 };
 
 /* Per launch (l->priv). */
 struct oci_launch {
 	char *bundle;
 	int created;
+	int exited;   /* wait saw the probe's exit */
 };
 
 static const struct ib_oci_cli *cli_of(const struct ib_runtime_ops *ops)
@@ -73,11 +77,12 @@ int ib_oci_cli_available(const struct ib_oci_cli *cli, struct ib_buf *why,
 	return 1;
 }
 
-/* Runs `binary ARGS...` (with the driver's pre-exec) to completion;
- * output into out if not NULL. Returns the exit status or < 0. */
-static int run_cmd(const struct ib_oci_cli *cli, const char *binary,
-		   const char *const *args, struct ib_buf *out,
-		   struct ib_err *err)
+/* Runs `binary GLOBAL... ARGS...` (with the driver's pre-exec) to
+ * completion, within timeout_s; output into out if not NULL. Returns the
+ * exit status or < 0. */
+static int run_cmd_t(const struct ib_oci_cli *cli, const char *binary,
+		     const struct ib_strv *global, const char *const *args,
+		     double timeout_s, struct ib_buf *out, struct ib_err *err)
 {
 	struct ib_strv argv = {0};
 	struct ib_buf sink = {0};
@@ -86,13 +91,78 @@ static int run_cmd(const struct ib_oci_cli *cli, const char *binary,
 	int rc;
 
 	ib_strv_push(&argv, binary);
+	for (int i = 0; global && i < global->n; i++)
+		ib_strv_push(&argv, global->v[i]);
 	for (; *args; args++)
 		ib_strv_push(&argv, *args);
-	rc = ib_proc_capture_opts(argv.v, &o, CMD_TIMEOUT_S, NULL,
+	rc = ib_proc_capture_opts(argv.v, &o, timeout_s, NULL,
 				  out ? out : &sink, err);
 	ib_strv_free(&argv);
 	ib_buf_free(&sink);
 	return rc;
+}
+
+static int run_cmd(const struct ib_oci_cli *cli, const char *binary,
+		   const struct ib_strv *global, const char *const *args,
+		   struct ib_buf *out, struct ib_err *err)
+{
+	return run_cmd_t(cli, binary, global, args, CMD_TIMEOUT_S, out, err);
+}
+
+static int remove_container(const struct ib_oci_cli *cli, const char *binary,
+			    const struct ib_strv *global, const char *id,
+			    const char *bundle, int running, struct ib_buf *log);
+static cJSON *container_record(const struct ib_runtime *rt, const char *name,
+			       const char *bundle, const char *cgroup);
+
+/* A container that only prints the probe's version, run to completion
+ * within TRIAL_TIMEOUT_S: what this host can and cannot run shows here,
+ * once per run, instead of in every cell. */
+static int trial(struct ib_runtime *rt, struct ib_err *err)
+{
+	const struct ib_oci_cli *cli = cli_of(rt->ops);
+	struct oci_rt *o = rt->priv;
+	char *name = ib_xasprintf("isobench-%s-trial-%s", rt->ctx->run_id,
+				  rt->ops->name);
+	char *bundle = ib_xasprintf("%s/%s", o->bundles, name);
+	char *cgroup = ib_xasprintf("/isobench/%s", name);
+	char *argv[] = {"--version", NULL};
+	struct ib_buf out = {0};
+	int rc;
+
+	rc = ib_state_add(rt->ctx->state, container_record(rt, name, bundle, cgroup),
+			  err);
+	if (rc == 0)
+		rc = ib_oci_bundle_create(&(struct ib_oci_bundle){
+			.dir = bundle, .probe = o->probe,
+			.scratch = rt->ctx->scratch, .probe_argv = argv,
+			.run_id = rt->ctx->run_id, .cgroups_path = cgroup,
+			.limits = rt->ctx->limits}, err);
+	if (rc == 0) {
+		ib_proc_subreaper(0); /* `run` waits for its container itself */
+		rc = run_cmd_t(cli, o->binary, &o->global,
+			       (const char *[]){"run", "--bundle", bundle, name,
+						NULL},
+			       TRIAL_TIMEOUT_S, &out, err);
+		if (rc == -ETIMEDOUT)
+			ib_err_set(err, rc, "a trial container did not finish "
+				   "within %d s (%s)", TRIAL_TIMEOUT_S,
+				   out.s ? ib_trim(out.s) : "no output");
+		else if (rc > 0 || (rc == 0 && !(out.s && strstr(out.s,
+							     "isobench-probe"))))
+			rc = ib_err_set(err, -EIO, "a trial container failed "
+					"(exit status %d): %.300s", rc,
+					out.s ? ib_trim(out.s) : "no output");
+	}
+	if (remove_container(cli, o->binary, &o->global, name, bundle, 1,
+			     NULL) == 0)
+		ib_state_del(rt->ctx->state, name, NULL);
+	ib_proc_reap_strays();
+	ib_buf_free(&out);
+	free(name);
+	free(bundle);
+	free(cgroup);
+	return rc < 0 ? rc : 0;
 }
 
 int ib_oci_cli_prepare(struct ib_runtime *rt, struct ib_err *err)
@@ -107,8 +177,10 @@ int ib_oci_cli_prepare(struct ib_runtime *rt, struct ib_err *err)
 	o->binary = ib_which(cli->program);
 	if (!o->binary)
 		return ib_err_set(err, -ENOENT, "%s not found", cli->program);
-	rc = run_cmd(cli, o->binary, (const char *[]){"--version", NULL}, &out,
-		     err);
+	if (cli->global_args)
+		cli->global_args(rt, &o->global);
+	rc = run_cmd(cli, o->binary, NULL, (const char *[]){"--version", NULL},
+		     &out, err);
 	if (rc != 0) {
 		ib_buf_free(&out);
 		return rc < 0 ? rc : ib_err_set(err, -EIO, "%s --version: exit "
@@ -135,7 +207,7 @@ int ib_oci_cli_prepare(struct ib_runtime *rt, struct ib_err *err)
 			return rc < 0 ? rc : ib_err_set(err, -errno, "chmod %s",
 							o->probe);
 	}
-	return 0;
+	return cli->trial ? trial(rt, err) : 0;
 }
 
 /* Reads what a failed create left in the pipe, for its error message. */
@@ -149,6 +221,25 @@ static void drain(int fd, struct ib_buf *b)
 		ib_buf_put(b, buf, (size_t)n);
 }
 
+/* The state record of a container, made before it exists: cleanup
+ * replays the runtime's global arguments to delete it. */
+static cJSON *container_record(const struct ib_runtime *rt, const char *name,
+			       const char *bundle, const char *cgroup)
+{
+	struct oci_rt *o = rt->priv;
+	cJSON *res = cJSON_CreateObject(), *args;
+
+	cJSON_AddStringToObject(res, "kind", "container");
+	cJSON_AddStringToObject(res, "runtime", rt->ops->name);
+	cJSON_AddStringToObject(res, "name", name);
+	cJSON_AddStringToObject(res, "bundle", bundle);
+	cJSON_AddStringToObject(res, "cgroup", cgroup);
+	args = cJSON_AddArrayToObject(res, "args");
+	for (int i = 0; i < o->global.n; i++)
+		cJSON_AddItemToArray(args, cJSON_CreateString(o->global.v[i]));
+	return res;
+}
+
 int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 		      struct ib_err *err)
 {
@@ -156,7 +247,9 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 	struct oci_rt *o = rt->priv;
 	struct oci_launch *ol = ib_xcalloc(1, sizeof(*ol));
 	struct ib_strv pargv = {0}, argv = {0};
-	struct ib_spawn_opts so = {.flags = IB_PROC_DIE_WITH_PARENT,
+	/* the container (runsc: its sandbox and gofer) outlives create */
+	struct ib_spawn_opts so = {.flags = IB_PROC_DIE_WITH_PARENT |
+					    IB_PROC_KEEP_GROUP,
 				   .pre_exec = cli->pre_exec};
 	char *pidfile, *cgroup = ib_xasprintf("/isobench/%s", l->name), *pid;
 	struct ib_proc create;
@@ -168,12 +261,7 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 	ol->bundle = ib_xasprintf("%s/%s", o->bundles, l->name);
 	pidfile = ib_xasprintf("%s/init.pid", ol->bundle);
 	/* Recorded before it exists: cleanup deletes it by id. */
-	res = cJSON_CreateObject();
-	cJSON_AddStringToObject(res, "kind", "container");
-	cJSON_AddStringToObject(res, "runtime", rt->ops->name);
-	cJSON_AddStringToObject(res, "name", l->name);
-	cJSON_AddStringToObject(res, "bundle", ol->bundle);
-	cJSON_AddStringToObject(res, "cgroup", cgroup);
+	res = container_record(rt, l->name, ol->bundle, cgroup);
 	rc = ib_state_add(rt->ctx->state, res, err);
 	if (rc < 0)
 		goto out;
@@ -190,12 +278,18 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 		goto out;
 
 	ib_strv_push(&argv, o->binary);
+	for (int i = 0; i < o->global.n; i++)
+		ib_strv_push(&argv, o->global.v[i]);
 	ib_strv_push(&argv, "create");
 	ib_strv_push(&argv, "--bundle");
 	ib_strv_push(&argv, ol->bundle);
 	ib_strv_push(&argv, "--pid-file");
 	ib_strv_push(&argv, pidfile);
 	ib_strv_push(&argv, l->name);
+	/* isobench is the subreaper of what create leaves: the container's
+	 * init (runsc: its sandbox, which exits with the container's status,
+	 * and its gofer) become its children, to wait for and reap. */
+	ib_proc_subreaper(1);
 	l->t_launch_ns = ib_mono_ns();
 	rc = ib_proc_start(&create, argv.v, &so, err);
 	if (rc < 0)
@@ -224,8 +318,8 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 	/* isobench is the subreaper: the init is its child now */
 	ib_proc_adopt(&l->proc, (pid_t)atoi(pid));
 	free(pid);
-	rc = run_cmd(cli, o->binary, (const char *[]){"start", l->name, NULL},
-		     &out, err);
+	rc = run_cmd(cli, o->binary, &o->global,
+		     (const char *[]){"start", l->name, NULL}, &out, err);
 	if (rc != 0) {
 		if (rc > 0)
 			rc = ib_err_set(err, -EIO, "%s start: exit status %d: %s",
@@ -250,9 +344,10 @@ int ib_oci_cli_wait(struct ib_runtime *rt, struct ib_launch *l,
 
 	(void)rt;
 	if (rc == 0) {
-		l->t_exited_ns = ib_mono_ns();
 		l->exit_code = l->proc.exit_code;
 		l->term_signal = l->proc.term_signal;
+		l->t_exited_ns = ib_mono_ns();
+		((struct oci_launch *)l->priv)->exited = 1;
 	}
 	return rc;
 }
@@ -260,18 +355,23 @@ int ib_oci_cli_wait(struct ib_runtime *rt, struct ib_launch *l,
 /* Kills and deletes container id, removes bundle: teardown and cleanup.
  * Returns 0 when nothing of it is left. */
 static int remove_container(const struct ib_oci_cli *cli, const char *binary,
-			    const char *id, const char *bundle,
-			    struct ib_buf *log)
+			    const struct ib_strv *global, const char *id,
+			    const char *bundle, int running, struct ib_buf *log)
 {
 	struct ib_buf out = {0};
 	struct ib_err e = {0};
 	int rc;
 
-	/* kill fails harmlessly on a stopped container */
-	run_cmd(cli, binary, (const char *[]){"kill", id, "KILL", NULL}, NULL,
-		NULL);
-	rc = run_cmd(cli, binary, (const char *[]){"delete", "--force", id, NULL},
-		     &out, &e);
+	/* Only what may still run is killed: runsc's kill of a sandbox
+	 * that is gone waits 5 s for it before it gives up. And what exited
+	 * is reaped first: runsc's delete waits (5 s at most) for a gofer
+	 * that is still a zombie of ours. */
+	ib_proc_reap_strays_wait(1000);
+	if (running)
+		run_cmd(cli, binary, global,
+			(const char *[]){"kill", id, "KILL", NULL}, NULL, NULL);
+	rc = run_cmd(cli, binary, global,
+		     (const char *[]){"delete", "--force", id, NULL}, &out, &e);
 	if (rc != 0 && out.s && strstr(out.s, "does not exist"))
 		rc = 0; /* never created, or already deleted */
 	if (rc != 0 && log)
@@ -306,7 +406,8 @@ void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l)
 
 	if (!ol)
 		return;
-	if (remove_container(cli, o->binary, l->name, ol->bundle, NULL) == 0)
+	if (remove_container(cli, o->binary, &o->global, l->name, ol->bundle,
+			     !ol->exited, NULL) == 0)
 		ib_state_del(rt->ctx->state, l->name, NULL);
 	/* delete killed the init if it still ran; reap it */
 	ib_proc_kill(&l->proc);
@@ -328,8 +429,9 @@ void ib_oci_cli_describe(struct ib_runtime *rt, cJSON *out)
 	cJSON_AddStringToObject(out, "version", o->version);
 	cJSON_AddStringToObject(out, "binary", o->binary);
 	cJSON_AddStringToObject(out, "lifecycle",
-				"create / start / delete (init waited for as "
-				"isobench's child, subreaper)");
+				"create / start / delete (the init, or runsc's "
+				"sandbox, waited for as isobench's child: "
+				"subreaper)");
 	cJSON_AddStringToObject(out, "rootfs",
 				"directory per launch: the static probe (hard "
 				"link); writable");
@@ -360,6 +462,7 @@ void ib_oci_cli_release(struct ib_runtime *rt)
 	free(o->version);
 	free(o->probe);
 	free(o->bundles);
+	ib_strv_free(&o->global);
 	free(o);
 	rt->priv = NULL;
 }
@@ -370,18 +473,29 @@ int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
 	const struct ib_oci_cli *cli = cli_of(ops);
 	const cJSON *name = cJSON_GetObjectItem(res, "name");
 	const cJSON *bundle = cJSON_GetObjectItem(res, "bundle");
+	const cJSON *a;
 	char *binary = ib_which(cli->program);
+	struct ib_strv global = {0};
 	int rc;
 
-	if (!cJSON_IsString(name))
-		return ib_err_set(err, -EINVAL, "container record without a name");
-	if (!binary)
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(res, "args")) {
+		if (cJSON_IsString(a))
+			ib_strv_push(&global, a->valuestring);
+	}
+	if (!cJSON_IsString(name) || !binary) {
+		ib_strv_free(&global);
+		free(binary);
+		if (!cJSON_IsString(name))
+			return ib_err_set(err, -EINVAL,
+					  "container record without a name");
 		return ib_err_set(err, -ENOENT, "%s %s: %s is no longer "
 				  "installed", ops->name, name->valuestring,
 				  cli->program);
-	rc = remove_container(cli, binary, name->valuestring,
+	}
+	rc = remove_container(cli, binary, &global, name->valuestring,
 			      cJSON_IsString(bundle) ? bundle->valuestring : NULL,
-			      log);
+			      1, log);
+	ib_strv_free(&global);
 	free(binary);
 	if (rc < 0)
 		return ib_err_set(err, rc, "%s container %s: could not delete it",

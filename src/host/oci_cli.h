@@ -7,6 +7,9 @@
  *   (wait)                              the init is isobench's child
  *                                       (subreaper, as containerd's shims
  *                                       do): waitpid gives its exit status
+ *                                       (runsc: the pid is the sandbox's,
+ *                                       which exits with the container's
+ *                                       status)
  *   kill ID KILL, delete --force ID     teardown, always
  *
  * The probe's output is the pipe given to `create`: the container's init
@@ -27,6 +30,13 @@ struct ib_oci_cli {
 	int (*pre_exec)(void *arg);
 	/* Describes what pre_exec does, for describe(), or NULL. */
 	const char *pre_exec_note;
+	/* Arguments before every command, from the runtime's options
+	 * (runsc: --platform, --network), or NULL. */
+	void (*global_args)(const struct ib_runtime *rt, struct ib_strv *argv);
+	/* Prepare runs a trial container, bounded, so that options this
+	 * host cannot run (a platform that hangs, a network mode that fails)
+	 * make the runtime unavailable with the reason, not its cells fail. */
+	int trial;
 };
 
 /* The parts of a driver's ops table this module provides. */

@@ -167,6 +167,7 @@ fail:
 	}
 	p->out_fd = out[0];
 	p->starttime = ib_proc_starttime(pid);
+	p->flags = flags;
 	track(pid);
 	return 0;
 }
@@ -181,13 +182,16 @@ void ib_proc_adopt(struct ib_proc *p, pid_t pid)
 	track(pid);
 }
 
-int ib_proc_become_subreaper(void)
+int ib_proc_subreaper(int on)
 {
-	return prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 0 : -errno;
+	return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0) == 0 ? 0 : -errno;
 }
 
-void ib_proc_reap_strays(void)
+/* Reaps the exited untracked children; returns how many untracked
+ * children are still alive. */
+static int reap_strays(void)
 {
+	int alive = 0;
 	char path[64], buf[4096];
 	ssize_t n;
 	int fd;
@@ -197,19 +201,35 @@ void ib_proc_reap_strays(void)
 	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return;
+		return 0;
 	buf[n] = '\0';
 	for (char *s = buf, *end; *s; s = end) {
 		long pid = strtol(s, &end, 10);
 
 		if (end == s)
 			break;
-		if (pid > 0 && !is_tracked((pid_t)pid))
-			waitpid((pid_t)pid, NULL, WNOHANG);
+		if (pid > 0 && !is_tracked((pid_t)pid) &&
+		    waitpid((pid_t)pid, NULL, WNOHANG) == 0)
+			alive++;
+	}
+	return alive;
+}
+
+void ib_proc_reap_strays(void)
+{
+	reap_strays();
+}
+
+void ib_proc_reap_strays_wait(int ms)
+{
+	for (int i = 0; i < ms && reap_strays() > 0; i++) {
+		struct timespec nap = {0, 1000000};
+
+		nanosleep(&nap, NULL);
 	}
 }
 
@@ -243,7 +263,8 @@ int ib_proc_wait(struct ib_proc *p, uint64_t deadline_ns)
 		memset(&si, 0, sizeof(si));
 		r = waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT);
 		if (r == 0 && si.si_pid == p->pid) {
-			kill(-p->pid, SIGKILL);
+			if (!(p->flags & IB_PROC_KEEP_GROUP))
+				kill(-p->pid, SIGKILL);
 			do
 				r = waitpid(p->pid, &status, 0);
 			while (r < 0 && errno == EINTR);

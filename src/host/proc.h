@@ -19,6 +19,7 @@ struct ib_proc {
 	unsigned long long starttime; /* /proc/PID/stat field 22 */
 	int reaped;
 	int exit_code;      /* when reaped and exited normally, else -1 */
+	int flags;          /* IB_PROC_* it was started with */
 	int term_signal;    /* when reaped and killed by a signal, else 0 */
 };
 
@@ -26,6 +27,10 @@ struct ib_proc {
  * started outlives a kill -9 of the tool, even before the state file has
  * its pid. */
 #define IB_PROC_DIE_WITH_PARENT 1
+/* What the child leaves running in its process group when it exits is
+ * left alone (a runtime's create command leaves the container's sandbox
+ * and gofer there); by default wait ends it, as a probe's leftovers. */
+#define IB_PROC_KEEP_GROUP 2
 
 struct ib_spawn_opts {
 	const char *cwd;  /* NULL: isobench's own */
@@ -50,13 +55,17 @@ int ib_proc_start(struct ib_proc *p, char *const argv[],
 void ib_proc_adopt(struct ib_proc *p, pid_t pid);
 
 /* Makes isobench the subreaper of what it starts (prctl
- * PR_SET_CHILD_SUBREAPER): a container whose runtime's create command has
- * exited becomes isobench's child, so its exit status can be waited for,
- * as containerd's shims do. Returns 0 or -errno. */
-int ib_proc_become_subreaper(void);
+ * PR_SET_CHILD_SUBREAPER), or stops it being one (on = 0): a container
+ * whose runtime's create command has exited becomes isobench's child, so
+ * its exit status can be waited for, as containerd's shims do. Returns 0
+ * or -errno. */
+int ib_proc_subreaper(int on);
 /* Reaps exited children that no struct ib_proc stands for (the orphans a
  * subreaper inherits: runtimes' intermediate processes). Call it often. */
 void ib_proc_reap_strays(void);
+/* The same, waiting up to ms milliseconds for such children to exit
+ * (what a container's runtime leaves behind, exiting just after it). */
+void ib_proc_reap_strays_wait(int ms);
 /* Waits for the child to exit until deadline_ns (CLOCK_MONOTONIC).
  * Returns 0 when reaped, -ETIMEDOUT, or -EINTR if a signal arrived. */
 int ib_proc_wait(struct ib_proc *p, uint64_t deadline_ns);

@@ -376,6 +376,15 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 			continue;
 		if (n < 0)
 			break;
+		if (n == 0 && io.done) {
+			/* The done record came and then a quarter second of
+			 * silence: the output is complete even if the pipe
+			 * stays open (a sandbox keeps the container's stdio
+			 * until it is waited for; a VM's console until it
+			 * powers off). */
+			eof = 1;
+			break;
+		}
 		if (n == 0) {
 			progress(R, c, warmup);
 			ib_proc_reap_strays();
@@ -854,9 +863,6 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 		.run_id = R.run_id, .run_dir = R.dir, .work = R.work,
 		.scratch = R.scratch, .probe_path = R.probe, .state = &R.state,
 		.limits = {plan->cpus, plan->memory}};
-	/* Containers outlive their runtime's create command: as their
-	 * subreaper isobench can wait for them (oci_cli.c). */
-	ib_proc_become_subreaper();
 	{
 		char *ini = ib_plan_to_ini(plan);
 

@@ -1,5 +1,6 @@
 #!/bin/bash
-# containers.sh: the OCI runtimes runc and crun, for real, beside native:
+# containers.sh: the OCI runtimes runc, crun and gVisor's runsc, for
+# real, beside native:
 # every cell runs and has ratios to native, startup phases are recorded,
 # crun's hybrid-cgroup workaround is described where it applies, a
 # runtime missing from PATH is skipped with its reason while the rest
@@ -10,14 +11,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PROBE=${PROBE_STATIC:?}
 setup_tmp
 
-for rt in runc crun; do
+for rt in runc crun runsc; do
 	command -v "$rt" >/dev/null || fail "$rt is not installed (scripts/setup.sh installs it)"
 done
 [ "$(id -u)" -eq 0 ] || fail "container runtimes need root"
 
-# run_containers RUN_ID: containers of the run that runc or crun still list
+# run_containers RUN_ID: containers of the run that runc, crun or runsc
+# still list
 run_containers() {
-	{ runc list -q 2>/dev/null; crun list -q 2>/dev/null || true; } | grep -F "isobench-$1-" || true
+	{
+		runc list -q 2>/dev/null
+		crun list -q 2>/dev/null || true
+		runsc list -quiet 2>/dev/null || true
+	} | grep -F "isobench-$1-" || true
 }
 
 # nothing of run DIR is left: containers, bundles, cgroups, work directory
@@ -33,7 +39,7 @@ assert_nothing_left() {
 
 cat >"$T/plan.ini" <<'PLAN'
 [global]
-runtimes = native,runc,crun
+runtimes = native,runc,crun,gvisor
 min_reps = 2
 max_reps = 2
 memory = 1g
@@ -59,14 +65,14 @@ D=$T/run
 ib run run -q --probe "$PROBE" --scratch "$T" -o "$D" "$T/plan.ini"
 expect_rc 0 run
 "$IBCHECK" results "$D/results.json" || fail "results.json is incomplete"
-for rt in native runc crun; do
+for rt in native runc crun gvisor; do
 	for job in cpu syscall memlat disk; do
 		st=$(jrows "$D/results.json" cells status runtime=$rt job=$job)
 		assert_eq "$st" ok "cell $rt/$job"
 	done
 done
-# every metric of runc and crun has a ratio to native
-for rt in runc crun; do
+# every metric of runc, crun and gvisor has a ratio to native
+for rt in runc crun gvisor; do
 	n=$(jcount "$D/results.json" metrics n runtime=$rt)
 	r=$(jcount "$D/results.json" metrics ratio_to_baseline.ratio runtime=$rt)
 	[ "$n" -gt 10 ] || fail "$rt: only $n metrics"
@@ -75,10 +81,15 @@ for rt in runc crun; do
 	c=$(jrows "$D/raw.jsonl" - phases.created_s ev=end | head -n 1)
 	[ -n "$(jrows "$D/raw.jsonl" - phases.created_s ev=end)" ] || fail "no created_s phase"
 	v=$(jrows "$D/results.json" runtimes describe.version name=$rt)
-	case "$v" in *"$rt version"*) ;; *) fail "$rt: describe.version is '$v'" ;; esac
+	case "$v" in *"version"*) ;; *) fail "$rt: describe.version is '$v'" ;; esac
 	assert_eq "$(jrows "$D/results.json" runtimes describe.limits.cpus name=$rt)" 1 "$rt limits.cpus"
 done
-note "native, runc and crun side by side: every cell ok, ratios, phases, versions"
+note "native, runc, crun and gvisor side by side: every cell ok, ratios, phases, versions"
+# gVisor says which platform and network mode produced its figures; what
+# this runsc lacks is reported unsupported, not failed
+assert_eq "$(jrows "$D/results.json" runtimes describe.platform name=gvisor)" ptrace "gvisor platform"
+assert_eq "$(jrows "$D/results.json" runtimes describe.network name=gvisor)" none "gvisor network"
+[ "$(jcount "$D/results.json" metrics n runtime=gvisor job=disk)" -ge 5 ] || fail "gvisor: no disk figures"
 # inside the container the probe saw one CPU (the cpuset): the N-thread
 # figure is the 1-thread one
 [ "$(jcount "$D/results.json" metrics n runtime=runc job=cpu)" -eq 1 ] ||
@@ -89,19 +100,35 @@ fi
 assert_nothing_left "$D" "a finished run"
 note "a finished run leaves no container, bundle, cgroup or work directory"
 
+# a gVisor platform this runsc lacks: found by the trial, skipped with the
+# reason; the rest runs
+ib systrap run -r native,gvisor:platform=systrap -b cpu -s cpu.duration=0.05 \
+	--max-reps 1 --min-reps 1 --probe "$PROBE" --scratch "$T" -o "$T/systrap"
+expect_rc 0 systrap
+assert_grep "skipping gvisor:platform=systrap: prepare failed: a trial container failed" \
+	"$T/systrap.err" "the unusable platform, on stderr"
+assert_grep "unknown platform" "$T/systrap.err" "runsc's own reason"
+assert_eq "$(jrows "$T/systrap/results.json" cells status runtime=gvisor:platform=systrap)" skipped "the systrap cell"
+assert_eq "$(jrows "$T/systrap/results.json" cells status runtime=native)" ok "the native cell"
+assert_nothing_left "$T/systrap" "a failed trial"
+note "gvisor:platform=systrap: the trial finds runsc lacks it; skipped with the reason"
+
 # a runtime missing from PATH: skipped with its reason, the rest runs
 bindir=$T/bin
 mkdir "$bindir"
 for tool in crun; do ln -s "$(command -v $tool)" "$bindir/$tool"; done
-PATH=$bindir ib nopath run -r native,runc,crun -b cpu -s cpu.duration=0.05 \
+PATH=$bindir ib nopath run -r native,runc,crun,gvisor -b cpu -s cpu.duration=0.05 \
 	--max-reps 1 --min-reps 1 --probe "$PROBE" --scratch "$T" -o "$T/nopath"
 expect_rc 0 nopath
 assert_grep "skipping runc: runc is not installed (fix: apt-get install -y runc)" \
 	"$T/nopath.err" "the skipped runtime, on stderr"
+assert_grep "skipping gvisor: runsc is not installed (fix: apt-get install -y runsc)" \
+	"$T/nopath.err" "gvisor without runsc, on stderr"
+assert_eq "$(jrows "$T/nopath/results.json" cells status runtime=gvisor)" skipped "gvisor cell"
 assert_eq "$(jrows "$T/nopath/results.json" cells status runtime=runc)" skipped "runc cell"
 assert_eq "$(jrows "$T/nopath/results.json" cells status runtime=crun)" ok "crun cell"
 assert_grep "skipped" "$T/nopath/report.md" "report.md names the skipped runtime"
-note "runc missing from PATH: skipped with its reason and fix, crun still runs"
+note "runc and runsc missing from PATH: skipped with reason and fix, crun still runs"
 
 # SIGINT in the middle of a runc launch: torn down, results kept
 "$ISOBENCH" run -q -r runc -b cpu -s cpu.duration=30 --probe "$PROBE" --scratch "$T" \
@@ -120,7 +147,7 @@ assert_nothing_left "$T/int" "after SIGINT"
 note "SIGINT during a runc launch: exit 130, results written, container deleted"
 
 # kill -9 of isobench: the container outlives it; cleanup deletes it
-for rt in runc crun; do
+for rt in runc crun gvisor; do
 	"$ISOBENCH" run -q -r $rt -b cpu -s cpu.duration=30 --probe "$PROBE" --scratch "$T" \
 		-o "$T/k9-$rt" >"$T/k9-$rt.out" 2>"$T/k9-$rt.err" &
 	RUN_PID=$!
@@ -134,9 +161,13 @@ for rt in runc crun; do
 	ib cleanup-$rt cleanup "$T/k9-$rt"
 	expect_rc 0 cleanup-$rt
 	assert_grep "$rt container isobench-$id-1: deleted" "$T/cleanup-$rt.out" "cleanup's log"
+	if [ $rt = gvisor ]; then
+		# and the trial container of prepare was deleted by the run itself
+		assert_grep "isobench-$id-trial-gvisor" "$T/k9-$rt/state.jsonl" "the trial's state record"
+	fi
 	assert_nothing_left "$T/k9-$rt" "kill -9 then cleanup ($rt)"
 	ib cleanup2-$rt cleanup "$T/k9-$rt"
 	expect_rc 0 cleanup2-$rt
 	assert_grep "nothing left behind" "$T/cleanup2-$rt.out" "a second cleanup"
 done
-note "kill -9 of isobench: cleanup deletes the runc and crun containers, bundles and cgroups"
+note "kill -9 of isobench: cleanup deletes the runc, crun and runsc containers, bundles and cgroups"
