@@ -1,5 +1,6 @@
 #include "oci_cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -114,6 +115,7 @@ static int remove_container(const struct ib_oci_cli *cli, const char *binary,
 			    const char *bundle, int running, struct ib_buf *log);
 static cJSON *container_record(const struct ib_runtime *rt, const char *name,
 			       const char *bundle, const char *cgroup);
+static void prepare_cpuset_parent(void);
 
 /* A container that only prints the probe's version, run to completion
  * within TRIAL_TIMEOUT_S: what this host can and cannot run shows here,
@@ -140,6 +142,7 @@ static int trial(struct ib_runtime *rt, struct ib_err *err)
 			.limits = rt->ctx->limits}, err);
 	if (rc == 0) {
 		ib_proc_subreaper(0); /* `run` waits for its container itself */
+		prepare_cpuset_parent();
 		rc = run_cmd_t(cli, o->binary, &o->global,
 			       (const char *[]){"run", "--bundle", bundle, name,
 						NULL},
@@ -290,6 +293,7 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 	 * init (runsc: its sandbox, which exits with the container's status,
 	 * and its gofer) become its children, to wait for and reap. */
 	ib_proc_subreaper(1);
+	prepare_cpuset_parent();
 	l->t_launch_ns = ib_mono_ns();
 	rc = ib_proc_start(&create, argv.v, &so, err);
 	if (rc < 0)
@@ -352,6 +356,75 @@ int ib_oci_cli_wait(struct ib_runtime *rt, struct ib_launch *l,
 	return rc;
 }
 
+/* cgroup v1's cpuset: a new cgroup starts with no CPUs and no memory
+ * nodes, and a child cannot be given any its parent lacks. runc fills the
+ * parents in; runsc 20221219 does not ("write .../cpuset.cpus: permission
+ * denied"). So the /isobench parent is made and filled from the root
+ * before any container is created under it. */
+static void prepare_cpuset_parent(void)
+{
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems", NULL};
+
+	if (access("/sys/fs/cgroup/cpuset/cpuset.cpus", F_OK) != 0)
+		return; /* no v1 cpuset hierarchy */
+	mkdir("/sys/fs/cgroup/cpuset/isobench", 0755);
+	for (const char *const *f = files; *f; f++) {
+		char *root = ib_xasprintf("/sys/fs/cgroup/cpuset/%s", *f);
+		char *ours = ib_xasprintf("/sys/fs/cgroup/cpuset/isobench/%s", *f);
+		char *have = ib_read_file(ours, NULL, NULL);
+
+		if (have && !*ib_trim(have)) {
+			char *want = ib_read_file(root, NULL, NULL);
+			int fd = open(ours, O_WRONLY | O_CLOEXEC);
+
+			if (want && fd >= 0 && write(fd, want, strlen(want)) < 0) {
+				/* runc copes; runsc will say what is wrong */
+			}
+			if (fd >= 0)
+				close(fd);
+			free(want);
+		}
+		free(have);
+		free(root);
+		free(ours);
+	}
+}
+
+/* Removes what is left of the cgroups of container id (/isobench/ID in
+ * every hierarchy, as the bundle's cgroupsPath says), and the /isobench
+ * parents once empty: runtimes normally remove their container's own, but
+ * not after every failure (a sandbox that died early). A cgroup that
+ * still holds a process stays. */
+static void remove_cgroups(const char *id)
+{
+	DIR *d = opendir("/sys/fs/cgroup");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char *own, *parent;
+
+		if (e->d_name[0] == '.')
+			continue;
+		own = ib_xasprintf("/sys/fs/cgroup/%s/isobench/%s", e->d_name, id);
+		parent = ib_xasprintf("/sys/fs/cgroup/%s/isobench", e->d_name);
+		rmdir(own);
+		rmdir(parent);
+		free(own);
+		free(parent);
+	}
+	closedir(d);
+	/* a pure cgroup v2 host */
+	{
+		char *own = ib_xasprintf("/sys/fs/cgroup/isobench/%s", id);
+
+		rmdir(own);
+		rmdir("/sys/fs/cgroup/isobench");
+		free(own);
+	}
+}
+
 /* Kills and deletes container id, removes bundle: teardown and cleanup.
  * Returns 0 when nothing of it is left. */
 static int remove_container(const struct ib_oci_cli *cli, const char *binary,
@@ -380,21 +453,7 @@ static int remove_container(const struct ib_oci_cli *cli, const char *binary,
 	ib_buf_free(&out);
 	if (bundle && strstr(bundle, "isobench"))
 		ib_rmtree(bundle);
-	/* the parent cgroup of isobench's containers, if now empty */
-	{
-		static const char *const ctl[] = {"cpu", "cpuacct", "cpuset",
-			"memory", "devices", "freezer", "blkio", "pids",
-			"systemd", "net_cls", "net_prio", "perf_event",
-			"hugetlb", "rdma", "misc", "unified", NULL};
-
-		for (const char *const *c = ctl; *c; c++) {
-			char *p = ib_xasprintf("/sys/fs/cgroup/%s/isobench", *c);
-
-			rmdir(p);
-			free(p);
-		}
-		rmdir("/sys/fs/cgroup/isobench");
-	}
+	remove_cgroups(id);
 	return rc == 0 ? 0 : -EBUSY;
 }
 
