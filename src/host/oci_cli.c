@@ -270,7 +270,8 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 		goto out;
 
 	ib_strv_push(&pargv, "--scratch");
-	ib_strv_push(&pargv, IB_OCI_SCRATCH);
+	ib_strv_push(&pargv, l->scratch_rootfs ? IB_OCI_ROOTFS_SCRATCH
+					       : IB_OCI_SCRATCH);
 	for (char **a = l->probe_argv; *a; a++)
 		ib_strv_push(&pargv, *a);
 	rc = ib_oci_bundle_create(&(struct ib_oci_bundle){

@@ -129,6 +129,15 @@ int ib_job_set(struct ib_job *job, const char *key, const char *value,
 	char why[256];
 	uint64_t n;
 
+	if (strcmp(key, "scratch") == 0) {
+		if (strcmp(value, "bind") && strcmp(value, "rootfs"))
+			return ib_err_set(err, -EINVAL,
+					  "%s: scratch: '%s' is not bind or "
+					  "rootfs",
+					  job->name, value);
+		job->scratch_rootfs = strcmp(value, "rootfs") == 0;
+		return 0;
+	}
 	if (strcmp(key, "reps_per_launch") == 0) {
 		if (ib_parse_count(value, &n) < 0 || n < 1 || n > 1000)
 			return ib_err_set(err, -EINVAL,
@@ -160,7 +169,7 @@ int ib_job_set(struct ib_job *job, const char *key, const char *value,
 				      job->wl->params[i].name);
 		ib_err_set(err, -EINVAL,
 			   "%s: unknown parameter '%s' for benchmark %s "
-			   "(known: %s, reps_per_launch)",
+			   "(known: %s, reps_per_launch, scratch)",
 			   job->name, key, job->wl->name, b.s);
 		ib_buf_free(&b);
 	}
@@ -242,6 +251,8 @@ cJSON *ib_plan_to_json(const struct ib_plan *p)
 		cJSON_AddStringToObject(jo, "name", job->name);
 		cJSON_AddStringToObject(jo, "benchmark", job->wl->name);
 		cJSON_AddNumberToObject(jo, "reps_per_launch", job->reps_per_launch);
+		cJSON_AddStringToObject(jo, "scratch",
+					job->scratch_rootfs ? "rootfs" : "bind");
 		params = cJSON_AddObjectToObject(jo, "params");
 		for (int i = 0; i < job->wl->nparams; i++)
 			cJSON_AddStringToObject(params, job->wl->params[i].name,
@@ -285,8 +296,10 @@ char *ib_plan_to_ini(const struct ib_plan *p)
 	for (int j = 0; j < p->njobs; j++) {
 		const struct ib_job *job = &p->jobs[j];
 
-		ib_buf_printf(&b, "\n[%s]\nbenchmark = %s\nreps_per_launch = %d\n",
-			      job->name, job->wl->name, job->reps_per_launch);
+		ib_buf_printf(&b, "\n[%s]\nbenchmark = %s\nreps_per_launch = %d\n"
+			      "scratch = %s\n",
+			      job->name, job->wl->name, job->reps_per_launch,
+			      job->scratch_rootfs ? "rootfs" : "bind");
 		if (job->runtimes.n) {
 			ib_buf_puts(&b, "runtimes = ");
 			for (int i = 0; i < job->runtimes.n; i++)

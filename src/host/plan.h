@@ -20,6 +20,7 @@
  *   [cpu]                     ; a job; its benchmark defaults to its name
  *   threads = 2
  *   reps_per_launch = 1       ; repetitions per launch (each a sample)
+ *   scratch = bind            ; or rootfs: where the probe's files go
  *
  *   [big-disk]
  *   benchmark = disk
@@ -45,6 +46,10 @@ struct ib_job {
 	 * sample. Key "reps_per_launch"; default 1, quick membw 3. */
 	int reps_per_launch;
 	int reps_set;
+	/* Where the probe's files go in an isolated runtime: the host's
+	 * scratch directory bind-mounted in ("bind"), or the instance's own
+	 * root filesystem ("rootfs"). Key "scratch". */
+	int scratch_rootfs;
 };
 
 struct ib_plan {

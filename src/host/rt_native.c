@@ -31,6 +31,10 @@ static int native_launch(struct ib_runtime *rt, struct ib_launch *l,
 	int rc;
 
 	ib_strv_push(&argv, rt->ctx->probe_path);
+	/* the host's filesystem is the native probe's root filesystem too:
+	 * scratch = rootfs changes nothing here */
+	ib_strv_push(&argv, "--scratch");
+	ib_strv_push(&argv, rt->ctx->scratch);
 	for (char **a = l->probe_argv; *a; a++)
 		ib_strv_push(&argv, *a);
 	/* Inherited by the probe and all it forks: marks them as this run's,

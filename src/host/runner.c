@@ -331,6 +331,7 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	l.exit_code = -1;
 	ib_job_probe_args(c->job, &args);
 	l.probe_argv = args.v;
+	l.scratch_rootfs = c->job->scratch_rootfs;
 	io.R = R;
 	io.l = &l;
 

@@ -53,6 +53,8 @@ struct ib_launch {
 	int id;               /* unique in the run */
 	char *name;           /* "isobench-<run id>-<id>": names resources */
 	char **probe_argv;    /* arguments after the probe path; NULL ends */
+	int scratch_rootfs;   /* the probe's files on the instance's own
+				 root filesystem, not the bound scratch */
 	struct ib_proc proc;  /* the host process the driver started */
 	int out_fd;           /* where the probe's records arrive */
 	/* Phases on the host's CLOCK_MONOTONIC; 0 where not applicable. */

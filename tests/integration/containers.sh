@@ -100,6 +100,20 @@ fi
 assert_nothing_left "$D" "a finished run"
 note "a finished run leaves no container, bundle, cgroup or work directory"
 
+# disk on the container's own root filesystem, as a job parameter
+ib rootfs run -q -r native,runc,gvisor -b disk -s disk.scratch=rootfs -s disk.size=16m \
+	-s disk.duration=0.1 -s disk.tests=randread-4k-qd1 --max-reps 1 --min-reps 1 \
+	--probe "$PROBE" --scratch "$T" -o "$T/rootfs"
+expect_rc 0 rootfs
+for rt in runc gvisor; do
+	assert_eq "$(jrows "$T/rootfs/results.json" cells status runtime=$rt)" ok "rootfs: $rt cell"
+	assert_grep "file=/var/isobench/isobench-disk.dat" "$T/rootfs/results.json" \
+		"rootfs: the test file in the container's root filesystem"
+done
+assert_grep '"scratch":	"rootfs"' "$T/rootfs/results.json" "rootfs: the job's scratch recorded"
+assert_nothing_left "$T/rootfs" "a run on the containers' root filesystems"
+note "disk on the container's own root filesystem (scratch = rootfs)"
+
 # a gVisor platform this runsc lacks: found by the trial, skipped with the
 # reason; the rest runs
 ib systrap run -r native,gvisor:platform=systrap -b cpu -s cpu.duration=0.05 \

@@ -368,7 +368,7 @@ static void test_errors(void **state)
 	/* parameters */
 	load_err("[cpu]\nthreads = 1\nfoo = 2\n", 3,
 		 "cpu: unknown parameter 'foo' for benchmark cpu (known: "
-		 "max_prime, threads, duration, reps_per_launch)");
+		 "max_prime, threads, duration, reps_per_launch, scratch)");
 	load_err("[cpu]\n\nthreads = lots\n", 3,
 		 "cpu (benchmark cpu): parameter threads: 'lots' is not a whole "
 		 "number");
@@ -602,7 +602,7 @@ static void test_to_ini_round_trip(void **state)
 	ini = ib_plan_to_ini(&p);
 	assert_contains(ini, "[global]\nmode = full\nruntimes = all,native\n");
 	assert_contains(ini, "\n[fast-io]\nbenchmark = disk\nreps_per_launch = 1\n"
-			     "runtimes = native\n");
+			     "scratch = bind\nruntimes = native\n");
 	assert_contains(ini, "\n    "); /* the disk tests list wraps */
 	free(ini);
 	round_trip(&p);
@@ -776,6 +776,12 @@ static void test_reps_per_launch(void **state)
 			"from 1 to 1000");
 	ib_plan_free(&p);
 	load_err("[cpu]\nreps_per_launch = many\n", 2, "reps_per_launch");
+	/* scratch: bind (default) or rootfs */
+	load_ok("[disk]\nscratch = rootfs\n[cpu]\n", &p);
+	assert_int_equal(job(&p, "disk")->scratch_rootfs, 1);
+	assert_int_equal(job(&p, "cpu")->scratch_rootfs, 0);
+	ib_plan_free(&p);
+	load_err("[disk]\nscratch = tmpfs\n", 2, "scratch: 'tmpfs' is not bind or rootfs");
 }
 
 int main(void)
