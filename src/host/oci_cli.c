@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,9 +12,8 @@
 #include "oci.h"
 #include "state.h"
 
-#define CMD_TIMEOUT_S 60
-
-#define TRIAL_TIMEOUT_S 20
+#define CMD_TIMEOUT_S 60   /* create, start, delete, kill */
+#define TRIAL_TIMEOUT_S 20 /* prepare's trial container, start to end */
 
 /* Per runtime in a run (rt->priv). */
 struct oci_rt {
@@ -29,7 +27,6 @@ struct oci_rt {
 /* Per launch (l->priv). */
 struct oci_launch {
 	char *bundle;
-	int created;
 	int exited;   /* wait saw the probe's exit */
 };
 
@@ -299,7 +296,6 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 	rc = ib_proc_start(&create, argv.v, &so, err);
 	if (rc < 0)
 		goto out;
-	ol->created = 1; /* maybe: teardown deletes it either way */
 	l->out_fd = create.out_fd; /* the container's init keeps it open */
 	if (ib_proc_wait(&create, ib_mono_ns() + CMD_TIMEOUT_S * 1000000000ULL) < 0) {
 		ib_proc_kill(&create);
