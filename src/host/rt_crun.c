@@ -17,8 +17,11 @@ static int hybrid_workaround(void *arg)
 	(void)arg;
 	if (!ib_cgroup_hybrid_with_v2_controllers())
 		return 0;
+	/* The cgroup mounts made private in the new namespace first, so
+	 * the unmount cannot propagate back to the host's. (Not "/": under a
+	 * chroot "/" is no mount point and cannot be made private.) */
 	if (unshare(CLONE_NEWNS) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount(NULL, "/sys/fs/cgroup", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    umount2("/sys/fs/cgroup/unified", MNT_DETACH) != 0)
 		return errno ? errno : EPERM;
 	return 0;

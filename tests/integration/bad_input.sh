@@ -180,7 +180,7 @@ note "a scratch directory that cannot be made: exit 3, named"
 
 # --- a damaged raw.jsonl: report refuses (FILE:LINE) and keeps the results --
 R=$T/good
-ib good run -q -b cpu -s cpu.duration=0.01 --min-reps 2 --max-reps 2 --probe "$PROBE" --scratch "$T" -o "$R"
+ib good run -q -r native -b cpu -s cpu.duration=0.01 --min-reps 2 --max-reps 2 --probe "$PROBE" --scratch "$T" -o "$R"
 expect_rc 0 good
 cp "$R/raw.jsonl" "$T/good.raw"
 for f in results.json results.csv report.md; do cp "$R/$f" "$T/good.$f"; done
