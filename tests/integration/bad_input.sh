@@ -233,7 +233,7 @@ if [ -z "${IB_IN_NS:-}" ] && unshare --mount --propagation private true 2>/dev/n
 		source "$1"; T=$2; PROBE=$3; TEST_NAME=bad_input
 		mount -t tmpfs -o size=64k tmpfs "$T/small"
 		dd if=/dev/zero of="$T/small/fill" bs=1k count=48 2>/dev/null
-		ib diskfull run -b cpu,ctxsw -s cpu.duration=0.01 -s ctxsw.duration=0.01 \
+		ib diskfull run -r native -b cpu,ctxsw -s cpu.duration=0.01 -s ctxsw.duration=0.01 \
 			--min-reps 20 --max-reps 20 --probe "$PROBE" --scratch "$T" -o "$T/small/run"
 		expect_rc 3 diskfull
 		grep -q "raw.jsonl: No space left on device" "$T/diskfull.err" ||
