@@ -11,22 +11,30 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Reads a small /proc file whole into buf (NUL-terminated); 0 or -1. */
+static int read_proc(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
 unsigned long long ib_proc_starttime(pid_t pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long start = 0;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_proc(path, buf, sizeof(buf)) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	/* comm may hold spaces and ')': fields resume after the last ')' */
 	p = strrchr(buf, ')');
 	if (!p)
@@ -193,20 +201,12 @@ static int reap_strays(void)
 {
 	int alive = 0;
 	char path[64], buf[4096];
-	ssize_t n;
-	int fd;
 
 	/* Our children, from the kernel's list (CONFIG_PROC_CHILDREN);
 	 * isobench is single-threaded, so its main task holds them all. */
 	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_proc(path, buf, sizeof(buf)) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	for (char *s = buf, *end; *s; s = end) {
 		long pid = strtol(s, &end, 10);
 
