@@ -135,8 +135,18 @@ int ib_proc_start(struct ib_proc *p, char *const argv[],
 		}
 		if (devnull >= 0)
 			dup2(devnull, 0);
-		dup2(out[1], 1);
-		dup2(out[1], 2);
+		if (o->output_file) {
+			int f = open(o->output_file,
+				     O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+			if (f < 0)
+				goto fail;
+			dup2(f, 1);
+			dup2(f, 2);
+		} else {
+			dup2(out[1], 1);
+			dup2(out[1], 2);
+		}
 		if (cwd && chdir(cwd) != 0)
 			goto fail;
 		if (o->pre_exec && (errno = o->pre_exec(o->pre_exec_arg)) != 0)
@@ -174,6 +184,10 @@ fail:
 				  argv[0], strerror(child_errno));
 	}
 	p->out_fd = out[0];
+	if (o->output_file) {
+		close(out[0]);
+		p->out_fd = -1;
+	}
 	p->starttime = ib_proc_starttime(pid);
 	p->flags = flags;
 	track(pid);

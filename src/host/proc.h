@@ -39,6 +39,10 @@ struct ib_spawn_opts {
 	 * namespace); a non-zero return is the errno the spawn fails with. */
 	int (*pre_exec)(void *arg);
 	void *pre_exec_arg;
+	/* stdout and stderr appended to this file instead of the pipe (a
+	 * daemon whose output nobody reads must not block or die of SIGPIPE):
+	 * out_fd is then -1. */
+	const char *output_file;
 };
 
 /* Starts argv[0] (a path) with argv in its own process group. cwd may be

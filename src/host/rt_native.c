@@ -37,9 +37,6 @@ static int native_launch(struct ib_runtime *rt, struct ib_launch *l,
 	ib_strv_push(&argv, rt->ctx->scratch);
 	for (char **a = l->probe_argv; *a; a++)
 		ib_strv_push(&argv, *a);
-	/* Inherited by the probe and all it forks: marks them as this run's,
-	 * for cleanup after a kill -9 (state.c) */
-	setenv("ISOBENCH_RUN", rt->ctx->run_id, 1);
 	l->t_launch_ns = ib_mono_ns();
 	rc = ib_proc_spawn(&l->proc, argv.v, rt->ctx->scratch,
 			   IB_PROC_DIE_WITH_PARENT, err);

@@ -846,6 +846,14 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 	}
 	free(path);
 	R.state_open = 1;
+	/* Everything the run starts carries its id in the environment: what
+	 * escapes its process group (a daemon's helpers) is still found. */
+	setenv("ISOBENCH_RUN", R.run_id, 1);
+	if (ib_state_add_marker(&R.state, R.run_id, &err) < 0) {
+		fprintf(stderr, "isobench: %s\n", err.msg);
+		rc = IB_EXIT_ENV;
+		goto out;
+	}
 
 	/* A directory of the run's own on the scratch filesystem, recorded
 	 * before it exists: scratch/ for the probe's files, bundles/ for the
@@ -953,12 +961,15 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 		rc = IB_EXIT_INTERRUPTED;
 out:
 	if (R.work) {
+		ib_unmount_under(R.work);
 		ib_rmtree(R.work);
 		if (R.state_open)
 			ib_state_del(&R.state, "work", NULL);
 	}
-	if (R.state_open)
+	if (R.state_open) {
+		ib_state_del(&R.state, "marker", NULL);
 		ib_state_close(&R.state);
+	}
 	if (R.log.fd >= 0)
 		ib_rawlog_close(&R.log);
 	if (R.dir && !R.started) {

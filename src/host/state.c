@@ -118,6 +118,19 @@ int ib_state_add_process(struct ib_state *s, const char *name, int pid,
 	return ib_state_add(s, o, err);
 }
 
+int ib_state_add_marker(struct ib_state *s, const char *run_id,
+			struct ib_err *err)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *m = ib_xasprintf("ISOBENCH_RUN=%s", run_id);
+
+	cJSON_AddStringToObject(o, "kind", "marker");
+	cJSON_AddStringToObject(o, "name", "marker");
+	cJSON_AddStringToObject(o, "marker", m);
+	free(m);
+	return ib_state_add(s, o, err);
+}
+
 int ib_state_add_dir(struct ib_state *s, const char *name, const char *path,
 		     struct ib_err *err)
 {
@@ -152,6 +165,7 @@ void ib_state_close(struct ib_state *s)
  * how many were killed. */
 static int kill_marked_group(int pgid, const char *marker)
 {
+	/* pgid < 0: every process that carries the marker */
 	size_t mlen = strlen(marker);
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -179,7 +193,8 @@ static int kill_marked_group(int pgid, const char *marker)
 		buf[n] = '\0';
 		/* after comm: state, ppid, pgrp */
 		p = strrchr(buf, ')');
-		if (!p || sscanf(p + 1, " %*c %*d %ld", &pgrp) != 1 || pgrp != pgid)
+		if (!p || sscanf(p + 1, " %*c %*d %ld", &pgrp) != 1 ||
+		    (pgid >= 0 && pgrp != pgid) || pid == getpid())
 			continue;
 		snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
 		env = ib_read_file(path, &len, NULL);
@@ -193,6 +208,26 @@ static int kill_marked_group(int pgid, const char *marker)
 	}
 	closedir(d);
 	return killed;
+}
+
+/* The last resort of cleanup: every process whose environment carries
+ * the run's marker (ISOBENCH_RUN=<run id>, which every process isobench
+ * starts inherits, and every container's probe is given) is killed. It
+ * catches what left its process group: a dead dockerd's containerd and
+ * shims, a container whose engine is gone. */
+static int sweep_marker(const cJSON *res, struct ib_buf *log)
+{
+	const cJSON *m = cJSON_GetObjectItem(res, "marker");
+	int k;
+
+	if (!cJSON_IsString(m) || strncmp(m->valuestring, "ISOBENCH_RUN=", 13) ||
+	    strlen(m->valuestring) < 20)
+		return -EINVAL; /* never a broad marker */
+	k = kill_marked_group(-1, m->valuestring);
+	if (k)
+		ib_buf_printf(log, "killed %d process%s still marked %s\n", k,
+			      k == 1 ? "" : "es", m->valuestring);
+	return 0;
 }
 
 static int kill_process(const cJSON *res, struct ib_buf *log)
@@ -248,6 +283,7 @@ static int remove_dir(const cJSON *res, struct ib_buf *log)
 
 	if (!cJSON_IsString(path) || !strstr(path->valuestring, "isobench"))
 		return -EINVAL; /* never remove a path that is not ours */
+	ib_unmount_under(path->valuestring);
 	rc = ib_rmtree(path->valuestring);
 	ib_buf_printf(log, "directory %s: %s\n", path->valuestring,
 		      rc == 0 ? "removed" : strerror(-rc));
@@ -328,6 +364,9 @@ int ib_cleanup_run(const char *run_dir, struct ib_buf *log,
 		} else if (cJSON_IsString(kind) &&
 			   strcmp(kind->valuestring, "dir") == 0) {
 			rc = remove_dir(res, log);
+		} else if (cJSON_IsString(kind) &&
+			   strcmp(kind->valuestring, "marker") == 0) {
+			rc = sweep_marker(res, log);
 		} else {
 			const struct ib_runtime_ops *ops =
 				cJSON_IsString(rtname)

@@ -8,7 +8,8 @@
  * without being told where it was. Generic kinds are handled here:
  *   process  {"pid", "starttime"}: SIGKILL to its group and itself, only
  *            if pid and start time still match (no pid reuse accidents)
- *   dir      {"path"}: removed recursively
+ *   dir      {"path"}: removed recursively (mounts below it detached)
+ *   marker   {"marker"}: every process whose environment holds it killed
  * Any other kind names its "runtime", whose driver's cleanup removes it. */
 #ifndef ISOBENCH_STATE_H
 #define ISOBENCH_STATE_H
@@ -39,6 +40,10 @@ int ib_state_add_process(struct ib_state *s, const char *name, int pid,
 			 unsigned long long starttime, struct ib_err *err);
 int ib_state_add_dir(struct ib_state *s, const char *name, const char *path,
 		     struct ib_err *err);
+/* The run's marker (ISOBENCH_RUN=<run id> in the environment of all it
+ * starts): cleanup kills whatever still carries it. */
+int ib_state_add_marker(struct ib_state *s, const char *run_id,
+			struct ib_err *err);
 
 /* The registry directory (created on demand). Caller frees. */
 char *ib_registry_dir(void);

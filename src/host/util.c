@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -344,6 +345,39 @@ int ib_rmtree(const char *path)
 	if (rmdir(path) != 0)
 		rc = -errno;
 	return rc;
+}
+
+int ib_unmount_under(const char *path)
+{
+	char *abs = realpath(path, NULL), line[4096];
+	struct ib_strv points = {0};
+	size_t alen;
+	FILE *f;
+	int n = 0;
+
+	if (!abs)
+		return 0;
+	alen = strlen(abs);
+	f = fopen("/proc/self/mountinfo", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *save = NULL, *tok = strtok_r(line, " ", &save);
+
+		/* the mount point is the fifth field */
+		for (int i = 1; tok && i < 5; i++)
+			tok = strtok_r(NULL, " ", &save);
+		if (tok && !strncmp(tok, abs, alen) &&
+		    (tok[alen] == '/' || tok[alen] == '\0') && !strchr(tok, '\\'))
+			ib_strv_push(&points, tok);
+	}
+	if (f)
+		fclose(f);
+	/* later lines are mounted on top of earlier ones: undo in reverse */
+	for (int i = points.n - 1; i >= 0; i--)
+		if (umount2(points.v[i], MNT_DETACH) == 0)
+			n++;
+	ib_strv_free(&points);
+	free(abs);
+	return n;
 }
 
 char *ib_trim(char *s)

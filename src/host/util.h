@@ -73,6 +73,10 @@ int ib_mkdirs(const char *path, int mode, struct ib_err *err);
 /* Removes a directory tree (only what is below path, no symlink
  * following). Returns 0 or -errno. */
 int ib_rmtree(const char *path);
+/* Detaches every mount at or below path (deepest first): what a daemon
+ * isobench started (dockerd bind-mounts its data root) leaves behind if it
+ * dies. Returns how many it detached. */
+int ib_unmount_under(const char *path);
 
 /* Path of program name on $PATH (a name with a '/' is taken as it is),
  * or NULL. Caller frees. */
