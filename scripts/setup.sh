@@ -10,11 +10,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Build: compiler, Meson, the static probe's musl, the host tool's
-# libraries (cJSON, inih). Runtimes isobench measures (runc, crun, runsc),
+# libraries (cJSON, inih, libcurl, libarchive). Runtimes isobench
+# measures (runc, crun, runsc, Docker: isobench starts its own dockerd),
 # and the classic tools that `isobench validate` compares against.
 build_pkgs=(gcc meson ninja-build pkg-config musl-tools linux-libc-dev
-	libcjson-dev libinih-dev)
-tool_pkgs=(runc crun runsc sysbench fio linux-perf mbw)
+	libcjson-dev libinih-dev libcurl4-openssl-dev libarchive-dev)
+tool_pkgs=(runc crun runsc docker.io sysbench fio linux-perf mbw)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}" "${tool_pkgs[@]}")

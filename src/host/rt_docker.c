@@ -1,0 +1,612 @@
+/* docker: containers through the Docker Engine API on its Unix socket
+ * (docker_api.c, libcurl), not the docker CLI.
+ *
+ * The engine is the one at $DOCKER_HOST (unix://...) or
+ * /var/run/docker.sock; isobench uses it as it is and never reconfigures
+ * it. Where none answers and dockerd is installed, isobench starts one of
+ * its own for the run: data and exec roots in the run's work directory,
+ * its own socket, no bridge, no iptables rules, no IP forwarding (the host's
+ * network is left exactly as it was), runsc registered when installed;
+ * it is recorded in the state file and stopped at the end.
+ *
+ * The image is imported from a tar of the same minimal rootfs as the OCI
+ * runtimes' (the static probe), tagged with a hash of the probe: a second
+ * run imports nothing. Option runtime = runc | runsc picks the engine's
+ * OCI runtime: "docker" and "docker:runtime=runsc" are two columns. The
+ * probe's output is the container's log stream (the engine's logging path
+ * is part of what Docker costs). */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/crc32.h"
+#include "docker_api.h"
+#include "oci.h"
+#include "state.h"
+
+#define CALL_TIMEOUT_S 60
+#define DOCKERD_START_S 60
+
+static const struct ib_rt_option docker_options[] = {
+	{"runtime", "runc,runsc", "runc",
+	 "the engine's OCI runtime (runsc: gVisor, if the engine has it)"},
+};
+
+/* The dockerd isobench started, shared by the run's docker columns. */
+static struct {
+	int users;
+	struct ib_proc proc;
+	char *socket, *dir, *exec_root;
+	const struct ib_run_ctx *ctx;
+} own;
+
+struct docker_rt {
+	char *socket;
+	char *image;    /* name:tag */
+	char *version;  /* engine version */
+	char *runtime;  /* the engine's runtime used */
+	int own;        /* the engine is isobench's own dockerd */
+};
+
+struct docker_launch {
+	char *id;
+	int pipe_r;
+	struct ib_docker_logs *logs;
+	int exited;
+};
+
+static const char *default_socket(void)
+{
+	const char *h = getenv("DOCKER_HOST");
+
+	if (h && !strncmp(h, "unix://", 7))
+		return h + 7;
+	return "/var/run/docker.sock";
+}
+
+static int ping(const char *socket)
+{
+	struct ib_buf b = {0};
+	long st = 0;
+	int ok = ib_docker_call(socket, "GET", "/_ping", NULL, NULL, 0, 5, &st,
+				&b, NULL) == 0 && st == 200;
+
+	ib_buf_free(&b);
+	return ok;
+}
+
+static int docker_available(struct ib_buf *why, struct ib_buf *fix)
+{
+	char *dockerd;
+
+	if (ping(default_socket()))
+		return 1;
+	dockerd = ib_which("dockerd");
+	if (dockerd && geteuid() == 0) {
+		free(dockerd);
+		return 1; /* prepare starts one */
+	}
+	ib_buf_printf(why, "no Docker engine answers at %s%s", default_socket(),
+		      dockerd ? " and starting one needs root"
+			      : " and dockerd is not installed");
+	ib_buf_printf(fix, dockerd ? "start dockerd, or run isobench as root"
+				   : "apt-get install -y docker.io");
+	free(dockerd);
+	return 0;
+}
+
+/* Starts isobench's own dockerd (once per run) and waits until it
+ * answers. */
+static int start_own_dockerd(const struct ib_run_ctx *ctx, struct ib_err *err)
+{
+	char *bin = ib_which("dockerd"), *runsc = ib_which("runsc"), *config;
+	struct ib_strv argv = {0};
+	uint64_t deadline;
+	int rc;
+
+	if (own.users++ > 0)
+		return 0;
+	own.ctx = ctx;
+	own.dir = ib_xasprintf("%s/docker", ctx->work);
+	/* Sockets live in the exec root, and a Unix socket's path holds at
+	 * most 107 bytes: containerd's, under a deep scratch directory, would
+	 * not fit. So the exec root (sockets and state only) and the engine's
+	 * socket go under /run. */
+	own.exec_root = ib_xasprintf("/run/isobench/docker-%s", ctx->run_id);
+	own.socket = ib_xasprintf("%s/docker.sock", own.exec_root);
+	if (!bin) {
+		rc = ib_err_set(err, -ENOENT, "dockerd is not installed");
+		goto out;
+	}
+	if ((rc = ib_state_add_dir(ctx->state, "docker-exec-root", own.exec_root,
+				   err)) < 0 ||
+	    (rc = ib_mkdirs(own.dir, 0700, err)) < 0 ||
+	    (rc = ib_mkdirs(own.exec_root, 0700, err)) < 0)
+		goto out;
+	config = ib_xasprintf(
+		"{\"runtimes\": {\"runsc\": {\"path\": \"%s\", "
+		"\"runtimeArgs\": [\"--network=none\"]}}}\n",
+		runsc ? runsc : "/usr/bin/runsc");
+	{
+		char *path = ib_xasprintf("%s/daemon.json", own.dir);
+
+		rc = ib_write_file_atomic(path, runsc ? config : "{}\n",
+					  strlen(runsc ? config : "{}\n"), err);
+		ib_strv_push(&argv, bin);
+		ib_strv_push_owned(&argv, ib_xasprintf("--config-file=%s", path));
+		free(path);
+	}
+	free(config);
+	if (rc < 0)
+		goto out;
+	ib_strv_push_owned(&argv, ib_xasprintf("--data-root=%s/data", own.dir));
+	ib_strv_push_owned(&argv, ib_xasprintf("--exec-root=%s/exec", own.exec_root));
+	ib_strv_push_owned(&argv, ib_xasprintf("--pidfile=%s/dockerd.pid", own.dir));
+	ib_strv_push_owned(&argv, ib_xasprintf("--host=unix://%s", own.socket));
+	/* Nothing of the host's network changes: no docker0, no NAT, no
+	 * forwarding; isobench's containers run with network "none". */
+	ib_strv_push(&argv, "--bridge=none");
+	ib_strv_push(&argv, "--iptables=false");
+	ib_strv_push(&argv, "--ip-forward=false");
+	ib_strv_push(&argv, "--ip-masq=false");
+	ib_strv_push(&argv, "--log-level=warn");
+	{
+		char *log = ib_xasprintf("%s/dockerd.log", own.dir);
+		struct ib_spawn_opts so = {.cwd = own.dir,
+					   .flags = IB_PROC_DIE_WITH_PARENT,
+					   .output_file = log};
+
+		rc = ib_proc_start(&own.proc, argv.v, &so, err);
+		free(log);
+	}
+	if (rc < 0)
+		goto out;
+	rc = ib_state_add_process(ctx->state, "dockerd", own.proc.pid,
+				  own.proc.starttime, err);
+	if (rc < 0)
+		goto out;
+	deadline = ib_mono_ns() + DOCKERD_START_S * 1000000000ULL;
+	while (!ping(own.socket)) {
+		struct timespec nap = {0, 50000000};
+
+		if (ib_proc_wait(&own.proc, ib_mono_ns()) == 0 && own.proc.reaped) {
+			char *logp = ib_xasprintf("%s/dockerd.log", own.dir);
+			char *log = ib_read_file(logp, NULL, NULL), *last;
+
+			/* its last line says why; the directory goes away */
+			if (log) {
+				ib_trim(log);
+				last = strrchr(log, '\n');
+				last = last ? last + 1 : log;
+			} else {
+				last = "no log";
+			}
+			rc = ib_err_set(err, -EIO, "dockerd exited at start "
+					"(status %d, signal %d): %.300s",
+					own.proc.exit_code, own.proc.term_signal,
+					last);
+			free(log);
+			free(logp);
+			goto out;
+		}
+		if (ib_mono_ns() > deadline) {
+			rc = ib_err_set(err, -ETIMEDOUT, "dockerd did not answer "
+					"within %d s", DOCKERD_START_S);
+			goto out;
+		}
+		nanosleep(&nap, NULL);
+	}
+out:
+	ib_strv_free(&argv);
+	free(bin);
+	free(runsc);
+	return rc;
+}
+
+static void stop_own_dockerd(void)
+{
+	if (--own.users > 0)
+		return;
+	if (own.proc.pid > 0 && !own.proc.reaped) {
+		kill(own.proc.pid, SIGTERM);
+		if (ib_proc_wait(&own.proc, ib_mono_ns() + 15000000000ULL) < 0)
+			ib_proc_kill(&own.proc);
+		ib_state_del(own.ctx->state, "dockerd", NULL);
+	}
+	if (own.exec_root) {
+		ib_unmount_under(own.exec_root);
+		if (ib_rmtree(own.exec_root) == 0)
+			ib_state_del(own.ctx->state, "docker-exec-root", NULL);
+	}
+	free(own.socket);
+	free(own.dir);
+	free(own.exec_root);
+	memset(&own, 0, sizeof(own));
+}
+
+/* An uncompressed tar of the rootfs: the probe and the mount points. */
+static int rootfs_tar(const char *probe, struct ib_buf *tar, struct ib_err *err)
+{
+	static const char *const dirs[] = {"proc", "dev", "sys", "tmp", "scratch",
+					   "var", "var/isobench", NULL};
+	struct archive *a = archive_write_new();
+	struct archive_entry *e;
+	size_t len, used = 0;
+	char *data = ib_read_file(probe, &len, err);
+	int rc = 0;
+
+	if (!data) {
+		archive_write_free(a);
+		return err->code;
+	}
+	tar->s = ib_xmalloc(len + (1 << 20));
+	tar->cap = len + (1 << 20);
+	archive_write_set_format_pax_restricted(a);
+	if (archive_write_open_memory(a, tar->s, tar->cap, &used) != ARCHIVE_OK) {
+		rc = ib_err_set(err, -EIO, "tar: %s", archive_error_string(a));
+		goto out;
+	}
+	for (const char *const *d = dirs; *d; d++) {
+		e = archive_entry_new();
+		archive_entry_set_pathname(e, *d);
+		archive_entry_set_filetype(e, AE_IFDIR);
+		archive_entry_set_perm(e, !strcmp(*d, "tmp") ? 01777 : 0755);
+		archive_write_header(a, e);
+		archive_entry_free(e);
+	}
+	e = archive_entry_new();
+	archive_entry_set_pathname(e, "isobench-probe");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0555);
+	archive_entry_set_size(e, (la_int64_t)len);
+	if (archive_write_header(a, e) != ARCHIVE_OK ||
+	    archive_write_data(a, data, len) != (la_ssize_t)len)
+		rc = ib_err_set(err, -EIO, "tar: %s", archive_error_string(a));
+	archive_entry_free(e);
+	if (archive_write_close(a) != ARCHIVE_OK && rc == 0)
+		rc = ib_err_set(err, -EIO, "tar: %s", archive_error_string(a));
+	tar->len = used;
+out:
+	archive_write_free(a);
+	free(data);
+	return rc;
+}
+
+/* The image of this probe, imported once: tagged with its CRC-32. */
+static int ensure_image(struct docker_rt *d, const char *probe,
+			struct ib_err *err)
+{
+	size_t len;
+	char *data = ib_read_file(probe, &len, err), *path;
+	struct ib_buf tar = {0}, resp = {0};
+	long st = 0;
+	int rc;
+
+	if (!data)
+		return err->code;
+	d->image = ib_xasprintf("isobench-probe:%08x",
+				(unsigned)ib_crc32(0x1b, data, len));
+	free(data);
+	path = ib_xasprintf("/images/%s/json", d->image);
+	rc = ib_docker_call(d->socket, "GET", path, NULL, NULL, 0, CALL_TIMEOUT_S,
+			    &st, NULL, err);
+	free(path);
+	if (rc < 0 || st == 200)
+		return rc;
+	rc = rootfs_tar(probe, &tar, err);
+	if (rc == 0) {
+		char *colon = strchr(d->image, ':');
+
+		path = ib_xasprintf("/images/create?fromSrc=-&repo=%.*s&tag=%s",
+				    (int)(colon - d->image), d->image, colon + 1);
+		rc = ib_docker_call(d->socket, "POST", path, "application/x-tar",
+				    tar.s, tar.len, CALL_TIMEOUT_S, &st, &resp, err);
+		free(path);
+		if (rc == 0 && st != 200)
+			rc = ib_err_set(err, -EIO, "importing the image: HTTP %ld: "
+					"%.300s", st, resp.s ? resp.s : "");
+	}
+	ib_buf_free(&tar);
+	ib_buf_free(&resp);
+	return rc;
+}
+
+static int docker_prepare(struct ib_runtime *rt, struct ib_err *err)
+{
+	struct docker_rt *d = ib_xcalloc(1, sizeof(*d));
+	struct ib_buf resp = {0};
+	cJSON *info = NULL;
+	long st = 0;
+	int rc;
+
+	rt->priv = d;
+	d->runtime = ib_xstrdup(ib_runtime_opt(rt, "runtime"));
+	if (ping(default_socket())) {
+		d->socket = ib_xstrdup(default_socket());
+	} else {
+		if ((rc = start_own_dockerd(rt->ctx, err)) < 0)
+			return rc;
+		d->own = 1;
+		d->socket = ib_xstrdup(own.socket);
+	}
+	rc = ib_docker_call(d->socket, "GET", "/info", NULL, NULL, 0,
+			    CALL_TIMEOUT_S, &st, &resp, err);
+	if (rc == 0)
+		info = cJSON_Parse(resp.s ? resp.s : "");
+	if (rc == 0 && !cJSON_GetObjectItem(cJSON_GetObjectItem(info, "Runtimes"),
+					    d->runtime))
+		rc = ib_err_set(err, -ENOENT,
+				"the Docker engine at %s has no runtime '%s'%s",
+				d->socket, d->runtime,
+				d->own ? " (runsc is not installed)"
+				       : " (isobench does not reconfigure an "
+					 "engine it did not start: add it to its "
+					 "daemon.json)");
+	if (rc == 0)
+		d->version = ib_xstrdup(cJSON_GetStringValue(
+			cJSON_GetObjectItem(info, "ServerVersion")) ?: "?");
+	cJSON_Delete(info);
+	ib_buf_free(&resp);
+	if (rc == 0)
+		rc = ensure_image(d, rt->ctx->probe_path, err);
+	return rc;
+}
+
+static void docker_release(struct ib_runtime *rt)
+{
+	struct docker_rt *d = rt->priv;
+
+	if (!d)
+		return;
+	if (d->own)
+		stop_own_dockerd();
+	free(d->socket);
+	free(d->image);
+	free(d->version);
+	free(d->runtime);
+	free(d);
+	rt->priv = NULL;
+}
+
+static int delete_container(const char *socket, const char *name,
+			    struct ib_err *err)
+{
+	char *path = ib_xasprintf("/containers/%s?force=1&v=1", name);
+	long st = 0;
+	int rc = ib_docker_call(socket, "DELETE", path, NULL, NULL, 0,
+				CALL_TIMEOUT_S, &st, NULL, err);
+
+	free(path);
+	if (rc == 0 && st != 204 && st != 404)
+		rc = ib_err_set(err, -EIO, "deleting container %s: HTTP %ld", name,
+				st);
+	return rc;
+}
+
+static int docker_launch(struct ib_runtime *rt, struct ib_launch *l,
+			 struct ib_err *err)
+{
+	struct docker_rt *d = rt->priv;
+	struct docker_launch *dl = ib_xcalloc(1, sizeof(*dl));
+	cJSON *body = cJSON_CreateObject(), *cmd, *hc, *a, *lab, *res;
+	struct ib_buf resp = {0};
+	char *text, *path, *env = ib_xasprintf("ISOBENCH_RUN=%s", rt->ctx->run_id);
+	int p[2] = {-1, -1}, rc;
+	long st = 0;
+
+	l->priv = dl;
+	dl->pipe_r = -1;
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "kind", "container");
+	cJSON_AddStringToObject(res, "runtime", "docker");
+	cJSON_AddStringToObject(res, "name", l->name);
+	cJSON_AddStringToObject(res, "socket", d->socket);
+	if ((rc = ib_state_add(rt->ctx->state, res, err)) < 0)
+		goto out;
+
+	cJSON_AddStringToObject(body, "Image", d->image);
+	cmd = cJSON_AddArrayToObject(body, "Cmd");
+	cJSON_AddItemToArray(cmd, cJSON_CreateString("/isobench-probe"));
+	cJSON_AddItemToArray(cmd, cJSON_CreateString("--scratch"));
+	cJSON_AddItemToArray(cmd, cJSON_CreateString(
+		l->scratch_rootfs ? IB_OCI_ROOTFS_SCRATCH : IB_OCI_SCRATCH));
+	for (char **x = l->probe_argv; *x; x++)
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(*x));
+	a = cJSON_AddArrayToObject(body, "Env");
+	cJSON_AddItemToArray(a, cJSON_CreateString(env));
+	lab = cJSON_AddObjectToObject(body, "Labels");
+	cJSON_AddStringToObject(lab, "isobench.run", rt->ctx->run_id);
+	cJSON_AddStringToObject(body, "WorkingDir", "/");
+	hc = cJSON_AddObjectToObject(body, "HostConfig");
+	a = cJSON_AddArrayToObject(hc, "Binds");
+	{
+		char *bind = ib_xasprintf("%s:%s", rt->ctx->scratch, IB_OCI_SCRATCH);
+
+		cJSON_AddItemToArray(a, cJSON_CreateString(bind));
+		free(bind);
+	}
+	cJSON_AddStringToObject(hc, "Runtime", d->runtime);
+	cJSON_AddStringToObject(hc, "NetworkMode", "none");
+	if (rt->ctx->limits.memory) {
+		cJSON_AddNumberToObject(hc, "Memory", (double)rt->ctx->limits.memory);
+		cJSON_AddNumberToObject(hc, "MemorySwap", (double)rt->ctx->limits.memory);
+	}
+	if (rt->ctx->limits.cpus > 0) {
+		char *set = rt->ctx->limits.cpus == 1
+				    ? ib_xstrdup("0")
+				    : ib_xasprintf("0-%d", rt->ctx->limits.cpus - 1);
+
+		cJSON_AddStringToObject(hc, "CpusetCpus", set);
+		free(set);
+	}
+	text = cJSON_PrintUnformatted(body);
+	path = ib_xasprintf("/containers/create?name=%s", l->name);
+	l->t_launch_ns = ib_mono_ns();
+	rc = ib_docker_call(d->socket, "POST", path, "application/json", text,
+			    strlen(text), CALL_TIMEOUT_S, &st, &resp, err);
+	free(path);
+	cJSON_free(text);
+	if (rc == 0 && st != 201)
+		rc = ib_err_set(err, -EIO, "docker create: HTTP %ld: %.300s", st,
+				resp.s ? resp.s : "");
+	if (rc < 0)
+		goto out;
+	l->t_created_ns = ib_mono_ns();
+	dl->id = ib_xstrdup(l->name);
+	path = ib_xasprintf("/containers/%s/start", l->name);
+	ib_buf_free(&resp);
+	rc = ib_docker_call(d->socket, "POST", path, NULL, NULL, 0, CALL_TIMEOUT_S,
+			    &st, &resp, err);
+	free(path);
+	if (rc == 0 && st != 204)
+		rc = ib_err_set(err, -EIO, "docker start: HTTP %ld: %.300s", st,
+				resp.s ? resp.s : "");
+	if (rc < 0)
+		goto out;
+	l->t_started_ns = ib_mono_ns();
+	/* The probe's output: the log stream from the container's start,
+	 * demultiplexed into a pipe by a thread. */
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		rc = ib_err_set(err, -errno, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	rc = ib_docker_logs_start(d->socket, l->name, p[1], &dl->logs, err);
+	if (rc < 0) {
+		close(p[0]);
+		goto out;
+	}
+	dl->pipe_r = p[0];
+	l->out_fd = p[0];
+out:
+	cJSON_Delete(body);
+	ib_buf_free(&resp);
+	free(env);
+	return rc;
+}
+
+static int docker_wait(struct ib_runtime *rt, struct ib_launch *l,
+		       uint64_t deadline_ns)
+{
+	struct docker_rt *d = rt->priv;
+	struct docker_launch *dl = l->priv;
+	uint64_t now = ib_mono_ns();
+	struct ib_buf resp = {0};
+	char *path;
+	cJSON *j;
+	long st = 0;
+	int rc;
+
+	if (now >= deadline_ns)
+		return -ETIMEDOUT;
+	path = ib_xasprintf("/containers/%s/wait", l->name);
+	rc = ib_docker_call(d->socket, "POST", path, NULL, NULL, 0,
+			    (double)(deadline_ns - now) / 1e9, &st, &resp, NULL);
+	free(path);
+	if (rc == -ETIMEDOUT) {
+		ib_buf_free(&resp);
+		return rc;
+	}
+	j = cJSON_Parse(resp.s ? resp.s : "");
+	{
+		const cJSON *code = cJSON_GetObjectItem(j, "StatusCode");
+
+		l->exit_code = cJSON_IsNumber(code) ? code->valueint : -1;
+		/* the engine reports a death by signal as 128 + signal */
+		if (l->exit_code > 128 && l->exit_code < 128 + 65) {
+			l->term_signal = l->exit_code - 128;
+			l->exit_code = -1;
+		}
+	}
+	cJSON_Delete(j);
+	ib_buf_free(&resp);
+	l->t_exited_ns = ib_mono_ns();
+	dl->exited = 1;
+	return 0;
+}
+
+static void docker_teardown(struct ib_runtime *rt, struct ib_launch *l)
+{
+	struct docker_rt *d = rt->priv;
+	struct docker_launch *dl = l->priv;
+
+	if (!dl)
+		return;
+	/* the reader first: the log thread must never block on the pipe */
+	if (dl->pipe_r >= 0)
+		close(dl->pipe_r);
+	l->out_fd = -1;
+	if (delete_container(d->socket, l->name, NULL) == 0)
+		ib_state_del(rt->ctx->state, l->name, NULL);
+	ib_docker_logs_stop(dl->logs);
+	free(dl->id);
+	free(dl);
+	l->priv = NULL;
+}
+
+static void docker_describe(struct ib_runtime *rt, cJSON *out)
+{
+	struct docker_rt *d = rt->priv;
+	cJSON *lim;
+
+	cJSON_AddStringToObject(out, "version", d->version);
+	cJSON_AddStringToObject(out, "engine", d->own
+		? "isobench's own dockerd (no bridge, no iptables)"
+		: "the host's, used as it is");
+	cJSON_AddStringToObject(out, "socket", d->socket);
+	cJSON_AddStringToObject(out, "runtime", d->runtime);
+	cJSON_AddStringToObject(out, "image", d->image);
+	cJSON_AddStringToObject(out, "api", "Docker Engine API " IB_DOCKER_API
+				" on its Unix socket (libcurl)");
+	cJSON_AddStringToObject(out, "output", "the container's log stream");
+	cJSON_AddStringToObject(out, "network", "none");
+	cJSON_AddStringToObject(out, "seccomp", "the engine's default profile");
+	lim = cJSON_AddObjectToObject(out, "limits");
+	cJSON_AddNumberToObject(lim, "cpus", rt->ctx->limits.cpus);
+	cJSON_AddNumberToObject(lim, "memory_bytes", (double)rt->ctx->limits.memory);
+}
+
+static int docker_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
+			  struct ib_buf *log, struct ib_err *err)
+{
+	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(res, "name"));
+	const char *socket = cJSON_GetStringValue(cJSON_GetObjectItem(res, "socket"));
+
+	(void)ops;
+	if (!name || !socket)
+		return ib_err_set(err, -EINVAL, "docker record without name or "
+				  "socket");
+	if (!ping(socket)) {
+		/* the engine is gone (isobench's own, killed with the run):
+		 * its containers went with it */
+		ib_buf_printf(log, "docker container %s: its engine at %s is "
+			      "gone\n", name, socket);
+		return 0;
+	}
+	if (delete_container(socket, name, err) < 0)
+		return err->code;
+	ib_buf_printf(log, "docker container %s: deleted\n", name);
+	return 0;
+}
+
+const struct ib_runtime_ops ib_runtime_docker = {
+	.name = "docker",
+	.family = "container engine",
+	.summary = "Docker Engine API: create/start/wait/delete",
+	.available = docker_available,
+	.prepare = docker_prepare,
+	.launch = docker_launch,
+	.wait = docker_wait,
+	.teardown = docker_teardown,
+	.describe = docker_describe,
+	.release = docker_release,
+	.cleanup = docker_cleanup,
+	.options = docker_options,
+	.noptions = (int)(sizeof(docker_options) / sizeof(docker_options[0])),
+};

@@ -1,0 +1,115 @@
+#!/bin/bash
+# docker.sh: the docker runtime through the Docker Engine API, for real:
+#   - with an engine of the test's own (own data root, exec root and
+#     socket, runsc registered, no bridge, no iptables), passed in
+#     DOCKER_HOST: isobench uses it as it is; docker and
+#     docker:runtime=runsc run beside native; nothing of the run is left
+#     in the engine; kill -9 of isobench, then `isobench cleanup` deletes
+#     the container through the API;
+#   - with no engine answering: isobench starts one of its own and stops
+#     it; no dockerd, mount or work directory is left.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROBE=${PROBE_STATIC:?}
+setup_tmp
+for p in dockerd docker runsc; do
+	command -v $p >/dev/null || fail "$p is not installed (scripts/setup.sh installs it)"
+done
+DOCKER=$(command -v docker)
+
+# the test's engine -----------------------------------------------------------
+E=$T/engine
+mkdir -p "$E"
+printf '{"runtimes": {"runsc": {"path": "%s", "runtimeArgs": ["--network=none"]}}}\n' \
+	"$(command -v runsc)" >"$E/daemon.json"
+# its own session: stopping it ends its containerd too, by process group
+setsid dockerd --config-file="$E/daemon.json" --data-root="$E/data" --exec-root="$E/exec" \
+	--pidfile="$E/dockerd.pid" --host="unix://$E/docker.sock" --bridge=none \
+	--iptables=false --ip-forward=false --ip-masq=false --log-level=warn \
+	>"$E/dockerd.log" 2>&1 &
+ENGINE_PID=$!
+stop_engine() {
+	if [ -n "${ENGINE_PID:-}" ] && kill -0 "$ENGINE_PID" 2>/dev/null; then
+		kill -TERM "$ENGINE_PID"
+		wait_until 20 eval "! kill -0 $ENGINE_PID 2>/dev/null" || kill -KILL "$ENGINE_PID"
+		wait "$ENGINE_PID" 2>/dev/null || true
+		# what it started in its session (containerd) goes with it
+		kill -KILL -- "-$ENGINE_PID" 2>/dev/null || true
+	fi
+	ENGINE_PID=
+	# dockerd bind-mounts its data root onto itself
+	umount -l "$E/data" 2>/dev/null || true
+}
+trap 'rc=$?; stop_engine; (exit $rc); cleanup_tmp' EXIT
+wait_until 30 test -S "$E/docker.sock" || fail "the test's dockerd did not start: $(tail -5 "$E/dockerd.log")"
+wait_until 30 "$DOCKER" -H "unix://$E/docker.sock" info >/dev/null 2>&1 ||
+	fail "the test's dockerd does not answer"
+
+engine_containers() {
+	"$DOCKER" -H "unix://$E/docker.sock" ps -aq --filter "label=isobench.run=$1"
+}
+
+export DOCKER_HOST=unix://$E/docker.sock
+D=$T/run
+ib run run -q -r native,docker,docker:runtime=runsc -b cpu,syscall,disk \
+	-s cpu.duration=0.1 -s syscall.duration=0.02 -s disk.size=16m -s disk.duration=0.1 \
+	-s disk.tests=randread-4k-qd1 --min-reps 2 --max-reps 2 --cpus 1 --memory 1g \
+	--probe "$PROBE" --scratch "$T" -o "$D"
+expect_rc 0 run
+"$IBCHECK" results "$D/results.json" || fail "results.json is incomplete"
+for rt in native docker docker:runtime=runsc; do
+	for job in cpu syscall disk; do
+		assert_eq "$(jrows "$D/results.json" cells status runtime=$rt job=$job)" ok "cell $rt/$job"
+	done
+done
+assert_eq "$(jrows "$D/results.json" runtimes describe.engine name=docker)" \
+	"the host's, used as it is" "the engine described"
+assert_eq "$(jrows "$D/results.json" runtimes describe.runtime name=docker:runtime=runsc)" runsc \
+	"docker:runtime=runsc's OCI runtime"
+[ -n "$(jrows "$D/raw.jsonl" - phases.created_s ev=end)" ] || fail "no create phase for docker"
+id=$(jrows "$D/raw.jsonl" - run_id ev=run)
+[ -z "$(engine_containers "$id")" ] || fail "containers of the run left in the engine"
+assert_grep "isobench-probe:" "$D/results.json" "the image named in describe"
+note "docker and docker:runtime=runsc on the test's engine (DOCKER_HOST): every cell ok, nothing left in it"
+
+# kill -9 of isobench mid-launch, then cleanup through the API
+"$ISOBENCH" run -q -r docker -b cpu -s cpu.duration=30 --probe "$PROBE" --scratch "$T" \
+	-o "$T/k9" >"$T/k9.out" 2>"$T/k9.err" &
+RUN_PID=$!
+BG_PIDS+=("$RUN_PID")
+wait_until 30 eval '[ -n "$(jrows "$T/k9/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
+	fail "k9: the probe did not start in docker"
+id=$(jrows "$T/k9/raw.jsonl" - run_id ev=run)
+kill -KILL "$RUN_PID"
+wait_exit "$RUN_PID" 5
+[ -n "$(engine_containers "$id")" ] || fail "k9: no container left to clean up: nothing tested"
+ib cleanup cleanup "$T/k9"
+expect_rc 0 cleanup
+assert_grep "docker container isobench-$id-1: deleted" "$T/cleanup.out" "cleanup's log"
+[ -z "$(engine_containers "$id")" ] || fail "k9: the container survived cleanup"
+note "kill -9 of isobench: cleanup deletes the docker container through the API"
+
+stop_engine
+unset DOCKER_HOST
+
+# no engine answering: isobench's own dockerd ---------------------------------
+if [ -S /var/run/docker.sock ] && "$DOCKER" -H unix:///var/run/docker.sock info >/dev/null 2>&1; then
+	skip_case "a Docker engine answers at /var/run/docker.sock: isobench's own dockerd not tested"
+else
+	D=$T/own
+	ib own run -q -r docker -b cpu -s cpu.duration=0.1 --min-reps 1 --max-reps 1 \
+		--probe "$PROBE" --scratch "$T" -o "$D"
+	expect_rc 0 own
+	assert_eq "$(jrows "$D/results.json" cells status runtime=docker)" ok "docker cell on isobench's own engine"
+	assert_grep "isobench's own dockerd" "$D/results.json" "the engine described"
+	pid=$(jrows "$D/state.jsonl" - pid name=dockerd | head -n 1)
+	[ -n "$pid" ] || fail "own: dockerd not recorded in the state file"
+	! kill -0 "$pid" 2>/dev/null || ! alive_as "$pid" "$(command -v dockerd)" ||
+		fail "own: isobench's dockerd $pid still runs"
+	if grep -q "/isobench-" /proc/mounts; then
+		fail "own: mounts left: $(grep /isobench- /proc/mounts)"
+	fi
+	id=$(jrows "$D/raw.jsonl" - run_id ev=run)
+	assert_no_path "$T/isobench-$id" "own: the work directory (the engine's data)"
+	note "no engine: isobench starts its own dockerd, uses it, stops it; nothing left"
+fi
