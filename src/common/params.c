@@ -104,13 +104,29 @@ static const struct ib_param_def disk_params[] = {
 	 "seconds per test"},
 };
 
+static const struct ib_param_def startup_params[] = {
+	{"launches", IB_PT_COUNT, "10", "30", 1, 10000, NULL, NULL,
+	 "cold launches per runtime (read by isobench, which times each on "
+	 "the host clock; the probe itself exits at once)"},
+};
+
+static const struct ib_param_def footprint_params[] = {
+	{"instances", IB_PT_COUNT, "10", "50", 1, 10000, NULL, NULL,
+	 "instances held at once per round (density); the first one's host "
+	 "processes give the per-instance PSS and RSS"},
+	{"rounds", IB_PT_COUNT, "2", "5", 1, 1000, NULL, NULL,
+	 "rounds per runtime (read by isobench)"},
+	{"hold", IB_PT_SECONDS, "120", "600", 1, 86400, NULL, NULL,
+	 "the probe holds at most this long (isobench ends it sooner)"},
+};
+
 const struct ib_workload_def ib_workloads[] = {
 	{"cpu", "prime search by trial division, events/s, 1 and N threads",
 	 "sysbench cpu", cpu_params, N(cpu_params), 1},
 	{"membw", "STREAM copy, scale, add, triad; MB/s (10^6 bytes)",
 	 "STREAM", membw_params, N(membw_params), 3},
 	{"memlat", "pointer chase over growing working sets; ns per load",
-	 "lmbench lat_mem_rd", memlat_params, N(memlat_params), 1},
+	 "lmbench lat_mem_rd", memlat_params, N(memlat_params), 3},
 	{"syscall", "ns per system call, loop cost subtracted",
 	 "lmbench lat_syscall, perf bench syscall", syscall_params,
 	 N(syscall_params), 1},
@@ -119,6 +135,12 @@ const struct ib_workload_def ib_workloads[] = {
 	 N(ctxsw_params), 1},
 	{"disk", "O_DIRECT I/O on a file: IOPS, MiB/s, latency percentiles",
 	 "fio", disk_params, N(disk_params), 1},
+	{"startup", "launch phases of a probe that exits at once; ms, p50/p90/p99",
+	 "hyperfine (runc run), Firecracker's boot timer", startup_params,
+	 N(startup_params), 1},
+	{"footprint", "host memory per instance (PSS, RSS of each host process; "
+	 "MemAvailable drop over N held) and start rate", "smem",
+	 footprint_params, N(footprint_params), 1},
 };
 const int ib_nworkloads = N(ib_workloads);
 

@@ -82,7 +82,7 @@ static void usage_run(FILE *f)
 		"                          with the reason)\n"
 		"  -b, --benchmarks LIST   benchmarks (default: all): cpu, "
 		"membw, memlat,\n"
-		"                          syscall, ctxsw, disk\n"
+		"                          syscall, ctxsw, disk, startup\n"
 		"  -s, --set B.KEY=VALUE   set parameter KEY of benchmark (or "
 		"job) B,\n"
 		"                          e.g. -s disk.size=1g; repeatable\n"

@@ -123,6 +123,14 @@ struct ib_job *ib_plan_add_job(struct ib_plan *p, const char *name,
 	return job;
 }
 
+const char *ib_job_value(const struct ib_job *job, const char *name)
+{
+	for (int i = 0; i < job->wl->nparams; i++)
+		if (strcmp(job->wl->params[i].name, name) == 0)
+			return job->value[i];
+	return NULL;
+}
+
 int ib_job_set(struct ib_job *job, const char *key, const char *value,
 	       struct ib_err *err)
 {

@@ -43,7 +43,7 @@ struct ib_job {
 	int value_set[16];       /* given explicitly (not a default) */
 	struct ib_strv runtimes; /* empty: the plan's runtimes */
 	/* Repetitions the probe runs per launch (--reps): each gives a
-	 * sample. Key "reps_per_launch"; default 1, quick membw 3. */
+	 * sample. Key "reps_per_launch"; default 1; quick suite: membw and memlat 3. */
 	int reps_per_launch;
 	int reps_set;
 	/* Where the probe's files go in an isolated runtime: the host's
@@ -89,6 +89,9 @@ int ib_job_set(struct ib_job *job, const char *key, const char *value,
 int ib_plan_set(struct ib_plan *p, const char *assignment, struct ib_err *err);
 /* The default suite: one job per workload. */
 void ib_plan_add_default_jobs(struct ib_plan *p);
+
+/* The value of parameter name of job, or NULL if its workload has none. */
+const char *ib_job_value(const struct ib_job *job, const char *name);
 
 /* Parses a plan file. Errors name the file and line. */
 int ib_plan_load(struct ib_plan *p, const char *path, struct ib_err *err);

@@ -403,6 +403,43 @@ static void md_method(struct ib_buf *b, const struct ib_results *r)
 	}
 }
 
+/* Startup is about its tail: p50, p90 and p99 of each phase, runtimes as
+ * columns. */
+static void md_percentiles(struct ib_buf *b, const struct ib_results *r,
+			   const struct row *rows, int nrows)
+{
+	int ncol = r->columns.n;
+	char v[3][32];
+
+	ib_buf_puts(b, "\nPercentiles, p50 / p90 / p99 (nearest rank):\n\n"
+		    "| phase | unit |");
+	for (int c = 0; c < ncol; c++)
+		ib_buf_printf(b, " %s |", r->columns.v[c]);
+	ib_buf_puts(b, "\n|---|---|");
+	for (int c = 0; c < ncol; c++)
+		ib_buf_puts(b, "---:|");
+	ib_buf_puts(b, "\n");
+	for (int k = 0; k < nrows; k++) {
+		ib_buf_puts(b, "| ");
+		md_escape(b, rows[k].label);
+		ib_buf_printf(b, " | %s |", rows[k].unit);
+		for (int c = 0; c < ncol; c++) {
+			const struct ib_metric *m;
+
+			if (rows[k].m[c] < 0) {
+				ib_buf_puts(b, " - |");
+				continue;
+			}
+			m = &r->metrics[rows[k].m[c]];
+			ib_fmt_value(v[0], sizeof(v[0]), m->st.median);
+			ib_fmt_value(v[1], sizeof(v[1]), m->st.p90);
+			ib_fmt_value(v[2], sizeof(v[2]), m->st.p99);
+			ib_buf_printf(b, " %s / %s / %s |", v[0], v[1], v[2]);
+		}
+		ib_buf_puts(b, "\n");
+	}
+}
+
 static void md_tables(struct ib_buf *b, const struct ib_results *r)
 {
 	int nrows, ncol = r->columns.n;
@@ -437,10 +474,13 @@ static void md_tables(struct ib_buf *b, const struct ib_results *r)
 			}
 			ib_buf_puts(b, "\n");
 		}
+		if (!strcmp(rows[i].bench, "startup"))
+			md_percentiles(b, r, rows + i, end - i);
 		ib_buf_puts(b, "\n<details><summary>details: n, spread, "
 			    "intervals</summary>\n\n| metric | runtime | n | "
-			    "median | min | max | RSD % | CI of median | level | "
-			    "ratio (95% CI) |\n|---|---|---:|---:|---:|---:|---:|"
+			    "median | min | max | p90 | p99 | RSD % | "
+			    "CI of median | level | ratio (95% CI) |\n"
+			    "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 			    "---|---:|---|\n");
 		for (int k = i; k < end; k++)
 			for (int c = 0; c < ncol; c++) {
@@ -459,6 +499,10 @@ static void md_tables(struct ib_buf *b, const struct ib_results *r)
 				ib_fmt_value(v, sizeof(v), m->st.min);
 				ib_buf_printf(b, "%s | ", v);
 				ib_fmt_value(v, sizeof(v), m->st.max);
+				ib_buf_printf(b, "%s | ", v);
+				ib_fmt_value(v, sizeof(v), m->st.p90);
+				ib_buf_printf(b, "%s | ", v);
+				ib_fmt_value(v, sizeof(v), m->st.p99);
 				ib_buf_printf(b, "%s | ", v);
 				if (isfinite(m->st.rsd))
 					ib_buf_printf(b, "%.2f%s | ", m->st.rsd,

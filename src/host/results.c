@@ -190,6 +190,58 @@ void ib_metric_update_stats(struct ib_metric *m)
 		ib_stats_compute(m->v, m->n, &m->st);
 }
 
+static void add_sample(struct ib_results *r, int cell,
+		       const struct ib_record *rec)
+{
+	char *key = ib_params_canon(rec->params);
+	struct ib_metric *m = find_metric(r, cell, rec, key);
+
+	free(key);
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 8;
+		m->v = ib_xrealloc(m->v, sizeof(double) * (size_t)m->cap);
+	}
+	m->v[m->n++] = rec->value;
+	ib_metric_update_stats(m);
+}
+
+/* The startup benchmark's samples are the phases of its launches, timed
+ * by the runner on the host's clock and logged in each "end" event: one
+ * sample per phase and counted launch that went well, in ms. */
+static void add_startup_samples(struct ib_results *r, int cell,
+				const cJSON *end)
+{
+	static const struct {
+		const char *phase, *metric;
+	} phases[] = {
+		{"created_s", "to_created"},
+		{"first_byte_s", "to_first_byte"},
+		{"exited_s", "to_exited"},
+		{"torn_down_s", "to_torn_down"},
+	};
+	const cJSON *ph = cJSON_GetObjectItem(end, "phases");
+	cJSON *noparams = cJSON_CreateObject();
+
+	for (size_t i = 0; i < IB_ARRAY_LEN(phases); i++) {
+		const cJSON *t = cJSON_GetObjectItem(ph, phases[i].phase);
+		struct ib_record rec;
+
+		if (!cJSON_IsNumber(t) || !isfinite(t->valuedouble) ||
+		    t->valuedouble < 0)
+			continue;
+		memset(&rec, 0, sizeof(rec));
+		rec.type = IB_REC_SAMPLE;
+		rec.bench = "startup";
+		rec.metric = phases[i].metric;
+		rec.unit = "ms";
+		rec.higher = 0;
+		rec.value = t->valuedouble * 1e3;
+		rec.params = noparams;
+		add_sample(r, cell, &rec);
+	}
+	cJSON_Delete(noparams);
+}
+
 static int feed_record(struct ib_results *r, const cJSON *ev,
 		       struct ib_err *err)
 {
@@ -206,16 +258,7 @@ static int feed_record(struct ib_results *r, const cJSON *ev,
 		return -EINVAL;
 	c = &r->cells[l->cell];
 	if (rec.type == IB_REC_SAMPLE && !l->warmup) {
-		char *key = ib_params_canon(rec.params);
-		struct ib_metric *m = find_metric(r, l->cell, &rec, key);
-
-		free(key);
-		if (m->n == m->cap) {
-			m->cap = m->cap ? m->cap * 2 : 8;
-			m->v = ib_xrealloc(m->v, sizeof(double) * (size_t)m->cap);
-		}
-		m->v[m->n++] = rec.value;
-		ib_metric_update_stats(m);
+		add_sample(r, l->cell, &rec);
 	} else if (rec.type == IB_REC_ERROR) {
 		char *msg = ib_xasprintf("%s%s%s", rec.bench ? rec.bench : "",
 					 rec.bench ? ": " : "", rec.message);
@@ -309,6 +352,8 @@ int ib_results_feed(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 				return 0;
 			if (strcmp(status, "ok") == 0) {
 				c->ok++;
+				if (strcmp(c->bench, "startup") == 0)
+					add_startup_samples(r, l->cell, ev);
 			} else if (strcmp(status, "interrupted") == 0) {
 				/* the run was stopped: not the cell's failure */
 				c->interrupted++;
@@ -400,6 +445,12 @@ void ib_results_finalize(struct ib_results *r)
 			    strcmp(b->metric, m->metric) != 0 ||
 			    strcmp(b->key, m->key) != 0 || b->n == 0 || m->n == 0)
 				continue;
+			/* A ratio means something between positive
+			 * quantities only: a difference that came out at or
+			 * below zero (a memory drop lost in the noise) has
+			 * none. */
+			if (!(b->st.median > 0) || !(m->st.median > 0))
+				break;
 			if (ib_ratio_ci(m->v, m->n, b->v, b->n, &m->ratio,
 					&m->ratio_lo, &m->ratio_hi) == 0)
 				m->has_ratio = 1;
@@ -560,6 +611,8 @@ char *ib_results_json(const struct ib_results *r)
 		cJSON_AddItemToObject(x, "median", num_or_null(m->st.median));
 		cJSON_AddItemToObject(x, "min", num_or_null(m->st.min));
 		cJSON_AddItemToObject(x, "max", num_or_null(m->st.max));
+		cJSON_AddItemToObject(x, "p90", num_or_null(m->st.p90));
+		cJSON_AddItemToObject(x, "p99", num_or_null(m->st.p99));
 		cJSON_AddItemToObject(x, "mean", num_or_null(m->st.mean));
 		cJSON_AddItemToObject(x, "sd", num_or_null(m->st.sd));
 		cJSON_AddItemToObject(x, "rsd_pct", num_or_null(m->st.rsd));
@@ -626,7 +679,7 @@ char *ib_results_csv(const struct ib_results *r)
 
 	ib_buf_puts(&b, "runtime,job,benchmark,metric,params,unit,direction,n,"
 		    "median,min,max,mean,sd,rsd_pct,rsd_above_target,ci_lo,"
-		    "ci_hi,ci_level,ratio,ratio_ci_lo,ratio_ci_hi\n");
+		    "ci_hi,ci_level,ratio,ratio_ci_lo,ratio_ci_hi,p90,p99\n");
 	for (int i = 0; i < r->nmetrics; i++) {
 		const struct ib_metric *m = &r->metrics[i];
 		const struct ib_cell *c = &r->cells[m->cell];
@@ -665,6 +718,10 @@ char *ib_results_csv(const struct ib_results *r)
 		} else {
 			ib_buf_puts(&b, ",,");
 		}
+		ib_buf_puts(&b, ",");
+		csv_num(&b, m->st.p90);
+		ib_buf_puts(&b, ",");
+		csv_num(&b, m->st.p99);
 		ib_buf_puts(&b, "\n");
 	}
 	return b.s;

@@ -34,6 +34,19 @@ double ib_binom_half_cdf(int n, int k)
 	return sum > 1 ? 1 : sum;
 }
 
+double ib_percentile_sorted(const double *sorted, int n, double p)
+{
+	/* Nearest rank: the smallest sample with at least p% of the samples
+	 * at or below it; always an observed value (p99 of 10 is the max). */
+	int rank = (int)ceil(p / 100 * n);
+
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return sorted[rank - 1];
+}
+
 void ib_stats_compute(const double *v, int n, struct ib_stats *s)
 {
 	double *sorted = ib_xmalloc(sizeof(double) * (size_t)n), sum = 0, ss = 0;
@@ -46,6 +59,8 @@ void ib_stats_compute(const double *v, int n, struct ib_stats *s)
 	s->min = sorted[0];
 	s->max = sorted[n - 1];
 	s->median = median_sorted(sorted, n);
+	s->p90 = ib_percentile_sorted(sorted, n, 90);
+	s->p99 = ib_percentile_sorted(sorted, n, 99);
 	for (int i = 0; i < n; i++)
 		sum += v[i];
 	s->mean = sum / n;

@@ -15,11 +15,15 @@
 struct ib_stats {
 	int n;
 	double median, mean, min, max;
+	double p90, p99; /* nearest-rank percentiles (observed values) */
 	double sd;       /* sample standard deviation (n-1); NAN if n < 2 */
 	double rsd;      /* 100 * sd / |mean|, percent; NAN if n < 2 */
 	double ci_lo, ci_hi; /* interval of the median */
 	double ci_level; /* its exact coverage: 0.95 or more when n >= 6 */
 };
+
+/* The nearest-rank p-th percentile (0 < p <= 100) of sorted[0..n). */
+double ib_percentile_sorted(const double *sorted, int n, double p);
 
 /* Summarises v[0..n) (n >= 1; v is not modified). */
 void ib_stats_compute(const double *v, int n, struct ib_stats *s);

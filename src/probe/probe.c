@@ -22,6 +22,7 @@ static const struct {
 } runners[] = {
 	{"cpu", wl_cpu},       {"membw", wl_membw},     {"memlat", wl_memlat},
 	{"syscall", wl_syscall}, {"ctxsw", wl_ctxsw},   {"disk", wl_disk},
+	{"startup", wl_startup}, {"footprint", wl_hold},
 };
 
 static int param_index(const struct ib_workload_def *w, const char *name)

@@ -49,5 +49,7 @@ int wl_memlat(const struct probe_args *a);
 int wl_syscall(const struct probe_args *a);
 int wl_ctxsw(const struct probe_args *a);
 int wl_disk(const struct probe_args *a);
+int wl_startup(const struct probe_args *a);
+int wl_hold(const struct probe_args *a);
 
 #endif

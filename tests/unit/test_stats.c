@@ -135,6 +135,39 @@ static void test_two_and_zero_mean(void **state)
 	assert_near(s.ci_level, 0.75, EPS);
 }
 
+/* Nearest rank: p90 of 1..10 is 9, p99 is 10 (the max: with 10 samples
+ * the 99th percentile can only be the largest); p50 of 1..10 is 5; one
+ * sample is every percentile; the summary carries p90 and p99. */
+static void test_percentiles(void **state)
+{
+	double v[10], one = 7;
+	struct ib_stats s;
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		v[i] = i + 1;
+	assert_true(ib_percentile_sorted(v, 10, 90) == 9);
+	assert_true(ib_percentile_sorted(v, 10, 99) == 10);
+	assert_true(ib_percentile_sorted(v, 10, 50) == 5);
+	assert_true(ib_percentile_sorted(v, 10, 100) == 10);
+	assert_true(ib_percentile_sorted(v, 10, 1) == 1);
+	assert_true(ib_percentile_sorted(&one, 1, 99) == 7);
+	/* unsorted input to the summary */
+	v[0] = 10;
+	v[9] = 1;
+	ib_stats_compute(v, 10, &s);
+	assert_true(s.p90 == 9);
+	assert_true(s.p99 == 10);
+	{
+		double w[100];
+
+		for (int k = 0; k < 100; k++)
+			w[k] = k + 1;
+		assert_true(ib_percentile_sorted(w, 100, 99) == 99);
+		assert_true(ib_percentile_sorted(w, 100, 90) == 90);
+	}
+}
+
 static void test_binom_cdf(void **state)
 {
 	(void)state;
@@ -322,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_median_even_unsorted),
 		cmocka_unit_test(test_single),
 		cmocka_unit_test(test_two_and_zero_mean),
+		cmocka_unit_test(test_percentiles),
 		cmocka_unit_test(test_binom_cdf),
 		cmocka_unit_test(test_ci_order_statistics),
 		cmocka_unit_test(test_ci_known_n100),
