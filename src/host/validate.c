@@ -9,17 +9,21 @@
  * validation.md, so each figure can be traced to the text it came from. */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <sched.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../common/frame.h"
 #include "cli.h"
+#include "oci.h"
 #include "proc.h"
 #include "record.h"
 #include "report.h"
@@ -41,6 +45,11 @@ struct vctx {
 	/* STREAM copy from the same probe runs as the triad, MB/s */
 	double membw_copy[MAX_ROUNDS];
 	int ncopy;
+	/* startup: the bundle hyperfine runs with `runc run` */
+	char *bundle;
+	int launches;
+	double torn_down[MAX_ROUNDS]; /* isobench's to_torn_down, ms */
+	int ntorn;
 };
 
 /* --- running things ------------------------------------------------------ */
@@ -507,6 +516,161 @@ static int t_mbw(struct vctx *v, double *out, struct ib_err *err)
 	return rc;
 }
 
+/* startup: isobench's runc driver (a real `isobench run -r runc -b
+ * startup`, in a run directory of its own under raw/) against hyperfine
+ * timing `runc run` of a bundle made by the same code, the same probe and
+ * arguments. The probe exits at once; the figure is the median over the
+ * launches of a round, in ms. `runc run` is create + start + wait +
+ * destroy in one process, so the like-for-like figure of isobench is
+ * launch to torn down (create, start, wait, delete: three runc
+ * processes); launch to exit, which the issue names, is kept beside it. */
+static int p_startup(struct vctx *v, double *out, struct ib_err *err)
+{
+	char *self = ib_xstrdup("/proc/self/exe"), *dir, *json, *text;
+	char launches[64], scratch[PATH_MAX];
+	struct ib_buf o = {0};
+	cJSON *root = NULL, *metrics;
+	double exited = NAN, torn = NAN;
+	int rc;
+
+	snprintf(launches, sizeof(launches), "startup.launches=%d", v->launches);
+	dir = ib_xasprintf("%s/raw/round%d-isobench-run", v->outdir, v->round);
+	snprintf(scratch, sizeof(scratch), "%s", v->scratch);
+	{
+		char *a[] = {self, "run", "-q", "-r", "runc", "-b", "startup",
+			     "-s", launches, "--probe", v->probe, "--scratch",
+			     dirname(scratch), "-o", dir, NULL};
+
+		rc = run_capture(a, v->scratch, 300, &o, err);
+	}
+	save_text(v, "isobench-run", &o);
+	ib_buf_free(&o);
+	if (rc != 0) {
+		if (rc > 0)
+			ib_err_set(err, -EIO, "isobench run -r runc -b startup: "
+				   "exit status %d (see %s)", rc, dir);
+		free(dir);
+		free(self);
+		return -1;
+	}
+	json = ib_xasprintf("%s/results.json", dir);
+	text = ib_read_file(json, NULL, err);
+	if (text)
+		root = cJSON_Parse(text);
+	metrics = cJSON_GetObjectItem(root, "metrics");
+	for (int i = 0; i < cJSON_GetArraySize(metrics); i++) {
+		const cJSON *m = cJSON_GetArrayItem(metrics, i);
+		const cJSON *name = cJSON_GetObjectItem(m, "metric");
+		const cJSON *med = cJSON_GetObjectItem(m, "median");
+
+		if (!cJSON_IsString(name) || !cJSON_IsNumber(med))
+			continue;
+		if (!strcmp(name->valuestring, "to_exited"))
+			exited = med->valuedouble;
+		if (!strcmp(name->valuestring, "to_torn_down"))
+			torn = med->valuedouble;
+	}
+	cJSON_Delete(root);
+	free(text);
+	rc = 0;
+	if (!isfinite(exited) || !isfinite(torn))
+		rc = ib_err_set(err, -ENOENT, "%s: no runc startup figures",
+				json);
+	else if (v->ntorn < MAX_ROUNDS)
+		v->torn_down[v->ntorn++] = torn;
+	*out = exited;
+	free(json);
+	free(dir);
+	free(self);
+	return rc < 0 ? -1 : 0;
+}
+
+static int make_startup_bundle(struct vctx *v, struct ib_err *err)
+{
+	char *probe = ib_xasprintf("%s/isobench-probe", v->scratch), *copy;
+	char *bundle = ib_xasprintf("%s/bundle", v->scratch);
+	char *id = ib_xasprintf("isobench-validate-%d", (int)getpid());
+	char *cg = ib_xasprintf("/isobench/%s", id);
+	char *argv[] = {"--scratch", IB_OCI_SCRATCH, "startup", NULL};
+	size_t len;
+	int rc;
+
+	/* the bundle's rootfs hard-links the probe: a copy on its fs */
+	copy = ib_read_file(v->probe, &len, err);
+	rc = copy ? ib_write_file_atomic(probe, copy, len, err) : -1;
+	free(copy);
+	if (rc == 0 && chmod(probe, 0555) != 0)
+		rc = ib_err_set(err, -errno, "chmod %s: %s", probe,
+				strerror(errno));
+	if (rc == 0)
+		rc = ib_oci_bundle_create(&(struct ib_oci_bundle){
+			.dir = bundle, .probe = probe, .scratch = v->scratch,
+			.probe_argv = argv, .run_id = id, .cgroups_path = cg,
+			.limits = {.memory = 8ull << 30}}, err);
+	free(probe);
+	free(cg);
+	free(id);
+	if (rc < 0) {
+		free(bundle);
+		return -1;
+	}
+	v->bundle = bundle;
+	return 0;
+}
+
+static int t_startup(struct vctx *v, double *out, struct ib_err *err)
+{
+	char *hf = ib_which("hyperfine"), *runc = ib_which("runc");
+	char *json = ib_xasprintf("%s/raw/round%d-hyperfine.json", v->outdir,
+				  v->round);
+	char runs[32], *cmd = NULL, *o = NULL, *text = NULL;
+	cJSON *root = NULL;
+	const cJSON *med;
+	int rc = -1;
+
+	if (!hf || !runc) {
+		ib_err_set(err, -ENOENT, "%s not found",
+			   hf ? "runc" : "hyperfine");
+		goto out;
+	}
+	if (!v->bundle && make_startup_bundle(v, err) < 0)
+		goto out;
+	snprintf(runs, sizeof(runs), "%d", v->launches);
+	/* One container id, reused: `runc run` destroys the container when
+	 * its process exits, before the next run starts. */
+	cmd = ib_xasprintf("%s run --bundle %s isobench-validate-%d", runc,
+			   v->bundle, (int)getpid());
+	{
+		char *a[] = {hf, "-N", "--style", "basic", "--output", "pipe",
+			     "--warmup", "1", "--runs", runs, "--export-json",
+			     json, cmd, NULL};
+
+		o = tool_output(v, "hyperfine", a, err);
+	}
+	if (!o)
+		goto out;
+	text = ib_read_file(json, NULL, err);
+	root = text ? cJSON_Parse(text) : NULL;
+	med = cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(root, "results"), 0),
+		"median");
+	if (!cJSON_IsNumber(med)) {
+		ib_err_set(err, -EINVAL, "%s: no results[0].median", json);
+		goto out;
+	}
+	*out = med->valuedouble * 1e3;
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	free(text);
+	free(o);
+	free(cmd);
+	free(json);
+	free(runc);
+	free(hf);
+	return rc;
+}
+
 struct check {
 	const char *id;
 	const char *what;       /* the probe's figure */
@@ -558,6 +722,9 @@ static struct check checks[] = {
 	CHECK("disk-randread-qd32", "disk randread 4k qd32, IOPS",
 	      "fio io_uring randread 4k iodepth=32 direct=1", "fio", "fio",
 	      "IO/s", 5, 1, p_rr32, t_rr32),
+	CHECK("startup-runc", "runc launch to exit (isobench run), ms",
+	      "hyperfine -N 'runc run' of the same bundle", "hyperfine",
+	      "hyperfine", "ms", 10, 1, p_startup, t_startup),
 	{.id = "membw", .what = "membw STREAM triad, MB/s",
 	 .tool = "mbw -t0 (memcpy) copy, MiB/s of one array", .prog = "mbw",
 	 .pkg = "mbw", .unit = "MB/s", .target_pct = -1,
@@ -676,6 +843,24 @@ static int print_table(FILE *f, int markdown, int rounds,
 			"doubles against libc's memcpy).\n",
 			markdown ? "\n" : "", a, b, copy / (mbw * c->tool_scale));
 	}
+	for (size_t i = 0; i < IB_ARRAY_LEN(checks); i++) {
+		const struct check *c = &checks[i];
+		double torn = median_of(v->torn_down, v->ntorn);
+		double hf = median_of(c->tv, c->nt);
+		char a[32], b[32];
+
+		if (strcmp(c->id, "startup-runc") || !c->selected || !v->ntorn ||
+		    !c->nt)
+			continue;
+		ib_fmt_value(a, sizeof(a), torn);
+		ib_fmt_value(b, sizeof(b), hf);
+		fprintf(f, "%sstartup: `runc run` is create, start, wait and "
+			"destroy in one process; isobench's launch to torn down "
+			"(create, start, wait, delete: %s ms) against it %s ms: "
+			"ratio %.3f. Each side: the median of %d launches a "
+			"round, then the median over rounds.\n",
+			markdown ? "\n" : "", a, b, torn / hf, v->launches);
+	}
 	return misses;
 }
 
@@ -747,6 +932,10 @@ static void usage(FILE *f)
 		"(io_uring) (+-5%%)\n"
 		"  membw    STREAM triad beside mbw's copy (not like for like: "
 		"no target)\n"
+		"  startup  runc launch to exit (isobench run -r runc -b "
+		"startup) vs\n"
+		"           hyperfine timing `runc run` of the same bundle "
+		"(+-10%%)\n"
 		"\n"
 		"  --rounds N        rounds (default 7; membw runs in 3 at most)\n"
 		"  --seconds S       seconds per measurement and side (default "
@@ -756,7 +945,8 @@ static void usage(FILE *f)
 		"                    ctxsw-any-cpu, disk-randread, "
 		"disk-seqread,\n"
 		"                    disk-randwrite-fsync, disk-randread-qd32, "
-		"membw\n"
+		"startup-runc,\n"
+		"                    membw\n"
 		"  --disk-size SIZE  test file size (default 256m)\n"
 		"  -o, --output DIR  where validation.json, validation.md and "
 		"every tool's\n"
@@ -785,7 +975,7 @@ int ib_cmd_validate(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct vctx v = {.secs = 2, .disk_size = "256m"};
+	struct vctx v = {.secs = 2, .disk_size = "256m", .launches = 10};
 	struct ib_strv only = {0};
 	struct ib_err err = {0};
 	const char *out = NULL, *scratch_parent = "/var/tmp", *probe = NULL;
@@ -949,6 +1139,7 @@ int ib_cmd_validate(int argc, char **argv)
 out:
 	if (v.scratch)
 		ib_rmtree(v.scratch);
+	free(v.bundle);
 	ib_strv_free(&only);
 	free(v.probe);
 	free(v.outdir);
