@@ -58,6 +58,12 @@ cJSON *ib_oci_config(const struct ib_oci_bundle *b)
 	env = cJSON_AddArrayToObject(proc, "env");
 	cJSON_AddItemToArray(env, cJSON_CreateString("PATH=/"));
 	cJSON_AddItemToArray(env, cJSON_CreateString(run));
+	if (b->launch) {
+		char *mark = ib_xasprintf("ISOBENCH_LAUNCH=%s", b->launch);
+
+		cJSON_AddItemToArray(env, cJSON_CreateString(mark));
+		free(mark);
+	}
 	cJSON_AddStringToObject(proc, "cwd", "/");
 	cap = cJSON_AddObjectToObject(proc, "capabilities");
 	cJSON_AddItemToObject(cap, "bounding", strings(caps));

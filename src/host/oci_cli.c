@@ -9,6 +9,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "footprint.h"
 #include "oci.h"
 #include "state.h"
 
@@ -274,7 +275,8 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 	rc = ib_oci_bundle_create(&(struct ib_oci_bundle){
 		.dir = ol->bundle, .probe = o->probe, .scratch = rt->ctx->scratch,
 		.probe_argv = pargv.v, .run_id = rt->ctx->run_id,
-		.cgroups_path = cgroup, .limits = rt->ctx->limits}, err);
+		.launch = l->name, .cgroups_path = cgroup,
+		.limits = rt->ctx->limits}, err);
 	if (rc < 0)
 		goto out;
 
@@ -462,6 +464,17 @@ void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l)
 
 	if (!ol)
 		return;
+	/* A probe still running (the footprint benchmark's holders) is asked
+	 * to end first: SIGTERM ends its hold and the container exits as
+	 * usual. A forced delete would work too, but runsc's waits 5 s for
+	 * a sandbox that is a zombie of ours. */
+	if (!ol->exited && l->proc.pid > 0 && !l->proc.reaped) {
+		run_cmd(cli, o->binary, &o->global,
+			(const char *[]){"kill", l->name, "TERM", NULL}, NULL,
+			NULL);
+		if (ib_proc_wait(&l->proc, ib_mono_ns() + 3000000000ULL) == 0)
+			ol->exited = 1;
+	}
 	if (remove_container(cli, o->binary, &o->global, l->name, ol->bundle,
 			     !ol->exited, NULL) == 0)
 		ib_state_del(rt->ctx->state, l->name, NULL);
@@ -474,6 +487,24 @@ void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l)
 	free(ol->bundle);
 	free(ol);
 	l->priv = NULL;
+}
+
+int ib_oci_cli_instance_pids(struct ib_runtime *rt, struct ib_launch *l,
+			     pid_t *roots, int max)
+{
+	struct oci_launch *ol = l->priv;
+	int n = 0;
+
+	(void)rt;
+	if (!ol || max < 1)
+		return 0;
+	/* the container's init (runsc: its sandbox) */
+	if (l->proc.pid > 0 && !l->proc.reaped)
+		roots[n++] = l->proc.pid;
+	/* runsc's sandbox and gofer name the bundle in their arguments (and
+	 * start with an environment of their own, without the marker) */
+	n += ib_fp_find_all(NULL, ol->bundle, 0, roots + n, max - n);
+	return n;
 }
 
 void ib_oci_cli_describe(struct ib_runtime *rt, cJSON *out)

@@ -49,6 +49,9 @@ int ib_oci_cli_wait(struct ib_runtime *rt, struct ib_launch *l,
 		    uint64_t deadline_ns);
 void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l);
 void ib_oci_cli_describe(struct ib_runtime *rt, cJSON *out);
+/* The instance's host processes for the footprint benchmark. */
+int ib_oci_cli_instance_pids(struct ib_runtime *rt, struct ib_launch *l,
+			     pid_t *roots, int max);
 void ib_oci_cli_release(struct ib_runtime *rt);
 int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
 		       struct ib_buf *log, struct ib_err *err);

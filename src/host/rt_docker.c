@@ -28,6 +28,7 @@
 
 #include "../common/crc32.h"
 #include "docker_api.h"
+#include "footprint.h"
 #include "oci.h"
 #include "state.h"
 
@@ -421,6 +422,13 @@ static int docker_launch(struct ib_runtime *rt, struct ib_launch *l,
 		cJSON_AddItemToArray(cmd, cJSON_CreateString(*x));
 	a = cJSON_AddArrayToObject(body, "Env");
 	cJSON_AddItemToArray(a, cJSON_CreateString(env));
+	{
+		/* the container's processes are the launch's (footprint.h) */
+		char *mark = ib_xasprintf("ISOBENCH_LAUNCH=%s", l->name);
+
+		cJSON_AddItemToArray(a, cJSON_CreateString(mark));
+		free(mark);
+	}
 	lab = cJSON_AddObjectToObject(body, "Labels");
 	cJSON_AddStringToObject(lab, "isobench.run", rt->ctx->run_id);
 	cJSON_AddStringToObject(body, "WorkingDir", "/");
@@ -595,6 +603,52 @@ static int docker_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
 	return 0;
 }
 
+/* The shim containerd started for the container (its -id argument is
+ * the container's id): the runtime's processes are its descendants. */
+static int docker_instance_pids(struct ib_runtime *rt, struct ib_launch *l,
+				pid_t *roots, int max)
+{
+	struct docker_launch *dl = l->priv;
+	pid_t shim;
+
+	(void)rt;
+	if (!dl || !dl->id || max < 1)
+		return 0;
+	/* comm is cut at 15 bytes: "containerd-shim-runc-v2" reads
+	 * "containerd-shim" */
+	shim = ib_fp_find("containerd-shim", dl->id, 0);
+	if (!shim)
+		return 0;
+	roots[0] = shim;
+	return 1;
+}
+
+/* The engine's daemons: the dockerd serving our socket, and its
+ * containerd (its child, or the system's). */
+static int docker_shared_pids(struct ib_runtime *rt, const char **names,
+			      pid_t *pids, int max)
+{
+	struct docker_rt *d = rt->priv;
+	pid_t dockerd = d->own ? own.proc.pid : ib_fp_find("dockerd", d->socket, 0);
+	pid_t containerd;
+	int n = 0;
+
+	if (!dockerd && !strcmp(d->socket, "/var/run/docker.sock"))
+		dockerd = ib_fp_find("dockerd", NULL, 0);
+	if (!dockerd || max < 2)
+		return 0;
+	names[n] = "dockerd";
+	pids[n++] = dockerd;
+	containerd = ib_fp_find("containerd", NULL, dockerd);
+	if (!containerd)
+		containerd = ib_fp_find("containerd", NULL, 0);
+	if (containerd) {
+		names[n] = "containerd";
+		pids[n++] = containerd;
+	}
+	return n;
+}
+
 const struct ib_runtime_ops ib_runtime_docker = {
 	.name = "docker",
 	.family = "container engine",
@@ -607,6 +661,8 @@ const struct ib_runtime_ops ib_runtime_docker = {
 	.describe = docker_describe,
 	.release = docker_release,
 	.cleanup = docker_cleanup,
+	.instance_pids = docker_instance_pids,
+	.shared_pids = docker_shared_pids,
 	.options = docker_options,
 	.noptions = (int)(sizeof(docker_options) / sizeof(docker_options[0])),
 };

@@ -14,6 +14,7 @@
 #include "../common/frame.h"
 #include "fingerprint.h"
 #include "proc.h"
+#include "footprint.h"
 #include "rawlog.h"
 #include "record.h"
 #include "report.h"
@@ -55,6 +56,7 @@ struct cell_state {
 	const struct ib_job *job;
 	struct ib_runtime *rt;
 	int launches, warmups, ok, failed;
+	int rounds;       /* footprint: density rounds done */
 	double seconds;
 	int done;
 };
@@ -308,6 +310,64 @@ static double launch_timeout(const struct run *R)
 	return R->plan->timeout > 0 ? R->plan->timeout : DEFAULT_TIMEOUT_S;
 }
 
+static void log_launch_event(struct run *R, const struct cell_state *c,
+			     const struct ib_launch *l,
+			     const struct ib_strv *args, int warmup)
+{
+	cJSON *ev = cJSON_CreateObject(), *arr;
+
+	cJSON_AddStringToObject(ev, "ev", "launch");
+	cJSON_AddNumberToObject(ev, "id", l->id);
+	cJSON_AddStringToObject(ev, "runtime", c->rt->label);
+	cJSON_AddStringToObject(ev, "job", c->job->name);
+	cJSON_AddStringToObject(ev, "bench", c->job->wl->name);
+	cJSON_AddNumberToObject(ev, "rep", warmup ? c->warmups : c->launches);
+	cJSON_AddNumberToObject(ev, "reps_per_launch", c->job->reps_per_launch);
+	cJSON_AddBoolToObject(ev, "warmup", warmup);
+	arr = cJSON_AddArrayToObject(ev, "argv");
+	for (int i = 0; i < args->n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(args->v[i]));
+	cJSON_AddNumberToObject(ev, "t_s", round(since_start(R) * 1e3) / 1e3);
+	log_event(R, ev);
+}
+
+static void log_end_event(struct run *R, const struct ib_launch *l,
+			  const char *status, const char *why, double wall,
+			  uint64_t t_first_byte, uint64_t t_torn_down)
+{
+	cJSON *ev = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(ev, "ev", "end");
+	cJSON_AddNumberToObject(ev, "launch", l->id);
+	cJSON_AddStringToObject(ev, "status", status);
+	if (why[0])
+		cJSON_AddStringToObject(ev, "why", why);
+	cJSON_AddNumberToObject(ev, "exit", l->exit_code);
+	cJSON_AddNumberToObject(ev, "signal", l->term_signal);
+	cJSON_AddNumberToObject(ev, "wall_s", round(wall * 1e6) / 1e6);
+	{
+		/* Startup phases, seconds from just before the runtime was
+		 * invoked, on the host's clock (docs/results-schema.md). */
+		cJSON *ph = cJSON_AddObjectToObject(ev, "phases");
+		const struct {
+			const char *name;
+			uint64_t t;
+		} p[] = {{"created_s", l->t_created_ns},
+			 {"started_s", l->t_started_ns},
+			 {"first_byte_s", t_first_byte},
+			 {"exited_s", l->t_exited_ns},
+			 {"torn_down_s", t_torn_down}};
+
+		for (size_t i = 0; i < IB_ARRAY_LEN(p); i++)
+			if (p[i].t >= l->t_launch_ns && p[i].t && l->t_launch_ns)
+				cJSON_AddNumberToObject(
+					ph, p[i].name,
+					round((double)(p[i].t - l->t_launch_ns) / 1e3) / 1e6);
+	}
+	log_event(R, ev);
+	ib_rawlog_sync(&R->log);
+}
+
 static void do_launch(struct run *R, struct cell_state *c, int warmup)
 {
 	const struct ib_runtime_ops *ops = c->rt->ops;
@@ -316,7 +376,6 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	struct ib_frame_parser fp;
 	struct ib_strv args = {0};
 	struct ib_err e = {0};
-	cJSON *ev, *arr;
 	char why[1200] = "", buf[65536];
 	const char *status = "ok";
 	int launched, timed_out = 0, interrupted = 0, eof = 0;
@@ -335,22 +394,11 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	io.R = R;
 	io.l = &l;
 
-	ev = cJSON_CreateObject();
-	cJSON_AddStringToObject(ev, "ev", "launch");
-	cJSON_AddNumberToObject(ev, "id", l.id);
-	cJSON_AddStringToObject(ev, "runtime", c->rt->label);
-	cJSON_AddStringToObject(ev, "job", c->job->name);
-	cJSON_AddStringToObject(ev, "bench", c->job->wl->name);
-	cJSON_AddNumberToObject(ev, "rep", warmup ? c->warmups : c->launches);
-	cJSON_AddNumberToObject(ev, "reps_per_launch", c->job->reps_per_launch);
-	cJSON_AddBoolToObject(ev, "warmup", warmup);
-	arr = cJSON_AddArrayToObject(ev, "argv");
-	for (int i = 0; i < args.n; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(args.v[i]));
-	cJSON_AddNumberToObject(ev, "t_s", round(since_start(R) * 1e3) / 1e3);
-	log_event(R, ev);
+	log_launch_event(R, c, &l, &args, warmup);
 	progress(R, c, warmup);
 
+	/* inherited by what the runtime's commands start (footprint.h) */
+	setenv("ISOBENCH_LAUNCH", l.name, 1);
 	l.t_launch_ns = ib_mono_ns();
 	deadline = l.t_launch_ns + (uint64_t)(launch_timeout(R) * 1e9);
 	launched = ops->launch(c->rt, &l, &e) == 0;
@@ -467,36 +515,7 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	if (strcmp(status, "ok") != 0 || io.text_lines > 0)
 		save_output(R, &io);
 
-	ev = cJSON_CreateObject();
-	cJSON_AddStringToObject(ev, "ev", "end");
-	cJSON_AddNumberToObject(ev, "launch", l.id);
-	cJSON_AddStringToObject(ev, "status", status);
-	if (why[0])
-		cJSON_AddStringToObject(ev, "why", why);
-	cJSON_AddNumberToObject(ev, "exit", l.exit_code);
-	cJSON_AddNumberToObject(ev, "signal", l.term_signal);
-	cJSON_AddNumberToObject(ev, "wall_s", round(wall * 1e6) / 1e6);
-	{
-		/* Startup phases, seconds from just before the runtime was
-		 * invoked, on the host's clock (docs/results-schema.md). */
-		cJSON *ph = cJSON_AddObjectToObject(ev, "phases");
-		const struct {
-			const char *name;
-			uint64_t t;
-		} p[] = {{"created_s", l.t_created_ns},
-			 {"started_s", l.t_started_ns},
-			 {"first_byte_s", t_first_byte},
-			 {"exited_s", l.t_exited_ns},
-			 {"torn_down_s", t_torn_down}};
-
-		for (size_t i = 0; i < IB_ARRAY_LEN(p); i++)
-			if (p[i].t >= l.t_launch_ns && p[i].t && l.t_launch_ns)
-				cJSON_AddNumberToObject(
-					ph, p[i].name,
-					round((double)(p[i].t - l.t_launch_ns) / 1e3) / 1e6);
-	}
-	log_event(R, ev);
-	ib_rawlog_sync(&R->log);
+	log_end_event(R, &l, status, why, wall, t_first_byte, t_torn_down);
 
 	c->seconds += wall;
 	if (warmup) {
@@ -511,6 +530,302 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	ib_buf_free(&io.raw);
 	ib_strv_free(&args);
 	free(l.name);
+}
+
+/* --- footprint and density ---------------------------------------------- */
+
+struct held {
+	struct ib_launch l;
+	struct launch_io io;
+	struct ib_frame_parser fp;
+	struct ib_strv args;
+	int launched, ready, eof;
+	uint64_t t_first_byte;
+	char why[1200];
+};
+
+/* A sample measured on the host, logged as a record of launch id (the
+ * round's first instance) so that `isobench report` rebuilds it from
+ * raw.jsonl like any probe sample. */
+static void log_host_sample(struct run *R, int id, const char *metric,
+			    const char *unit, int higher, double value,
+			    const char *pkey, const char *pval, double pnum)
+{
+	cJSON *ev = cJSON_CreateObject(), *rec, *params;
+
+	cJSON_AddStringToObject(ev, "ev", "record");
+	cJSON_AddNumberToObject(ev, "launch", id);
+	cJSON_AddStringToObject(ev, "from", "host");
+	rec = cJSON_AddObjectToObject(ev, "rec");
+	cJSON_AddStringToObject(rec, "type", "sample");
+	cJSON_AddStringToObject(rec, "bench", "footprint");
+	cJSON_AddStringToObject(rec, "metric", metric);
+	cJSON_AddStringToObject(rec, "unit", unit);
+	cJSON_AddStringToObject(rec, "dir", higher ? "higher" : "lower");
+	cJSON_AddNumberToObject(rec, "value", round(value * 1e4) / 1e4);
+	cJSON_AddNumberToObject(rec, "rep", 0);
+	params = cJSON_AddObjectToObject(rec, "params");
+	if (pval)
+		cJSON_AddStringToObject(params, pkey, pval);
+	else if (pkey)
+		cJSON_AddNumberToObject(params, pkey, pnum);
+	log_event(R, ev);
+}
+
+static void log_host_info(struct run *R, int id, const char *key,
+			  const char *value)
+{
+	cJSON *ev = cJSON_CreateObject(), *rec;
+
+	cJSON_AddStringToObject(ev, "ev", "record");
+	cJSON_AddNumberToObject(ev, "launch", id);
+	cJSON_AddStringToObject(ev, "from", "host");
+	rec = cJSON_AddObjectToObject(ev, "rec");
+	cJSON_AddStringToObject(rec, "type", "info");
+	cJSON_AddStringToObject(rec, "bench", "footprint");
+	cJSON_AddStringToObject(rec, "key", key);
+	cJSON_AddStringToObject(rec, "value", value);
+	log_event(R, ev);
+}
+
+/* Reads whatever the held instances wrote, up to deadline or until every
+ * launched one is ready (its probe said it holds: hello and one more
+ * record). Returns when the last became ready, or 0. */
+static uint64_t wait_ready(struct run *R, struct held *h, int n,
+			   uint64_t deadline)
+{
+	char buf[16384];
+	uint64_t t_all = 0;
+	struct pollfd *pfd = ib_xcalloc((size_t)n, sizeof(*pfd));
+
+	for (;;) {
+		int waiting = 0, ms;
+		uint64_t now = ib_mono_ns();
+
+		for (int i = 0; i < n; i++) {
+			pfd[i] = (struct pollfd){-1, POLLIN, 0};
+			if (h[i].launched && !h[i].ready && !h[i].eof &&
+			    h[i].l.out_fd >= 0) {
+				pfd[i].fd = h[i].l.out_fd;
+				waiting++;
+			}
+		}
+		if (!waiting || now >= deadline || got_signal)
+			break;
+		ms = (int)((deadline - now) / 1000000) + 1;
+		if (poll(pfd, (nfds_t)n, ms > 250 ? 250 : ms) <= 0)
+			continue;
+		for (int i = 0; i < n; i++) {
+			ssize_t r;
+
+			if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			r = read(pfd[i].fd, buf, sizeof(buf));
+			if (r < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (r <= 0) {
+				h[i].eof = 1;
+				continue;
+			}
+			if (!h[i].t_first_byte)
+				h[i].t_first_byte = ib_mono_ns();
+			ib_frame_feed(&h[i].fp, buf, (size_t)r);
+			if (h[i].io.hello && h[i].io.frames >= 2 && !h[i].io.done) {
+				h[i].ready = 1;
+				t_all = ib_mono_ns();
+			}
+		}
+	}
+	free(pfd);
+	(void)R;
+	for (int i = 0; i < n; i++)
+		if (h[i].launched && !h[i].ready)
+			return 0;
+	return t_all;
+}
+
+/* One round of the footprint benchmark: N instances of the probe's hold
+ * mode started back to back from this thread (each launch returns once
+ * its runtime has started it; they come up while the next are made),
+ * then, with all of them held: the PSS and RSS of each instance's host
+ * processes (mean over the instances, per process role and in total),
+ * the drop of MemAvailable per instance (page cache, dentries and inodes
+ * dropped before both readings), the engine's daemons, and the start
+ * rate; then every instance is torn down. */
+static void do_footprint_round(struct run *R, struct cell_state *c)
+{
+	const struct ib_runtime_ops *ops = c->rt->ops;
+	uint64_t n64 = 1, t0, t_ready, deadline, t_end;
+	int n, ok = 0, dropped;
+	long long avail0, avail1;
+	struct held *h;
+	struct {
+		char role[48];
+		double rss, pss;
+	} roles[IB_FP_MAX_PROCS];
+	int nroles = 0;
+	double tot_rss = 0, tot_pss = 0;
+	char note[256];
+
+	ib_parse_count(ib_job_value(c->job, "instances"), &n64);
+	n = (int)n64;
+	h = ib_xcalloc((size_t)n, sizeof(*h));
+	dropped = ib_drop_caches();
+	avail0 = ib_mem_available_kb();
+	t0 = ib_mono_ns();
+	deadline = t0 + (uint64_t)(launch_timeout(R) * 1e9);
+	for (int i = 0; i < n && !got_signal; i++) {
+		struct held *x = &h[i];
+		struct ib_err e = {0};
+
+		x->l.id = ++R->next_launch;
+		x->l.name = ib_xasprintf("isobench-%s-%d", R->run_id, x->l.id);
+		x->l.out_fd = -1;
+		x->l.exit_code = -1;
+		ib_job_probe_args(c->job, &x->args);
+		x->l.probe_argv = x->args.v;
+		x->l.scratch_rootfs = c->job->scratch_rootfs;
+		x->io.R = R;
+		x->io.l = &x->l;
+		ib_frame_parser_init(&x->fp, on_frame, &x->io);
+		log_launch_event(R, c, &x->l, &x->args, 0);
+		c->launches++;
+		progress(R, c, 0);
+		setenv("ISOBENCH_LAUNCH", x->l.name, 1);
+		x->l.t_launch_ns = ib_mono_ns();
+		x->launched = ops->launch(c->rt, &x->l, &e) == 0;
+		if (!x->launched)
+			snprintf(x->why, sizeof(x->why), "launch failed: %s", e.msg);
+	}
+	t_ready = wait_ready(R, h, n, deadline);
+
+	/* everything is measured with every instance held */
+	for (int i = 0; i < n; i++) {
+		struct ib_fp_set set;
+		pid_t roots[8];
+		int nroots = 0;
+
+		if (!h[i].ready)
+			continue;
+		ok++;
+		if (ops->instance_pids)
+			nroots = ops->instance_pids(c->rt, &h[i].l, roots, 8);
+		ib_fp_collect(h[i].l.name, roots, nroots, &set);
+		for (int k = 0; k < set.n; k++) {
+			int r = 0;
+
+			while (r < nroles && strcmp(roles[r].role, set.p[k].role))
+				r++;
+			if (r == nroles) {
+				if (nroles == IB_FP_MAX_PROCS)
+					continue;
+				snprintf(roles[r].role, sizeof(roles[r].role),
+					 "%s", set.p[k].role);
+				roles[r].rss = roles[r].pss = 0;
+				nroles++;
+			}
+			roles[r].rss += (double)set.p[k].rss_kb;
+			roles[r].pss += (double)set.p[k].pss_kb;
+			tot_rss += (double)set.p[k].rss_kb;
+			tot_pss += (double)set.p[k].pss_kb;
+		}
+	}
+	if (dropped == 0)
+		ib_drop_caches();
+	avail1 = ib_mem_available_kb();
+	if (ok == n && !got_signal) {
+		int id = h[0].l.id;
+
+		log_host_sample(R, id, "pss", "MiB", 0, tot_pss / n / 1024,
+				"process", "total", 0);
+		log_host_sample(R, id, "rss", "MiB", 0, tot_rss / n / 1024,
+				"process", "total", 0);
+		for (int r = 0; r < nroles; r++) {
+			log_host_sample(R, id, "pss", "MiB", 0,
+					roles[r].pss / n / 1024, "process",
+					roles[r].role, 0);
+			log_host_sample(R, id, "rss", "MiB", 0,
+					roles[r].rss / n / 1024, "process",
+					roles[r].role, 0);
+		}
+		if (avail0 > 0 && avail1 > 0)
+			log_host_sample(R, id, "mem_available_drop", "MiB", 0,
+					(double)(avail0 - avail1) / n / 1024,
+					"instances", NULL, n);
+		if (t_ready > t0)
+			log_host_sample(R, id, "start_rate", "instances/s", 1,
+					n / ((double)(t_ready - t0) / 1e9),
+					"instances", NULL, n);
+		if (ops->shared_pids) {
+			const char *names[4];
+			pid_t pids[4];
+			int ns = ops->shared_pids(c->rt, names, pids, 4);
+
+			for (int k = 0; k < ns; k++) {
+				uint64_t rss, pss;
+
+				if (ib_fp_memory(pids[k], &rss, &pss) == 0)
+					log_host_sample(R, id, "engine_pss", "MiB",
+							0, (double)pss / 1024,
+							"process", names[k], 0);
+			}
+		}
+		snprintf(note, sizeof(note),
+			 "%d held at once, started back to back from one "
+			 "thread; caches %s", n,
+			 dropped == 0 ? "dropped before each MemAvailable reading"
+				      : "NOT dropped (not root): MemAvailable is "
+					"rough");
+		log_host_info(R, id, "method", note);
+	}
+
+	/* end every instance */
+	for (int i = 0; i < n; i++) {
+		struct held *x = &h[i];
+		const char *status = "ok";
+		uint64_t t_torn;
+
+		if (!x->l.name)
+			continue;
+		if (x->launched)
+			ops->teardown(c->rt, &x->l);
+		t_torn = ib_mono_ns();
+		ib_frame_finish(&x->fp);
+		ib_frame_parser_free(&x->fp);
+		if (got_signal) {
+			status = "interrupted";
+			snprintf(x->why, sizeof(x->why), "interrupted by signal %d",
+				 (int)got_signal);
+		} else if (!x->launched) {
+			status = "failed";
+		} else if (!x->ready) {
+			status = "failed";
+			snprintf(x->why, sizeof(x->why), "%s",
+				 x->eof ? "the probe ended before it held"
+					: "not holding within the launch timeout");
+		} else if (ok != n) {
+			status = "failed";
+			snprintf(x->why, sizeof(x->why),
+				 "another instance of the round failed: nothing "
+				 "measured");
+		}
+		if (strcmp(status, "ok") && !got_signal)
+			save_output(R, &x->io);
+		log_end_event(R, &x->l, status, x->why,
+			      (double)(t_torn - x->l.t_launch_ns) / 1e9,
+			      x->t_first_byte, t_torn);
+		if (!strcmp(status, "ok"))
+			c->ok++;
+		else if (strcmp(status, "interrupted"))
+			c->failed++;
+		ib_buf_free(&x->io.raw);
+		ib_strv_free(&x->args);
+		free(x->l.name);
+	}
+	t_end = ib_mono_ns();
+	c->seconds += (double)(t_end - t0) / 1e9;
+	c->rounds++;
+	free(h);
 }
 
 /* --- the policy ---------------------------------------------------------- */
@@ -552,6 +867,26 @@ static void check_cell(struct run *R, struct cell_state *c)
 	 * that has worked tolerates a single failure. */
 	if (c->failed > 0 && (c->ok == 0 || c->failed >= 2)) {
 		cell_finished(R, c, "failure", rsd);
+		return;
+	}
+	if (strcmp(c->job->wl->name, "footprint") == 0) {
+		uint64_t want = 0;
+
+		ib_parse_count(ib_job_value(c->job, "rounds"), &want);
+		if (c->failed > 0)
+			cell_finished(R, c, "failure", rsd);
+		else if ((uint64_t)c->rounds >= want)
+			cell_finished(R, c, "rounds", rsd);
+		return;
+	}
+	/* Startup counts launches, each a sample of every phase: a fixed
+	 * number, so that p90 and p99 mean the same in every column. */
+	if (strcmp(c->job->wl->name, "startup") == 0) {
+		uint64_t want = 0;
+
+		ib_parse_count(ib_job_value(c->job, "launches"), &want);
+		if ((uint64_t)c->launches >= want)
+			cell_finished(R, c, "launches", rsd);
 		return;
 	}
 	/* Repetitions, not launches: a launch may run several (--reps). */
@@ -911,7 +1246,10 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 				do_launch(&R, c, 1);
 			if (got_signal)
 				break;
-			do_launch(&R, c, 0);
+			if (!strcmp(c->job->wl->name, "footprint"))
+				do_footprint_round(&R, c);
+			else
+				do_launch(&R, c, 0);
 			check_cell(&R, c);
 		}
 		if (!active)

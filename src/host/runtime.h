@@ -106,6 +106,15 @@ struct ib_runtime_ops {
 	 * generic kinds (process, dir). */
 	int (*cleanup)(const struct ib_runtime_ops *ops, const cJSON *res,
 		       struct ib_buf *log, struct ib_err *err);
+	/* Optional (footprint.h): host processes of instance l that do not
+	 * inherit its ISOBENCH_LAUNCH marker (a shim its engine started);
+	 * up to max pids into roots. Returns how many. */
+	int (*instance_pids)(struct ib_runtime *rt, struct ib_launch *l,
+			     pid_t *roots, int max);
+	/* Optional: the daemons every instance shares (dockerd,
+	 * containerd), named. Returns how many. */
+	int (*shared_pids)(struct ib_runtime *rt, const char **names,
+			   pid_t *pids, int max);
 	/* Driver data shared by several drivers' code (oci_cli.h). */
 	const void *cfg;
 	const struct ib_rt_option *options;

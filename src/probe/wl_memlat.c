@@ -63,6 +63,11 @@ static void shuffle(uint32_t *v, size_t n, uint64_t *seed)
 	}
 }
 
+static char *kept_buf;
+static uint64_t kept_size;
+static uint32_t *kept_order;
+static uint64_t kept_order_n;
+
 int wl_memlat(const struct probe_args *a)
 {
 	uint64_t min_size = arg_size(a, "min_size");
@@ -89,20 +94,37 @@ int wl_memlat(const struct probe_args *a)
 	emit_info_str("memlat", "llc_source", llc_src);
 	emit_info_num("memlat", "max_size", (double)max_size);
 
-	buf = mmap(NULL, max_size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED) {
-		emit_error("memlat", "failed", "cannot map %llu bytes",
-			   (unsigned long long)max_size);
-		return 1;
+	/* The buffer (and the permutation) outlive a repetition: the next
+	 * one (--reps) chases through pages already faulted in, as STREAM's
+	 * repetitions reuse their arrays, instead of paying for faulting
+	 * max_size in again (seconds in a sandbox). */
+	if (kept_buf && kept_size != max_size) {
+		munmap(kept_buf, kept_size);
+		kept_buf = NULL;
 	}
-	memset(buf, 0, max_size); /* fault every page in before timing */
+	if (!kept_buf) {
+		buf = mmap(NULL, max_size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf == MAP_FAILED) {
+			emit_error("memlat", "failed", "cannot map %llu bytes",
+				   (unsigned long long)max_size);
+			return 1;
+		}
+		memset(buf, 0, max_size); /* fault every page in before timing */
+		kept_buf = buf;
+		kept_size = max_size;
+	}
+	buf = kept_buf;
 	if (do_rand) {
-		order = malloc((max_size / stride) * sizeof(*order));
+		if (!kept_order || kept_order_n < max_size / stride) {
+			free(kept_order);
+			kept_order_n = max_size / stride;
+			kept_order = malloc(kept_order_n * sizeof(*kept_order));
+		}
+		order = kept_order;
 		if (!order) {
 			emit_error("memlat", "failed",
 				   "cannot allocate the permutation");
-			munmap(buf, max_size);
 			return 1;
 		}
 	}
@@ -142,7 +164,5 @@ int wl_memlat(const struct probe_args *a)
 		if (size == max_size)
 			break;
 	}
-	free(order);
-	munmap(buf, max_size);
 	return 0;
 }

@@ -132,7 +132,9 @@ static void use_plan(const struct ib_plan *p)
 		struct ib_strv args = {0};
 
 		ib_job_probe_args(&p->jobs[j], &args);
-		if (args.n != 1 + p->jobs[j].wl->nparams)
+		/* the workload, its parameters, and --reps N if it repeats */
+		if (args.n != 1 + p->jobs[j].wl->nparams +
+				      (p->jobs[j].reps_per_launch > 1 ? 2 : 0))
 			fuzz_fail("probe arguments of job '%s'", p->jobs[j].name);
 		ib_strv_free(&args);
 	}

@@ -1,7 +1,8 @@
 #!/bin/bash
 # docker.sh: the docker runtime through the Docker Engine API, for real:
 #   - with an engine of the test's own (own data root, exec root and
-#     socket, runsc registered, no bridge, no iptables), passed in
+#     socket, runsc registered, its bridge a link of the test's own in
+#     198.18.0.0/15, no iptables rules), passed in
 #     DOCKER_HOST: isobench uses it as it is; docker and
 #     docker:runtime=runsc run beside native; nothing of the run is left
 #     in the engine; kill -9 of isobench, then `isobench cleanup` deletes
@@ -22,12 +23,12 @@ E=$T/engine
 mkdir -p "$E"
 printf '{"runtimes": {"runsc": {"path": "%s", "runtimeArgs": ["--network=none"]}}}\n' \
 	"$(command -v runsc)" >"$E/daemon.json"
-# its own session: stopping it ends its containerd too, by process group
-setsid dockerd --config-file="$E/daemon.json" --data-root="$E/data" --exec-root="$E/exec" \
-	--pidfile="$E/dockerd.pid" --host="unix://$E/docker.sock" --bridge=none \
-	--iptables=false --ip-forward=false --ip-masq=false --log-level=warn \
-	>"$E/dockerd.log" 2>&1 &
-ENGINE_PID=$!
+# Its bridge: made here, in 198.18.0.0/15 (never a route anywhere else),
+# so it neither collides with a docker0 of the machine's nor outlives us.
+BR=ibtest$$
+BR=${BR:0:15}
+BR_MADE=0
+ENGINE_PID=
 stop_engine() {
 	if [ -n "${ENGINE_PID:-}" ] && kill -0 "$ENGINE_PID" 2>/dev/null; then
 		kill -TERM "$ENGINE_PID"
@@ -39,8 +40,19 @@ stop_engine() {
 	ENGINE_PID=
 	# dockerd bind-mounts its data root onto itself
 	umount -l "$E/data" 2>/dev/null || true
+	if [ "$BR_MADE" = 1 ]; then ip link del "$BR" 2>/dev/null || true; fi
 }
 trap 'rc=$?; stop_engine; (exit $rc); cleanup_tmp' EXIT
+ip link add "$BR" type bridge || fail "cannot create bridge $BR"
+BR_MADE=1
+ip addr add 198.19.254.1/24 dev "$BR"
+ip link set "$BR" up
+# its own session: stopping it ends its containerd too, by process group
+setsid dockerd --config-file="$E/daemon.json" --data-root="$E/data" --exec-root="$E/exec" \
+	--pidfile="$E/dockerd.pid" --host="unix://$E/docker.sock" --bridge="$BR" \
+	--iptables=false --ip-forward=false --ip-masq=false --log-level=warn \
+	>"$E/dockerd.log" 2>&1 &
+ENGINE_PID=$!
 wait_until 30 test -S "$E/docker.sock" || fail "the test's dockerd did not start: $(tail -5 "$E/dockerd.log")"
 wait_until 30 "$DOCKER" -H "unix://$E/docker.sock" info >/dev/null 2>&1 ||
 	fail "the test's dockerd does not answer"

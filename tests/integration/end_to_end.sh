@@ -1,5 +1,5 @@
 #!/bin/bash
-# end_to_end.sh: `isobench run` with a plan of all six benchmarks (tiny
+# end_to_end.sh: `isobench run` with a plan of every benchmark (tiny
 # parameters) on the native runtime with the real static probe. Checks the
 # run directory, results.json, that `isobench report` rebuilds the results
 # byte for byte from raw.jsonl alone, that the saved plan.ini repeats the
@@ -10,7 +10,7 @@ PROBE=${PROBE_STATIC:?}
 setup_tmp
 
 cat >"$T/plan.ini" <<'EOF'
-; all six benchmarks, tiny
+; every benchmark, tiny
 [global]
 runtimes = native
 
@@ -37,8 +37,16 @@ size = 16m
 ; 0.05 s windows can see no completion at all on a busy disk
 duration = 0.2
 tests = randread-4k-qd32,randwrite-4k-fsync
+
+[startup]
+launches = 4
+
+[footprint]
+instances = 3
+rounds = 1
+hold = 60
 EOF
-BENCHES="cpu membw memlat syscall ctxsw disk"
+BENCHES="cpu membw memlat syscall ctxsw disk startup footprint"
 
 # The default scratch parent (/var/tmp) on purpose: that is where a run's
 # leftovers would be.
@@ -55,7 +63,7 @@ note "run $RUN_ID: exit 0, every file written"
 # results.json: complete, one ok cell per benchmark with 2-3 launches, and
 # every metric with n, median, rsd_pct, ci and ratio_to_baseline.
 assert_eq "$(jget "$D/results.json" status)" complete "results.json status"
-assert_eq "$(jget "$D/results.json" schema_version)" 1 "results.json schema_version"
+assert_eq "$(jget "$D/results.json" schema_version)" 2 "results.json schema_version"
 "$IBCHECK" results "$D/results.json" || fail "results.json metrics are incomplete"
 for b in $BENCHES; do
 	st=$(jrows "$D/results.json" cells status job="$b" runtime=native)
@@ -67,6 +75,21 @@ for b in $BENCHES; do
 		[ "$n" -eq 1 ] || fail "cell membw: $n launches, want 1 (3 reps each)"
 		[ "$(jrows "$D/results.json" metrics n benchmark=membw metric=triad)" -eq 3 ] ||
 			fail "membw triad: want 3 samples from one launch"
+	elif [ "$b" = memlat ]; then
+		# memlat too: 3 repetitions per launch, so 3 samples a launch
+		[ "$n" -ge 1 ] && [ "$n" -le 3 ] || fail "cell memlat: $n launches, want 1 to 3"
+		k=$(jrows "$D/results.json" metrics n benchmark=memlat metric=load_latency | head -n 1)
+		[ "$k" -eq $((3 * n)) ] || fail "memlat: $k samples from $n launches, want 3 each"
+	elif [ "$b" = startup ]; then
+		# a fixed count of launches, each one sample of every phase
+		[ "$n" -eq 4 ] || fail "cell startup: $n launches, want 4"
+		for ph in to_first_byte to_exited to_torn_down; do
+			k=$(jrows "$D/results.json" metrics n benchmark=startup metric=$ph)
+			[ "$k" = 4 ] || fail "startup $ph: '$k' samples, want 4"
+		done
+	elif [ "$b" = footprint ]; then
+		# one round of 3 instances held at once
+		[ "$n" -eq 3 ] || fail "cell footprint: $n launches, want 3"
 	elif [ "$n" -lt 2 ] || [ "$n" -gt 3 ]; then
 		fail "cell $b: $n launches, want 2 to 3"
 	fi
@@ -76,24 +99,28 @@ for b in $BENCHES; do
 done
 # the expected metric families are all there
 for want in "cpu events_per_s" "membw triad" "memlat load_latency" \
-	"syscall latency" "ctxsw switch" "disk iops" "disk lat_p99.9"; do
+	"syscall latency" "ctxsw switch" "disk iops" "disk lat_p99.9" \
+	"startup to_first_byte" "footprint pss" "footprint rss" \
+	"footprint mem_available_drop" "footprint start_rate"; do
 	set -- $want
 	[ "$(jcount "$D/results.json" metrics n benchmark="$1" metric="$2")" -ge 1 ] ||
 		fail "results.json lacks $1 $2"
 done
 # ratio of the baseline to itself is 1 (checked by ibcheck), for every metric
-[ "$(jcount "$D/results.json" metrics n -ratio_to_baseline)" -eq 0 ] ||
+# but the MemAvailable drop of 3 native probes, which is noise around zero
+[ "$(jcount "$D/results.json" metrics n -ratio_to_baseline metric!=mem_available_drop)" -eq 0 ] ||
 	fail "some metric of the baseline has no ratio_to_baseline"
 note "results.json: every cell ok, every metric complete"
 
 # raw.jsonl: every line JSON, run first, run_end last, and every sample of
-# every counted launch is in results.json (sum of n = samples logged).
+# every counted launch is in results.json (sum of n = samples logged; the
+# startup samples come from the launches' end events, not from records).
 first=$(jrows "$D/raw.jsonl" - ev | head -n 1)
 last=$(jrows "$D/raw.jsonl" - ev | tail -n 1)
 assert_eq "$first" run "first event of raw.jsonl"
 assert_eq "$last" run_end "last event of raw.jsonl"
 logged=$(jcount "$D/raw.jsonl" - launch ev=record rec.type=sample)
-summed=$(jrows "$D/results.json" metrics n | awk '{s += $1} END {print s + 0}')
+summed=$(jrows "$D/results.json" metrics n benchmark!=startup | awk '{s += $1} END {print s + 0}')
 assert_eq "$summed" "$logged" "samples in results.json vs sample records in raw.jsonl"
 [ "$(jcount "$D/raw.jsonl" - ev ev=bad_record)" -eq 0 ] || fail "bad_record events in a clean run"
 [ "$(jcount "$D/raw.jsonl" - status ev=end status!=ok)" -eq 0 ] || fail "a launch did not end ok"

@@ -901,6 +901,16 @@ static int cmd_results(int argc, char **argv)
 			     cJSON_IsArray(samples) ? cJSON_GetArraySize(samples) : -1);
 		if (!num_of(m, "median", &med) || !isfinite(med))
 			fail("%s: %s/%s %s [%s]: no median", argv[0], rt, job, label, key);
+		{
+			double p90 = NAN, p99 = NAN, mn = NAN, mx = NAN;
+
+			if (!num_of(m, "p90", &p90) || !num_of(m, "p99", &p99) ||
+			    !num_of(m, "min", &mn) || !num_of(m, "max", &mx) ||
+			    !(mn <= p90 && p90 <= p99 && p99 <= mx))
+				fail("%s: %s/%s %s [%s]: p90 %g and p99 %g not "
+				     "ordered within [%g, %g]", argv[0], rt, job,
+				     label, key, p90, p99, mn, mx);
+		}
 		if (!rsd || (cnt >= 2 && !cJSON_IsNumber(rsd)) ||
 		    (cnt < 2 && !cJSON_IsNull(rsd)))
 			fail("%s: %s/%s %s [%s]: rsd_pct missing or wrong for n=%g",

@@ -734,7 +734,7 @@ static void test_probe_args(void **state)
 	struct ib_strv args = {0};
 
 	(void)state;
-	load_ok("[memlat]\nchains = rand\n", &p);
+	load_ok("[memlat]\nchains = rand\nreps_per_launch = 1\n", &p);
 	ib_job_probe_args(&p.jobs[0], &args);
 	assert_int_equal(args.n, 6);
 	assert_string_equal(args.v[0], "memlat");
@@ -745,7 +745,7 @@ static void test_probe_args(void **state)
 	ib_plan_free(&p);
 }
 
-/* reps_per_launch: 3 for membw in the quick suite, 1 otherwise and in the
+/* reps_per_launch: 3 for membw and memlat in the quick suite, 1 otherwise and in the
  * full suite; an explicit value survives a change of mode; the probe gets
  * --reps N before the workload. */
 static void test_reps_per_launch(void **state)
@@ -755,8 +755,9 @@ static void test_reps_per_launch(void **state)
 	struct ib_err err = {0};
 
 	(void)state;
-	load_ok("[membw]\n[cpu]\n[disk]\nreps_per_launch = 2\n", &p);
+	load_ok("[membw]\n[cpu]\n[memlat]\n[disk]\nreps_per_launch = 2\n", &p);
 	assert_int_equal(job(&p, "membw")->reps_per_launch, 3);
+	assert_int_equal(job(&p, "memlat")->reps_per_launch, 3);
 	assert_int_equal(job(&p, "cpu")->reps_per_launch, 1);
 	assert_int_equal(job(&p, "disk")->reps_per_launch, 2);
 	ib_plan_apply_mode(&p, 1);
