@@ -47,13 +47,40 @@ static char *cmdline_of(pid_t pid, size_t *len)
 	return ib_read_file(path, len, NULL);
 }
 
+static pid_t ppid_of(pid_t pid);
+
 void ib_fp_role(pid_t pid, char *role, size_t cap)
 {
 	size_t len = 0;
 	char *cmd = cmdline_of(pid, &len), *base;
 
 	if (!cmd || !len) {
-		snprintf(role, cap, "pid-%d", (int)pid);
+		/* No command line: a process that cleared it, as the stubs
+		 * gVisor's sandbox forks to run the application under the
+		 * ptrace platform do (the application's memory is theirs).
+		 * Named after the nearest ancestor that has one. */
+		char path[64], *comm, prole[48];
+		pid_t pp = ppid_of(pid);
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		comm = ib_read_file(path, NULL, NULL);
+		prole[0] = '\0';
+		for (int depth = 0; pp > 1 && depth < 8 && !prole[0]; depth++) {
+			size_t plen = 0;
+			char *pcmd = cmdline_of(pp, &plen);
+
+			if (pcmd && plen)
+				ib_fp_role(pp, prole, sizeof(prole));
+			free(pcmd);
+			pp = ppid_of(pp);
+		}
+		if (!strcmp(prole, "runsc-sandbox"))
+			snprintf(role, cap, "runsc-stub");
+		else if (prole[0])
+			snprintf(role, cap, "%s-child", prole);
+		else
+			snprintf(role, cap, "%s", comm ? ib_trim(comm) : "unknown");
+		free(comm);
 		free(cmd);
 		return;
 	}

@@ -3,10 +3,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "footprint.h"
@@ -241,6 +243,15 @@ static cJSON *container_record(const struct ib_runtime *rt, const char *name,
 	return res;
 }
 
+/* The runtime's "lifecycle" option (runc, crun): "run" or the default
+ * "create" (create, start, delete). */
+static int lifecycle_run(const struct ib_runtime *rt)
+{
+	const char *v = ib_runtime_opt(rt, "lifecycle");
+
+	return v && !strcmp(v, "run");
+}
+
 int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 		      struct ib_err *err)
 {
@@ -283,6 +294,24 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 	ib_strv_push(&argv, o->binary);
 	for (int i = 0; i < o->global.n; i++)
 		ib_strv_push(&argv, o->global.v[i]);
+	if (lifecycle_run(rt)) {
+		/* One `runc run`, in the foreground: the runtime stays the
+		 * container's parent and exits with its status; no separate
+		 * create and start phases. */
+		struct ib_spawn_opts ro = {.flags = IB_PROC_DIE_WITH_PARENT,
+					   .pre_exec = cli->pre_exec};
+
+		ib_strv_push(&argv, "run");
+		ib_strv_push(&argv, "--bundle");
+		ib_strv_push(&argv, ol->bundle);
+		ib_strv_push(&argv, l->name);
+		prepare_cpuset_parent();
+		l->t_launch_ns = ib_mono_ns();
+		rc = ib_proc_start(&l->proc, argv.v, &ro, err);
+		if (rc == 0)
+			l->out_fd = l->proc.out_fd;
+		goto out;
+	}
 	ib_strv_push(&argv, "create");
 	ib_strv_push(&argv, "--bundle");
 	ib_strv_push(&argv, ol->bundle);
@@ -394,6 +423,20 @@ static void prepare_cpuset_parent(void)
  * parents once empty: runtimes normally remove their container's own, but
  * not after every failure (a sandbox that died early). A cgroup that
  * still holds a process stays. */
+/* rmdir, retried while the cgroup is busy: the last of an instance's
+ * processes (runsc's gofer) may still be exiting, or a zombie of ours. */
+static void rmdir_busy(const char *path)
+{
+	for (int i = 0; i < 200; i++) {
+		struct timespec nap = {0, 5000000};
+
+		if (rmdir(path) == 0 || errno != EBUSY)
+			return;
+		ib_proc_reap_strays();
+		nanosleep(&nap, NULL);
+	}
+}
+
 static void remove_cgroups(const char *id)
 {
 	DIR *d = opendir("/sys/fs/cgroup");
@@ -408,7 +451,7 @@ static void remove_cgroups(const char *id)
 			continue;
 		own = ib_xasprintf("/sys/fs/cgroup/%s/isobench/%s", e->d_name, id);
 		parent = ib_xasprintf("/sys/fs/cgroup/%s/isobench", e->d_name);
-		rmdir(own);
+		rmdir_busy(own);
 		rmdir(parent);
 		free(own);
 		free(parent);
@@ -418,7 +461,7 @@ static void remove_cgroups(const char *id)
 	{
 		char *own = ib_xasprintf("/sys/fs/cgroup/isobench/%s", id);
 
-		rmdir(own);
+		rmdir_busy(own);
 		rmdir("/sys/fs/cgroup/isobench");
 		free(own);
 	}
@@ -475,9 +518,17 @@ void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l)
 		if (ib_proc_wait(&l->proc, ib_mono_ns() + 3000000000ULL) == 0)
 			ol->exited = 1;
 	}
-	if (remove_container(cli, o->binary, &o->global, l->name, ol->bundle,
-			     !ol->exited, NULL) == 0)
+	if (lifecycle_run(rt) && ol->exited && l->proc.exit_code >= 0 &&
+	    !l->proc.term_signal) {
+		/* `run` exited by itself: it deleted the container; what is
+		 * left is its bundle (and, should it linger, its cgroup) */
+		ib_rmtree(ol->bundle);
+		remove_cgroups(l->name);
 		ib_state_del(rt->ctx->state, l->name, NULL);
+	} else if (remove_container(cli, o->binary, &o->global, l->name,
+				    ol->bundle, !ol->exited, NULL) == 0) {
+		ib_state_del(rt->ctx->state, l->name, NULL);
+	}
 	/* delete killed the init if it still ran; reap it */
 	ib_proc_kill(&l->proc);
 	if (l->out_fd >= 0)
@@ -516,9 +567,13 @@ void ib_oci_cli_describe(struct ib_runtime *rt, cJSON *out)
 	cJSON_AddStringToObject(out, "version", o->version);
 	cJSON_AddStringToObject(out, "binary", o->binary);
 	cJSON_AddStringToObject(out, "lifecycle",
-				"create / start / delete (the init, or runsc's "
-				"sandbox, waited for as isobench's child: "
-				"subreaper)");
+				lifecycle_run(rt)
+				? "run (one foreground `run` command, the "
+				  "container's parent; then delete if anything "
+				  "is left)"
+				: "create / start / delete (the init, or runsc's "
+				  "sandbox, waited for as isobench's child: "
+				  "subreaper)");
 	cJSON_AddStringToObject(out, "rootfs",
 				"directory per launch: the static probe (hard "
 				"link); writable");

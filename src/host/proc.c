@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -258,12 +259,26 @@ static void record_status(struct ib_proc *p, int status)
 	}
 }
 
+/* A pidfd of pid (Linux 5.3): readable when it exits, so a wait sleeps
+ * until the exit itself instead of polling. -1 where the kernel has none. */
+static int pidfd_of(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 int ib_proc_wait(struct ib_proc *p, uint64_t deadline_ns)
 {
-	int status;
+	int status, pidfd;
 
 	if (p->reaped || p->pid <= 0)
 		return 0;
+	pidfd = pidfd_of(p->pid);
 	for (;;) {
 		siginfo_t si;
 		pid_t r;
@@ -285,21 +300,38 @@ int ib_proc_wait(struct ib_proc *p, uint64_t deadline_ns)
 		}
 		if (r == p->pid) {
 			record_status(p, status);
-			return 0;
+			break;
 		}
 		if (r < 0 && errno != EINTR) {
 			untrack(p->pid);
 			p->reaped = 1; /* not our child any more */
-			return 0;
+			break;
 		}
 		now = ib_mono_ns();
-		if (now >= deadline_ns)
+		if (now >= deadline_ns) {
+			if (pidfd >= 0)
+				close(pidfd);
 			return -ETIMEDOUT;
-		/* 1 ms steps: exit is normally seen long before via EOF on
-		 * the pipe, so this loop rarely spins more than once. */
+		}
+		if (pidfd >= 0) {
+			/* sleep until it exits, at most 100 ms at a time */
+			struct pollfd pfd = {pidfd, POLLIN, 0};
+			uint64_t left_ms = (deadline_ns - now) / 1000000 + 1;
+
+			if (poll(&pfd, 1, left_ms > 100 ? 100 : (int)left_ms) < 0 &&
+			    errno == EINTR) {
+				close(pidfd);
+				return -EINTR;
+			}
+			continue;
+		}
+		/* no pidfd: 1 ms steps */
 		if (nanosleep(&nap, NULL) != 0 && errno == EINTR)
 			return -EINTR;
 	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return 0;
 }
 
 void ib_proc_kill(struct ib_proc *p)

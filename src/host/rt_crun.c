@@ -27,6 +27,13 @@ static int hybrid_workaround(void *arg)
 	return 0;
 }
 
+static const struct ib_rt_option crun_options[] = {
+	{"lifecycle", "create,run", "create",
+	 "create: create, start and delete, so create and start are timed "
+	 "apart; run: one foreground `crun run`, as a user types it (to compare "
+	 "with tools that time that)"},
+};
+
 static const struct ib_oci_cli crun_cli = {
 	.program = "crun",
 	.package = "crun",
@@ -62,4 +69,6 @@ const struct ib_runtime_ops ib_runtime_crun = {
 	.release = ib_oci_cli_release,
 	.cleanup = ib_oci_cli_cleanup,
 	.cfg = &crun_cli,
+	.options = crun_options,
+	.noptions = (int)(sizeof(crun_options) / sizeof(crun_options[0])),
 };

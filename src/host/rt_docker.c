@@ -57,7 +57,8 @@ struct docker_rt {
 };
 
 struct docker_launch {
-	char *id;
+	char *id;        /* our name of the container (API calls use it) */
+	char *engine_id; /* the engine's 64-hex id, from create */
 	int pipe_r;
 	struct ib_docker_logs *logs;
 	int exited;
@@ -468,6 +469,15 @@ static int docker_launch(struct ib_runtime *rt, struct ib_launch *l,
 		goto out;
 	l->t_created_ns = ib_mono_ns();
 	dl->id = ib_xstrdup(l->name);
+	{
+		/* the engine's id of it: its shim is started with it */
+		cJSON *cr = cJSON_Parse(resp.s ? resp.s : "");
+		const cJSON *id = cJSON_GetObjectItem(cr, "Id");
+
+		if (cJSON_IsString(id))
+			dl->engine_id = ib_xstrdup(id->valuestring);
+		cJSON_Delete(cr);
+	}
 	path = ib_xasprintf("/containers/%s/start", l->name);
 	ib_buf_free(&resp);
 	rc = ib_docker_call(d->socket, "POST", path, NULL, NULL, 0, CALL_TIMEOUT_S,
@@ -554,6 +564,7 @@ static void docker_teardown(struct ib_runtime *rt, struct ib_launch *l)
 		ib_state_del(rt->ctx->state, l->name, NULL);
 	ib_docker_logs_stop(dl->logs);
 	free(dl->id);
+	free(dl->engine_id);
 	free(dl);
 	l->priv = NULL;
 }
@@ -612,11 +623,11 @@ static int docker_instance_pids(struct ib_runtime *rt, struct ib_launch *l,
 	pid_t shim;
 
 	(void)rt;
-	if (!dl || !dl->id || max < 1)
+	if (!dl || !dl->engine_id || max < 1)
 		return 0;
 	/* comm is cut at 15 bytes: "containerd-shim-runc-v2" reads
 	 * "containerd-shim" */
-	shim = ib_fp_find("containerd-shim", dl->id, 0);
+	shim = ib_fp_find("containerd-shim", dl->engine_id, 0);
 	if (!shim)
 		return 0;
 	roots[0] = shim;

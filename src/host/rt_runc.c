@@ -1,6 +1,13 @@
 /* runc: OCI containers through runc's command line (oci_cli.c). */
 #include "oci_cli.h"
 
+static const struct ib_rt_option runc_options[] = {
+	{"lifecycle", "create,run", "create",
+	 "create: create, start and delete, so create and start are timed "
+	 "apart; run: one foreground `runc run`, as a user types it (to compare "
+	 "with tools that time that)"},
+};
+
 static const struct ib_oci_cli runc_cli = {
 	.program = "runc",
 	.package = "runc",
@@ -25,4 +32,6 @@ const struct ib_runtime_ops ib_runtime_runc = {
 	.release = ib_oci_cli_release,
 	.cleanup = ib_oci_cli_cleanup,
 	.cfg = &runc_cli,
+	.options = runc_options,
+	.noptions = (int)(sizeof(runc_options) / sizeof(runc_options[0])),
 };

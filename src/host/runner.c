@@ -310,6 +310,14 @@ static double launch_timeout(const struct run *R)
 	return R->plan->timeout > 0 ? R->plan->timeout : DEFAULT_TIMEOUT_S;
 }
 
+/* "isobench-<run id>-000042": fixed width, so that no launch's name is a
+ * prefix of another's (runsc, like docker, takes any unique prefix of an
+ * id: "-1" would be ambiguous while "-10" exists). */
+static char *launch_name(const struct run *R, int id)
+{
+	return ib_xasprintf("isobench-%s-%06d", R->run_id, id);
+}
+
 static void log_launch_event(struct run *R, const struct cell_state *c,
 			     const struct ib_launch *l,
 			     const struct ib_strv *args, int warmup)
@@ -385,7 +393,7 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	memset(&l, 0, sizeof(l));
 	memset(&io, 0, sizeof(io));
 	l.id = ++R->next_launch;
-	l.name = ib_xasprintf("isobench-%s-%d", R->run_id, l.id);
+	l.name = launch_name(R, l.id);
 	l.out_fd = -1;
 	l.exit_code = -1;
 	ib_job_probe_args(c->job, &args);
@@ -679,7 +687,7 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 		struct ib_err e = {0};
 
 		x->l.id = ++R->next_launch;
-		x->l.name = ib_xasprintf("isobench-%s-%d", R->run_id, x->l.id);
+		x->l.name = launch_name(R, x->l.id);
 		x->l.out_fd = -1;
 		x->l.exit_code = -1;
 		ib_job_probe_args(c->job, &x->args);

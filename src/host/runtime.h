@@ -51,7 +51,7 @@ struct ib_run_ctx {
 /* One start of the probe inside a runtime. */
 struct ib_launch {
 	int id;               /* unique in the run */
-	char *name;           /* "isobench-<run id>-<id>": names resources */
+	char *name;           /* "isobench-<run id>-<6-digit id>": names resources */
 	char **probe_argv;    /* arguments after the probe path; NULL ends */
 	int scratch_rootfs;   /* the probe's files on the instance's own
 				 root filesystem, not the bound scratch */
