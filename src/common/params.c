@@ -116,6 +116,10 @@ static const struct ib_param_def footprint_params[] = {
 	 "processes give the per-instance PSS and RSS"},
 	{"rounds", IB_PT_COUNT, "2", "5", 1, 1000, NULL, NULL,
 	 "rounds per runtime (read by isobench)"},
+	{"settle", IB_PT_SECONDS, "1", "2", 0, 600, NULL, NULL,
+	 "seconds all instances are held before the measurement, so that "
+	 "lazy start-up work (a sandbox's, an engine's) is done (read by "
+	 "isobench)"},
 	{"hold", IB_PT_SECONDS, "120", "600", 1, 86400, NULL, NULL,
 	 "the probe holds at most this long (isobench ends it sooner)"},
 };

@@ -644,6 +644,13 @@ static int docker_shared_pids(struct ib_runtime *rt, const char **names,
 	pid_t containerd;
 	int n = 0;
 
+	if (!dockerd) {
+		/* -H/--host takes a URL */
+		char *url = ib_xasprintf("unix://%s", d->socket);
+
+		dockerd = ib_fp_find("dockerd", url, 0);
+		free(url);
+	}
 	if (!dockerd && !strcmp(d->socket, "/var/run/docker.sock"))
 		dockerd = ib_fp_find("dockerd", NULL, 0);
 	if (!dockerd || max < 2)

@@ -706,6 +706,18 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 			snprintf(x->why, sizeof(x->why), "launch failed: %s", e.msg);
 	}
 	t_ready = wait_ready(R, h, n, deadline);
+	if (t_ready) {
+		double settle = 0;
+		uint64_t until;
+
+		ib_parse_seconds(ib_job_value(c->job, "settle"), &settle);
+		until = ib_mono_ns() + (uint64_t)(settle * 1e9);
+		while (!got_signal && ib_mono_ns() < until) {
+			struct timespec nap = {0, 20000000};
+
+			nanosleep(&nap, NULL);
+		}
+	}
 
 	/* everything is measured with every instance held */
 	for (int i = 0; i < n; i++) {

@@ -5,7 +5,8 @@
 # crun's hybrid-cgroup workaround is described where it applies, a
 # runtime missing from PATH is skipped with its reason while the rest
 # runs, and no container, bundle or cgroup of a run is left: after a
-# normal run, after SIGINT, and after kill -9 plus `isobench cleanup`.
+# normal run, after SIGINT, and after kill -9 plus `isobench cleanup`
+# (also in the middle of a footprint round, every instance held).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PROBE=${PROBE_STATIC:?}
@@ -75,6 +76,15 @@ duration = 0.003
 size = 16m
 duration = 0.2
 tests = randread-4k-qd1,randwrite-4k-fsync
+
+[startup]
+launches = 3
+
+[footprint]
+instances = 3
+rounds = 1
+settle = 0
+hold = 60
 PLAN
 
 D=$T/run
@@ -82,15 +92,19 @@ ib run run -q --probe "$PROBE" --scratch "$T" -o "$D" "$T/plan.ini"
 expect_rc 0 run
 "$IBCHECK" results "$D/results.json" || fail "results.json is incomplete"
 for rt in $RTS; do
-	for job in cpu syscall memlat disk; do
+	for job in cpu syscall memlat disk startup footprint; do
 		st=$(jrows "$D/results.json" cells status runtime=$rt job=$job)
 		assert_eq "$st" ok "cell $rt/$job"
 	done
 done
-# every metric of the containers has a ratio to native
+# every metric of the containers has a ratio to native (but a memory drop,
+# noise around zero for a bare process, and what native has no part of:
+# a create phase, runsc's processes)
 for rt in ${RTS#native }; do
-	n=$(jcount "$D/results.json" metrics n runtime=$rt)
-	r=$(jcount "$D/results.json" metrics ratio_to_baseline.ratio runtime=$rt)
+	n=$(jcount "$D/results.json" metrics n runtime=$rt metric!=mem_available_drop metric!=to_created \
+		params_key!=process=runsc-sandbox \
+		params_key!=process=runsc-gofer params_key!=process=runsc-stub)
+	r=$(jcount "$D/results.json" metrics n runtime=$rt +ratio_to_baseline.ratio metric!=mem_available_drop)
 	[ "$n" -gt 10 ] || fail "$rt: only $n metrics"
 	assert_eq "$r" "$n" "$rt: metrics with a ratio to native"
 	# create and start timed apart, before the first byte
@@ -100,7 +114,24 @@ for rt in ${RTS#native }; do
 	case "$v" in *"version"*) ;; *) fail "$rt: describe.version is '$v'" ;; esac
 	assert_eq "$(jrows "$D/results.json" runtimes describe.limits.cpus name=$rt)" 1 "$rt limits.cpus"
 done
-note "$RTS side by side: every cell ok, ratios, phases, versions"
+# startup: 3 launches, each phase a sample; footprint: the instance's host
+# processes measured
+for rt in $RTS; do
+	assert_eq "$(jrows "$D/results.json" metrics n runtime=$rt metric=to_first_byte)" 3 "$rt: startup samples"
+	pss=$(jrows "$D/results.json" metrics median runtime=$rt metric=pss params_key=process=total)
+	awk -v p="$pss" 'BEGIN { exit !(p > 0) }' || fail "$rt: footprint PSS '$pss'"
+done
+for rt in ${RTS#native }; do
+	[ -n "$(jrows "$D/results.json" metrics median runtime=$rt metric=to_created)" ] ||
+		fail "$rt: no to_created phase"
+done
+if [ -n "$GVISOR" ]; then
+	for role in runsc-sandbox runsc-gofer; do
+		[ -n "$(jrows "$D/results.json" metrics median runtime=gvisor metric=pss params_key=process=$role)" ] ||
+			fail "gvisor: no PSS of the $role"
+	done
+fi
+note "$RTS side by side: every cell ok, ratios, phases, versions, startup, footprint"
 if [ -n "$GVISOR" ]; then
 	# gVisor says which platform and network mode produced its figures;
 	# what this runsc lacks is reported unsupported, not failed
@@ -192,7 +223,7 @@ for rt in ${RTS#native }; do
 	[ -n "$(run_containers "$id")" ] || fail "k9-$rt: no container left to clean up: nothing tested"
 	ib cleanup-$rt cleanup "$T/k9-$rt"
 	expect_rc 0 cleanup-$rt
-	assert_grep "$rt container isobench-$id-1: deleted" "$T/cleanup-$rt.out" "cleanup's log"
+	assert_grep "$rt container isobench-$id-000001: deleted" "$T/cleanup-$rt.out" "cleanup's log"
 	if [ $rt = gvisor ]; then
 		# and the trial container of prepare was deleted by the run itself
 		assert_grep "isobench-$id-trial-gvisor" "$T/k9-$rt/state.jsonl" "the trial's state record"
@@ -203,3 +234,26 @@ for rt in ${RTS#native }; do
 	assert_grep "nothing left behind" "$T/cleanup2-$rt.out" "a second cleanup"
 done
 note "kill -9 of isobench: cleanup deletes the runc, crun and runsc containers, bundles and cgroups"
+
+# kill -9 in a footprint round, every instance held: cleanup ends them all
+for rt in runc ${GVISOR:+gvisor}; do
+	# one round, the instances held 30 s before they are measured: the
+	# kill comes while all three hold
+	"$ISOBENCH" run -q -r $rt -b footprint -s footprint.instances=3 -s footprint.hold=60 \
+		-s footprint.rounds=1 -s footprint.settle=30 \
+		--probe "$PROBE" --scratch "$T" -o "$T/fk9-$rt" >"$T/fk9-$rt.out" 2>"$T/fk9-$rt.err" &
+	RUN_PID=$!
+	BG_PIDS+=("$RUN_PID")
+	wait_until 30 eval '[ "$(jcount "$T/fk9-$rt/raw.jsonl" - launch ev=record rec.key=holding_s 2>/dev/null)" -ge 3 ]' ||
+		fail "fk9-$rt: three instances did not hold"
+	id=$(jrows "$T/fk9-$rt/raw.jsonl" - run_id ev=run)
+	kill -KILL "$RUN_PID"
+	wait_exit "$RUN_PID" 5
+	left=$(run_containers "$id" | wc -l)
+	[ "$left" -eq 3 ] || fail "fk9-$rt: $left containers left, want the 3 held: nothing tested"
+	ib fcleanup-$rt cleanup "$T/fk9-$rt"
+	expect_rc 0 fcleanup-$rt
+	assert_nothing_left "$T/fk9-$rt" "kill -9 in a footprint round, then cleanup ($rt)"
+	[ -z "$(pgrep -f "isobench-$id" || true)" ] || fail "fk9-$rt: processes of the run left: $(pgrep -af "isobench-$id")"
+done
+note "kill -9 with 3 instances held (footprint): cleanup removes every one"

@@ -63,14 +63,15 @@ engine_containers() {
 
 export DOCKER_HOST=unix://$E/docker.sock
 D=$T/run
-ib run run -q -r native,docker,docker:runtime=runsc -b cpu,syscall,disk \
+ib run run -q -r native,docker,docker:runtime=runsc -b cpu,syscall,disk,startup,footprint \
 	-s cpu.duration=0.1 -s syscall.duration=0.02 -s disk.size=16m -s disk.duration=0.1 \
+	-s startup.launches=3 -s footprint.instances=2 -s footprint.rounds=1 -s footprint.settle=0 \
 	-s disk.tests=randread-4k-qd1 --min-reps 2 --max-reps 2 --cpus 1 --memory 1g \
 	--probe "$PROBE" --scratch "$T" -o "$D"
 expect_rc 0 run
 "$IBCHECK" results "$D/results.json" || fail "results.json is incomplete"
 for rt in native docker docker:runtime=runsc; do
-	for job in cpu syscall disk; do
+	for job in cpu syscall disk startup footprint; do
 		assert_eq "$(jrows "$D/results.json" cells status runtime=$rt job=$job)" ok "cell $rt/$job"
 	done
 done
@@ -79,10 +80,21 @@ assert_eq "$(jrows "$D/results.json" runtimes describe.engine name=docker)" \
 assert_eq "$(jrows "$D/results.json" runtimes describe.runtime name=docker:runtime=runsc)" runsc \
 	"docker:runtime=runsc's OCI runtime"
 [ -n "$(jrows "$D/raw.jsonl" - phases.created_s ev=end)" ] || fail "no create phase for docker"
+# footprint: the container's shim (and under runsc the sandbox) measured
+# per instance, the engine's daemons apart
+for rt in docker docker:runtime=runsc; do
+	[ -n "$(jrows "$D/results.json" metrics median runtime=$rt metric=pss params_key=process=containerd-shim)" ] ||
+		fail "$rt: no PSS of the containerd shim"
+	[ -n "$(jrows "$D/results.json" metrics median runtime=$rt metric=engine_pss params_key=process=dockerd)" ] ||
+		fail "$rt: no PSS of dockerd"
+	assert_eq "$(jrows "$D/results.json" metrics n runtime=$rt metric=to_first_byte)" 3 "$rt: startup samples"
+done
+[ -n "$(jrows "$D/results.json" metrics median runtime=docker:runtime=runsc metric=pss params_key=process=runsc-sandbox)" ] ||
+	fail "docker:runtime=runsc: no PSS of the gVisor sandbox"
 id=$(jrows "$D/raw.jsonl" - run_id ev=run)
 [ -z "$(engine_containers "$id")" ] || fail "containers of the run left in the engine"
 assert_grep "isobench-probe:" "$D/results.json" "the image named in describe"
-note "docker and docker:runtime=runsc on the test's engine (DOCKER_HOST): every cell ok, nothing left in it"
+note "docker and docker:runtime=runsc on the test's engine (DOCKER_HOST): every cell ok (startup and footprint too), nothing left in it"
 
 # kill -9 of isobench mid-launch, then cleanup through the API
 "$ISOBENCH" run -q -r docker -b cpu -s cpu.duration=30 --probe "$PROBE" --scratch "$T" \
@@ -97,7 +109,7 @@ wait_exit "$RUN_PID" 5
 [ -n "$(engine_containers "$id")" ] || fail "k9: no container left to clean up: nothing tested"
 ib cleanup cleanup "$T/k9"
 expect_rc 0 cleanup
-assert_grep "docker container isobench-$id-1: deleted" "$T/cleanup.out" "cleanup's log"
+assert_grep "docker container isobench-$id-000001: deleted" "$T/cleanup.out" "cleanup's log"
 [ -z "$(engine_containers "$id")" ] || fail "k9: the container survived cleanup"
 note "kill -9 of isobench: cleanup deletes the docker container through the API"
 

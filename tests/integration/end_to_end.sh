@@ -44,6 +44,7 @@ launches = 4
 [footprint]
 instances = 3
 rounds = 1
+settle = 0.1
 hold = 60
 EOF
 BENCHES="cpu membw memlat syscall ctxsw disk startup footprint"
