@@ -97,7 +97,7 @@ static void usage_run(FILE *f)
 		"full 30)\n"
 		"      --max-time SEC      stop repeating a cell after SEC "
 		"seconds,\n"
-		"                          once min-reps is met (quick 10, full "
+		"                          once min-reps is met (quick 6, full "
 		"120)\n"
 		"      --warmup N          uncounted launches per cell first "
 		"(quick 0,\n"

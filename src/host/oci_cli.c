@@ -31,6 +31,7 @@ struct oci_rt {
 struct oci_launch {
 	char *bundle;
 	int exited;   /* wait saw the probe's exit */
+	int stopping; /* stop() sent it SIGTERM */
 };
 
 static const struct ib_oci_cli *cli_of(const struct ib_runtime_ops *ops)
@@ -512,9 +513,10 @@ void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l)
 	 * usual. A forced delete would work too, but runsc's waits 5 s for
 	 * a sandbox that is a zombie of ours. */
 	if (!ol->exited && l->proc.pid > 0 && !l->proc.reaped) {
-		run_cmd(cli, o->binary, &o->global,
-			(const char *[]){"kill", l->name, "TERM", NULL}, NULL,
-			NULL);
+		if (!ol->stopping)
+			run_cmd(cli, o->binary, &o->global,
+				(const char *[]){"kill", l->name, "TERM", NULL},
+				NULL, NULL);
 		if (ib_proc_wait(&l->proc, ib_mono_ns() + 3000000000ULL) == 0)
 			ol->exited = 1;
 	}
@@ -538,6 +540,19 @@ void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l)
 	free(ol->bundle);
 	free(ol);
 	l->priv = NULL;
+}
+
+void ib_oci_cli_stop(struct ib_runtime *rt, struct ib_launch *l)
+{
+	const struct ib_oci_cli *cli = cli_of(rt->ops);
+	struct oci_rt *o = rt->priv;
+	struct oci_launch *ol = l->priv;
+
+	if (!ol || ol->exited || l->proc.pid <= 0 || l->proc.reaped)
+		return;
+	run_cmd(cli, o->binary, &o->global,
+		(const char *[]){"kill", l->name, "TERM", NULL}, NULL, NULL);
+	ol->stopping = 1;
 }
 
 int ib_oci_cli_instance_pids(struct ib_runtime *rt, struct ib_launch *l,

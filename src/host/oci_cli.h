@@ -49,6 +49,8 @@ int ib_oci_cli_wait(struct ib_runtime *rt, struct ib_launch *l,
 		    uint64_t deadline_ns);
 void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l);
 void ib_oci_cli_describe(struct ib_runtime *rt, cJSON *out);
+/* SIGTERM to the container's probe, not waited for. */
+void ib_oci_cli_stop(struct ib_runtime *rt, struct ib_launch *l);
 /* The instance's host processes for the footprint benchmark. */
 int ib_oci_cli_instance_pids(struct ib_runtime *rt, struct ib_launch *l,
 			     pid_t *roots, int max);

@@ -23,7 +23,7 @@ static void policy_defaults(struct ib_plan *p)
 	if (!p->set_max)
 		p->max_reps = p->full ? 30 : 10;
 	if (!p->set_time)
-		p->max_time = p->full ? 120 : 10;
+		p->max_time = p->full ? 120 : 6;
 	if (!p->set_warmup)
 		p->warmup = p->full ? 1 : 0;
 }

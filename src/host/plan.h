@@ -10,7 +10,7 @@
  *   rsd_target = 3            ; percent
  *   min_reps = 3
  *   max_reps = 10
- *   max_time = 10             ; seconds per cell before it stops repeating
+ *   max_time = 6              ; seconds per cell before it stops repeating
  *   warmup = 0                ; uncounted launches per cell
  *   timeout = 0               ; seconds per launch, 0 = from the workload
  *   baseline = native

@@ -667,6 +667,11 @@ static int docker_shared_pids(struct ib_runtime *rt, const char **names,
 	return n;
 }
 
+/* The engine's runsc is a runtime of its own: in the default run too
+ * (skipped, with the reason, where the engine has no runsc). */
+static const char *const docker_also_default[] = {"docker:runtime=runsc",
+						  NULL};
+
 const struct ib_runtime_ops ib_runtime_docker = {
 	.name = "docker",
 	.family = "container engine",
@@ -681,6 +686,7 @@ const struct ib_runtime_ops ib_runtime_docker = {
 	.cleanup = docker_cleanup,
 	.instance_pids = docker_instance_pids,
 	.shared_pids = docker_shared_pids,
+	.also_default = docker_also_default,
 	.options = docker_options,
 	.noptions = (int)(sizeof(docker_options) / sizeof(docker_options[0])),
 };

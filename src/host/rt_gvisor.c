@@ -60,6 +60,7 @@ const struct ib_runtime_ops ib_runtime_gvisor = {
 	.teardown = ib_oci_cli_teardown,
 	.describe = gvisor_describe,
 	.instance_pids = ib_oci_cli_instance_pids,
+	.stop = ib_oci_cli_stop,
 	.release = ib_oci_cli_release,
 	.cleanup = ib_oci_cli_cleanup,
 	.cfg = &runsc_cli,

@@ -540,6 +540,25 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	free(l.name);
 }
 
+/* The startup benchmark's gap: a quiet moment before each launch. */
+static void pause_before(struct run *R, const struct cell_state *c)
+{
+	const char *v = ib_job_value(c->job, "gap");
+	double gap = 0;
+	uint64_t until;
+
+	(void)R;
+	if (!v || strcmp(c->job->wl->name, "startup") ||
+	    ib_parse_seconds(v, &gap) < 0)
+		return;
+	until = ib_mono_ns() + (uint64_t)(gap * 1e9);
+	while (!got_signal && ib_mono_ns() < until) {
+		struct timespec nap = {0, 10000000};
+
+		nanosleep(&nap, NULL);
+	}
+}
+
 /* --- footprint and density ---------------------------------------------- */
 
 struct held {
@@ -799,7 +818,10 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 		log_host_info(R, id, "method", note);
 	}
 
-	/* end every instance */
+	/* end every instance: all asked first, so they wind down together */
+	for (int i = 0; i < n && ops->stop; i++)
+		if (h[i].launched)
+			ops->stop(c->rt, &h[i].l);
 	for (int i = 0; i < n; i++) {
 		struct held *x = &h[i];
 		const char *status = "ok";
@@ -1021,9 +1043,15 @@ static int resolve_runtimes(struct run *R, struct ib_err *err)
 	int all = p->runtimes.n == 0 || ib_strv_find(&p->runtimes, "all") >= 0;
 
 	if (all)
-		for (int i = 0; i < ib_nruntimes; i++)
+		for (int i = 0; i < ib_nruntimes; i++) {
+			const char *const *x = ib_runtimes[i]->also_default;
+
 			if (add_column(R, ib_runtimes[i]->name, err) < 0)
 				return -EINVAL;
+			for (; x && *x; x++)
+				if (add_column(R, *x, err) < 0)
+					return -EINVAL;
+		}
 	for (int i = 0; i < p->runtimes.n; i++)
 		if (strcmp(p->runtimes.v[i], "all") != 0 &&
 		    add_column(R, p->runtimes.v[i], err) < 0)
@@ -1268,8 +1296,10 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 				break;
 			if (!strcmp(c->job->wl->name, "footprint"))
 				do_footprint_round(&R, c);
-			else
+			else {
+				pause_before(&R, c);
 				do_launch(&R, c, 0);
+			}
 			check_cell(&R, c);
 		}
 		if (!active)

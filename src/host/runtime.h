@@ -106,6 +106,10 @@ struct ib_runtime_ops {
 	 * generic kinds (process, dir). */
 	int (*cleanup)(const struct ib_runtime_ops *ops, const cJSON *res,
 		       struct ib_buf *log, struct ib_err *err);
+	/* Optional: asks instance l to end (SIGTERM to its probe) without
+	 * waiting, so that many held instances wind down together before
+	 * each is torn down. */
+	void (*stop)(struct ib_runtime *rt, struct ib_launch *l);
 	/* Optional (footprint.h): host processes of instance l that do not
 	 * inherit its ISOBENCH_LAUNCH marker (a shim its engine started);
 	 * up to max pids into roots. Returns how many. */
@@ -115,6 +119,10 @@ struct ib_runtime_ops {
 	 * containerd), named. Returns how many. */
 	int (*shared_pids)(struct ib_runtime *rt, const char **names,
 			   pid_t *pids, int max);
+	/* Specs that "all" (the default) runs beside the plain name: other
+	 * settings that are runtimes of their own (docker with the engine's
+	 * runsc). NULL-terminated, or NULL. */
+	const char *const *also_default;
 	/* Driver data shared by several drivers' code (oci_cli.h). */
 	const void *cfg;
 	const struct ib_rt_option *options;

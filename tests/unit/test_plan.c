@@ -153,7 +153,7 @@ static void test_quick_defaults(void **state)
 	assert_near(p.rsd_target, 3, 0);
 	assert_int_equal(p.min_reps, 3);
 	assert_int_equal(p.max_reps, 10);
-	assert_near(p.max_time, 10, 0);
+	assert_near(p.max_time, 6, 0);
 	assert_int_equal(p.warmup, 0);
 	assert_near(p.timeout, 0, 0);
 	assert_string_equal(p.baseline, "native");
@@ -300,7 +300,7 @@ static void test_docs_example(void **state)
 		"rsd_target = 3           ; percent: a cell stops when every metric is under\n"
 		"min_reps = 3             ; launches per cell at least ...\n"
 		"max_reps = 10            ; ... and at most\n"
-		"max_time = 10            ; seconds per cell, once min_reps is met\n"
+		"max_time = 6             ; seconds per cell, once min_reps is met\n"
 		"warmup = 0               ; uncounted launches per cell first\n"
 		"timeout = 600            ; seconds per launch (0: the default, 600)\n"
 		"baseline = native        ; the runtime ratios refer to\n"
