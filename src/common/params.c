@@ -108,10 +108,12 @@ static const struct ib_param_def startup_params[] = {
 	{"launches", IB_PT_COUNT, "10", "30", 1, 10000, NULL, NULL,
 	 "cold launches per runtime (read by isobench, which times each on "
 	 "the host clock; the probe itself exits at once)"},
-	{"gap", IB_PT_SECONDS, "0.2", "0.5", 0, 60, NULL, NULL,
-	 "pause before each launch, so that what the previous launch left "
-	 "to finish in the background (an engine's or the kernel's "
-	 "clean-up) does not land in this one's phases (read by isobench)"},
+	{"gap", IB_PT_SECONDS, "0", "0", 0, 60, NULL, NULL,
+	 "pause before each launch (read by isobench). A runtime's launches "
+	 "run back to back, as hyperfine runs a command; a gap lets what the "
+	 "previous one left to finish in the background (an engine's or the "
+	 "kernel's clean-up) end first, but on a VM an idle CPU goes cold "
+	 "and the next launch pays for that"},
 };
 
 static const struct ib_param_def footprint_params[] = {

@@ -54,6 +54,7 @@ struct docker_rt {
 	char *version;  /* engine version */
 	char *runtime;  /* the engine's runtime used */
 	int own;        /* the engine is isobench's own dockerd */
+	int imported;   /* this column imported the run's image */
 };
 
 struct docker_launch {
@@ -282,32 +283,39 @@ out:
 }
 
 /* The image of this probe, imported once: tagged with its CRC-32. */
-static int ensure_image(struct docker_rt *d, const char *probe,
+/* The run's image, "isobench-probe:<run id>", imported from the probe's
+ * rootfs (a tar made here: no registry, no Dockerfile), once per run
+ * (the second docker column finds it), recorded in the state file before
+ * it exists and deleted when the run ends (docker_release) or by
+ * cleanup. A few hundred KB: importing it costs well under a second. */
+static int ensure_image(struct docker_rt *d, const struct ib_run_ctx *ctx,
 			struct ib_err *err)
 {
-	size_t len;
-	char *data = ib_read_file(probe, &len, err), *path;
 	struct ib_buf tar = {0}, resp = {0};
+	char *path;
+	cJSON *res;
 	long st = 0;
 	int rc;
 
-	if (!data)
-		return err->code;
-	d->image = ib_xasprintf("isobench-probe:%08x",
-				(unsigned)ib_crc32(0x1b, data, len));
-	free(data);
+	d->image = ib_xasprintf("isobench-probe:%s", ctx->run_id);
 	path = ib_xasprintf("/images/%s/json", d->image);
 	rc = ib_docker_call(d->socket, "GET", path, NULL, NULL, 0, CALL_TIMEOUT_S,
 			    &st, NULL, err);
 	free(path);
 	if (rc < 0 || st == 200)
 		return rc;
-	rc = rootfs_tar(probe, &tar, err);
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "kind", "image");
+	cJSON_AddStringToObject(res, "runtime", "docker");
+	cJSON_AddStringToObject(res, "name", d->image);
+	cJSON_AddStringToObject(res, "socket", d->socket);
+	if ((rc = ib_state_add(ctx->state, res, err)) < 0)
+		return rc;
+	d->imported = 1;
+	rc = rootfs_tar(ctx->probe_path, &tar, err);
 	if (rc == 0) {
-		char *colon = strchr(d->image, ':');
-
-		path = ib_xasprintf("/images/create?fromSrc=-&repo=%.*s&tag=%s",
-				    (int)(colon - d->image), d->image, colon + 1);
+		path = ib_xasprintf("/images/create?fromSrc=-&repo=isobench-probe"
+				    "&tag=%s", ctx->run_id);
 		rc = ib_docker_call(d->socket, "POST", path, "application/x-tar",
 				    tar.s, tar.len, CALL_TIMEOUT_S, &st, &resp, err);
 		free(path);
@@ -317,6 +325,21 @@ static int ensure_image(struct docker_rt *d, const char *probe,
 	}
 	ib_buf_free(&tar);
 	ib_buf_free(&resp);
+	return rc;
+}
+
+static int delete_image(const char *socket, const char *image,
+			struct ib_err *err)
+{
+	char *path = ib_xasprintf("/images/%s?force=1", image);
+	long st = 0;
+	int rc = ib_docker_call(socket, "DELETE", path, NULL, NULL, 0,
+				CALL_TIMEOUT_S, &st, NULL, err);
+
+	free(path);
+	if (rc == 0 && st != 200 && st != 404)
+		rc = ib_err_set(err, -EIO, "deleting image %s: HTTP %ld", image,
+				st);
 	return rc;
 }
 
@@ -357,7 +380,7 @@ static int docker_prepare(struct ib_runtime *rt, struct ib_err *err)
 	cJSON_Delete(info);
 	ib_buf_free(&resp);
 	if (rc == 0)
-		rc = ensure_image(d, rt->ctx->probe_path, err);
+		rc = ensure_image(d, rt->ctx, err);
 	return rc;
 }
 
@@ -367,6 +390,11 @@ static void docker_release(struct ib_runtime *rt)
 
 	if (!d)
 		return;
+	/* the run's image, once its containers are gone (every column's:
+	 * release comes after the last launch) */
+	if (d->imported && d->image &&
+	    delete_image(d->socket, d->image, NULL) == 0)
+		ib_state_del(rt->ctx->state, d->image, NULL);
 	if (d->own)
 		stop_own_dockerd();
 	free(d->socket);
@@ -606,6 +634,13 @@ static int docker_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
 		 * its containers went with it */
 		ib_buf_printf(log, "docker container %s: its engine at %s is "
 			      "gone\n", name, socket);
+		return 0;
+	}
+	if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(res, "kind")) ?: "",
+		    "image")) {
+		if (delete_image(socket, name, err) < 0)
+			return err->code;
+		ib_buf_printf(log, "docker image %s: deleted\n", name);
 		return 0;
 	}
 	if (delete_container(socket, name, err) < 0)

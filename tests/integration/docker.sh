@@ -60,6 +60,9 @@ wait_until 30 "$DOCKER" -H "unix://$E/docker.sock" info >/dev/null 2>&1 ||
 engine_containers() {
 	"$DOCKER" -H "unix://$E/docker.sock" ps -aq --filter "label=isobench.run=$1"
 }
+engine_image() {
+	"$DOCKER" -H "unix://$E/docker.sock" images -q "isobench-probe:$1"
+}
 
 export DOCKER_HOST=unix://$E/docker.sock
 D=$T/run
@@ -93,6 +96,7 @@ done
 	fail "docker:runtime=runsc: no PSS of the gVisor sandbox"
 id=$(jrows "$D/raw.jsonl" - run_id ev=run)
 [ -z "$(engine_containers "$id")" ] || fail "containers of the run left in the engine"
+[ -z "$(engine_image "$id")" ] || fail "the run's image left in the engine"
 assert_grep "isobench-probe:" "$D/results.json" "the image named in describe"
 note "docker and docker:runtime=runsc on the test's engine (DOCKER_HOST): every cell ok (startup and footprint too), nothing left in it"
 
@@ -111,7 +115,9 @@ ib cleanup cleanup "$T/k9"
 expect_rc 0 cleanup
 assert_grep "docker container isobench-$id-000001: deleted" "$T/cleanup.out" "cleanup's log"
 [ -z "$(engine_containers "$id")" ] || fail "k9: the container survived cleanup"
-note "kill -9 of isobench: cleanup deletes the docker container through the API"
+assert_grep "docker image isobench-probe:$id: deleted" "$T/cleanup.out" "cleanup's log: the image"
+[ -z "$(engine_image "$id")" ] || fail "k9: the run's image survived cleanup"
+note "kill -9 of isobench: cleanup deletes the docker container and the run's image through the API"
 
 stop_engine
 unset DOCKER_HOST
