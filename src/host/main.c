@@ -400,6 +400,13 @@ static void list_runtimes(void)
 			printf("  %-12s NOT usable: %s%s%s\n", "",
 			       why.s ? why.s : "?", fix.s ? "; fix: " : "",
 			       fix.s ? fix.s : "");
+		/* options make runtimes of their own: name:option=value */
+		for (int k = 0; k < ops->noptions; k++)
+			printf("  %-12s option %s = %s (default %s): %s\n", "",
+			       ops->options[k].name, ops->options[k].choices,
+			       ops->options[k].dflt, ops->options[k].help);
+		for (const char *const *x = ops->also_default; x && *x; x++)
+			printf("  %-12s also run by default: %s\n", "", *x);
 		ib_buf_free(&why);
 		ib_buf_free(&fix);
 	}
@@ -472,6 +479,7 @@ static int cmd_doctor(int argc, char **argv)
 		{"perf", "linux-perf", "validate: syscall, ctxsw"},
 		{"fio", "fio", "validate: disk"},
 		{"mbw", "mbw", "validate: membw"},
+		{"hyperfine", "hyperfine", "validate: startup (runc)"},
 	};
 	char *probe = ib_cli_probe_path(NULL), *fixcmd;
 	int missing = 0;

@@ -540,28 +540,28 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	free(l.name);
 }
 
-/* The startup benchmark's gap: a quiet moment before each launch. */
-static void pause_before(struct run *R, const struct cell_state *c)
+/* Sleeps s seconds, or less if a signal comes. */
+static void pause_unless_signalled(double s)
 {
-	const char *v = ib_job_value(c->job, "gap");
-	double gap = 0;
-	uint64_t until;
+	uint64_t until = ib_mono_ns() + (uint64_t)(s * 1e9);
 
-	(void)R;
-	if (!v || strcmp(c->job->wl->name, "startup") ||
-	    ib_parse_seconds(v, &gap) < 0)
-		return;
-	/* Slept, but the last 5 ms spun: a CPU that idles goes cold (on a
-	 * VM the vCPU is descheduled, and waking it costs about as much as
-	 * a native launch), and the launch would pay for that. */
-	until = ib_mono_ns() + (uint64_t)(gap * 1e9);
-	while (!got_signal && ib_mono_ns() + 5000000 < until) {
-		struct timespec nap = {0, 5000000};
+	while (!got_signal && ib_mono_ns() < until) {
+		struct timespec nap = {0, 10000000};
 
 		nanosleep(&nap, NULL);
 	}
-	while (!got_signal && ib_mono_ns() < until)
-		;
+}
+
+/* The startup benchmark's gap before each launch (0 by default: on a VM
+ * an idle CPU goes cold, and the launch after it pays for that). */
+static void pause_before(const struct cell_state *c)
+{
+	const char *v = ib_job_value(c->job, "gap");
+	double gap = 0;
+
+	if (v && !strcmp(c->job->wl->name, "startup") &&
+	    ib_parse_seconds(v, &gap) == 0 && gap > 0)
+		pause_unless_signalled(gap);
 }
 
 /* --- footprint and density ---------------------------------------------- */
@@ -623,8 +623,7 @@ static void log_host_info(struct run *R, int id, const char *key,
 /* Reads whatever the held instances wrote, up to deadline or until every
  * launched one is ready (its probe said it holds: hello and one more
  * record). Returns when the last became ready, or 0. */
-static uint64_t wait_ready(struct run *R, struct held *h, int n,
-			   uint64_t deadline)
+static uint64_t wait_ready(struct held *h, int n, uint64_t deadline)
 {
 	char buf[16384];
 	uint64_t t_all = 0;
@@ -669,7 +668,6 @@ static uint64_t wait_ready(struct run *R, struct held *h, int n,
 		}
 	}
 	free(pfd);
-	(void)R;
 	for (int i = 0; i < n; i++)
 		if (h[i].launched && !h[i].ready)
 			return 0;
@@ -729,18 +727,12 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 		if (!x->launched)
 			snprintf(x->why, sizeof(x->why), "launch failed: %s", e.msg);
 	}
-	t_ready = wait_ready(R, h, n, deadline);
+	t_ready = wait_ready(h, n, deadline);
 	if (t_ready) {
 		double settle = 0;
-		uint64_t until;
 
 		ib_parse_seconds(ib_job_value(c->job, "settle"), &settle);
-		until = ib_mono_ns() + (uint64_t)(settle * 1e9);
-		while (!got_signal && ib_mono_ns() < until) {
-			struct timespec nap = {0, 20000000};
-
-			nanosleep(&nap, NULL);
-		}
+		pause_unless_signalled(settle);
 	}
 
 	/* everything is measured with every instance held */
@@ -1307,7 +1299,7 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 				 * would pay for the clean-up another runtime
 				 * left running in the background. */
 				while (!c->done && !got_signal && !R.io_failed) {
-					pause_before(&R, c);
+					pause_before(c);
 					do_launch(&R, c, 0);
 					check_cell(&R, c);
 				}
