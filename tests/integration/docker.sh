@@ -45,7 +45,8 @@ stop_engine() {
 trap 'rc=$?; stop_engine; (exit $rc); cleanup_tmp' EXIT
 ip link add "$BR" type bridge || fail "cannot create bridge $BR"
 BR_MADE=1
-ip addr add 198.19.254.1/24 dev "$BR"
+# a /24 of its own, so two of these tests on one host do not collide
+ip addr add "198.19.$(($$ % 250 + 1)).1/24" dev "$BR"
 ip link set "$BR" up
 # its own session: stopping it ends its containerd too, by process group
 setsid dockerd --config-file="$E/daemon.json" --data-root="$E/data" --exec-root="$E/exec" \
@@ -112,6 +113,23 @@ id=$(jrows "$D/raw.jsonl" - run_id ev=run)
 [ -z "$(engine_image "$id")" ] || fail "the run's image left in the engine"
 assert_grep "isobench-probe:" "$D/results.json" "the image named in describe"
 note "docker${RUNSC:+ and $RUNSC} on the test's engine (DOCKER_HOST): every cell ok (startup and footprint too), nothing left in it"
+
+# SIGINT mid-launch: torn down through the API, results kept
+"$ISOBENCH" run -q -r docker -b cpu -s cpu.duration=30 --probe "$PROBE" --scratch "$T" \
+	-o "$T/int" >"$T/int.out" 2>"$T/int.err" &
+RUN_PID=$!
+BG_PIDS+=("$RUN_PID")
+wait_until 30 eval '[ -n "$(jrows "$T/int/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
+	fail "int: the probe did not start in docker"
+id=$(jrows "$T/int/raw.jsonl" - run_id ev=run)
+[ -n "$(engine_containers "$id")" ] || fail "int: the engine does not list the container"
+kill -INT "$RUN_PID"
+wait_exit "$RUN_PID" 20
+assert_eq "$WAIT_RC" 130 "int: exit status after SIGINT"
+assert_eq "$(jget "$T/int/results.json" status)" interrupted "int: results.json status"
+[ -z "$(engine_containers "$id")" ] || fail "int: the container survived SIGINT"
+[ -z "$(engine_image "$id")" ] || fail "int: the run's image survived SIGINT"
+note "SIGINT during a docker launch: exit 130, results written, container and image deleted"
 
 # kill -9 of isobench mid-launch, then cleanup through the API
 "$ISOBENCH" run -q -r docker -b cpu -s cpu.duration=30 --probe "$PROBE" --scratch "$T" \
