@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 build_pkgs=(gcc meson ninja-build pkg-config musl-tools linux-libc-dev
 	libcjson-dev libinih-dev libcurl4-openssl-dev libarchive-dev)
 tool_pkgs=(runc crun runsc docker.io sysbench fio linux-perf mbw hyperfine iproute2)
-test_pkgs=(libcmocka-dev clang libclang-rt-14-dev)
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev procps)
 
 want=("${build_pkgs[@]}" "${tool_pkgs[@]}")
 if [[ "${1:-}" == "--tests" ]]; then

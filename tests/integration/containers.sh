@@ -180,7 +180,7 @@ note "gvisor:platform=systrap: the trial finds runsc lacks it; skipped with the 
 bindir=$T/bin
 mkdir "$bindir"
 for tool in crun; do ln -s "$(command -v $tool)" "$bindir/$tool"; done
-PATH=$bindir ib nopath run -r native,runc,crun,gvisor -b cpu -s cpu.duration=0.05 \
+IB_PATH=$bindir ib nopath run -r native,runc,crun,gvisor -b cpu -s cpu.duration=0.05 \
 	--max-reps 1 --min-reps 1 --probe "$PROBE" --scratch "$T" -o "$T/nopath"
 expect_rc 0 nopath
 assert_grep "skipping runc: runc is not installed (fix: apt-get install -y runc)" \

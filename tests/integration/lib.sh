@@ -92,7 +92,12 @@ ib() {
 	shift
 	t0=$(now_us)
 	set +e
-	"$ISOBENCH" "$@" >"$T/$name.out" 2>"$T/$name.err"
+	# IB_PATH: the PATH isobench alone runs with (a runtime "missing")
+	if [ -n "${IB_PATH:-}" ]; then
+		PATH=$IB_PATH "$ISOBENCH" "$@" >"$T/$name.out" 2>"$T/$name.err"
+	else
+		"$ISOBENCH" "$@" >"$T/$name.out" 2>"$T/$name.err"
+	fi
 	IB_RC=$?
 	set -e
 	# shellcheck disable=SC2034  # read by the caller
