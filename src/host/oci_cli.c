@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -419,11 +418,6 @@ static void prepare_cpuset_parent(void)
 	}
 }
 
-/* Removes what is left of the cgroups of container id (/isobench/ID in
- * every hierarchy, as the bundle's cgroupsPath says), and the /isobench
- * parents once empty: runtimes normally remove their container's own, but
- * not after every failure (a sandbox that died early). A cgroup that
- * still holds a process stays. */
 /* rmdir, retried while the cgroup is busy: the last of an instance's
  * processes (runsc's gofer) may still be exiting, or a zombie of ours. */
 static void rmdir_busy(const char *path)
@@ -438,6 +432,11 @@ static void rmdir_busy(const char *path)
 	}
 }
 
+/* Removes what is left of the cgroups of container id (/isobench/ID in
+ * every hierarchy, as the bundle's cgroupsPath says), and the /isobench
+ * parents once empty: runtimes normally remove their container's own, but
+ * not after every failure (a sandbox that died early). A cgroup that
+ * still holds a process stays. */
 static void remove_cgroups(const char *id)
 {
 	DIR *d = opendir("/sys/fs/cgroup");
@@ -508,18 +507,14 @@ void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l)
 
 	if (!ol)
 		return;
-	/* A probe still running (the footprint benchmark's holders) is asked
-	 * to end first: SIGTERM ends its hold and the container exits as
-	 * usual. A forced delete would work too, but runsc's waits 5 s for
-	 * a sandbox that is a zombie of ours. */
-	if (!ol->exited && l->proc.pid > 0 && !l->proc.reaped) {
-		if (!ol->stopping)
-			run_cmd(cli, o->binary, &o->global,
-				(const char *[]){"kill", l->name, "TERM", NULL},
-				NULL, NULL);
-		if (ib_proc_wait(&l->proc, ib_mono_ns() + 3000000000ULL) == 0)
-			ol->exited = 1;
-	}
+	/* A probe asked to end (stop(): the footprint benchmark's holders,
+	 * whose hold SIGTERM ends) is given 3 s to exit as usual. A forced
+	 * delete would work too, but runsc's waits 5 s for a sandbox that is
+	 * a zombie of ours. Anything else still running is killed. */
+	if (ol->stopping && !ol->exited && l->proc.pid > 0 &&
+	    !l->proc.reaped &&
+	    ib_proc_wait(&l->proc, ib_mono_ns() + 3000000000ULL) == 0)
+		ol->exited = 1;
 	if (lifecycle_run(rt) && ol->exited && l->proc.exit_code >= 0 &&
 	    !l->proc.term_signal) {
 		/* `run` exited by itself: it deleted the container; what is
