@@ -27,7 +27,7 @@ struct ib_oci_bundle {
 	char **probe_argv;          /* arguments after the probe's path */
 	const char *run_id;         /* ISOBENCH_RUN in the environment */
 	const char *launch;         /* ISOBENCH_LAUNCH (footprint.h), or NULL */
-	const char *cgroups_path;   /* "/isobench/NAME" */
+	const char *cgroups_path;   /* "/isobench/RUN-ID/NAME" */
 	struct ib_limits limits;
 };
 

@@ -29,6 +29,7 @@ struct oci_rt {
 /* Per launch (l->priv). */
 struct oci_launch {
 	char *bundle;
+	char *cgroup; /* its cgroupsPath */
 	int exited;   /* wait saw the probe's exit */
 	int stopping; /* stop() sent it SIGTERM */
 };
@@ -112,10 +113,12 @@ static int run_cmd(const struct ib_oci_cli *cli, const char *binary,
 
 static int remove_container(const struct ib_oci_cli *cli, const char *binary,
 			    const struct ib_strv *global, const char *id,
-			    const char *bundle, int running, struct ib_buf *log);
+			    const char *bundle, const char *cgroup, int running,
+			    struct ib_buf *log);
 static cJSON *container_record(const struct ib_runtime *rt, const char *name,
 			       const char *bundle, const char *cgroup);
-static void prepare_cpuset_parent(void);
+static void prepare_cpuset_parent(const char *cgroup);
+static char *cgroup_path(const struct ib_runtime *rt, const char *name);
 
 /* A container that only prints the probe's version, run to completion
  * within TRIAL_TIMEOUT_S: what this host can and cannot run shows here,
@@ -127,7 +130,7 @@ static int trial(struct ib_runtime *rt, struct ib_err *err)
 	char *name = ib_xasprintf("isobench-%s-trial-%s", rt->ctx->run_id,
 				  rt->ops->name);
 	char *bundle = ib_xasprintf("%s/%s", o->bundles, name);
-	char *cgroup = ib_xasprintf("/isobench/%s", name);
+	char *cgroup = cgroup_path(rt, name);
 	char *argv[] = {"--version", NULL};
 	struct ib_buf out = {0};
 	int rc;
@@ -142,7 +145,7 @@ static int trial(struct ib_runtime *rt, struct ib_err *err)
 			.limits = rt->ctx->limits}, err);
 	if (rc == 0) {
 		ib_proc_subreaper(0); /* `run` waits for its container itself */
-		prepare_cpuset_parent();
+		prepare_cpuset_parent(cgroup);
 		rc = run_cmd_t(cli, o->binary, &o->global,
 			       (const char *[]){"run", "--bundle", bundle, name,
 						NULL},
@@ -157,8 +160,8 @@ static int trial(struct ib_runtime *rt, struct ib_err *err)
 					"(exit status %d): %.300s", rc,
 					out.s ? ib_trim(out.s) : "no output");
 	}
-	if (remove_container(cli, o->binary, &o->global, name, bundle, 1,
-			     NULL) == 0)
+	if (remove_container(cli, o->binary, &o->global, name, bundle, cgroup,
+			     1, NULL) == 0)
 		ib_state_del(rt->ctx->state, name, NULL);
 	ib_proc_reap_strays();
 	ib_buf_free(&out);
@@ -263,7 +266,7 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 	struct ib_spawn_opts so = {.flags = IB_PROC_DIE_WITH_PARENT |
 					    IB_PROC_KEEP_GROUP,
 				   .pre_exec = cli->pre_exec};
-	char *pidfile, *cgroup = ib_xasprintf("/isobench/%s", l->name), *pid;
+	char *pidfile, *cgroup = cgroup_path(rt, l->name), *pid;
 	struct ib_proc create;
 	struct ib_buf out = {0};
 	cJSON *res;
@@ -271,6 +274,7 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 
 	l->priv = ol;
 	ol->bundle = ib_xasprintf("%s/%s", o->bundles, l->name);
+	ol->cgroup = ib_xstrdup(cgroup);
 	pidfile = ib_xasprintf("%s/init.pid", ol->bundle);
 	/* Recorded before it exists: cleanup deletes it by id. */
 	res = container_record(rt, l->name, ol->bundle, cgroup);
@@ -305,7 +309,7 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 		ib_strv_push(&argv, "--bundle");
 		ib_strv_push(&argv, ol->bundle);
 		ib_strv_push(&argv, l->name);
-		prepare_cpuset_parent();
+		prepare_cpuset_parent(cgroup);
 		l->t_launch_ns = ib_mono_ns();
 		rc = ib_proc_start(&l->proc, argv.v, &ro, err);
 		if (rc == 0)
@@ -322,7 +326,7 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 	 * init (runsc: its sandbox, which exits with the container's status,
 	 * and its gofer) become its children, to wait for and reap. */
 	ib_proc_subreaper(1);
-	prepare_cpuset_parent();
+	prepare_cpuset_parent(cgroup);
 	l->t_launch_ns = ib_mono_ns();
 	rc = ib_proc_start(&create, argv.v, &so, err);
 	if (rc < 0)
@@ -384,37 +388,83 @@ int ib_oci_cli_wait(struct ib_runtime *rt, struct ib_launch *l,
 	return rc;
 }
 
-/* cgroup v1's cpuset: a new cgroup starts with no CPUs and no memory
- * nodes, and a child cannot be given any its parent lacks. runc fills the
- * parents in; runsc 20221219 does not ("write .../cpuset.cpus: permission
- * denied"). So the /isobench parent is made and filled from the root
- * before any container is created under it. */
-static void prepare_cpuset_parent(void)
+/* A container's cgroup (its bundle's cgroupsPath): /isobench/<run id>/
+ * <name>, under a parent of the run's own. With one parent shared by all
+ * runs, a run's teardown could remove it (empty) just as another run was
+ * about to create a container under it, and runsc does not make a cpuset
+ * parent again; a run's own parent is removed by no one else, and
+ * /isobench cannot go while any run's parent is in it. */
+static char *cgroup_path(const struct ib_runtime *rt, const char *name)
+{
+	return ib_xasprintf("/isobench/%s/%s", rt->ctx->run_id, name);
+}
+
+/* Copies cpuset.cpus and .mems from parent dir to dir where dir's are
+ * empty. Returns 0, or -errno (ENOENT: the directory went away). */
+static int fill_cpuset(const char *parent, const char *dir)
 {
 	static const char *const files[] = {"cpuset.cpus", "cpuset.mems", NULL};
+	int rc = 0;
 
-	if (access("/sys/fs/cgroup/cpuset/cpuset.cpus", F_OK) != 0)
-		return; /* no v1 cpuset hierarchy */
-	mkdir("/sys/fs/cgroup/cpuset/isobench", 0755);
-	for (const char *const *f = files; *f; f++) {
-		char *root = ib_xasprintf("/sys/fs/cgroup/cpuset/%s", *f);
-		char *ours = ib_xasprintf("/sys/fs/cgroup/cpuset/isobench/%s", *f);
-		char *have = ib_read_file(ours, NULL, NULL);
+	for (const char *const *f = files; *f && rc == 0; f++) {
+		char *from = ib_xasprintf("%s/%s", parent, *f);
+		char *to = ib_xasprintf("%s/%s", dir, *f);
+		char *have = ib_read_file(to, NULL, NULL);
 
-		if (have && !*ib_trim(have)) {
-			char *want = ib_read_file(root, NULL, NULL);
-			int fd = open(ours, O_WRONLY | O_CLOEXEC);
+		if (!have) {
+			rc = -ENOENT;
+		} else if (!*ib_trim(have)) {
+			char *want = ib_read_file(from, NULL, NULL);
+			int fd = open(to, O_WRONLY | O_CLOEXEC);
 
-			if (want && fd >= 0 && write(fd, want, strlen(want)) < 0) {
-				/* runc copes; runsc will say what is wrong */
-			}
+			if (fd < 0 || !want || write(fd, want, strlen(want)) < 0)
+				rc = -(errno ? errno : EIO);
 			if (fd >= 0)
 				close(fd);
 			free(want);
 		}
 		free(have);
-		free(root);
-		free(ours);
+		free(from);
+		free(to);
+	}
+	return rc;
+}
+
+/* cgroup v1's cpuset: a new cgroup starts with no CPUs and no memory
+ * nodes, and a child cannot be given any its parent lacks. runc fills the
+ * parents in; runsc 20221219 does not ("write .../cpuset.cpus: permission
+ * denied"). So the parents of cgroup are made and filled, top down, before
+ * a container is created in it; tried again if another run removed
+ * /isobench between two steps. */
+static void prepare_cpuset_parent(const char *cgroup)
+{
+	const char *base = "/sys/fs/cgroup/cpuset";
+
+	if (access("/sys/fs/cgroup/cpuset/cpuset.cpus", F_OK) != 0)
+		return; /* no v1 cpuset hierarchy */
+	for (int attempt = 0; attempt < 5; attempt++) {
+		char *path = ib_xstrdup(cgroup), *slash = path;
+		char *parent = ib_xstrdup(base);
+		int rc = 0;
+
+		/* every component but the last (the container's own) */
+		while (rc == 0 && (slash = strchr(slash + 1, '/'))) {
+			char *dir;
+
+			*slash = '\0';
+			dir = ib_xasprintf("%s%s", base, path);
+			*slash = '/';
+			if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+				rc = -errno;
+			else
+				rc = fill_cpuset(parent, dir);
+			free(parent);
+			parent = dir;
+		}
+		free(parent);
+		free(path);
+		if (rc != -ENOENT)
+			return; /* done, or runsc will say what is wrong */
 	}
 }
 
@@ -432,46 +482,50 @@ static void rmdir_busy(const char *path)
 	}
 }
 
-/* Removes what is left of the cgroups of container id (/isobench/ID in
- * every hierarchy, as the bundle's cgroupsPath says), and the /isobench
- * parents once empty: runtimes normally remove their container's own, but
- * not after every failure (a sandbox that died early). A cgroup that
- * still holds a process stays. */
-static void remove_cgroups(const char *id)
+/* Removes what is left of cgroup (a cgroupsPath: /isobench/<run>/<name>)
+ * in every hierarchy, then its parents where empty: runtimes normally
+ * remove their container's own, but not after every failure (a sandbox
+ * that died early). A cgroup that still holds a process stays. */
+static void remove_cgroups(const char *cgroup)
 {
 	DIR *d = opendir("/sys/fs/cgroup");
 	struct dirent *e;
+	struct ib_strv roots = {0};
 
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char *own, *parent;
-
-		if (e->d_name[0] == '.')
-			continue;
-		own = ib_xasprintf("/sys/fs/cgroup/%s/isobench/%s", e->d_name, id);
-		parent = ib_xasprintf("/sys/fs/cgroup/%s/isobench", e->d_name);
-		rmdir_busy(own);
-		rmdir(parent);
-		free(own);
-		free(parent);
-	}
-	closedir(d);
-	/* a pure cgroup v2 host */
-	{
-		char *own = ib_xasprintf("/sys/fs/cgroup/isobench/%s", id);
+	if (strncmp(cgroup, "/isobench/", 10) != 0)
+		return; /* never anything that is not ours */
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			ib_strv_push_owned(&roots, ib_xasprintf("/sys/fs/cgroup/%s",
+								e->d_name));
+	if (d)
+		closedir(d);
+	ib_strv_push(&roots, "/sys/fs/cgroup"); /* a pure cgroup v2 host */
+	for (int i = 0; i < roots.n; i++) {
+		char *path = ib_xstrdup(cgroup), *slash;
+		char *own = ib_xasprintf("%s%s", roots.v[i], path);
 
 		rmdir_busy(own);
-		rmdir("/sys/fs/cgroup/isobench");
 		free(own);
+		while ((slash = strrchr(path, '/')) && slash != path) {
+			char *dir;
+
+			*slash = '\0';
+			dir = ib_xasprintf("%s%s", roots.v[i], path);
+			rmdir(dir); /* fails while not empty: fine */
+			free(dir);
+		}
+		free(path);
 	}
+	ib_strv_free(&roots);
 }
 
 /* Kills and deletes container id, removes bundle: teardown and cleanup.
  * Returns 0 when nothing of it is left. */
 static int remove_container(const struct ib_oci_cli *cli, const char *binary,
 			    const struct ib_strv *global, const char *id,
-			    const char *bundle, int running, struct ib_buf *log)
+			    const char *bundle, const char *cgroup, int running,
+			    struct ib_buf *log)
 {
 	struct ib_buf out = {0};
 	struct ib_err e = {0};
@@ -495,7 +549,8 @@ static int remove_container(const struct ib_oci_cli *cli, const char *binary,
 	ib_buf_free(&out);
 	if (bundle && strstr(bundle, "isobench"))
 		ib_rmtree(bundle);
-	remove_cgroups(id);
+	if (cgroup)
+		remove_cgroups(cgroup);
 	return rc == 0 ? 0 : -EBUSY;
 }
 
@@ -520,10 +575,11 @@ void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l)
 		/* `run` exited by itself: it deleted the container; what is
 		 * left is its bundle (and, should it linger, its cgroup) */
 		ib_rmtree(ol->bundle);
-		remove_cgroups(l->name);
+		remove_cgroups(ol->cgroup);
 		ib_state_del(rt->ctx->state, l->name, NULL);
 	} else if (remove_container(cli, o->binary, &o->global, l->name,
-				    ol->bundle, !ol->exited, NULL) == 0) {
+				    ol->bundle, ol->cgroup, !ol->exited,
+				    NULL) == 0) {
 		ib_state_del(rt->ctx->state, l->name, NULL);
 	}
 	/* delete killed the init if it still ran; reap it */
@@ -533,6 +589,7 @@ void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l)
 	l->out_fd = -1;
 	ib_proc_reap_strays();
 	free(ol->bundle);
+	free(ol->cgroup);
 	free(ol);
 	l->priv = NULL;
 }
@@ -625,6 +682,7 @@ int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
 	const struct ib_oci_cli *cli = cli_of(ops);
 	const cJSON *name = cJSON_GetObjectItem(res, "name");
 	const cJSON *bundle = cJSON_GetObjectItem(res, "bundle");
+	const cJSON *cgroup = cJSON_GetObjectItem(res, "cgroup");
 	const cJSON *a;
 	char *binary = ib_which(cli->program);
 	struct ib_strv global = {0};
@@ -646,6 +704,7 @@ int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
 	}
 	rc = remove_container(cli, binary, &global, name->valuestring,
 			      cJSON_IsString(bundle) ? bundle->valuestring : NULL,
+			      cJSON_IsString(cgroup) ? cgroup->valuestring : NULL,
 			      1, log);
 	ib_strv_free(&global);
 	free(binary);

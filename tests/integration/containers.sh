@@ -33,8 +33,11 @@ assert_nothing_left() {
 	id=$(jrows "$dir/raw.jsonl" - run_id ev=run)
 	[ -z "$(run_containers "$id")" ] || fail "$what: containers left: $(run_containers "$id")"
 	assert_no_path "$T/isobench-$id" "$what: work directory (bundles, scratch)"
-	if compgen -G "/sys/fs/cgroup/*/isobench/isobench-$id-*" >/dev/null; then
-		fail "$what: cgroups left: $(compgen -G "/sys/fs/cgroup/*/isobench/isobench-$id-*")"
+	# each container's cgroup is /isobench/<run id>/<name>, in every
+	# hierarchy: none of them, nor the run's parent, may be left
+	if compgen -G "/sys/fs/cgroup/*/isobench/$id" >/dev/null ||
+		compgen -G "/sys/fs/cgroup/isobench/$id" >/dev/null; then
+		fail "$what: cgroups left: $(compgen -G "/sys/fs/cgroup/*/isobench/$id*")"
 	fi
 }
 

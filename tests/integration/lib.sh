@@ -118,6 +118,13 @@ expect_rc() {
 		head -c 4000 "$T/$name.err" >&2 || true
 		echo "--- stdout:" >&2
 		head -c 2000 "$T/$name.out" >&2 || true
+		# by convention a run's output directory is $T/NAME: its cells
+		# that did not go well, and why
+		if [ -f "$T/$name/results.json" ]; then
+			echo "--- cells not ok:" >&2
+			"$IBCHECK" rows "$T/$name/results.json" cells . \
+				status!=ok >&2 || true
+		fi
 		fail "$name: exit status $IB_RC, want $want"
 	fi
 }
