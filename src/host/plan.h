@@ -87,7 +87,7 @@ int ib_job_set(struct ib_job *job, const char *key, const char *value,
 /* "bench.key=value" or "job.key=value" from --set: applies to every job
  * whose name or benchmark matches. */
 int ib_plan_set(struct ib_plan *p, const char *assignment, struct ib_err *err);
-/* The default suite: one job per workload. */
+/* The default suite: one job per workload, startup first. */
 void ib_plan_add_default_jobs(struct ib_plan *p);
 
 /* The value of parameter name of job, or NULL if its workload has none. */
