@@ -576,21 +576,29 @@ struct held {
 	char why[1200];
 };
 
-/* A sample measured on the host, logged as a record of launch id (the
- * round's first instance) so that `isobench report` rebuilds it from
- * raw.jsonl like any probe sample. */
-static void log_host_sample(struct run *R, int id, const char *metric,
-			    const char *unit, int higher, double value,
-			    const char *pkey, const char *pval, double pnum)
+/* A record of what isobench measured on the host, logged as a record of
+ * launch id (the round's first instance), so that `isobench report`
+ * rebuilds it from raw.jsonl like any of the probe's. Returns the event;
+ * *rec is its record, to fill. */
+static cJSON *host_record(int id, const char *type, cJSON **rec)
 {
-	cJSON *ev = cJSON_CreateObject(), *rec, *params;
+	cJSON *ev = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(ev, "ev", "record");
 	cJSON_AddNumberToObject(ev, "launch", id);
 	cJSON_AddStringToObject(ev, "from", "host");
-	rec = cJSON_AddObjectToObject(ev, "rec");
-	cJSON_AddStringToObject(rec, "type", "sample");
-	cJSON_AddStringToObject(rec, "bench", "footprint");
+	*rec = cJSON_AddObjectToObject(ev, "rec");
+	cJSON_AddStringToObject(*rec, "type", type);
+	cJSON_AddStringToObject(*rec, "bench", "footprint");
+	return ev;
+}
+
+static void log_host_sample(struct run *R, int id, const char *metric,
+			    const char *unit, int higher, double value,
+			    const char *pkey, const char *pval, double pnum)
+{
+	cJSON *rec, *ev = host_record(id, "sample", &rec), *params;
+
 	cJSON_AddStringToObject(rec, "metric", metric);
 	cJSON_AddStringToObject(rec, "unit", unit);
 	cJSON_AddStringToObject(rec, "dir", higher ? "higher" : "lower");
@@ -607,14 +615,8 @@ static void log_host_sample(struct run *R, int id, const char *metric,
 static void log_host_info(struct run *R, int id, const char *key,
 			  const char *value)
 {
-	cJSON *ev = cJSON_CreateObject(), *rec;
+	cJSON *rec, *ev = host_record(id, "info", &rec);
 
-	cJSON_AddStringToObject(ev, "ev", "record");
-	cJSON_AddNumberToObject(ev, "launch", id);
-	cJSON_AddStringToObject(ev, "from", "host");
-	rec = cJSON_AddObjectToObject(ev, "rec");
-	cJSON_AddStringToObject(rec, "type", "info");
-	cJSON_AddStringToObject(rec, "bench", "footprint");
 	cJSON_AddStringToObject(rec, "key", key);
 	cJSON_AddStringToObject(rec, "value", value);
 	log_event(R, ev);
