@@ -113,8 +113,8 @@ static int run_cmd(const struct ib_oci_cli *cli, const char *binary,
 
 static int remove_container(const struct ib_oci_cli *cli, const char *binary,
 			    const struct ib_strv *global, const char *id,
-			    const char *bundle, const char *cgroup, int running,
-			    struct ib_buf *log);
+			    const char *bundle, const char *cgroup, int parents,
+			    int running, struct ib_buf *log);
 static cJSON *container_record(const struct ib_runtime *rt, const char *name,
 			       const char *bundle, const char *cgroup);
 static void prepare_cpuset_parent(const char *cgroup);
@@ -161,7 +161,7 @@ static int trial(struct ib_runtime *rt, struct ib_err *err)
 					out.s ? ib_trim(out.s) : "no output");
 	}
 	if (remove_container(cli, o->binary, &o->global, name, bundle, cgroup,
-			     1, NULL) == 0)
+			     0, 1, NULL) == 0)
 		ib_state_del(rt->ctx->state, name, NULL);
 	ib_proc_reap_strays();
 	ib_buf_free(&out);
@@ -483,10 +483,12 @@ static void rmdir_busy(const char *path)
 }
 
 /* Removes what is left of cgroup (a cgroupsPath: /isobench/<run>/<name>)
- * in every hierarchy, then its parents where empty: runtimes normally
- * remove their container's own, but not after every failure (a sandbox
- * that died early). A cgroup that still holds a process stays. */
-static void remove_cgroups(const char *cgroup)
+ * in every hierarchy, and with parents, its parents where empty: runtimes
+ * normally remove their container's own, but not after every failure (a
+ * sandbox that died early). A cgroup that still holds a process stays.
+ * The run's parent stays while the run goes on: made again for every
+ * launch, it would be a second cgroup made inside the measured phases. */
+static void remove_cgroups(const char *cgroup, int parents)
 {
 	DIR *d = opendir("/sys/fs/cgroup");
 	struct dirent *e;
@@ -507,7 +509,7 @@ static void remove_cgroups(const char *cgroup)
 
 		rmdir_busy(own);
 		free(own);
-		while ((slash = strrchr(path, '/')) && slash != path) {
+		while (parents && (slash = strrchr(path, '/')) && slash != path) {
 			char *dir;
 
 			*slash = '\0';
@@ -524,8 +526,8 @@ static void remove_cgroups(const char *cgroup)
  * Returns 0 when nothing of it is left. */
 static int remove_container(const struct ib_oci_cli *cli, const char *binary,
 			    const struct ib_strv *global, const char *id,
-			    const char *bundle, const char *cgroup, int running,
-			    struct ib_buf *log)
+			    const char *bundle, const char *cgroup, int parents,
+			    int running, struct ib_buf *log)
 {
 	struct ib_buf out = {0};
 	struct ib_err e = {0};
@@ -550,7 +552,7 @@ static int remove_container(const struct ib_oci_cli *cli, const char *binary,
 	if (bundle && strstr(bundle, "isobench"))
 		ib_rmtree(bundle);
 	if (cgroup)
-		remove_cgroups(cgroup);
+		remove_cgroups(cgroup, parents);
 	return rc == 0 ? 0 : -EBUSY;
 }
 
@@ -575,10 +577,10 @@ void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l)
 		/* `run` exited by itself: it deleted the container; what is
 		 * left is its bundle (and, should it linger, its cgroup) */
 		ib_rmtree(ol->bundle);
-		remove_cgroups(ol->cgroup);
+		remove_cgroups(ol->cgroup, 0);
 		ib_state_del(rt->ctx->state, l->name, NULL);
 	} else if (remove_container(cli, o->binary, &o->global, l->name,
-				    ol->bundle, ol->cgroup, !ol->exited,
+				    ol->bundle, ol->cgroup, 0, !ol->exited,
 				    NULL) == 0) {
 		ib_state_del(rt->ctx->state, l->name, NULL);
 	}
@@ -667,6 +669,14 @@ void ib_oci_cli_release(struct ib_runtime *rt)
 
 	if (!o)
 		return;
+	{
+		/* the run's cgroup parent, and /isobench if no other run's
+		 * parent is in it */
+		char *mine = cgroup_path(rt, "none");
+
+		remove_cgroups(mine, 1);
+		free(mine);
+	}
 	free(o->binary);
 	free(o->version);
 	free(o->probe);
@@ -705,7 +715,7 @@ int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
 	rc = remove_container(cli, binary, &global, name->valuestring,
 			      cJSON_IsString(bundle) ? bundle->valuestring : NULL,
 			      cJSON_IsString(cgroup) ? cgroup->valuestring : NULL,
-			      1, log);
+			      1, 1, log);
 	ib_strv_free(&global);
 	free(binary);
 	if (rc < 0)

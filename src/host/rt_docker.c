@@ -4,14 +4,16 @@
  * The engine is the one at $DOCKER_HOST (unix://...) or
  * /var/run/docker.sock; isobench uses it as it is and never reconfigures
  * it. Where none answers and dockerd is installed, isobench starts one of
- * its own for the run: data and exec roots in the run's work directory,
- * its own socket, no bridge, no iptables rules, no IP forwarding (the host's
+ * its own for the run: data root in the run's work directory, exec root
+ * and socket under /run/isobench (a socket path has at most 107 bytes),
+ * no bridge, no iptables rules, no IP forwarding (the host's
  * network is left exactly as it was), runsc registered when installed;
  * it is recorded in the state file and stopped at the end.
  *
  * The image is imported from a tar of the same minimal rootfs as the OCI
- * runtimes' (the static probe), tagged with a hash of the probe: a second
- * run imports nothing. Option runtime = runc | runsc picks the engine's
+ * runtimes' (the static probe), tagged with the run id, recorded, and
+ * deleted at the end (a few hundred KB: importing costs well under a
+ * second). Option runtime = runc | runsc picks the engine's
  * OCI runtime: "docker" and "docker:runtime=runsc" are two columns. The
  * probe's output is the container's log stream (the engine's logging path
  * is part of what Docker costs). */
@@ -26,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/crc32.h"
 #include "docker_api.h"
 #include "footprint.h"
 #include "oci.h"
