@@ -403,6 +403,18 @@ static void md_method(struct ib_buf *b, const struct ib_results *r)
 	}
 }
 
+/* The rest of a table's header after its first two columns: one column
+ * per runtime, right-aligned. */
+static void md_columns(struct ib_buf *b, const struct ib_results *r)
+{
+	for (int c = 0; c < r->columns.n; c++)
+		ib_buf_printf(b, " %s |", r->columns.v[c]);
+	ib_buf_puts(b, "\n|---|---|");
+	for (int c = 0; c < r->columns.n; c++)
+		ib_buf_puts(b, "---:|");
+	ib_buf_puts(b, "\n");
+}
+
 /* Startup is about its tail: p50, p90 and p99 of each phase, runtimes as
  * columns. */
 static void md_percentiles(struct ib_buf *b, const struct ib_results *r,
@@ -413,12 +425,7 @@ static void md_percentiles(struct ib_buf *b, const struct ib_results *r,
 
 	ib_buf_puts(b, "\nPercentiles, p50 / p90 / p99 (nearest rank):\n\n"
 		    "| phase | unit |");
-	for (int c = 0; c < ncol; c++)
-		ib_buf_printf(b, " %s |", r->columns.v[c]);
-	ib_buf_puts(b, "\n|---|---|");
-	for (int c = 0; c < ncol; c++)
-		ib_buf_puts(b, "---:|");
-	ib_buf_puts(b, "\n");
+	md_columns(b, r);
 	for (int k = 0; k < nrows; k++) {
 		ib_buf_puts(b, "| ");
 		md_escape(b, rows[k].label);
@@ -457,12 +464,7 @@ static void md_tables(struct ib_buf *b, const struct ib_results *r)
 				      rows[i].bench);
 		else
 			ib_buf_printf(b, "## %s\n\n| metric | unit |", job);
-		for (int c = 0; c < ncol; c++)
-			ib_buf_printf(b, " %s |", r->columns.v[c]);
-		ib_buf_puts(b, "\n|---|---|");
-		for (int c = 0; c < ncol; c++)
-			ib_buf_puts(b, "---:|");
-		ib_buf_puts(b, "\n");
+		md_columns(b, r);
 		for (int k = i; k < end; k++) {
 			ib_buf_puts(b, "| ");
 			md_escape(b, rows[k].label);

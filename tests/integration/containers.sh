@@ -197,13 +197,8 @@ assert_grep "skipped" "$T/nopath/report.md" "report.md names the skipped runtime
 note "runc and runsc missing from PATH: skipped with reason and fix, crun still runs"
 
 # SIGINT in the middle of a runc launch: torn down, results kept
-"$ISOBENCH" run -q -r runc -b cpu -s cpu.duration=30 --probe "$PROBE" --scratch "$T" \
-	-o "$T/int" >"$T/int.out" 2>"$T/int.err" &
-RUN_PID=$!
-BG_PIDS+=("$RUN_PID")
-wait_until 20 eval '[ -n "$(jrows "$T/int/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
-	fail "int: the probe did not start in runc"
-id=$(jrows "$T/int/raw.jsonl" - run_id ev=run)
+start_held_run int runc
+id=$RUN_ID
 [ -n "$(run_containers "$id")" ] || fail "int: runc does not list the container"
 kill -INT "$RUN_PID"
 wait_exit "$RUN_PID" 10
@@ -214,13 +209,8 @@ note "SIGINT during a runc launch: exit 130, results written, container deleted"
 
 # kill -9 of isobench: the container outlives it; cleanup deletes it
 for rt in ${RTS#native }; do
-	"$ISOBENCH" run -q -r $rt -b cpu -s cpu.duration=30 --probe "$PROBE" --scratch "$T" \
-		-o "$T/k9-$rt" >"$T/k9-$rt.out" 2>"$T/k9-$rt.err" &
-	RUN_PID=$!
-	BG_PIDS+=("$RUN_PID")
-	wait_until 20 eval '[ -n "$(jrows "$T/k9-$rt/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
-		fail "k9-$rt: the probe did not start"
-	id=$(jrows "$T/k9-$rt/raw.jsonl" - run_id ev=run)
+	start_held_run "k9-$rt" "$rt"
+	id=$RUN_ID
 	kill -KILL "$RUN_PID"
 	wait_exit "$RUN_PID" 5
 	[ -n "$(run_containers "$id")" ] || fail "k9-$rt: no container left to clean up: nothing tested"

@@ -115,13 +115,8 @@ assert_grep "isobench-probe:" "$D/results.json" "the image named in describe"
 note "docker${RUNSC:+ and $RUNSC} on the test's engine (DOCKER_HOST): every cell ok (startup and footprint too), nothing left in it"
 
 # SIGINT mid-launch: torn down through the API, results kept
-"$ISOBENCH" run -q -r docker -b cpu -s cpu.duration=30 --probe "$PROBE" --scratch "$T" \
-	-o "$T/int" >"$T/int.out" 2>"$T/int.err" &
-RUN_PID=$!
-BG_PIDS+=("$RUN_PID")
-wait_until 30 eval '[ -n "$(jrows "$T/int/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
-	fail "int: the probe did not start in docker"
-id=$(jrows "$T/int/raw.jsonl" - run_id ev=run)
+start_held_run int docker
+id=$RUN_ID
 [ -n "$(engine_containers "$id")" ] || fail "int: the engine does not list the container"
 kill -INT "$RUN_PID"
 wait_exit "$RUN_PID" 20
@@ -132,13 +127,8 @@ assert_eq "$(jget "$T/int/results.json" status)" interrupted "int: results.json 
 note "SIGINT during a docker launch: exit 130, results written, container and image deleted"
 
 # kill -9 of isobench mid-launch, then cleanup through the API
-"$ISOBENCH" run -q -r docker -b cpu -s cpu.duration=30 --probe "$PROBE" --scratch "$T" \
-	-o "$T/k9" >"$T/k9.out" 2>"$T/k9.err" &
-RUN_PID=$!
-BG_PIDS+=("$RUN_PID")
-wait_until 30 eval '[ -n "$(jrows "$T/k9/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
-	fail "k9: the probe did not start in docker"
-id=$(jrows "$T/k9/raw.jsonl" - run_id ev=run)
+start_held_run k9 docker
+id=$RUN_ID
 kill -KILL "$RUN_PID"
 wait_exit "$RUN_PID" 5
 [ -n "$(engine_containers "$id")" ] || fail "k9: no container left to clean up: nothing tested"

@@ -110,6 +110,20 @@ now_us() {
 	echo "${EPOCHREALTIME//[.,]/}"
 }
 
+# start_held_run NAME RUNTIME: `isobench run` of a 30 s cpu job on
+# RUNTIME in the background, output in $T/NAME; returns once its probe has
+# said hello (RUN_PID is isobench's pid, RUN_ID the run's id).
+start_held_run() {
+	local name=$1 rt=$2
+	"$ISOBENCH" run -q -r "$rt" -b cpu -s cpu.duration=30 --probe "$PROBE" --scratch "$T" \
+		-o "$T/$name" >"$T/$name.out" 2>"$T/$name.err" &
+	RUN_PID=$!
+	BG_PIDS+=("$RUN_PID")
+	wait_until 30 eval '[ -n "$(jrows "$T/$name/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
+		fail "$name: the probe did not start in $rt"
+	RUN_ID=$(jrows "$T/$name/raw.jsonl" - run_id ev=run)
+}
+
 # The status of the last ib call must be $1.
 expect_rc() {
 	local want=$1 name=$2
