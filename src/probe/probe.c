@@ -3,7 +3,8 @@
  *   isobench-probe [--scratch DIR] [--reps N] [--full] WORKLOAD [key=value...]
  *
  * The same file runs as a host process, as a container's entrypoint and
- * (later) as a VM's /init. It writes framed records on stdout (emit.h,
+ * as a VM's /init (vm_init.c: then it mounts, loads modules and powers the
+ * VM off at the end). It writes framed records on stdout (emit.h,
  * docs/protocol.md): hello first, before any setup, then samples, info and
  * errors, then done. Exit status: 0 measured, 1 a workload failed, 2 bad
  * usage (an error record says what). */
@@ -141,10 +142,8 @@ static void usage(FILE *f)
 	}
 }
 
-int main(int argc, char **argv)
+static int probe_main(int argc, char **argv, double uptime, int in_vm)
 {
-	/* Uptime first: in a VM it is the guest's time to userspace. */
-	double uptime = harness_uptime_s();
 	struct ib_timer_info timer;
 	struct probe_args args;
 	int reps = 1, full = 0, status = 0, opt;
@@ -198,6 +197,10 @@ int main(int argc, char **argv)
 
 	harness_timer_measure(&timer);
 	emit_hello(&timer, uptime, workload, argc, argv);
+	if (in_vm && vm_setup(args.scratch) < 0) {
+		emit_done(1);
+		return 1;
+	}
 
 	if (!workload) {
 		emit_error(NULL, "invalid", "no workload given (try --help)");
@@ -247,5 +250,19 @@ int main(int argc, char **argv)
 		status = run(&args);
 	}
 	emit_done(status);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	/* Uptime first: in a VM it is the guest's time to userspace. */
+	double uptime = harness_uptime_s();
+	int in_vm = vm_is_init(argc > 0 ? argv[0] : NULL), status;
+
+	if (in_vm)
+		vm_console_prepare();
+	status = probe_main(argc, argv, uptime, in_vm);
+	if (in_vm)
+		vm_poweroff(); /* pid 1 must not return */
 	return status;
 }

@@ -32,6 +32,16 @@ int arg_list_has(const struct probe_args *a, const char *name,
  * and advances *cursor; returns 0 at the end of the list. */
 int arg_list_next(const char **cursor, char *word, size_t cap);
 
+/* vm_init.c: the probe as a VM's /init (pid 1, started as "/init"). */
+int vm_is_init(const char *argv0);
+/* Raw console output, kernel messages quieted; before hello. */
+void vm_console_prepare(void);
+/* Mounts /proc, /sys, /dev, loads the listed modules, waits for scratch
+ * if it is a device node; after hello. -1 after an error record. */
+int vm_setup(const char *scratch);
+/* Syncs and powers the VM off; never returns. */
+void vm_poweroff(void) __attribute__((noreturn));
+
 /* CPUs this process may run on (sched_getaffinity), at least 1. */
 int probe_ncpus(void);
 /* Total last-level cache in bytes: distinct caches of the highest level,

@@ -7,12 +7,19 @@
  * of it (fio's ramp_time), and reports IOPS, MiB/s and completion-latency
  * percentiles from a log-linear histogram (fio's clat). The test file is
  * filled with data once and reused while its size matches, so reads hit
- * allocated blocks, never holes. */
+ * allocated blocks, never holes.
+ *
+ * When the scratch is a block device (a VM's raw scratch disk, /dev/vda)
+ * the test runs on the device itself, from offset 0: it is filled once and
+ * a mark in its last 4 KiB says so (and for which size), so the next boot
+ * of the same disk image does not fill it again. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -43,24 +50,14 @@ static uint64_t next_offset(struct disk_run *d, const struct ib_disk_test *t)
 	return off;
 }
 
-static int prepare_file(const char *path, uint64_t size)
+/* Writes size bytes of incompressible data at the start of fd. */
+static int fill(int fd, uint64_t size)
 {
-	struct stat st;
-	char *chunk;
-	int fd;
 	uint64_t seed = 0x1234567ULL;
+	char *chunk = malloc(1 << 20);
 
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size == size)
-		return 0;
-	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	chunk = malloc(1 << 20);
-	if (!chunk) {
-		close(fd);
+	if (!chunk)
 		return -ENOMEM;
-	}
 	/* Incompressible data, so a compressing or deduplicating store does
 	 * not flatter the numbers. */
 	for (size_t i = 0; i < (1 << 20) / 8; i++)
@@ -70,20 +67,81 @@ static int prepare_file(const char *path, uint64_t size)
 		ssize_t w = write(fd, chunk, n);
 
 		if (w <= 0) {
-			int err = w < 0 ? errno : ENOSPC;
-
 			free(chunk);
-			close(fd);
-			unlink(path);
-			return -err;
+			return w < 0 ? -errno : -ENOSPC;
 		}
 		done += (uint64_t)w;
 		((uint64_t *)chunk)[0] ^= done; /* no two chunks alike */
 	}
 	free(chunk);
-	if (fsync(fd) != 0 || close(fd) != 0)
+	return fsync(fd) != 0 ? -errno : 0;
+}
+
+static int prepare_file(const char *path, uint64_t size)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size == size)
+		return 0;
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
 		return -errno;
-	return 0;
+	rc = fill(fd, size);
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(path);
+	return rc;
+}
+
+#define DEVICE_MARK "isobench-disk filled v1 size="
+
+/* A block device: fills [0, size) unless the mark in its last 4 KiB says
+ * it already holds size bytes of test data. */
+static int prepare_device(const char *path, uint64_t size)
+{
+	uint64_t devsize = 0;
+	char mark[4096], want[64];
+	int fd = open(path, O_RDWR | O_CLOEXEC), rc = 0;
+
+	if (fd < 0) {
+		emit_error("disk", "failed", "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (ioctl(fd, BLKGETSIZE64, &devsize) != 0 ||
+	    devsize < size + sizeof(mark)) {
+		emit_error("disk", "failed",
+			   "scratch device %s holds %llu MiB, the test needs "
+			   "%llu MiB and 4 KiB",
+			   path, (unsigned long long)(devsize >> 20),
+			   (unsigned long long)(size >> 20));
+		close(fd);
+		return -1;
+	}
+	snprintf(want, sizeof(want), DEVICE_MARK "%llu\n",
+		 (unsigned long long)size);
+	if (pread(fd, mark, sizeof(mark), (off_t)(devsize - sizeof(mark))) ==
+		    (ssize_t)sizeof(mark) &&
+	    strncmp(mark, want, strlen(want)) == 0) {
+		close(fd);
+		return 0;
+	}
+	rc = fill(fd, size);
+	if (rc == 0) {
+		memset(mark, 0, sizeof(mark));
+		memcpy(mark, want, strlen(want));
+		if (pwrite(fd, mark, sizeof(mark),
+			   (off_t)(devsize - sizeof(mark))) != (ssize_t)sizeof(mark) ||
+		    fsync(fd) != 0)
+			rc = -errno;
+	}
+	if (rc < 0)
+		emit_error("disk", "failed", "filling %s: %s", path,
+			   strerror(-rc));
+	close(fd);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Queue depth 1: pread/pwrite, each completion timed. Returns ops counted
@@ -210,9 +268,13 @@ int wl_disk(const struct probe_args *a)
 	struct disk_run d = {.fd = -1, .size = size, .seed = 0xfeedf00dULL};
 	struct statvfs vfs;
 	struct stat st;
-	int rc, failed = 0;
+	int rc, failed = 0, is_dev;
 
-	snprintf(path, sizeof(path), "%s/isobench-disk.dat", a->scratch);
+	is_dev = stat(a->scratch, &st) == 0 && S_ISBLK(st.st_mode);
+	if (is_dev)
+		snprintf(path, sizeof(path), "%s", a->scratch);
+	else
+		snprintf(path, sizeof(path), "%s/isobench-disk.dat", a->scratch);
 	while (arg_list_next(&cur, name, sizeof(name))) {
 		struct ib_disk_test t;
 
@@ -220,7 +282,10 @@ int wl_disk(const struct probe_args *a)
 		    t.bs * t.qd > max_buf)
 			max_buf = t.bs * t.qd;
 	}
-	if (!(stat(path, &st) == 0 && (uint64_t)st.st_size == size) &&
+	if (is_dev) {
+		if (prepare_device(path, size) < 0)
+			return 1;
+	} else if (!(stat(path, &st) == 0 && (uint64_t)st.st_size == size) &&
 	    statvfs(a->scratch, &vfs) == 0 &&
 	    (uint64_t)vfs.f_bavail * vfs.f_frsize < size + (64u << 20)) {
 		emit_error("disk", "failed",
@@ -232,7 +297,7 @@ int wl_disk(const struct probe_args *a)
 			   (unsigned long long)(size >> 20));
 		return 1;
 	}
-	rc = prepare_file(path, size);
+	rc = is_dev ? 0 : prepare_file(path, size);
 	if (rc < 0) {
 		emit_error("disk", "failed", "cannot create the test file %s: %s",
 			   path, strerror(-rc));
