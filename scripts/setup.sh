@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.."
 # measures (runc, crun, runsc, Docker: isobench starts its own dockerd),
 # and the classic tools that `isobench validate` compares against.
 build_pkgs=(gcc meson ninja-build pkg-config musl-tools linux-libc-dev
-	libcjson-dev libinih-dev libcurl4-openssl-dev libarchive-dev)
-tool_pkgs=(runc crun runsc docker.io sysbench fio linux-perf mbw hyperfine iproute2)
+	libcjson-dev libinih-dev libcurl4-openssl-dev libarchive-dev libssl-dev)
+tool_pkgs=(runc crun runsc docker.io sysbench fio linux-perf mbw hyperfine iproute2
+	qemu-system-x86 linux-image-cloud-amd64)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev procps)
 
 want=("${build_pkgs[@]}" "${tool_pkgs[@]}")

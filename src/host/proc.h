@@ -76,6 +76,9 @@ int ib_proc_wait(struct ib_proc *p, uint64_t deadline_ns);
 /* SIGKILL to the child's process group and the child, then reaps it.
  * Safe to call on a reaped or never-started proc. */
 void ib_proc_kill(struct ib_proc *p);
+/* Has pid ended (gone, or a zombie not reaped yet)? It is not reaped
+ * here: its owner's wait does that. */
+int ib_pid_ended(pid_t pid);
 /* Closes the output pipe. */
 void ib_proc_close(struct ib_proc *p);
 

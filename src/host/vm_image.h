@@ -21,13 +21,19 @@
  * probe's bytes, each module's bytes and path, the compression, the
  * format version), so a second run builds nothing and a changed probe or
  * kernel makes a new image. A cache entry is written to a temporary name
- * and renamed, so a crash never leaves a half image under a valid name. */
+ * and renamed, so a crash never leaves a half image under a valid name,
+ * with the SHA-256 of its bytes beside it (NAME.sum): an entry whose bytes
+ * no longer match (a disk error, a hand edit) is built again. */
 #ifndef ISOBENCH_VM_IMAGE_H
 #define ISOBENCH_VM_IMAGE_H
 
 #include "util.h"
 
 #define IB_VM_CACHE "/var/cache/isobench/vm"
+
+/* The cache directory: $ISOBENCH_VM_CACHE if set (tests), else
+ * IB_VM_CACHE. */
+const char *ib_vm_cache_dir(void);
 
 /* The virtio transport a machine offers, which decides the modules. */
 enum ib_vm_bus {
