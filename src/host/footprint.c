@@ -38,6 +38,35 @@ int ib_fp_memory(pid_t pid, uint64_t *rss_kb, uint64_t *pss_kb)
 	return rc;
 }
 
+uint64_t ib_fp_guest_ram(pid_t pid)
+{
+	char path[64], line[512];
+	FILE *f;
+	int in_guest = 0;
+	uint64_t total = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long kb;
+
+		/* a mapping's header, "start-end perms offset dev inode path",
+		 * starts with a lowercase hex address; its fields ("Rss:")
+		 * with an uppercase name */
+		if ((line[0] >= '0' && line[0] <= '9') ||
+		    (line[0] >= 'a' && line[0] <= 'f')) {
+			in_guest = strstr(line, "/memfd:memory-backend-memfd") != NULL;
+			continue;
+		}
+		if (in_guest && sscanf(line, "Rss: %llu kB", &kb) == 1)
+			total += kb;
+	}
+	fclose(f);
+	return total;
+}
+
 /* argv of pid, NUL-separated, and its length; NULL if gone. */
 static char *cmdline_of(pid_t pid, size_t *len)
 {
@@ -202,6 +231,7 @@ void ib_fp_collect(const char *name, const pid_t *roots, int nroots,
 		ib_fp_role(p->pid, p->role, sizeof(p->role));
 		if (ib_fp_memory(p->pid, &p->rss_kb, &p->pss_kb) < 0)
 			p->rss_kb = p->pss_kb = 0;
+		p->guest_rss_kb = ib_fp_guest_ram(p->pid);
 	}
 	free(pids);
 	free(ppids);

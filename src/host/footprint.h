@@ -21,6 +21,9 @@ struct ib_fp_proc {
 	pid_t pid;
 	char role[48];    /* "probe", "runsc-sandbox", "containerd-shim", ... */
 	uint64_t rss_kb, pss_kb;
+	/* of that, the guest's RAM (a VMM's mapping of it, see
+	 * ib_fp_guest_ram); 0 for any other process */
+	uint64_t guest_rss_kb;
 };
 
 struct ib_fp_set {
@@ -31,6 +34,13 @@ struct ib_fp_set {
 /* Rss and Pss of pid from /proc/PID/smaps_rollup, in KiB. Returns 0 or
  * -errno (the process is gone, or the kernel lacks smaps_rollup). */
 int ib_fp_memory(pid_t pid, uint64_t *rss_kb, uint64_t *pss_kb);
+
+/* The RSS of pid's mappings of guest RAM, in KiB: those named after a
+ * QEMU memory backend of the memfd kind ("/memfd:memory-backend-memfd",
+ * how isobench's qemu driver gives a VM its RAM). The rest of a VMM's RSS
+ * is its own overhead (the method of Firecracker's memory-overhead
+ * tests: RSS outside the guest-memory mappings). 0 if none. */
+uint64_t ib_fp_guest_ram(pid_t pid);
 
 /* What a process is, from its command line: the program's name, with
  * runsc's re-executions told apart by their subcommand. */

@@ -204,6 +204,19 @@ static void cell_text(const struct ib_results *r, const struct row *row,
 
 /* --- terminal ------------------------------------------------------------ */
 
+#define EMULATED_NOTE                                                         \
+	"[emulated]: run under emulation (QEMU's TCG: no hardware "           \
+	"virtualization here; see the runtime's accelerator_why). Its "       \
+	"figures measure the emulator and the harness, not the hypervisor."
+
+static int any_emulated(const struct ib_results *r)
+{
+	for (int c = 0; c < r->columns.n; c++)
+		if (ib_results_emulated(r, r->columns.v[c]))
+			return 1;
+	return 0;
+}
+
 void ib_report_terminal(const struct ib_results *r, FILE *out)
 {
 	int nrows, ncol = r->columns.n, wl = 6, wu = 4, flagged = 0;
@@ -225,15 +238,23 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 				flagged++;
 		}
 	}
-	for (int c = 0; c < ncol; c++)
-		if ((int)strlen(r->columns.v[c]) > wc[c])
-			wc[c] = (int)strlen(r->columns.v[c]);
+	for (int c = 0; c < ncol; c++) {
+		char *t = ib_results_title(r, r->columns.v[c]);
+
+		if ((int)strlen(t) > wc[c])
+			wc[c] = (int)strlen(t);
+		free(t);
+	}
 	if (wl > 60)
 		wl = 60;
 	wl += 2; /* labels are indented under their job */
 	fprintf(out, "\n%-*s  %-*s", wl, "metric", wu, "unit");
-	for (int c = 0; c < ncol; c++)
-		fprintf(out, "  %*s", wc[c], r->columns.v[c]);
+	for (int c = 0; c < ncol; c++) {
+		char *t = ib_results_title(r, r->columns.v[c]);
+
+		fprintf(out, "  %*s", wc[c], t);
+		free(t);
+	}
 	fprintf(out, "\n");
 	for (int i = 0; i < nrows; i++) {
 		char unit[40];
@@ -258,6 +279,8 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 		fprintf(out, "! %d value%s with RSD above %.3g%% (noisy: see "
 			"report.md for n, RSD and intervals).\n",
 			flagged, flagged == 1 ? "" : "s", r->rsd_target);
+	if (any_emulated(r))
+		fprintf(out, "%s\n", EMULATED_NOTE);
 	for (int i = 0; i < r->ncells; i++) {
 		const struct ib_cell *c = &r->cells[i];
 
@@ -407,8 +430,12 @@ static void md_method(struct ib_buf *b, const struct ib_results *r)
  * per runtime, right-aligned. */
 static void md_columns(struct ib_buf *b, const struct ib_results *r)
 {
-	for (int c = 0; c < r->columns.n; c++)
-		ib_buf_printf(b, " %s |", r->columns.v[c]);
+	for (int c = 0; c < r->columns.n; c++) {
+		char *t = ib_results_title(r, r->columns.v[c]);
+
+		ib_buf_printf(b, " %s |", t);
+		free(t);
+	}
 	ib_buf_puts(b, "\n|---|---|");
 	for (int c = 0; c < r->columns.n; c++)
 		ib_buf_puts(b, "---:|");
@@ -494,8 +521,12 @@ static void md_tables(struct ib_buf *b, const struct ib_results *r)
 				m = &r->metrics[rows[k].m[c]];
 				ib_buf_puts(b, "| ");
 				md_escape(b, rows[k].label);
-				ib_buf_printf(b, " | %s | %d | ", r->columns.v[c],
-					      m->st.n);
+				{
+					char *t = ib_results_title(r, r->columns.v[c]);
+
+					ib_buf_printf(b, " | %s | %d | ", t, m->st.n);
+					free(t);
+				}
 				ib_fmt_value(v, sizeof(v), m->st.median);
 				ib_buf_printf(b, "%s | ", v);
 				ib_fmt_value(v, sizeof(v), m->st.min);
@@ -586,6 +617,8 @@ char *ib_report_markdown(const struct ib_results *r)
 	ib_buf_printf(&b, " isobench %s, %s suite, plan from %s.\n\n",
 		      str_of(r->run, "isobench") ?: "?",
 		      str_of(plan, "mode") ?: "?", str_of(plan, "source") ?: "?");
+	if (any_emulated(r))
+		ib_buf_printf(&b, "**%s**\n\n", EMULATED_NOTE);
 	md_fingerprint(&b, cJSON_GetObjectItem(r->run, "fingerprint"));
 	md_runtimes(&b, r);
 	md_method(&b, r);

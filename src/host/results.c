@@ -216,6 +216,7 @@ static void add_startup_samples(struct ib_results *r, int cell,
 	} phases[] = {
 		{"created_s", "to_created"},
 		{"first_byte_s", "to_first_byte"},
+		{"guest_kernel_s", "guest_kernel"},
 		{"exited_s", "to_exited"},
 		{"torn_down_s", "to_torn_down"},
 	};
@@ -673,13 +674,28 @@ static void csv_num(struct ib_buf *b, double v)
 	}
 }
 
+int ib_results_emulated(const struct ib_results *r, const char *name)
+{
+	const cJSON *ev = ib_results_runtime(r, name);
+
+	return ev && cJSON_IsTrue(cJSON_GetObjectItem(
+			     cJSON_GetObjectItem(ev, "describe"), "emulated"));
+}
+
+char *ib_results_title(const struct ib_results *r, const char *name)
+{
+	return ib_results_emulated(r, name) ? ib_xasprintf("%s [emulated]", name)
+					    : ib_xstrdup(name);
+}
+
 char *ib_results_csv(const struct ib_results *r)
 {
 	struct ib_buf b = {0};
 
 	ib_buf_puts(&b, "runtime,job,benchmark,metric,params,unit,direction,n,"
 		    "median,min,max,mean,sd,rsd_pct,rsd_above_target,ci_lo,"
-		    "ci_hi,ci_level,ratio,ratio_ci_lo,ratio_ci_hi,p90,p99\n");
+		    "ci_hi,ci_level,ratio,ratio_ci_lo,ratio_ci_hi,p90,p99,"
+		    "emulated\n");
 	for (int i = 0; i < r->nmetrics; i++) {
 		const struct ib_metric *m = &r->metrics[i];
 		const struct ib_cell *c = &r->cells[m->cell];
@@ -722,7 +738,8 @@ char *ib_results_csv(const struct ib_results *r)
 		csv_num(&b, m->st.p90);
 		ib_buf_puts(&b, ",");
 		csv_num(&b, m->st.p99);
-		ib_buf_puts(&b, "\n");
+		ib_buf_printf(&b, ",%s\n",
+			      ib_results_emulated(r, c->runtime) ? "yes" : "no");
 	}
 	return b.s;
 }

@@ -88,6 +88,13 @@ void ib_metric_update_stats(struct ib_metric *m);
 
 /* The "runtime" event of runtime name (usable or why not), or NULL. */
 const cJSON *ib_results_runtime(const struct ib_results *r, const char *name);
+/* Did runtime name run emulated (its description says "emulated": true,
+ * e.g. a VM under QEMU's TCG)? Its figures measure the emulator, and every
+ * report says so. */
+int ib_results_emulated(const struct ib_results *r, const char *name);
+/* A runtime's column title in reports: its name, with " [emulated]" when
+ * it ran emulated. Caller frees. */
+char *ib_results_title(const struct ib_results *r, const char *name);
 
 /* Text of results.json / results.csv. Caller frees. */
 char *ib_results_json(const struct ib_results *r);

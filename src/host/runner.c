@@ -199,6 +199,42 @@ static void progress_clear(struct run *R)
 
 /* --- one launch ---------------------------------------------------------- */
 
+/* When the probe's first byte arrived: the first byte of its first record.
+ * What comes before it (a VM's firmware and kernel on the console) is not
+ * the probe's; for a container nothing does, and it is the first read. */
+struct first_byte {
+	char tail[IB_FRAME_PREFIX_LEN - 1]; /* a prefix split across reads */
+	size_t ntail;
+	uint64_t t;
+};
+
+static void first_byte_scan(struct first_byte *f, const char *buf, size_t n)
+{
+	char join[2 * IB_FRAME_PREFIX_LEN];
+	size_t head = n < IB_FRAME_PREFIX_LEN - 1 ? n : IB_FRAME_PREFIX_LEN - 1;
+
+	if (f->t)
+		return;
+	memcpy(join, f->tail, f->ntail);
+	memcpy(join + f->ntail, buf, head);
+	if (memmem(join, f->ntail + head, IB_FRAME_PREFIX, IB_FRAME_PREFIX_LEN) ||
+	    memmem(buf, n, IB_FRAME_PREFIX, IB_FRAME_PREFIX_LEN)) {
+		f->t = ib_mono_ns();
+		return;
+	}
+	{
+		char all[2 * IB_FRAME_PREFIX_LEN];
+		size_t m = n < sizeof(f->tail) ? n : sizeof(f->tail), total, keep;
+
+		memcpy(all, f->tail, f->ntail);
+		memcpy(all + f->ntail, buf + n - m, m);
+		total = f->ntail + m;
+		keep = total < sizeof(f->tail) ? total : sizeof(f->tail);
+		memcpy(f->tail, all + total - keep, keep);
+		f->ntail = keep;
+	}
+}
+
 struct launch_io {
 	struct run *R;
 	struct ib_launch *l;
@@ -209,6 +245,11 @@ struct launch_io {
 	char first_error[300], first_bad[300];
 	struct ib_buf raw; /* the probe's output, up to RAW_KEEP_MAX */
 	int text_lines;
+	/* the last line of text around the records: where a VMM or a guest
+	 * kernel that never reached the probe says why */
+	char last_text[200];
+	int own_kernel; /* the runtime's ops->own_kernel */
+	int holding;    /* the footprint probe said it holds */
 };
 
 static void add_bad(struct launch_io *io, const char *why, const char *data,
@@ -244,7 +285,19 @@ static void on_frame(void *user, enum ib_frame_kind kind, const char *data,
 	cJSON *ev;
 
 	if (kind == IB_FRAME_TEXT) {
+		size_t n = 0;
+
 		io->text_lines++;
+		for (size_t i = 0; i < len && n < sizeof(io->last_text) - 1; i++)
+			if (data[i] >= 0x20 && data[i] <= 0x7e)
+				n++;
+		if (n > 0) {
+			n = 0;
+			for (size_t i = 0; i < len && n < sizeof(io->last_text) - 1; i++)
+				if (data[i] >= 0x20 && data[i] <= 0x7e)
+					io->last_text[n++] = data[i];
+			io->last_text[n] = '\0';
+		}
 		return;
 	}
 	if (io->done)
@@ -267,11 +320,20 @@ static void on_frame(void *user, enum ib_frame_kind kind, const char *data,
 	switch (rec.type) {
 	case IB_REC_HELLO:
 		io->hello = 1;
+		if (io->R && io->own_kernel && rec.uptime_s > 0)
+			io->l->guest_uptime_s = rec.uptime_s;
 		break;
 	case IB_REC_DONE:
 		io->done = 1;
 		io->done_records = rec.records;
 		io->done_status = rec.status;
+		break;
+	case IB_REC_INFO:
+		/* the footprint probe's word that it now holds (in a VM,
+		 * records of the guest's set-up come before it) */
+		if (rec.bench && rec.key && !strcmp(rec.bench, "footprint") &&
+		    !strcmp(rec.key, "holding_s"))
+			io->holding = 1;
 		break;
 	case IB_REC_ERROR:
 		if (strcmp(rec.reason, "unsupported") != 0 && !io->first_error[0])
@@ -371,6 +433,11 @@ static void log_end_event(struct run *R, const struct ib_launch *l,
 				cJSON_AddNumberToObject(
 					ph, p[i].name,
 					round((double)(p[i].t - l->t_launch_ns) / 1e3) / 1e6);
+		/* on the guest's clock: the part of to_first_byte its kernel
+		 * took */
+		if (l->guest_uptime_s > 0)
+			cJSON_AddNumberToObject(ph, "guest_kernel_s",
+						round(l->guest_uptime_s * 1e6) / 1e6);
 	}
 	log_event(R, ev);
 	ib_rawlog_sync(&R->log);
@@ -387,7 +454,8 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	char why[1200] = "", buf[65536];
 	const char *status = "ok";
 	int launched, timed_out = 0, interrupted = 0, eof = 0;
-	uint64_t deadline, t_first_byte = 0, t_torn_down;
+	uint64_t deadline, t_torn_down;
+	struct first_byte fb = {0};
 	double wall;
 
 	memset(&l, 0, sizeof(l));
@@ -400,6 +468,7 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	l.probe_argv = args.v;
 	l.scratch_rootfs = c->job->scratch_rootfs;
 	io.R = R;
+	io.own_kernel = ops->own_kernel;
 	io.l = &l;
 
 	log_launch_event(R, c, &l, &args, warmup);
@@ -454,8 +523,7 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 			eof = 1;
 			break;
 		}
-		if (!t_first_byte)
-			t_first_byte = ib_mono_ns();
+		first_byte_scan(&fb, buf, (size_t)r);
 		if (io.raw.len < RAW_KEEP_MAX)
 			ib_buf_put(&io.raw, buf, (size_t)r);
 		ib_frame_feed(&fp, buf, (size_t)r);
@@ -493,8 +561,10 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 		status = "failed";
 		snprintf(why, sizeof(why),
 			 "no hello record: the probe did not start (exit "
-			 "status %d; output in output/launch-%d.log)",
-			 l.exit_code, l.id);
+			 "status %d; output in output/launch-%d.log%s%s%s)",
+			 l.exit_code, l.id,
+			 io.last_text[0] ? ", its last line: \"" : "",
+			 io.last_text, io.last_text[0] ? "\"" : "");
 	} else if (!io.done) {
 		status = "failed";
 		snprintf(why, sizeof(why),
@@ -523,7 +593,7 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	if (strcmp(status, "ok") != 0 || io.text_lines > 0)
 		save_output(R, &io);
 
-	log_end_event(R, &l, status, why, wall, t_first_byte, t_torn_down);
+	log_end_event(R, &l, status, why, wall, fb.t, t_torn_down);
 
 	c->seconds += wall;
 	if (warmup) {
@@ -572,7 +642,7 @@ struct held {
 	struct ib_frame_parser fp;
 	struct ib_strv args;
 	int launched, ready, eof;
-	uint64_t t_first_byte;
+	struct first_byte fb;
 	char why[1200];
 };
 
@@ -660,10 +730,9 @@ static uint64_t wait_ready(struct held *h, int n, uint64_t deadline)
 				h[i].eof = 1;
 				continue;
 			}
-			if (!h[i].t_first_byte)
-				h[i].t_first_byte = ib_mono_ns();
+			first_byte_scan(&h[i].fb, buf, (size_t)r);
 			ib_frame_feed(&h[i].fp, buf, (size_t)r);
-			if (h[i].io.hello && h[i].io.frames >= 2 && !h[i].io.done) {
+			if (h[i].io.holding && !h[i].io.done) {
 				h[i].ready = 1;
 				t_all = ib_mono_ns();
 			}
@@ -696,7 +765,7 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 		double rss, pss;
 	} roles[IB_FP_MAX_PROCS];
 	int nroles = 0;
-	double tot_rss = 0, tot_pss = 0;
+	double tot_rss = 0, tot_pss = 0, guest_rss = 0;
 	char note[256];
 
 	ib_parse_count(ib_job_value(c->job, "instances"), &n64);
@@ -763,6 +832,7 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 				nroles++;
 			}
 			roles[r].rss += (double)set.p[k].rss_kb;
+			guest_rss += (double)set.p[k].guest_rss_kb;
 			roles[r].pss += (double)set.p[k].pss_kb;
 			tot_rss += (double)set.p[k].rss_kb;
 			tot_pss += (double)set.p[k].pss_kb;
@@ -785,6 +855,14 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 			log_host_sample(R, id, "rss", "MiB", 0,
 					roles[r].rss / n / 1024, "process",
 					roles[r].role, 0);
+		}
+		/* a VM's: its guest's RAM, and the rest (the VMM's own) */
+		if (guest_rss > 0) {
+			log_host_sample(R, id, "guest_ram_rss", "MiB", 0,
+					guest_rss / n / 1024, "process", "total", 0);
+			log_host_sample(R, id, "vmm_overhead_rss", "MiB", 0,
+					(tot_rss - guest_rss) / n / 1024,
+					"process", "total", 0);
 		}
 		if (avail0 > 0 && avail1 > 0)
 			log_host_sample(R, id, "mem_available_drop", "MiB", 0,
@@ -854,7 +932,7 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 			save_output(R, &x->io);
 		log_end_event(R, &x->l, status, x->why,
 			      (double)(t_torn - x->l.t_launch_ns) / 1e9,
-			      x->t_first_byte, t_torn);
+			      x->fb.t, t_torn);
 		if (!strcmp(status, "ok"))
 			c->ok++;
 		else if (strcmp(status, "interrupted"))

@@ -65,6 +65,10 @@ struct ib_launch {
 	/* Filled by the driver's wait: how the probe ended. */
 	int exit_code;        /* -1 if unknown or killed */
 	int term_signal;      /* 0 if it exited */
+	/* A runtime with a kernel of its own (a VM): the guest's uptime when
+	 * the probe started (its hello), i.e. the guest kernel's boot; 0 if
+	 * not known. Filled by the runner. */
+	double guest_uptime_s;
 	void *priv;           /* the driver's own per-launch state */
 };
 
@@ -123,6 +127,10 @@ struct ib_runtime_ops {
 	 * settings that are runtimes of their own (docker with the engine's
 	 * runsc). NULL-terminated, or NULL. */
 	const char *const *also_default;
+	/* 1 if the probe runs on a kernel of its own that boots with every
+	 * launch (a VM): the uptime in its hello is that kernel's boot time,
+	 * reported as the startup phase "guest_kernel". */
+	int own_kernel;
 	/* Driver data shared by several drivers' code (oci_cli.h). */
 	const void *cfg;
 	const struct ib_rt_option *options;

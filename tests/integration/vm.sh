@@ -1,0 +1,167 @@
+#!/bin/bash
+# vm.sh: the qemu driver, for real: QEMU boots the guest kernel with the
+# probe's initramfs (TCG where KVM cannot run a stock guest, as here),
+# on microvm and on q35:
+# - the probe's records arrive over the serial console and the VM exits,
+#   for the cpu, disk (on the virtio-blk scratch disk), startup (guest
+#   kernel share) and footprint (VMM overhead) benchmarks;
+# - the accelerator is chosen by a KVM trial boot (auto) whose verdict and
+#   reason are recorded, TCG results are flagged as emulated in every
+#   report, accel=kvm where KVM cannot boot the guest is refused with why;
+# - a missing guest kernel, a corrupt one and a corrupt cached initramfs
+#   give a clear error (or a rebuilt image) within the deadline, and no
+#   QEMU process, socket or scratch image is left;
+# - kill -9 of isobench with a VM running, then `isobench cleanup`.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROBE=${PROBE_STATIC:?}
+setup_tmp
+
+QEMU=$(command -v qemu-system-x86_64) ||
+	fail "qemu-system-x86_64 is not installed (scripts/setup.sh installs it)"
+[ "$(id -u)" -eq 0 ] || fail "the qemu driver needs root (its caches and sockets)"
+compgen -G "/boot/vmlinuz-*" >/dev/null ||
+	fail "no guest kernel in /boot (scripts/setup.sh installs linux-image-cloud-amd64)"
+
+# this test's own image cache and KVM verdicts: the trial really runs
+export ISOBENCH_VM_CACHE="$T/vmcache"
+
+# No QEMU process that run DIR recorded is alive, its QMP socket
+# directory is gone, and so is its work directory (scratch images).
+assert_no_vm_left() {
+	local dir=$1 what=$2 pid id
+	id=$(jrows "$dir/raw.jsonl" - run_id ev=run)
+	for pid in $(jrows "$dir/state.jsonl" - pid kind=process); do
+		! alive_as "$pid" "$QEMU" || fail "$what: QEMU (pid $pid) still runs"
+	done
+	if compgen -G "/run/isobench/$id-qemu-*" >/dev/null; then
+		fail "$what: QMP socket directory left: $(compgen -G "/run/isobench/$id-qemu-*")"
+	fi
+	assert_no_path "$T/isobench-$id" "$what: work directory (scratch images)"
+}
+
+# --- every kind of benchmark, on both machine types ----------------------
+D=$T/both
+ib both run -q -r qemu,qemu:machine=q35 -b cpu,disk,startup,footprint \
+	-s cpu.duration=0.05 -s disk.size=16m -s disk.duration=0.05 \
+	-s disk.tests=randread-4k-qd1,randwrite-4k-fsync \
+	-s startup.launches=2 -s footprint.instances=2 -s footprint.rounds=1 \
+	-s footprint.settle=0 --min-reps 1 --max-reps 2 \
+	--probe "$PROBE" --scratch "$T" -o "$D"
+expect_rc 0 both
+for rt in qemu qemu:machine=q35; do
+	for job in cpu disk startup footprint; do
+		st=$(jrows "$D/results.json" cells status runtime=$rt job=$job)
+		assert_eq "$st" ok "$rt/$job status"
+	done
+	acc=$(jrows "$D/results.json" runtimes describe.accelerator name=$rt)
+	why=$(jrows "$D/results.json" runtimes describe.accelerator_why name=$rt)
+	case "$acc" in
+	tcg)
+		case "$why" in
+		*"trial boot"*|*"/dev/kvm"*|*KVM_CREATE_VM*) ;;
+		*) fail "$rt: TCG without the KVM trial's reason: '$why'" ;;
+		esac
+		assert_eq "$(jrows "$D/results.json" runtimes describe.emulated name=$rt)" true "$rt emulated"
+		assert_grep "$rt [emulated]" "$D/report.md" "report.md flags $rt"
+		"$ISOBENCH" report "$D" >"$T/both.table"
+		assert_grep "$rt [emulated]" "$T/both.table" "the terminal table flags $rt"
+		grep -q "^$rt,.*,yes\$" "$D/results.csv" || fail "results.csv does not flag $rt as emulated"
+		;;
+	kvm) assert_grep "reached the probe" <(echo "$why") "$rt: KVM's reason" ;;
+	*) fail "$rt: accelerator '$acc'" ;;
+	esac
+	# the samples came over the serial console
+	v=$(jrows "$D/results.json" metrics median runtime=$rt metric=events_per_s params_key=max_prime=10000,threads=1)
+	awk -v v="$v" 'BEGIN { exit !(v > 0) }' || fail "$rt: cpu events/s '$v'"
+	v=$(jrows "$D/results.json" metrics median runtime=$rt metric=iops 'params_key=bs=4096,qd=1,size=16777216,test=randwrite-4k-fsync')
+	awk -v v="$v" 'BEGIN { exit !(v > 0) }' || fail "$rt: disk fsync IOPS '$v'"
+	# startup: the guest kernel's share is part of the time to userspace
+	k=$(jrows "$D/results.json" metrics median runtime=$rt metric=guest_kernel)
+	u=$(jrows "$D/results.json" metrics median runtime=$rt metric=to_first_byte)
+	awk -v k="$k" -v u="$u" 'BEGIN { exit !(k > 0 && u > 0) }' ||
+		fail "$rt: guest_kernel '$k' ms, to_first_byte '$u' ms"
+	# footprint: QEMU's PSS, the guest's RAM and the VMM's own overhead
+	for m in guest_ram_rss vmm_overhead_rss; do
+		v=$(jrows "$D/results.json" metrics median runtime=$rt metric=$m)
+		awk -v v="$v" 'BEGIN { exit !(v > 0) }' || fail "$rt: $m '$v'"
+	done
+	v=$(jrows "$D/results.json" metrics median runtime=$rt metric=pss params_key=process=qemu-system-x86_64)
+	awk -v v="$v" 'BEGIN { exit !(v > 1) }' || fail "$rt: QEMU's PSS '$v' MiB"
+done
+# the disk test ran on the virtio-blk disk, not a file
+assert_grep '"value":"/dev/vda"' "$D/raw.jsonl" "the disk workload's device"
+assert_no_vm_left "$D" "after a normal run"
+note "microvm and q35 boot; cpu, disk, startup, footprint arrive over the console; accelerator recorded and flagged"
+
+# --- the accelerator choice ----------------------------------------------
+ib tcg run -q -r qemu:accel=tcg -b startup -s startup.launches=1 \
+	--probe "$PROBE" --scratch "$T" -o "$T/tcg"
+expect_rc 0 tcg
+assert_grep "asked for (accel=tcg)" "$T/tcg/results.json" "accel=tcg's reason"
+
+ib kvm run -q -r qemu:accel=kvm -b startup -s startup.launches=1 \
+	--probe "$PROBE" --scratch "$T" -o "$T/kvm"
+if [ "$(jrows "$D/results.json" runtimes describe.accelerator name=qemu)" = tcg ]; then
+	# KVM cannot boot the guest here: refused, with why
+	expect_rc 3 kvm
+	assert_grep "accel=kvm: " "$T/kvm.err" "accel=kvm refused with its reason"
+	note "accel=kvm where the trial failed: refused with the reason; accel=tcg: TCG"
+else
+	expect_rc 0 kvm
+	note "accel=kvm: KVM; accel=tcg: TCG"
+fi
+
+# --- bad guest kernels and images ----------------------------------------
+ver=$(jrows "$D/results.json" runtimes describe.guest_kernel_version name=qemu)
+ISOBENCH_GUEST_KERNEL=$T/nonexistent ib nokernel run -q -r qemu -b startup \
+	-s startup.launches=1 --probe "$PROBE" --scratch "$T" -o "$T/nokernel"
+expect_rc 3 nokernel
+assert_grep "guest kernel $T/nonexistent: No such file" "$T/nokernel.err" "missing kernel error"
+
+# garbage under a kernel's name (its modules are found by the version)
+mkdir -p "$T/badk"
+head -c 4M /dev/urandom >"$T/badk/vmlinuz-$ver"
+t0=$(now_us)
+ISOBENCH_GUEST_KERNEL=$T/badk/vmlinuz-$ver ib badkernel run -q -r qemu:accel=tcg -b startup \
+	-s startup.launches=1 --min-reps 1 --max-reps 1 --timeout 60 \
+	--probe "$PROBE" --scratch "$T" -o "$T/badkernel"
+secs=$((($(now_us) - t0) / 1000000))
+[ "$IB_RC" -ne 0 ] || fail "badkernel: a corrupt kernel gave exit status 0"
+[ "$secs" -lt 60 ] || fail "badkernel: took $secs s"
+why=$(jrows "$T/badkernel/results.json" cells failures.0 runtime=qemu:accel=tcg)
+case "$why" in
+*"no hello record"*"last line"*qemu*) ;;
+*) fail "badkernel: unclear error: '$why'" ;;
+esac
+assert_no_vm_left "$T/badkernel" "after a corrupt kernel"
+note "a missing kernel is refused; a corrupt one fails in ${secs} s naming QEMU's complaint: '${why:0:120}...'"
+
+# a cached initramfs whose bytes changed is built again, and works
+img=$(jrows "$D/results.json" runtimes describe.initramfs name=qemu)
+[ -f "$img" ] && [ -f "$img.sum" ] || fail "no cached initramfs $img with its sum"
+head -c 100k /dev/urandom >"$img"
+ib rebuilt run -q -r qemu -b startup -s startup.launches=1 \
+	--probe "$PROBE" --scratch "$T" -o "$T/rebuilt"
+expect_rc 0 rebuilt
+cmp -s <(sha256sum <"$img" | cut -d' ' -f1) <(cut -c1-64 "$img.sum") ||
+	fail "the corrupt cached initramfs was not rebuilt"
+note "a corrupt cached initramfs is detected by its sum and rebuilt"
+
+# --- kill -9, then cleanup -----------------------------------------------
+"$ISOBENCH" run -q -r qemu:accel=tcg -b cpu -s cpu.duration=30 --probe "$PROBE" \
+	--scratch "$T" -o "$T/k9" >"$T/k9.out" 2>"$T/k9.err" &
+RUN_PID=$!
+BG_PIDS+=("$RUN_PID")
+wait_until 60 eval '[ -n "$(jrows "$T/k9/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
+	fail "k9: the VM's probe did not start"
+vm_pid=$(jrows "$T/k9/state.jsonl" - pid kind=process | tail -1)
+alive_as "$vm_pid" "$QEMU" || fail "k9: no QEMU running: nothing tested"
+kill -KILL "$RUN_PID"
+wait_exit "$RUN_PID" 5
+# QEMU dies with isobench (PDEATHSIG); cleanup removes the rest
+wait_until 10 eval '! alive_as "$vm_pid" "$QEMU"' || fail "k9: QEMU outlived isobench"
+ib k9cleanup cleanup "$T/k9"
+expect_rc 0 k9cleanup
+assert_no_vm_left "$T/k9" "kill -9 then cleanup"
+note "kill -9: QEMU ends with isobench; cleanup removes its sockets and scratch"
