@@ -395,8 +395,9 @@ static int fc_wait(struct ib_runtime *rt, struct ib_launch *l,
 	(void)rt;
 	if (rc == 0)
 		l->t_exited_ns = ib_mono_ns();
-	/* firecracker's own status: 0 when the guest reset itself; the
-	 * probe's comes in its done record */
+	/* firecracker's own status (expected 0 when the guest resets
+	 * itself; not yet seen on a real Firecracker from here); the
+	 * probe's own comes in its done record */
 	l->exit_code = l->proc.exit_code;
 	l->term_signal = l->proc.term_signal;
 	return rc;
