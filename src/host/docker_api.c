@@ -24,14 +24,14 @@ static size_t to_buf(char *p, size_t size, size_t n, void *user)
 	return size * n;
 }
 
-int ib_docker_call(const char *socket, const char *method, const char *path,
-		   const char *ctype, const void *body, size_t len,
-		   double timeout_s, long *status, struct ib_buf *resp,
-		   struct ib_err *err)
+int ib_http_unix_call(const char *socket, const char *what,
+		      const char *method, const char *path, const char *ctype,
+		      const void *body, size_t len, double timeout_s,
+		      long *status, struct ib_buf *resp, struct ib_err *err)
 {
 	struct curl_slist *hdr = NULL;
 	struct ib_buf sink = {0};
-	char *url = ib_xasprintf("http://localhost%s%s", IB_DOCKER_API, path);
+	char *url = ib_xasprintf("http://localhost%s", path);
 	CURL *c;
 	CURLcode rc;
 
@@ -71,13 +71,26 @@ int ib_docker_call(const char *socket, const char *method, const char *path,
 		int e = rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT
 			: rc == CURLE_COULDNT_CONNECT ? -ECONNREFUSED : -EIO;
 
-		ib_err_set(err, e, "Docker engine at %s: %s %s: %s", socket,
+		ib_err_set(err, e, "%s at %s: %s %s: %s", what, socket,
 			   method, path, curl_easy_strerror(rc));
 		free(url);
 		return e;
 	}
 	free(url);
 	return 0;
+}
+
+int ib_docker_call(const char *socket, const char *method, const char *path,
+		   const char *ctype, const void *body, size_t len,
+		   double timeout_s, long *status, struct ib_buf *resp,
+		   struct ib_err *err)
+{
+	char *full = ib_xasprintf("%s%s", IB_DOCKER_API, path);
+	int rc = ib_http_unix_call(socket, "Docker engine", method, full, ctype,
+				   body, len, timeout_s, status, resp, err);
+
+	free(full);
+	return rc;
 }
 
 /* --- logs -------------------------------------------------------------- */

@@ -13,6 +13,18 @@
 
 #define IB_DOCKER_API "/v1.41" /* Docker 20.10; newer engines accept it */
 
+/* METHOD path (as it is: no API version prefixed) on the HTTP server at
+ * socket, a Unix socket's path: the transport of every API isobench talks
+ * to (Docker's, Firecracker's). what names the server in errors ("Docker
+ * engine", "Firecracker API"). body may be NULL; ctype is its
+ * Content-Type. The HTTP status goes to *status, the response body to resp
+ * (if not NULL). Returns 0 when the exchange happened (whatever the
+ * status), or < 0 with err (nothing listening, a timeout). */
+int ib_http_unix_call(const char *socket, const char *what,
+		      const char *method, const char *path, const char *ctype,
+		      const void *body, size_t len, double timeout_s,
+		      long *status, struct ib_buf *resp, struct ib_err *err);
+
 /* METHOD path on the engine at socket (a Unix socket's path). body may be
  * NULL. The HTTP status goes to *status, the response body to resp (if
  * not NULL). Returns 0 when the exchange happened (whatever the status),

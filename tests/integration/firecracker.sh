@@ -1,0 +1,113 @@
+#!/bin/bash
+# firecracker.sh: the firecracker runtime where no Firecracker can run
+# (this project's machines: it is not packaged in Debian and cannot be
+# downloaded). What must hold anyway:
+#   - `isobench list` shows firecracker as not usable, with the exact
+#     reason (no binary, not packaged in Debian) and where to get one;
+#   - $ISOBENCH_FIRECRACKER naming nothing is said so;
+#   - with a stand-in firecracker (a script that only answers --version
+#     and --help) and a read-write /dev/kvm, the driver gets as far as
+#     prepare, which refuses the distribution's bzImage (Firecracker's
+#     x86_64 loader boots only an ELF vmlinux) and, given an ELF whose
+#     kernel config lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES (Debian's
+#     cloud kernel), says that; the run skips the runtime with that reason
+#     and starts nothing.
+# Where a real firecracker and KVM exist, the unit test fc_api and a real
+# run (-r firecracker) cover the rest.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROBE=${PROBE_STATIC:?}
+setup_tmp
+unset ISOBENCH_FIRECRACKER ISOBENCH_FC_KERNEL
+
+# no binary ------------------------------------------------------------------
+if command -v firecracker >/dev/null; then
+	skip_case "a firecracker binary is on PATH: the no-binary case cannot run"
+else
+	ib list-none list runtimes
+	expect_rc 0 list-none
+	line=$(grep -A1 '^  firecracker ' "$T/list-none.out") ||
+		fail "list: no firecracker line: $(cat "$T/list-none.out")"
+	for s in "microVM" "NOT usable: no firecracker binary in PATH (Firecracker is not packaged in Debian)" \
+		"github.com/firecracker-microvm/firecracker/releases" "ISOBENCH_FIRECRACKER"; do
+		grep -qF -- "$s" <<<"$line" || fail "list: firecracker's entry does not say '$s': $line"
+	done
+	note "list says why firecracker is not usable"
+fi
+
+ISOBENCH_FIRECRACKER=$T/no-such-firecracker ib list-env list runtimes
+expect_rc 0 list-env
+assert_grep "ISOBENCH_FIRECRACKER=$T/no-such-firecracker is not an executable file" \
+	"$T/list-env.out" "list with a bad ISOBENCH_FIRECRACKER"
+note "a bad ISOBENCH_FIRECRACKER is named"
+
+# a stand-in binary ----------------------------------------------------------
+FAKE=$T/bin/firecracker
+mkdir -p "$T/bin"
+cat >"$FAKE" <<'EOF'
+#!/bin/sh
+# stand-in: answers what prepare asks; as a VMM it would fail loudly
+case "$1" in
+--version) echo "Firecracker v0.0.0-isobench-test"; exit 0 ;;
+--help) echo "  --boot-timer  stand-in"; exit 0 ;;
+esac
+echo "stand-in firecracker: not a VMM" >&2
+exit 1
+EOF
+chmod +x "$FAKE"
+export ISOBENCH_FIRECRACKER=$FAKE
+
+ib list-fake list runtimes
+expect_rc 0 list-fake
+if ! (exec 3<>/dev/kvm) 2>/dev/null; then
+	assert_grep "/dev/kvm cannot be opened read-write" "$T/list-fake.out" \
+		"list without a usable /dev/kvm"
+	skip_case "/dev/kvm does not open read-write here: prepare cannot be reached"
+	exit 0
+fi
+grep -A1 '^  firecracker ' "$T/list-fake.out" | grep -q 'usable' &&
+	! grep -A1 '^  firecracker ' "$T/list-fake.out" | grep -q 'NOT usable' ||
+	fail "list: firecracker not usable with a binary and /dev/kvm: $(cat "$T/list-fake.out")"
+note "a binary and /dev/kvm make firecracker available"
+
+# The distribution's kernel, as vm_image finds it, is a bzImage.
+KERNEL=$(find /boot -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$KERNEL" ]; then
+	skip_case "no /boot/vmlinuz-*: the bzImage case cannot run"
+else
+	ib run-bz run -q -r firecracker -b cpu -s cpu.duration=0.1 --probe "$PROBE" \
+		--scratch "$T" -o "$T/run-bz"
+	[ "$IB_RC" -ne 0 ] || fail "run-bz: a run on an unusable firecracker succeeded"
+	assert_grep "skipping firecracker: prepare failed" "$T/run-bz.err" "run-bz"
+	assert_grep "bzImage" "$T/run-bz.err" "run-bz"
+	assert_grep "ISOBENCH_FC_KERNEL" "$T/run-bz.err" "run-bz"
+	note "prepare refuses a bzImage and says what to use"
+
+	# An ELF "vmlinux" named for the installed kernel, whose config is
+	# Debian's: without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES.
+	VER=${KERNEL#/boot/vmlinuz-}
+	CONFIG=/boot/config-$VER
+	if [ -f "$CONFIG" ] && grep -q '^# CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES is not set' "$CONFIG"; then
+		mkdir -p "$T/k"
+		# a 64-bit little-endian x86-64 ELF header, nothing more
+		printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000\076\000' \
+			>"$T/k/vmlinux-$VER"
+		head -c 4096 /dev/zero >>"$T/k/vmlinux-$VER"
+		ISOBENCH_FC_KERNEL=$T/k/vmlinux-$VER ib run-cfg run -q -r firecracker -b cpu \
+			-s cpu.duration=0.1 --probe "$PROBE" --scratch "$T" -o "$T/run-cfg"
+		[ "$IB_RC" -ne 0 ] || fail "run-cfg: a run on an unusable firecracker succeeded"
+		assert_grep "skipping firecracker: prepare failed" "$T/run-cfg.err" "run-cfg"
+		assert_grep "CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES" "$T/run-cfg.err" "run-cfg"
+		note "prepare refuses a kernel without virtio-mmio command-line devices"
+	else
+		skip_case "no Debian kernel config without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES here"
+	fi
+fi
+
+# nothing was started: prepare failed before any launch recorded a file
+for d in "$T"/run-*/; do
+	[ -f "$d/state.jsonl" ] || continue
+	! grep -q '"kind":"file"' "$d/state.jsonl" ||
+		fail "$d: a launch happened: $(cat "$d/state.jsonl")"
+done
+assert_no_scratch_in "$T" "firecracker runs"
