@@ -29,7 +29,9 @@
  * Where this cannot run (no firecracker binary: it is not packaged in
  * Debian; no read-write /dev/kvm), available() says exactly that and
  * where to get it. A KVM that opens but cannot run a stock guest (a PVM
- * host) shows as a launch that times out.
+ * host) is known from the qemu driver's trial boot once one has run
+ * (ib_vm_kvm_verdict); before that it would show as a launch that times
+ * out.
  *
  * Every file a launch makes (API socket, scratch image) is recorded in
  * the run's state file before it exists; cleanup removes them. */
@@ -124,6 +126,22 @@ static int fc_available(struct ib_buf *why, struct ib_buf *fix)
 		return 0;
 	}
 	close(fd);
+	{
+		/* a KVM that opens may still not run a stock guest (a PVM
+		 * host): the qemu driver's trial boot, if one ran, knows */
+		struct ib_buf tw = {0};
+
+		if (ib_vm_kvm_verdict(&tw) == 0) {
+			ib_buf_printf(why, "KVM cannot run a stock guest here: "
+				      "%s", tw.s ? tw.s : "a trial boot failed");
+			ib_buf_puts(fix, "a host whose KVM runs ordinary guests "
+				    "(bare metal, or nested virtualization "
+				    "that exposes VMX/SVM)");
+			ib_buf_free(&tw);
+			return 0;
+		}
+		ib_buf_free(&tw);
+	}
 	return 1;
 }
 

@@ -30,6 +30,7 @@
  * runtime on virtio-blk with cache=none (O_DIRECT on the host, as the
  * other runtimes' O_DIRECT reaches the host's disk), attached only to
  * launches of the disk workload: the probe fills it once and marks it. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -219,6 +220,11 @@ static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
 	return 0;
 }
 
+static const char *trial_dir(void)
+{
+	return getenv("ISOBENCH_VM_CACHE") ? ib_vm_cache_dir() : "/run/isobench";
+}
+
 /* --- the KVM trial ------------------------------------------------------- */
 
 static void trial_frame(void *user, enum ib_frame_kind kind, const char *data,
@@ -239,8 +245,7 @@ static int kvm_trial(struct qemu_rt *q, struct ib_buf *why)
 {
 	static char *const trial_argv[] = {"startup", NULL};
 	/* tests keep theirs apart ($ISOBENCH_VM_CACHE), so a trial runs */
-	const char *dir = getenv("ISOBENCH_VM_CACHE") ? ib_vm_cache_dir()
-						       : "/run/isobench";
+	const char *dir = trial_dir();
 	char *cache = ib_xasprintf("%s/kvm-trial-%.16s-%s", dir, q->img.sha256,
 				   q->q35 ? "q35" : "microvm");
 	struct ib_strv argv = {0};
@@ -327,6 +332,37 @@ static int kvm_trial(struct qemu_rt *q, struct ib_buf *why)
 	}
 	free(cache);
 	return ok;
+}
+
+int ib_vm_kvm_verdict(struct ib_buf *why)
+{
+	DIR *d = opendir(trial_dir());
+	struct dirent *de;
+	int verdict = -1;
+
+	while (d && verdict != 0 && (de = readdir(d))) {
+		char *p, *text;
+
+		if (strncmp(de->d_name, "kvm-trial-", 10) != 0)
+			continue;
+		p = ib_xasprintf("%s/%s", trial_dir(), de->d_name);
+		text = ib_read_file(p, NULL, NULL);
+		free(p);
+		if (!text)
+			continue;
+		/* any failed trial decides: the guest kernel was the same */
+		if (strncmp(text, "ok ", 3) == 0) {
+			verdict = 1;
+		} else if (strncmp(text, "fail ", 5) == 0) {
+			verdict = 0;
+			if (why)
+				ib_buf_puts(why, text + 5);
+		}
+		free(text);
+	}
+	if (d)
+		closedir(d);
+	return verdict;
 }
 
 /* --- the driver ---------------------------------------------------------- */

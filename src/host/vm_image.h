@@ -83,4 +83,10 @@ void ib_vm_image_free(struct ib_vm_image *img);
 char *ib_vm_cmdline(const char *console, const char *extra,
 		    char *const *probe_argv, struct ib_err *err);
 
+/* What a KVM trial boot (the qemu driver's, accel=auto) found on this
+ * host since it booted: 1 KVM ran a stock guest, 0 it did not (why says
+ * what happened), -1 no trial has run. Other VMMs (Firecracker) that
+ * need a working KVM ask it. */
+int ib_vm_kvm_verdict(struct ib_buf *why);
+
 #endif

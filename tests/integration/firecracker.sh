@@ -19,6 +19,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PROBE=${PROBE_STATIC:?}
 setup_tmp
 unset ISOBENCH_FIRECRACKER ISOBENCH_FC_KERNEL
+# KVM trial verdicts (the qemu driver's) of this test's own: none yet, so
+# KVM's usability is unknown until the case below records one
+export ISOBENCH_VM_CACHE=$T/vmcache
+mkdir -p "$ISOBENCH_VM_CACHE"
 
 # no binary ------------------------------------------------------------------
 if command -v firecracker >/dev/null; then
@@ -69,6 +73,18 @@ grep -A1 '^  firecracker ' "$T/list-fake.out" | grep -q 'usable' &&
 	! grep -A1 '^  firecracker ' "$T/list-fake.out" | grep -q 'NOT usable' ||
 	fail "list: firecracker not usable with a binary and /dev/kvm: $(cat "$T/list-fake.out")"
 note "a binary and /dev/kvm make firecracker available"
+
+# a KVM trial boot that failed (as the qemu driver records it on a PVM
+# host) makes firecracker unavailable, with that reason
+echo "fail KVM opens but a trial boot (test) did not reach the probe" \
+	>"$ISOBENCH_VM_CACHE/kvm-trial-0000000000000000-microvm"
+ib list-trial list runtimes
+expect_rc 0 list-trial
+grep -A1 '^  firecracker ' "$T/list-trial.out" |
+	grep -qF "NOT usable: KVM cannot run a stock guest here: KVM opens but a trial boot (test)" ||
+	fail "list: a failed KVM trial is not firecracker's reason: $(grep -A1 '^  firecracker ' "$T/list-trial.out")"
+rm "$ISOBENCH_VM_CACHE/kvm-trial-0000000000000000-microvm"
+note "a failed KVM trial boot makes firecracker unavailable, with its reason"
 
 # The distribution's kernel, as vm_image finds it, is a bzImage.
 KERNEL=$(find /boot -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null | sort -V | tail -n 1)
