@@ -969,6 +969,73 @@ static int kata_instance_pids(struct ib_runtime *rt, struct ib_launch *l,
 	return n;
 }
 
+/* The process named comm that listens on the Unix socket at path: the
+ * inode of its listening socket from /proc/net/unix, then the process
+ * holding it. For a containerd whose address is in its config file, not
+ * its arguments. 0 if none found (or not permitted to look). */
+static pid_t socket_owner(const char *comm, const char *path)
+{
+	char *text = ib_read_file("/proc/net/unix", NULL, NULL), *save = NULL;
+	unsigned long inode = 0;
+	DIR *d;
+	struct dirent *e;
+	pid_t found = 0;
+
+	for (char *line = text ? strtok_r(text, "\n", &save) : NULL;
+	     line && !inode; line = strtok_r(NULL, "\n", &save)) {
+		/* Num RefCount Protocol Flags Type St Inode Path */
+		char p[4096];
+		unsigned long flags, ino;
+
+		if (sscanf(line, "%*s %*s %*s %lx %*s %*s %lu %4095s", &flags,
+			   &ino, p) == 3 &&
+		    (flags & 0x10000) /* __SO_ACCEPTCON: listening */ &&
+		    !strcmp(p, path))
+			inode = ino;
+	}
+	free(text);
+	if (!inode)
+		return 0;
+	d = opendir("/proc");
+	while (d && !found && (e = readdir(d))) {
+		char *end, want[64], *cpath, *c;
+		long pid = strtol(e->d_name, &end, 10);
+		DIR *fds;
+		struct dirent *f;
+
+		if (*end || pid <= 0)
+			continue;
+		cpath = ib_xasprintf("/proc/%ld/comm", pid);
+		c = ib_read_file(cpath, NULL, NULL);
+		free(cpath);
+		if (!c || strcmp(ib_trim(c), comm)) {
+			free(c);
+			continue;
+		}
+		free(c);
+		snprintf(want, sizeof(want), "socket:[%lu]", inode);
+		cpath = ib_xasprintf("/proc/%ld/fd", pid);
+		fds = opendir(cpath);
+		while (fds && !found && (f = readdir(fds))) {
+			char *link = ib_xasprintf("%s/%s", cpath, f->d_name), t[64];
+			ssize_t n = readlink(link, t, sizeof(t) - 1);
+
+			if (n > 0) {
+				t[n] = '\0';
+				if (!strcmp(t, want))
+					found = (pid_t)pid;
+			}
+			free(link);
+		}
+		if (fds)
+			closedir(fds);
+		free(cpath);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 /* containerd, which every instance shares. */
 static int kata_shared_pids(struct ib_runtime *rt, const char **names,
 			    pid_t *pids, int max)
@@ -981,10 +1048,10 @@ static int kata_shared_pids(struct ib_runtime *rt, const char **names,
 	if (k->own) {
 		pid = own.d.proc.pid;
 	} else {
+		/* --address SOCKET, or the address in its config */
 		pid = ib_fp_find("containerd", k->socket, 0);
-		/* the system's, started with its default address */
-		if (!pid && !strcmp(k->socket, "/run/containerd/containerd.sock"))
-			pid = ib_fp_find("containerd", NULL, 0);
+		if (!pid)
+			pid = socket_owner("containerd", k->socket);
 	}
 	if (!pid)
 		return 0;
