@@ -10,6 +10,7 @@
 #     never used), passed in CONTAINERD_ADDRESS: cpu, startup and
 #     footprint cells ok, described as runc's shim, nothing of the run left
 #     in the isobench namespace (task, container, image, snapshot);
+#   - SIGINT mid-launch: exit 130, nothing left in the namespace;
 #   - kill -9 of isobench mid-launch, then `isobench cleanup`: the task,
 #     container and image deleted, the shim and probe gone;
 #   - no containerd answering: isobench starts its own and stops it; after
@@ -134,6 +135,17 @@ assert_grep "localhost/isobench-probe:" "$D/results.json" "the image named in de
 note "$SPEC on the test's containerd: cpu, startup, footprint ok; startup p50 to_first_byte" \
 	"$(jrows "$D/results.json" metrics median runtime=$SPEC metric=to_first_byte) ms," \
 	"to_torn_down $(jrows "$D/results.json" metrics median runtime=$SPEC metric=to_torn_down) ms; nothing left"
+
+# SIGINT mid-launch: torn down through containerd, results kept
+start_held_run int $SPEC
+[ -n "$("$CTR" -a "$SOCK" -n isobench tasks ls -q)" ] || fail "int: containerd lists no task"
+kill -INT "$RUN_PID"
+wait_exit "$RUN_PID" 30
+assert_eq "$WAIT_RC" 130 "int: exit status after SIGINT"
+assert_eq "$(jget "$T/int/results.json" status)" interrupted "int: results.json status"
+left=$(ns_left)
+[ -z "$left" ] || fail "int: left in the isobench namespace after SIGINT: $left"
+note "SIGINT during a kata launch: exit 130, results written, task, container and image deleted"
 
 # kill -9 of isobench mid-launch, then cleanup through the test's containerd
 start_held_run k9 $SPEC
