@@ -10,12 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Build: compiler, Meson, the static probe's musl, the host tool's
-# libraries (cJSON, inih, libcurl, libarchive). Runtimes isobench
-# measures (runc, crun, runsc, Docker: isobench starts its own dockerd),
-# and the classic tools that `isobench validate` compares against.
+# libraries (cJSON, inih, libcurl, libarchive, libcrypto). Runtimes isobench
+# measures (runc, crun, runsc, Docker: isobench starts its own dockerd;
+# containerd and its ctr for the kata driver, whose Kata shim Debian does
+# not package), and the classic tools that `isobench validate` compares against.
 build_pkgs=(gcc meson ninja-build pkg-config musl-tools linux-libc-dev
 	libcjson-dev libinih-dev libcurl4-openssl-dev libarchive-dev libssl-dev)
-tool_pkgs=(runc crun runsc docker.io sysbench fio linux-perf mbw hyperfine iproute2
+tool_pkgs=(runc crun runsc docker.io containerd sysbench fio linux-perf mbw hyperfine iproute2
 	qemu-system-x86 linux-image-cloud-amd64)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev procps)
 

@@ -385,6 +385,48 @@ out_sets:
 	return rc;
 }
 
+/* For a driver whose options decide what it needs (available_spec):
+ * every other choice of every option, usable here or why not, as the
+ * spec that selects it. */
+static void list_option_availability(const struct ib_runtime_ops *ops)
+{
+	if (!ops->available_spec)
+		return;
+	for (int k = 0; k < ops->noptions; k++) {
+		struct ib_strv choices = {0};
+
+		ib_strv_split(&choices, ops->options[k].choices);
+		for (int c = 0; c < choices.n; c++) {
+			struct ib_runtime rt = {0};
+			struct ib_buf why = {0}, fix = {0};
+			char *spec;
+			int ok;
+
+			if (!strcmp(choices.v[c], ops->options[k].dflt))
+				continue;
+			spec = ib_xasprintf("%s:%s=%s", ops->name,
+					    ops->options[k].name, choices.v[c]);
+			if (ib_runtime_spec(spec, &rt.ops, rt.opt, &rt.label,
+					    NULL) == 0) {
+				ok = ops->available_spec(&rt, &why, &fix);
+				if (ok)
+					printf("  %-12s %s: usable\n", "", rt.label);
+				else
+					printf("  %-12s %s: NOT usable: %s%s%s\n",
+					       "", rt.label, why.s ? why.s : "?",
+					       fix.s ? "; fix: " : "",
+					       fix.s ? fix.s : "");
+				ib_runtime_spec_free(rt.opt);
+				free(rt.label);
+			}
+			free(spec);
+			ib_buf_free(&why);
+			ib_buf_free(&fix);
+		}
+		ib_strv_free(&choices);
+	}
+}
+
 static void list_runtimes(void)
 {
 	printf("runtimes (%d):\n", ib_nruntimes);
@@ -407,6 +449,7 @@ static void list_runtimes(void)
 			       ops->options[k].dflt, ops->options[k].help);
 		for (const char *const *x = ops->also_default; x && *x; x++)
 			printf("  %-12s also run by default: %s\n", "", *x);
+		list_option_availability(ops);
 		ib_buf_free(&why);
 		ib_buf_free(&fix);
 	}

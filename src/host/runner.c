@@ -1173,7 +1173,9 @@ static void setup_runtimes(struct run *R)
 		struct ib_buf why = {0}, fix = {0};
 		struct ib_err e = {0};
 		cJSON *ev = cJSON_CreateObject(), *o;
-		int ok = ops->available(&why, &fix);
+		int ok = ops->available_spec
+				 ? ops->available_spec(&rt, &why, &fix)
+				 : ops->available(&why, &fix);
 
 		if (ok && ops->prepare(&rt, &e) < 0) {
 			ok = 0;

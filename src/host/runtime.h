@@ -92,6 +92,13 @@ struct ib_runtime_ops {
 	/* 1 if usable; else 0, with why (what is missing) and fix (the
 	 * command that would fix it) filled in. */
 	int (*available)(struct ib_buf *why, struct ib_buf *fix);
+	/* Optional: available() for one spec, whose options decide what is
+	 * needed (kata:shim=io.containerd.runc.v2 needs no Kata). rt has
+	 * its options set and no priv (nothing prepared yet). Where set,
+	 * the runner asks it for each column, and available() answers for
+	 * the default options (list, doctor). */
+	int (*available_spec)(const struct ib_runtime *rt, struct ib_buf *why,
+			      struct ib_buf *fix);
 	int (*prepare)(struct ib_runtime *rt, struct ib_err *err);
 	int (*launch)(struct ib_runtime *rt, struct ib_launch *l,
 		      struct ib_err *err);
