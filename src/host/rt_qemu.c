@@ -367,27 +367,27 @@ int ib_vm_kvm_verdict(struct ib_buf *why)
 
 /* --- the driver ---------------------------------------------------------- */
 
-static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
+/* Everything a boot needs but the run's resources: the image, the
+ * accelerator (a KVM trial where asked), the VM's size. */
+static int qemu_setup(struct qemu_rt *q, const char *machine, const char *accel,
+		      const char *probe, const struct ib_limits *limits,
+		      struct ib_err *err)
 {
-	struct qemu_rt *q = ib_xcalloc(1, sizeof(*q));
-	const char *accel = ib_runtime_opt(rt, "accel");
 	struct ib_buf why = {0};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc;
 
-	rt->priv = q;
-	q->q35 = strcmp(ib_runtime_opt(rt, "machine"), "q35") == 0;
+	q->q35 = strcmp(machine, "q35") == 0;
 	q->qemu = ib_which(QEMU_BIN);
 	if (!q->qemu)
 		return ib_err_set(err, -ENOENT, "%s not found in PATH", QEMU_BIN);
 	q->qemu_version = qemu_version(q->qemu);
-	q->cpus = rt->ctx->limits.cpus > 0 ? rt->ctx->limits.cpus
-					   : (int)(ncpu > 0 ? ncpu : 1);
+	q->cpus = limits->cpus > 0 ? limits->cpus : (int)(ncpu > 0 ? ncpu : 1);
 	if (q->cpus > 64)
 		q->cpus = 64;
-	q->mem_mib = rt->ctx->limits.memory ? rt->ctx->limits.memory >> 20 : 1024;
-	rc = ib_vm_image_get(rt->ctx->probe_path, NULL,
-			     q->q35 ? IB_VM_BUS_PCI : IB_VM_BUS_MMIO, &q->img, err);
+	q->mem_mib = limits->memory ? limits->memory >> 20 : 1024;
+	rc = ib_vm_image_get(probe, NULL, q->q35 ? IB_VM_BUS_PCI : IB_VM_BUS_MMIO,
+			     &q->img, err);
 	if (rc < 0)
 		return rc;
 	q->tsc_khz = host_tsc_khz();
@@ -407,6 +407,32 @@ static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 				  : ib_xasprintf("TCG, because %s", why.s);
 		ib_buf_free(&why);
 	}
+	return 0;
+}
+
+static void qemu_free(struct qemu_rt *q)
+{
+	ib_vm_image_free(&q->img);
+	free(q->qemu);
+	free(q->qemu_version);
+	free(q->accel_why);
+	free(q->sock_dir);
+	free(q->state_name);
+	free(q->disk);
+	free(q);
+}
+
+static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
+{
+	struct qemu_rt *q = ib_xcalloc(1, sizeof(*q));
+	int rc;
+
+	rt->priv = q;
+	rc = qemu_setup(q, ib_runtime_opt(rt, "machine"),
+			ib_runtime_opt(rt, "accel"), rt->ctx->probe_path,
+			&rt->ctx->limits, err);
+	if (rc < 0)
+		return rc;
 	/* The QMP sockets' directory, per runtime of the run. */
 	q->sock_dir = ib_xasprintf("/run/isobench/%s-qemu-%s-%s", rt->ctx->run_id,
 				   q->q35 ? "q35" : "microvm", q->kvm ? "kvm" : "tcg");
@@ -416,6 +442,30 @@ static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 	if (rc == 0)
 		rc = ib_mkdirs(q->sock_dir, 0700, err);
 	return rc;
+}
+
+char *ib_qemu_command(const char *probe, const char *machine, const char *accel,
+		      const struct ib_limits *limits, char *const *probe_argv,
+		      char **accel_why, struct ib_err *err)
+{
+	struct qemu_rt *q = ib_xcalloc(1, sizeof(*q));
+	struct ib_strv argv = {0};
+	struct ib_buf cmd = {0};
+
+	if (qemu_setup(q, machine, accel, probe, limits, err) < 0 ||
+	    build_argv(q, q->kvm, probe_argv, NULL, NULL, &argv, NULL, err) < 0) {
+		qemu_free(q);
+		return NULL;
+	}
+	for (int i = 0; i < argv.n; i++) {
+		/* single quotes: the words hold no quote (ib_vm_cmdline) */
+		ib_buf_printf(&cmd, i ? " '%s'" : "'%s'", argv.v[i]);
+	}
+	if (accel_why)
+		*accel_why = ib_xstrdup(q->accel_why);
+	ib_strv_free(&argv);
+	qemu_free(q);
+	return cmd.s;
 }
 
 /* The workload of a launch: its first argument that is not an option. */
@@ -654,14 +704,7 @@ static void qemu_release(struct ib_runtime *rt)
 	}
 	if (q->disk)
 		unlink(q->disk);
-	ib_vm_image_free(&q->img);
-	free(q->qemu);
-	free(q->qemu_version);
-	free(q->accel_why);
-	free(q->sock_dir);
-	free(q->state_name);
-	free(q->disk);
-	free(q);
+	qemu_free(q);
 	rt->priv = NULL;
 }
 

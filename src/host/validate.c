@@ -30,6 +30,7 @@
 #include "runner.h"
 #include "stats.h"
 #include "version.h"
+#include "vm_image.h"
 
 #define MAX_ROUNDS 100
 
@@ -693,6 +694,69 @@ out:
 	return rc;
 }
 
+/* startup of a VM: isobench's qemu driver (microvm, its accelerator
+ * choice) against hyperfine timing the same QEMU command line, launch to
+ * exit. The difference is what the harness adds to a VM launch: the
+ * spawn, QMP's connection and vCPU query, reading the console. */
+static int p_startup_qemu(struct vctx *v, double *out, struct ib_err *err)
+{
+	double torn;
+
+	return isobench_startup(v, "qemu", out, &torn, err);
+}
+
+static int t_startup_qemu(struct vctx *v, double *out, struct ib_err *err)
+{
+	char *hf = ib_which("hyperfine"), *cmd, *why = NULL, *o = NULL, *text;
+	char *json = ib_xasprintf("%s/raw/round%d-hyperfine-qemu.json",
+				  v->outdir, v->round);
+	char runs[32], launches[64];
+	char *pargv[] = {"startup", launches, "gap=0", NULL};
+	struct ib_limits lim = {0, 8ull << 30}; /* the plan's defaults */
+	cJSON *root = NULL;
+	const cJSON *med;
+	int rc = -1;
+
+	snprintf(launches, sizeof(launches), "launches=%d", v->launches);
+	cmd = hf ? ib_qemu_command(v->probe, "microvm", "auto", &lim, pargv,
+				   &why, err)
+		 : NULL;
+	if (!hf)
+		ib_err_set(err, -ENOENT, "hyperfine not found");
+	if (!cmd)
+		goto out;
+	snprintf(runs, sizeof(runs), "%d", v->launches);
+	{
+		char *a[] = {hf, "-N", "--style", "basic", "--output", "pipe",
+			     "--warmup", "1", "--runs", runs, "--export-json",
+			     json, cmd, NULL};
+
+		o = tool_output(v, "hyperfine-qemu", a, err);
+	}
+	if (!o)
+		goto out;
+	text = ib_read_file(json, NULL, err);
+	root = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	med = cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(root, "results"), 0),
+		"median");
+	if (!cJSON_IsNumber(med)) {
+		ib_err_set(err, -EINVAL, "%s: no results[0].median", json);
+		goto out;
+	}
+	*out = med->valuedouble * 1e3;
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	free(o);
+	free(cmd);
+	free(why);
+	free(json);
+	free(hf);
+	return rc;
+}
+
 struct check {
 	const char *id;
 	const char *what;       /* the probe's figure */
@@ -747,6 +811,14 @@ static struct check checks[] = {
 	CHECK("startup-runc", "runc run, launch to exit (isobench), ms",
 	      "hyperfine -N 'runc run' of the same bundle", "hyperfine",
 	      "hyperfine", "ms", 10, 1, p_startup, t_startup),
+	/* A VM boot under TCG takes seconds: 3 rounds. The target is the
+	 * issue's 5 ms of harness, which the notes give in ms; as a ratio
+	 * on a ~3 s launch it is within 1%. */
+	{.id = "startup-qemu", .what = "qemu microvm, launch to exit (isobench), ms",
+	 .tool = "hyperfine -N of the same QEMU command line", .prog = "hyperfine",
+	 .pkg = "hyperfine", .unit = "ms", .target_pct = 1, .tool_scale = 1,
+	 .max_rounds = 3, .pairs = 1, .probe = p_startup_qemu,
+	 .tool_fn = t_startup_qemu},
 	{.id = "membw", .what = "membw STREAM triad, MB/s",
 	 .tool = "mbw -t0 (memcpy) copy, MiB/s of one array", .prog = "mbw",
 	 .pkg = "mbw", .unit = "MB/s", .target_pct = -1,
@@ -872,6 +944,16 @@ static int print_table(FILE *f, int markdown, int rounds,
 		double hf = median_of(c->tv, c->nt);
 		char a[32], b[32], e[32];
 
+		if (!strcmp(c->id, "startup-qemu") && c->selected && c->np &&
+		    c->nt) {
+			double d = median_of(c->pv, c->np) - hf;
+
+			fprintf(f, "%sstartup-qemu: isobench's launch to exit "
+				"minus hyperfine's, the harness's share of a VM "
+				"launch: %+.1f ms (target: at most 5 ms; the "
+				"medians' own spread is larger under TCG).\n",
+				markdown ? "\n" : "", d);
+		}
 		if (strcmp(c->id, "startup-runc") || !c->selected || !v->ntorn ||
 		    !c->nt)
 			continue;
@@ -963,8 +1045,15 @@ static void usage(FILE *f)
 		"runc:lifecycle=run -b\n"
 		"           startup) vs hyperfine timing `runc run` of the "
 		"same bundle (+-10%%)\n"
+		"  startup-qemu  qemu microvm launch to exit (isobench run -r "
+		"qemu -b\n"
+		"           startup) vs hyperfine timing the same QEMU command "
+		"line\n"
+		"           (+-1%%; the harness's share in ms is printed: target "
+		"<= 5 ms)\n"
 		"\n"
-		"  --rounds N        rounds (default 7; membw runs in 3 at most)\n"
+		"  --rounds N        rounds (default 7; membw and startup-qemu "
+		"run in 3 at most)\n"
 		"  --seconds S       seconds per measurement and side (default "
 		"2)\n"
 		"  --only LIST       checks to run (default: all): cpu, "
@@ -973,7 +1062,7 @@ static void usage(FILE *f)
 		"disk-seqread,\n"
 		"                    disk-randwrite-fsync, disk-randread-qd32, "
 		"startup-runc,\n"
-		"                    membw\n"
+		"                    startup-qemu, membw\n"
 		"  --disk-size SIZE  test file size (default 256m)\n"
 		"  -o, --output DIR  where validation.json, validation.md and "
 		"every tool's\n"
