@@ -446,14 +446,14 @@ static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 
 char *ib_qemu_command(const char *probe, const char *machine, const char *accel,
 		      const struct ib_limits *limits, char *const *probe_argv,
-		      char **accel_why, struct ib_err *err)
+		      const char *qmp, char **accel_why, struct ib_err *err)
 {
 	struct qemu_rt *q = ib_xcalloc(1, sizeof(*q));
 	struct ib_strv argv = {0};
 	struct ib_buf cmd = {0};
 
 	if (qemu_setup(q, machine, accel, probe, limits, err) < 0 ||
-	    build_argv(q, q->kvm, probe_argv, NULL, NULL, &argv, NULL, err) < 0) {
+	    build_argv(q, q->kvm, probe_argv, NULL, qmp, &argv, NULL, err) < 0) {
 		qemu_free(q);
 		return NULL;
 	}

@@ -52,7 +52,16 @@ struct vctx {
 	/* isobench's runc with create/start/delete, ms */
 	double create_exited[MAX_ROUNDS], torn_down[MAX_ROUNDS];
 	int ntorn;
+	/* startup-qemu: every launch's launch-to-exit, ms, each side */
+	double *vm_is, *vm_hf;
+	int nvm_is, nvm_hf, collect_exited;
 };
+
+static void push_sample(double **v, int *n, double x)
+{
+	*v = ib_xrealloc(*v, sizeof(double) * (size_t)(*n + 1));
+	(*v)[(*n)++] = x;
+}
 
 /* --- running things ------------------------------------------------------ */
 
@@ -567,8 +576,16 @@ static int isobench_startup(struct vctx *v, const char *spec, double *exited,
 
 		if (!cJSON_IsString(name) || !cJSON_IsNumber(med))
 			continue;
-		if (!strcmp(name->valuestring, "to_exited"))
+		if (!strcmp(name->valuestring, "to_exited")) {
+			const cJSON *x;
+
 			*exited = med->valuedouble;
+			if (v->collect_exited)
+				cJSON_ArrayForEach(x, cJSON_GetObjectItem(m, "samples"))
+					if (cJSON_IsNumber(x))
+						push_sample(&v->vm_is, &v->nvm_is,
+							    x->valuedouble);
+		}
 		if (!strcmp(name->valuestring, "to_torn_down"))
 			*torn = med->valuedouble;
 	}
@@ -701,13 +718,18 @@ out:
 static int p_startup_qemu(struct vctx *v, double *out, struct ib_err *err)
 {
 	double torn;
+	int rc;
 
-	return isobench_startup(v, "qemu", out, &torn, err);
+	v->collect_exited = 1;
+	rc = isobench_startup(v, "qemu", out, &torn, err);
+	v->collect_exited = 0;
+	return rc;
 }
 
 static int t_startup_qemu(struct vctx *v, double *out, struct ib_err *err)
 {
 	char *hf = ib_which("hyperfine"), *cmd, *why = NULL, *o = NULL, *text;
+	char *qmp;
 	char *json = ib_xasprintf("%s/raw/round%d-hyperfine-qemu.json",
 				  v->outdir, v->round);
 	char runs[32], launches[64];
@@ -718,8 +740,11 @@ static int t_startup_qemu(struct vctx *v, double *out, struct ib_err *err)
 	int rc = -1;
 
 	snprintf(launches, sizeof(launches), "launches=%d", v->launches);
+	/* with a QMP socket, as isobench's VMs have (nobody connects: what
+	 * connecting costs is the harness's) */
+	qmp = ib_xasprintf("%s/validate-qmp.sock", v->scratch);
 	cmd = hf ? ib_qemu_command(v->probe, "microvm", "auto", &lim, pargv,
-				   &why, err)
+				   qmp, &why, err)
 		 : NULL;
 	if (!hf)
 		ib_err_set(err, -ENOENT, "hyperfine not found");
@@ -746,12 +771,22 @@ static int t_startup_qemu(struct vctx *v, double *out, struct ib_err *err)
 		goto out;
 	}
 	*out = med->valuedouble * 1e3;
+	{
+		const cJSON *x;
+
+		cJSON_ArrayForEach(x, cJSON_GetObjectItem(cJSON_GetArrayItem(
+			cJSON_GetObjectItem(root, "results"), 0), "times"))
+			if (cJSON_IsNumber(x))
+				push_sample(&v->vm_hf, &v->nvm_hf, x->valuedouble * 1e3);
+	}
 	rc = 0;
 out:
 	cJSON_Delete(root);
 	free(o);
 	free(cmd);
 	free(why);
+	unlink(qmp);
+	free(qmp);
 	free(json);
 	free(hf);
 	return rc;
@@ -811,12 +846,13 @@ static struct check checks[] = {
 	CHECK("startup-runc", "runc run, launch to exit (isobench), ms",
 	      "hyperfine -N 'runc run' of the same bundle", "hyperfine",
 	      "hyperfine", "ms", 10, 1, p_startup, t_startup),
-	/* A VM boot under TCG takes seconds: 3 rounds. The target is the
-	 * issue's 5 ms of harness, which the notes give in ms; as a ratio
-	 * on a ~3 s launch it is within 1%. */
+	/* A VM boot under TCG takes seconds: 3 rounds. The target, at most
+	 * 5 ms of harness, is judged in the notes on the difference and its
+	 * interval, not on the ratio. */
 	{.id = "startup-qemu", .what = "qemu microvm, launch to exit (isobench), ms",
-	 .tool = "hyperfine -N of the same QEMU command line", .prog = "hyperfine",
-	 .pkg = "hyperfine", .unit = "ms", .target_pct = 1, .tool_scale = 1,
+	 .tool = "hyperfine -N of the same QEMU command line (with -qmp)",
+	 .prog = "hyperfine",
+	 .pkg = "hyperfine", .unit = "ms", .target_pct = -1, .tool_scale = 1,
 	 .max_rounds = 3, .pairs = 1, .probe = p_startup_qemu,
 	 .tool_fn = t_startup_qemu},
 	{.id = "membw", .what = "membw STREAM triad, MB/s",
@@ -944,15 +980,27 @@ static int print_table(FILE *f, int markdown, int rounds,
 		double hf = median_of(c->tv, c->nt);
 		char a[32], b[32], e[32];
 
-		if (!strcmp(c->id, "startup-qemu") && c->selected && c->np &&
-		    c->nt) {
-			double d = median_of(c->pv, c->np) - hf;
+		if (!strcmp(c->id, "startup-qemu") && c->selected &&
+		    v->nvm_is > 1 && v->nvm_hf > 1) {
+			double r, lo, hi, mb = median_of(v->vm_hf, v->nvm_hf);
 
-			fprintf(f, "%sstartup-qemu: isobench's launch to exit "
-				"minus hyperfine's, the harness's share of a VM "
-				"launch: %+.1f ms (target: at most 5 ms; the "
-				"medians' own spread is larger under TCG).\n",
-				markdown ? "\n" : "", d);
+			/* the difference of the medians over every launch,
+			 * with the bootstrap interval of their ratio scaled
+			 * by hyperfine's median */
+			ib_ratio_ci(v->vm_is, v->nvm_is, v->vm_hf, v->nvm_hf, &r,
+				    &lo, &hi);
+			fprintf(f, "%sstartup-qemu: the harness's share of a VM "
+				"launch, isobench's launch to exit minus "
+				"hyperfine's over %d and %d launches: %+.1f ms, "
+				"95%% interval [%+.1f, %+.1f] ms; target at most "
+				"5 ms: %s.\n",
+				markdown ? "\n" : "", v->nvm_is, v->nvm_hf,
+				(r - 1) * mb, (lo - 1) * mb, (hi - 1) * mb,
+				(hi - 1) * mb <= 5 ? "met"
+				: (lo - 1) * mb > 5
+					? "MISSED"
+					: "undecided: the launches' own spread is "
+					  "wider than the target");
 		}
 		if (strcmp(c->id, "startup-runc") || !c->selected || !v->ntorn ||
 		    !c->nt)
@@ -1049,8 +1097,8 @@ static void usage(FILE *f)
 		"qemu -b\n"
 		"           startup) vs hyperfine timing the same QEMU command "
 		"line\n"
-		"           (+-1%%; the harness's share in ms is printed: target "
-		"<= 5 ms)\n"
+		"           (the difference in ms with its 95%% interval: "
+		"target <= 5 ms)\n"
 		"\n"
 		"  --rounds N        rounds (default 7; membw and startup-qemu "
 		"run in 3 at most)\n"
@@ -1256,6 +1304,8 @@ out:
 	if (v.scratch)
 		ib_rmtree(v.scratch);
 	free(v.bundle);
+	free(v.vm_is);
+	free(v.vm_hf);
 	ib_strv_free(&only);
 	free(v.probe);
 	free(v.outdir);

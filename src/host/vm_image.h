@@ -84,14 +84,15 @@ char *ib_vm_cmdline(const char *console, const char *extra,
 		    char *const *probe_argv, struct ib_err *err);
 
 /* The QEMU command line (shell words, single-quoted) that the qemu
- * driver's machine/accel would run for probe_argv, without QMP and the
- * scratch disk: what `isobench validate` hands hyperfine to time the
- * harness's cost. accel_why (if not NULL) gets why that accelerator.
+ * driver's machine/accel would run for probe_argv, with its QMP socket at
+ * qmp (NULL: none) and no scratch disk: what `isobench validate` hands
+ * hyperfine to time the harness's cost. accel_why (if not NULL) gets why
+ * that accelerator.
  * NULL with err on failure. Caller frees. Defined in rt_qemu.c. */
 struct ib_limits;
 char *ib_qemu_command(const char *probe, const char *machine, const char *accel,
 		      const struct ib_limits *limits, char *const *probe_argv,
-		      char **accel_why, struct ib_err *err);
+		      const char *qmp, char **accel_why, struct ib_err *err);
 
 /* What a KVM trial boot (the qemu driver's, accel=auto) found on this
  * host since it booted: 1 KVM ran a stock guest, 0 it did not (why says
