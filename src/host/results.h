@@ -17,7 +17,7 @@
 #include "stats.h"
 #include "util.h"
 
-#define IB_RESULTS_SCHEMA_VERSION 2
+#define IB_RESULTS_SCHEMA_VERSION 3
 
 struct ib_metric {
 	int cell;            /* index in cells */

@@ -58,6 +58,8 @@
 #define QMP_TIMEOUT_S 10
 #define SCRATCH_MIN (2ull << 30) /* the disk image (sparse) */
 #define QUIT_GRACE_MS 3000
+#define BOOT_TIMEOUT_TCG_S 60 /* launch to the probe's first record */
+#define BOOT_TIMEOUT_KVM_S 20
 
 static const struct ib_rt_option qemu_options[] = {
 	{"machine", "microvm,q35", "microvm",
@@ -577,6 +579,10 @@ static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
 	ib_strv_free(&pargv);
 	if (rc < 0)
 		return rc;
+	/* a guest boots in 1-3 s under TCG here, well under 1 s with KVM;
+	 * a rare TCG boot hangs before userspace (seen once in a few
+	 * hundred): fail it at this deadline, not the launch timeout */
+	l->boot_timeout_s = q->kvm ? BOOT_TIMEOUT_KVM_S : BOOT_TIMEOUT_TCG_S;
 	l->t_launch_ns = ib_mono_ns();
 	rc = ib_proc_spawn(&l->proc, argv.v, rt->ctx->work,
 			   IB_PROC_DIE_WITH_PARENT, err);

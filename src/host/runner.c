@@ -496,6 +496,13 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 			timed_out = 1;
 			break;
 		}
+		/* a VM whose guest never reaches the probe: give up at its
+		 * boot deadline, not the launch's */
+		if (!io.hello && l.boot_timeout_s > 0 &&
+		    now >= l.t_launch_ns + (uint64_t)(l.boot_timeout_s * 1e9)) {
+			timed_out = 2;
+			break;
+		}
 		ms = (int)((deadline - now) / 1000000) + 1;
 		n = poll(&pfd, 1, ms > 250 ? 250 : ms);
 		if (n < 0 && errno == EINTR)
@@ -547,6 +554,12 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 		snprintf(why, sizeof(why), "interrupted by signal %d", (int)got_signal);
 	} else if (!launched) {
 		status = "failed";
+	} else if (timed_out == 2) {
+		status = "timeout";
+		snprintf(why, sizeof(why),
+			 "no record from the probe within %.0f s (the guest's "
+			 "boot deadline): killed; output in output/launch-%d.log",
+			 l.boot_timeout_s, l.id);
 	} else if (timed_out) {
 		status = "timeout";
 		snprintf(why, sizeof(why),
@@ -642,6 +655,7 @@ struct held {
 	struct ib_frame_parser fp;
 	struct ib_strv args;
 	int launched, ready, eof;
+	int boot_hung; /* no record by its boot deadline (a VM): given up */
 	struct first_byte fb;
 	char why[1200];
 };
@@ -707,6 +721,13 @@ static uint64_t wait_ready(struct held *h, int n, uint64_t deadline)
 
 		for (int i = 0; i < n; i++) {
 			pfd[i] = (struct pollfd){-1, POLLIN, 0};
+			if (h[i].launched && !h[i].ready && !h[i].eof &&
+			    !h[i].io.hello && h[i].l.boot_timeout_s > 0 &&
+			    now >= h[i].l.t_launch_ns +
+					   (uint64_t)(h[i].l.boot_timeout_s * 1e9)) {
+				h[i].boot_hung = 1;
+				h[i].eof = 1;
+			}
 			if (h[i].launched && !h[i].ready && !h[i].eof &&
 			    h[i].l.out_fd >= 0) {
 				pfd[i].fd = h[i].l.out_fd;
@@ -919,9 +940,16 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 			status = "failed";
 		} else if (!x->ready) {
 			status = "failed";
-			snprintf(x->why, sizeof(x->why), "%s",
-				 x->eof ? "the probe ended before it held"
-					: "not holding within the launch timeout");
+			if (x->boot_hung)
+				snprintf(x->why, sizeof(x->why),
+					 "no record from the probe within %.0f s "
+					 "(the guest's boot deadline)",
+					 x->l.boot_timeout_s);
+			else
+				snprintf(x->why, sizeof(x->why), "%s",
+					 x->eof ? "the probe ended before it held"
+						: "not holding within the launch "
+						  "timeout");
 		} else if (ok != n) {
 			status = "failed";
 			snprintf(x->why, sizeof(x->why),

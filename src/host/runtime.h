@@ -69,6 +69,11 @@ struct ib_launch {
 	 * the probe started (its hello), i.e. the guest kernel's boot; 0 if
 	 * not known. Filled by the runner. */
 	double guest_uptime_s;
+	/* Set by a driver whose instance boots a kernel (a VM): seconds
+	 * from launch within which the probe's first record must come, or
+	 * the launch is ended as a boot that hung; 0: only the launch
+	 * timeout applies. */
+	double boot_timeout_s;
 	void *priv;           /* the driver's own per-launch state */
 };
 

@@ -42,7 +42,7 @@ stop_engine() {
 	umount -l "$E/data" 2>/dev/null || true
 	if [ "$BR_MADE" = 1 ]; then ip link del "$BR" 2>/dev/null || true; fi
 }
-trap 'rc=$?; stop_engine; (exit $rc); cleanup_tmp' EXIT
+trap 'rc=$?; set +e; stop_engine; (exit $rc); cleanup_tmp' EXIT
 ip link add "$BR" type bridge || fail "cannot create bridge $BR"
 BR_MADE=1
 # a /24 of its own, so two of these tests on one host do not collide

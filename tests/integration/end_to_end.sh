@@ -64,7 +64,7 @@ note "run $RUN_ID: exit 0, every file written"
 # results.json: complete, one ok cell per benchmark with 2-3 launches, and
 # every metric with n, median, rsd_pct, ci and ratio_to_baseline.
 assert_eq "$(jget "$D/results.json" status)" complete "results.json status"
-assert_eq "$(jget "$D/results.json" schema_version)" 2 "results.json schema_version"
+assert_eq "$(jget "$D/results.json" schema_version)" 3 "results.json schema_version"
 "$IBCHECK" results "$D/results.json" || fail "results.json metrics are incomplete"
 for b in $BENCHES; do
 	st=$(jrows "$D/results.json" cells status job="$b" runtime=native)
