@@ -21,6 +21,7 @@
 #include "results.h"
 #include "runner.h"
 #include "runtime.h"
+#include "vm_image.h"
 #include "state.h"
 #include "version.h"
 
@@ -522,7 +523,7 @@ static int cmd_doctor(int argc, char **argv)
 		{"perf", "linux-perf", "validate: syscall, ctxsw"},
 		{"fio", "fio", "validate: disk"},
 		{"mbw", "mbw", "validate: membw"},
-		{"hyperfine", "hyperfine", "validate: startup (runc)"},
+		{"hyperfine", "hyperfine", "validate: startup (runc, qemu)"},
 	};
 	char *probe = ib_cli_probe_path(NULL), *fixcmd;
 	int missing = 0;
@@ -558,6 +559,21 @@ static int cmd_doctor(int argc, char **argv)
 				       ok ? "usable" : why.s, fix.s);
 		ib_buf_free(&why);
 		ib_buf_free(&fix);
+	}
+	{
+		/* what the VMs will run on: the qemu driver's KVM trial boot
+		 * (kept until the host reboots), if one has run */
+		struct ib_buf kw = {0};
+		int kv = ib_vm_kvm_verdict(&kw);
+
+		printf("  [info] KVM: %s\n",
+		       kv == 1   ? "a trial boot ran a stock guest: VMs use KVM"
+		       : kv == 0 ? "VMs run under TCG (emulated)"
+				 : "not tried yet (the first qemu run boots a "
+				   "trial with KVM, 6 s at most)");
+		if (kv == 0)
+			printf("         %s\n", kw.s ? kw.s : "");
+		ib_buf_free(&kw);
 	}
 	printf("\nclassic tools for `isobench validate`:\n");
 	for (size_t i = 0; i < IB_ARRAY_LEN(tools); i++) {
