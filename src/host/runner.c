@@ -927,8 +927,10 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 
 		if (!x->l.name)
 			continue;
-		if (x->launched)
-			ops->teardown(c->rt, &x->l);
+		/* also after a failed launch: what it made before failing
+		 * (a bundle, a cgroup, the driver's state) is removed, as
+		 * for a single launch */
+		ops->teardown(c->rt, &x->l);
 		t_torn = ib_mono_ns();
 		ib_frame_finish(&x->fp);
 		ib_frame_parser_free(&x->fp);
