@@ -601,6 +601,58 @@ static int isobench_startup(struct vctx *v, const char *spec, double *exited,
 	return rc;
 }
 
+/* hyperfine -N timing cmd (shell words) v->launches times after one
+ * warm-up, its JSON kept as raw/roundN-NAME.json: the median in ms to
+ * *out, and (if samples is not NULL) every run's time appended. */
+static int hyperfine_ms(struct vctx *v, const char *name, const char *cmd,
+			double *out, double **samples, int *nsamples,
+			struct ib_err *err)
+{
+	char *hf = ib_which("hyperfine"), *o = NULL, *text = NULL;
+	char *json = ib_xasprintf("%s/raw/round%d-%s.json", v->outdir, v->round,
+				  name);
+	char runs[32];
+	cJSON *root = NULL;
+	const cJSON *res, *med, *x;
+	int rc = -1;
+
+	if (!hf) {
+		ib_err_set(err, -ENOENT, "hyperfine not found");
+		goto out;
+	}
+	snprintf(runs, sizeof(runs), "%d", v->launches);
+	{
+		char *a[] = {hf, "-N", "--style", "basic", "--output", "pipe",
+			     "--warmup", "1", "--runs", runs, "--export-json",
+			     json, (char *)cmd, NULL};
+
+		o = tool_output(v, name, a, err);
+	}
+	if (!o)
+		goto out;
+	text = ib_read_file(json, NULL, err);
+	root = text ? cJSON_Parse(text) : NULL;
+	res = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "results"), 0);
+	med = cJSON_GetObjectItem(res, "median");
+	if (!cJSON_IsNumber(med)) {
+		ib_err_set(err, -EINVAL, "%s: no results[0].median", json);
+		goto out;
+	}
+	*out = med->valuedouble * 1e3;
+	if (samples)
+		cJSON_ArrayForEach(x, cJSON_GetObjectItem(res, "times"))
+			if (cJSON_IsNumber(x))
+				push_sample(samples, nsamples, x->valuedouble * 1e3);
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	free(text);
+	free(o);
+	free(json);
+	free(hf);
+	return rc;
+}
+
 /* startup: isobench's runc driver against hyperfine timing `runc run` of
  * a bundle made by the same code, with the same probe and arguments (the
  * probe exits at once); each side's figure is the median over the
@@ -660,54 +712,22 @@ static int make_startup_bundle(struct vctx *v, struct ib_err *err)
 
 static int t_startup(struct vctx *v, double *out, struct ib_err *err)
 {
-	char *hf = ib_which("hyperfine"), *runc = ib_which("runc");
-	char *json = ib_xasprintf("%s/raw/round%d-hyperfine.json", v->outdir,
-				  v->round);
-	char runs[32], *cmd = NULL, *o = NULL, *text = NULL;
-	cJSON *root = NULL;
-	const cJSON *med;
-	int rc = -1;
+	char *runc = ib_which("runc"), *cmd;
+	int rc;
 
-	if (!hf || !runc) {
-		ib_err_set(err, -ENOENT, "%s not found",
-			   hf ? "runc" : "hyperfine");
-		goto out;
+	if (!runc)
+		return ib_err_set(err, -ENOENT, "runc not found");
+	if (!v->bundle && make_startup_bundle(v, err) < 0) {
+		free(runc);
+		return -1;
 	}
-	if (!v->bundle && make_startup_bundle(v, err) < 0)
-		goto out;
-	snprintf(runs, sizeof(runs), "%d", v->launches);
 	/* One container id, reused: `runc run` destroys the container when
 	 * its process exits, before the next run starts. */
 	cmd = ib_xasprintf("%s run --bundle %s isobench-validate-%d", runc,
 			   v->bundle, (int)getpid());
-	{
-		char *a[] = {hf, "-N", "--style", "basic", "--output", "pipe",
-			     "--warmup", "1", "--runs", runs, "--export-json",
-			     json, cmd, NULL};
-
-		o = tool_output(v, "hyperfine", a, err);
-	}
-	if (!o)
-		goto out;
-	text = ib_read_file(json, NULL, err);
-	root = text ? cJSON_Parse(text) : NULL;
-	med = cJSON_GetObjectItem(
-		cJSON_GetArrayItem(cJSON_GetObjectItem(root, "results"), 0),
-		"median");
-	if (!cJSON_IsNumber(med)) {
-		ib_err_set(err, -EINVAL, "%s: no results[0].median", json);
-		goto out;
-	}
-	*out = med->valuedouble * 1e3;
-	rc = 0;
-out:
-	cJSON_Delete(root);
-	free(text);
-	free(o);
+	rc = hyperfine_ms(v, "hyperfine", cmd, out, NULL, NULL, err);
 	free(cmd);
-	free(json);
 	free(runc);
-	free(hf);
 	return rc;
 }
 
@@ -728,67 +748,24 @@ static int p_startup_qemu(struct vctx *v, double *out, struct ib_err *err)
 
 static int t_startup_qemu(struct vctx *v, double *out, struct ib_err *err)
 {
-	char *hf = ib_which("hyperfine"), *cmd, *why = NULL, *o = NULL, *text;
-	char *qmp;
-	char *json = ib_xasprintf("%s/raw/round%d-hyperfine-qemu.json",
-				  v->outdir, v->round);
-	char runs[32], launches[64];
+	char launches[64], *why = NULL, *cmd, *qmp;
 	char *pargv[] = {"startup", launches, "gap=0", NULL};
 	struct ib_limits lim = {0, 8ull << 30}; /* the plan's defaults */
-	cJSON *root = NULL;
-	const cJSON *med;
 	int rc = -1;
 
 	snprintf(launches, sizeof(launches), "launches=%d", v->launches);
 	/* with a QMP socket, as isobench's VMs have (nobody connects: what
 	 * connecting costs is the harness's) */
 	qmp = ib_xasprintf("%s/validate-qmp.sock", v->scratch);
-	cmd = hf ? ib_qemu_command(v->probe, "microvm", "auto", &lim, pargv,
-				   qmp, &why, err)
-		 : NULL;
-	if (!hf)
-		ib_err_set(err, -ENOENT, "hyperfine not found");
-	if (!cmd)
-		goto out;
-	snprintf(runs, sizeof(runs), "%d", v->launches);
-	{
-		char *a[] = {hf, "-N", "--style", "basic", "--output", "pipe",
-			     "--warmup", "1", "--runs", runs, "--export-json",
-			     json, cmd, NULL};
-
-		o = tool_output(v, "hyperfine-qemu", a, err);
-	}
-	if (!o)
-		goto out;
-	text = ib_read_file(json, NULL, err);
-	root = text ? cJSON_Parse(text) : NULL;
-	free(text);
-	med = cJSON_GetObjectItem(
-		cJSON_GetArrayItem(cJSON_GetObjectItem(root, "results"), 0),
-		"median");
-	if (!cJSON_IsNumber(med)) {
-		ib_err_set(err, -EINVAL, "%s: no results[0].median", json);
-		goto out;
-	}
-	*out = med->valuedouble * 1e3;
-	{
-		const cJSON *x;
-
-		cJSON_ArrayForEach(x, cJSON_GetObjectItem(cJSON_GetArrayItem(
-			cJSON_GetObjectItem(root, "results"), 0), "times"))
-			if (cJSON_IsNumber(x))
-				push_sample(&v->vm_hf, &v->nvm_hf, x->valuedouble * 1e3);
-	}
-	rc = 0;
-out:
-	cJSON_Delete(root);
-	free(o);
-	free(cmd);
-	free(why);
+	cmd = ib_qemu_command(v->probe, "microvm", "auto", &lim, pargv, qmp,
+			      &why, err);
+	if (cmd)
+		rc = hyperfine_ms(v, "hyperfine-qemu", cmd, out, &v->vm_hf,
+				  &v->nvm_hf, err);
 	unlink(qmp);
 	free(qmp);
-	free(json);
-	free(hf);
+	free(cmd);
+	free(why);
 	return rc;
 }
 
