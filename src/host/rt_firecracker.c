@@ -405,22 +405,6 @@ out:
 	return rc;
 }
 
-static int fc_wait(struct ib_runtime *rt, struct ib_launch *l,
-		   uint64_t deadline_ns)
-{
-	int rc = ib_proc_wait(&l->proc, deadline_ns);
-
-	(void)rt;
-	if (rc == 0)
-		l->t_exited_ns = ib_mono_ns();
-	/* firecracker's own status (expected 0 when the guest resets
-	 * itself; not yet seen on a real Firecracker from here); the
-	 * probe's own comes in its done record */
-	l->exit_code = l->proc.exit_code;
-	l->term_signal = l->proc.term_signal;
-	return rc;
-}
-
 static void fc_teardown(struct ib_runtime *rt, struct ib_launch *l)
 {
 	struct fc_launch *fl = l->priv;
@@ -508,7 +492,10 @@ const struct ib_runtime_ops ib_runtime_firecracker = {
 	.available = fc_available,
 	.prepare = fc_prepare,
 	.launch = fc_launch,
-	.wait = fc_wait,
+	/* the instance is the firecracker process: its status (expected 0
+	 * when the guest resets itself; not yet seen on a real Firecracker
+	 * from here); the probe's own comes in its done record */
+	.wait = ib_runtime_wait_proc,
 	.teardown = fc_teardown,
 	.describe = fc_describe,
 	.release = fc_release,

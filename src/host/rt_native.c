@@ -60,19 +60,6 @@ static int native_launch(struct ib_runtime *rt, struct ib_launch *l,
 	}
 }
 
-static int native_wait(struct ib_runtime *rt, struct ib_launch *l,
-		       uint64_t deadline_ns)
-{
-	int rc = ib_proc_wait(&l->proc, deadline_ns);
-
-	(void)rt;
-	if (rc == 0)
-		l->t_exited_ns = ib_mono_ns();
-	l->exit_code = l->proc.exit_code;
-	l->term_signal = l->proc.term_signal;
-	return rc;
-}
-
 static void native_teardown(struct ib_runtime *rt, struct ib_launch *l)
 {
 	ib_proc_kill(&l->proc);
@@ -95,7 +82,7 @@ const struct ib_runtime_ops ib_runtime_native = {
 	.available = native_available,
 	.prepare = native_prepare,
 	.launch = native_launch,
-	.wait = native_wait,
+	.wait = ib_runtime_wait_proc,
 	.teardown = native_teardown,
 	.describe = native_describe,
 	.cleanup = NULL,

@@ -616,22 +616,6 @@ static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
 	return 0;
 }
 
-static int qemu_wait(struct ib_runtime *rt, struct ib_launch *l,
-		     uint64_t deadline_ns)
-{
-	struct qemu_launch *ql = l->priv;
-	int rc;
-
-	(void)rt;
-	(void)ql;
-	rc = ib_proc_wait(&l->proc, deadline_ns);
-	if (rc == 0)
-		l->t_exited_ns = ib_mono_ns();
-	l->exit_code = l->proc.exit_code;
-	l->term_signal = l->proc.term_signal;
-	return rc;
-}
-
 /* Ends a VM that is still running: QMP "quit" (QEMU closes down as on
  * SIGTERM), else SIGTERM. */
 static void qemu_stop(struct ib_runtime *rt, struct ib_launch *l)
@@ -724,7 +708,7 @@ const struct ib_runtime_ops ib_runtime_qemu = {
 	.available = qemu_available,
 	.prepare = qemu_prepare,
 	.launch = qemu_launch,
-	.wait = qemu_wait,
+	.wait = ib_runtime_wait_proc,
 	.teardown = qemu_teardown,
 	.describe = qemu_describe,
 	.release = qemu_release,

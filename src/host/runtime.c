@@ -159,3 +159,16 @@ const char *ib_signal_name(int sig)
 	default: return "signal";
 	}
 }
+
+int ib_runtime_wait_proc(struct ib_runtime *rt, struct ib_launch *l,
+			 uint64_t deadline_ns)
+{
+	int rc = ib_proc_wait(&l->proc, deadline_ns);
+
+	(void)rt;
+	if (rc == 0)
+		l->t_exited_ns = ib_mono_ns();
+	l->exit_code = l->proc.exit_code;
+	l->term_signal = l->proc.term_signal;
+	return rc;
+}

@@ -176,6 +176,12 @@ extern const struct ib_runtime_ops *const ib_runtimes[];
 extern const int ib_nruntimes;
 const struct ib_runtime_ops *ib_runtime_find(const char *name);
 
+/* The wait op of a driver whose instance is the one process it started
+ * (native, a VMM): waits for l->proc, stamps t_exited_ns, copies its exit
+ * status into l. */
+int ib_runtime_wait_proc(struct ib_runtime *rt, struct ib_launch *l,
+			 uint64_t deadline_ns);
+
 /* Exit summary of a launch, filled by the driver's wait from its proc. */
 const char *ib_signal_name(int sig);
 
