@@ -130,6 +130,47 @@ static const struct ib_param_def footprint_params[] = {
 	 "the probe holds at most this long (isobench ends it sooner)"},
 };
 
+static int check_streams(const char *word, char *why, size_t whylen)
+{
+	uint64_t v;
+
+	if (ib_parse_count(word, &v) == 0 && v >= 1 && v <= 64)
+		return 0;
+	snprintf(why, whylen, "streams must be numbers from 1 to 64");
+	return -1;
+}
+
+static int check_peer_cpu(const char *word, char *why, size_t whylen)
+{
+	uint64_t v;
+
+	if (strcmp(word, "none") == 0 ||
+	    (ib_parse_count(word, &v) == 0 && v < 4096))
+		return 0;
+	snprintf(why, whylen, "peer_cpu must be 'none' or a CPU number");
+	return -1;
+}
+
+static const struct ib_param_def net_params[] = {
+	{"tests", IB_PT_LIST, "stream-tx,stream-rx,rr,crr",
+	 "stream-tx,stream-rx,rr,crr", 0, 0, "stream-tx,stream-rx,rr,crr",
+	 NULL,
+	 "stream-tx: the instance sends (bits/s counted by the receiver, the "
+	 "host's peer); stream-rx: the peer sends; rr: 1-byte request and "
+	 "response, TCP_NODELAY, one in flight (trans/s, round-trip "
+	 "percentiles); crr: a new connection per transaction (conn/s)"},
+	{"streams", IB_PT_LIST, "1,4", "1,4", 0, 0, NULL, check_streams,
+	 "parallel TCP connections of each stream test"},
+	{"block", IB_PT_SIZE, "128k", "128k", 1, 4194304, NULL, NULL,
+	 "bytes per write of the stream tests (iperf3 -l)"},
+	{"duration", IB_PT_SECONDS, "1", "5", 0.05, 600, NULL, NULL,
+	 "seconds measured per test and stream count"},
+	{"warmup", IB_PT_SECONDS, "0.3", "1", 0, 60, NULL, NULL,
+	 "seconds before each test that are not counted (iperf3 -O)"},
+	{"peer_cpu", IB_PT_CHOICE, "none", "none", 0, 0, NULL, check_peer_cpu,
+	 "CPU the host-side peer is pinned to, or none (read by isobench)"},
+};
+
 const struct ib_workload_def ib_workloads[] = {
 	{"cpu", "prime search by trial division, events/s, 1 and N threads",
 	 "sysbench cpu", cpu_params, N(cpu_params), 1},
@@ -151,6 +192,10 @@ const struct ib_workload_def ib_workloads[] = {
 	{"footprint", "host memory per instance (PSS, RSS of each host process; "
 	 "MemAvailable drop over N held) and start rate", "smem",
 	 footprint_params, N(footprint_params), 1},
+	{"net", "TCP to a peer on the host side of the instance's link: "
+	 "stream Gbit/s, rr trans/s and round trip, crr conn/s",
+	 "iperf3, sockperf ping-pong (netperf TCP_RR, TCP_CRR)", net_params,
+	 N(net_params), 1},
 };
 const int ib_nworkloads = N(ib_workloads);
 

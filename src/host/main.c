@@ -19,6 +19,7 @@
 #include "proc.h"
 #include "report.h"
 #include "results.h"
+#include "peer.h"
 #include "runner.h"
 #include "runtime.h"
 #include "vm_image.h"
@@ -59,6 +60,8 @@ static void usage_main(FILE *f)
 		"                    follows (sysbench, perf bench, fio, mbw) and "
 		"print ratios\n"
 		"  cleanup [DIR...]  remove what killed runs left behind\n"
+		"  peer              the net workload's host-side peer (isobench "
+		"starts it)\n"
 		"  version           print versions\n"
 		"\n"
 		"'isobench COMMAND --help' explains each command.\n\n%s",
@@ -770,6 +773,8 @@ int main(int argc, char **argv)
 		return ib_cmd_validate(argc - 1, argv + 1);
 	if (!strcmp(cmd, "cleanup"))
 		return cmd_cleanup(argc - 1, argv + 1);
+	if (!strcmp(cmd, "peer"))
+		return ib_peer_main(argc - 1, argv + 1);
 	fprintf(stderr, "isobench: unknown command '%s' (try 'isobench "
 		"--help')\n", cmd);
 	return IB_EXIT_USAGE;

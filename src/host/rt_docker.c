@@ -38,7 +38,7 @@
 
 static const struct ib_rt_option docker_options[] = {
 	{"runtime", "runc,runsc", "runc",
-	 "the engine's OCI runtime (runsc: gVisor, if the engine has it)"},
+	 "the engine's OCI runtime (runsc: gVisor, if the engine has it)", 0},
 };
 
 /* The dockerd isobench started, shared by the run's docker columns. */

@@ -16,10 +16,10 @@
 
 static const struct ib_rt_option gvisor_options[] = {
 	{"platform", "ptrace,systrap,kvm", "ptrace",
-	 "how the sentry intercepts system calls"},
+	 "how the sentry intercepts system calls", 0},
 	{"network", "none,host,sandbox", "none",
 	 "none: no network; host: the host's stack, in the container's own "
-	 "network namespace; sandbox: gVisor's netstack"},
+	 "network namespace; sandbox: gVisor's netstack", 0},
 };
 
 static void gvisor_args(const struct ib_runtime *rt, struct ib_strv *argv)

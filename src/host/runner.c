@@ -13,6 +13,8 @@
 
 #include "../common/frame.h"
 #include "fingerprint.h"
+#include "net_link.h"
+#include "peer.h"
 #include "proc.h"
 #include "footprint.h"
 #include "rawlog.h"
@@ -75,6 +77,7 @@ struct run {
 	struct ib_strv columns;   /* every runtime named, plan order */
 	struct ib_runtime *rts;   /* usable ones */
 	int nrts;
+	struct ib_net *nets;      /* per usable runtime: its net link */
 	struct cell_state *cells;
 	int ncells;
 	int next_launch;
@@ -443,6 +446,79 @@ static void log_end_event(struct run *R, const struct ib_launch *l,
 	ib_rawlog_sync(&R->log);
 }
 
+static void log_host_info(struct run *R, int id, const char *bench,
+			  const char *key, const char *value);
+
+static int job_is_net(const struct ib_job *job)
+{
+	return strcmp(job->wl->name, "net") == 0;
+}
+
+/* The net link of c's runtime, made (with its peer) at its first net
+ * launch and kept to the end of the run; NULL with why if it cannot be. */
+static struct ib_net *net_for(struct run *R, struct cell_state *c,
+			      char *why, size_t cap)
+{
+	struct ib_runtime *rt = c->rt;
+	struct ib_net *n = &R->nets[rt - R->rts];
+	struct ib_buf w = {0};
+	struct ib_err e = {0};
+	const char *cpu;
+	int rc;
+
+	if (n->failed || n->peer_at) {
+		if (n->failed)
+			snprintf(why, cap, "%s", n->why);
+		return n->failed ? NULL : n;
+	}
+	n->index = (int)(rt - R->rts) + 1;
+	n->peer_cpu = -1;
+	cpu = ib_job_value(c->job, "peer_cpu");
+	if (cpu && strcmp(cpu, "none") != 0)
+		n->peer_cpu = atoi(cpu);
+	n->kind = rt->ops->net_kind ? rt->ops->net_kind(rt, &w)
+				    : IB_NET_UNSUPPORTED;
+	switch (n->kind) {
+	case IB_NET_UNSUPPORTED:
+		rc = ib_err_set(&e, -ENOTSUP, "%s has no network here: %s",
+				rt->label,
+				w.s ? w.s : "its driver does not link instances "
+					    "to the host");
+		break;
+	case IB_NET_LOOPBACK:
+		snprintf(n->host_addr, sizeof(n->host_addr), "127.0.0.1");
+		snprintf(n->inst_addr, sizeof(n->inst_addr), "127.0.0.1");
+		n->how = ib_xstrdup("loopback (the probe and the peer in the "
+				    "host's network namespace, 127.0.0.1)");
+		rc = 0;
+		break;
+	case IB_NET_ENGINE:
+		rc = rt->ops->net_setup(rt, n, &e);
+		break;
+	default:
+		rc = ib_net_link_create(n, &R->state, R->run_id, &e);
+		break;
+	}
+	ib_buf_free(&w);
+	if (rc == 0) {
+		char *name = ib_xasprintf("peer-%d", n->index);
+
+		rc = ib_peer_start(&n->peer, "/proc/self/exe", n->host_addr,
+				   n->peer_cpu, &n->peer_at, &e);
+		if (rc == 0)
+			rc = ib_state_add_process(&R->state, name, n->peer.pid,
+						  n->peer.starttime, &e);
+		free(name);
+	}
+	if (rc < 0) {
+		n->failed = 1;
+		n->why = ib_xasprintf("network: %s", e.msg);
+		snprintf(why, cap, "%s", n->why);
+		return NULL;
+	}
+	return n;
+}
+
 static void do_launch(struct run *R, struct cell_state *c, int warmup)
 {
 	const struct ib_runtime_ops *ops = c->rt->ops;
@@ -456,6 +532,7 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	int launched, timed_out = 0, interrupted = 0, eof = 0;
 	uint64_t deadline, t_torn_down;
 	struct first_byte fb = {0};
+	struct ib_net *net = NULL;
 	double wall;
 
 	memset(&l, 0, sizeof(l));
@@ -464,6 +541,17 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	l.name = launch_name(R, l.id);
 	l.out_fd = -1;
 	l.exit_code = -1;
+	if (job_is_net(c->job) && (net = net_for(R, c, why, sizeof(why)))) {
+		/* options before the workload's name */
+		ib_strv_push(&args, "--peer");
+		ib_strv_push(&args, net->peer_at);
+		if (net->kind == IB_NET_TAP) {
+			ib_strv_push(&args, "--net-if");
+			ib_strv_push_owned(&args, ib_xasprintf(
+				"%s/%d", net->inst_addr, net->prefix));
+		}
+		l.net = net;
+	}
 	ib_job_probe_args(c->job, &args);
 	l.probe_argv = args.v;
 	l.scratch_rootfs = c->job->scratch_rootfs;
@@ -478,9 +566,17 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	setenv("ISOBENCH_LAUNCH", l.name, 1);
 	l.t_launch_ns = ib_mono_ns();
 	deadline = l.t_launch_ns + (uint64_t)(launch_timeout(R) * 1e9);
-	launched = ops->launch(c->rt, &l, &e) == 0;
-	if (!launched)
-		snprintf(why, sizeof(why), "launch failed: %s", e.msg);
+	if (job_is_net(c->job) && !net) {
+		launched = 0; /* why says what the network lacks */
+	} else {
+		launched = ops->launch(c->rt, &l, &e) == 0;
+		if (!launched)
+			snprintf(why, sizeof(why), "launch failed: %s", e.msg);
+	}
+	if (net) {
+		log_host_info(R, l.id, "net", "link", net->how);
+		log_host_info(R, l.id, "net", "peer", net->peer_at);
+	}
 	ib_frame_parser_init(&fp, on_frame, &io);
 	while (launched && l.out_fd >= 0) {
 		struct pollfd pfd = {l.out_fd, POLLIN, 0};
@@ -545,7 +641,8 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 		else if (w == -EINTR || got_signal)
 			interrupted = got_signal != 0;
 	}
-	ops->teardown(c->rt, &l);
+	if (!job_is_net(c->job) || net)
+		ops->teardown(c->rt, &l);
 	t_torn_down = ib_mono_ns();
 	wall = (double)(t_torn_down - l.t_launch_ns) / 1e9;
 
@@ -664,7 +761,8 @@ struct held {
  * launch id (the round's first instance), so that `isobench report`
  * rebuilds it from raw.jsonl like any of the probe's. Returns the event;
  * *rec is its record, to fill. */
-static cJSON *host_record(int id, const char *type, cJSON **rec)
+static cJSON *host_record(int id, const char *type, const char *bench,
+			  cJSON **rec)
 {
 	cJSON *ev = cJSON_CreateObject();
 
@@ -673,7 +771,7 @@ static cJSON *host_record(int id, const char *type, cJSON **rec)
 	cJSON_AddStringToObject(ev, "from", "host");
 	*rec = cJSON_AddObjectToObject(ev, "rec");
 	cJSON_AddStringToObject(*rec, "type", type);
-	cJSON_AddStringToObject(*rec, "bench", "footprint");
+	cJSON_AddStringToObject(*rec, "bench", bench);
 	return ev;
 }
 
@@ -681,7 +779,7 @@ static void log_host_sample(struct run *R, int id, const char *metric,
 			    const char *unit, int higher, double value,
 			    const char *pkey, const char *pval, double pnum)
 {
-	cJSON *rec, *ev = host_record(id, "sample", &rec), *params;
+	cJSON *rec, *ev = host_record(id, "sample", "footprint", &rec), *params;
 
 	cJSON_AddStringToObject(rec, "metric", metric);
 	cJSON_AddStringToObject(rec, "unit", unit);
@@ -696,10 +794,10 @@ static void log_host_sample(struct run *R, int id, const char *metric,
 	log_event(R, ev);
 }
 
-static void log_host_info(struct run *R, int id, const char *key,
-			  const char *value)
+static void log_host_info(struct run *R, int id, const char *bench,
+			  const char *key, const char *value)
 {
-	cJSON *rec, *ev = host_record(id, "info", &rec);
+	cJSON *rec, *ev = host_record(id, "info", bench, &rec);
 
 	cJSON_AddStringToObject(rec, "key", key);
 	cJSON_AddStringToObject(rec, "value", value);
@@ -913,7 +1011,7 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 			 dropped == 0 ? "dropped before each MemAvailable reading"
 				      : "NOT dropped (not root): MemAvailable is "
 					"rough");
-		log_host_info(R, id, "method", note);
+		log_host_info(R, id, "footprint", "method", note);
 	}
 
 	/* end every instance: all asked first, so they wind down together */
@@ -1149,6 +1247,10 @@ static int resolve_runtimes(struct run *R, struct ib_err *err)
 	struct ib_plan *p = R->plan;
 	int all = p->runtimes.n == 0 || ib_strv_find(&p->runtimes, "all") >= 0;
 
+	int net = 0;
+
+	for (int j = 0; j < p->njobs; j++)
+		net |= job_is_net(&p->jobs[j]);
 	if (all)
 		for (int i = 0; i < ib_nruntimes; i++) {
 			const char *const *x = ib_runtimes[i]->also_default;
@@ -1156,6 +1258,10 @@ static int resolve_runtimes(struct run *R, struct ib_err *err)
 			if (add_column(R, ib_runtimes[i]->name, err) < 0)
 				return -EINVAL;
 			for (; x && *x; x++)
+				if (add_column(R, *x, err) < 0)
+					return -EINVAL;
+			x = ib_runtimes[i]->also_default_net;
+			for (; net && x && *x; x++)
 				if (add_column(R, *x, err) < 0)
 					return -EINVAL;
 		}
@@ -1255,6 +1361,9 @@ static void make_cells(struct run *R)
 
 			if (job->runtimes.n &&
 			    !specs_name(&job->runtimes, R->rts[i].label))
+				continue;
+			/* a net-only column (native:net=loopback) */
+			if (!job_is_net(job) && ib_runtime_net_only(&R->rts[i]))
 				continue;
 			if (!job->runtimes.n && p->runtimes.n &&
 			    ib_strv_find(&p->runtimes, "all") < 0 &&
@@ -1388,6 +1497,7 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 		fprintf(stderr, "isobench: baseline %s is not in this run: no "
 			"ratios\n", plan->baseline);
 	make_cells(&R);
+	R.nets = ib_xcalloc((size_t)(R.nrts ? R.nrts : 1), sizeof(*R.nets));
 
 	/* Rounds: every unfinished cell once per round, in plan order. */
 	for (int round = 0; !got_signal && !R.io_failed; round++) {
@@ -1470,6 +1580,9 @@ out:
 	/* The runtimes first, while the state file is open and the work
 	 * directory exists: an engine isobench started keeps its data
 	 * there, and what they remove is struck off the state. */
+	for (int i = 0; R.nets && i < R.nrts; i++)
+		ib_net_link_remove(&R.nets[i], &R.state);
+	free(R.nets);
 	for (int i = 0; i < R.nrts; i++)
 		if (R.rts[i].ops->release) {
 			R.rts[i].ops->release(&R.rts[i]);

@@ -172,3 +172,12 @@ int ib_runtime_wait_proc(struct ib_runtime *rt, struct ib_launch *l,
 	l->term_signal = l->proc.term_signal;
 	return rc;
 }
+
+int ib_runtime_net_only(const struct ib_runtime *rt)
+{
+	for (int i = 0; i < rt->ops->noptions; i++)
+		if (rt->ops->options[i].net_only && rt->opt[i] &&
+		    strcmp(rt->opt[i], rt->ops->options[i].dflt) != 0)
+			return 1;
+	return 0;
+}

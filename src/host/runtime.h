@@ -28,6 +28,7 @@
 #include "util.h"
 
 struct ib_state;
+struct ib_net;
 
 /* The resources every runtime gives an instance, the same for all in a
  * run and recorded with it (the baseline, native, is not limited). */
@@ -74,6 +75,10 @@ struct ib_launch {
 	 * the launch is ended as a boot that hung; 0: only the launch
 	 * timeout applies. */
 	double boot_timeout_s;
+	/* The net workload: the link the instance must be on (net_link.h),
+	 * made by the runner before the launch; NULL for every other
+	 * workload (they run with loopback only, or no network). */
+	const struct ib_net *net;
 	void *priv;           /* the driver's own per-launch state */
 };
 
@@ -87,6 +92,10 @@ struct ib_rt_option {
 	const char *choices; /* comma-separated */
 	const char *dflt;
 	const char *help;
+	/* The option changes only how the net workload is linked (native's
+	 * net=loopback): a column where it is not the default runs only net
+	 * jobs, and "all" adds it when the plan has a net job. */
+	int net_only;
 };
 #define IB_RT_MAX_OPTIONS 8
 
@@ -135,10 +144,22 @@ struct ib_runtime_ops {
 	 * containerd), named. Returns how many. */
 	int (*shared_pids)(struct ib_runtime *rt, const char **names,
 			   pid_t *pids, int max);
+	/* Optional: how an instance of rt is linked to the host for the net
+	 * workload (enum ib_net_kind of net_link.h); NULL or
+	 * IB_NET_UNSUPPORTED: it cannot be, and why says so. */
+	int (*net_kind)(const struct ib_runtime *rt, struct ib_buf *why);
+	/* For IB_NET_ENGINE: makes the link (once per run) and fills
+	 * net->host_addr, inst_addr (if known) and how; the driver removes
+	 * it in release. */
+	int (*net_setup)(struct ib_runtime *rt, struct ib_net *net,
+			 struct ib_err *err);
 	/* Specs that "all" (the default) runs beside the plain name: other
 	 * settings that are runtimes of their own (docker with the engine's
 	 * runsc). NULL-terminated, or NULL. */
 	const char *const *also_default;
+	/* The same, added only when the plan has a net job (native's
+	 * loopback reference row). */
+	const char *const *also_default_net;
 	/* 1 if the probe runs on a kernel of its own that boots with every
 	 * launch (a VM): the uptime in its hello is that kernel's boot time,
 	 * reported as the startup phase "guest_kernel". */
@@ -168,6 +189,9 @@ int ib_runtime_spec(const char *spec, const struct ib_runtime_ops **ops,
 		    char *values[IB_RT_MAX_OPTIONS], char **label,
 		    struct ib_err *err);
 void ib_runtime_spec_free(char *values[IB_RT_MAX_OPTIONS]);
+/* 1 if rt has a net_only option set to other than its default: the
+ * column runs only the net workload. */
+int ib_runtime_net_only(const struct ib_runtime *rt);
 /* The value of option name of rt (its default if not given). */
 const char *ib_runtime_opt(const struct ib_runtime *rt, const char *name);
 

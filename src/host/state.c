@@ -1,4 +1,5 @@
 #include "state.h"
+#include "net_link.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -378,6 +379,16 @@ int ib_cleanup_run(const char *run_dir, struct ib_buf *log,
 		} else if (cJSON_IsString(kind) &&
 			   strcmp(kind->valuestring, "marker") == 0) {
 			rc = sweep_marker(res, log);
+		} else if (cJSON_IsString(kind) &&
+			   strcmp(kind->valuestring, "netns") == 0) {
+			rc = ib_net_cleanup_netns(
+				cJSON_GetStringValue(cJSON_GetObjectItem(res, "netns")),
+				log);
+		} else if (cJSON_IsString(kind) &&
+			   strcmp(kind->valuestring, "netif") == 0) {
+			rc = ib_net_cleanup_netif(
+				cJSON_GetStringValue(cJSON_GetObjectItem(res, "ifname")),
+				log);
 		} else {
 			const struct ib_runtime_ops *ops =
 				cJSON_IsString(rtname)

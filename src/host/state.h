@@ -10,6 +10,8 @@
  *            if pid and start time still match (no pid reuse accidents)
  *   dir      {"path"}: removed recursively (mounts below it detached)
  *   marker   {"marker"}: every process whose environment holds it killed
+ *   netns    {"netns"}, netif {"ifname"}: a network namespace or interface
+ *            of net_link.h, deleted (only names of its pattern)
  * Any other kind names its "runtime", whose driver's cleanup removes it. */
 #ifndef ISOBENCH_STATE_H
 #define ISOBENCH_STATE_H

@@ -24,6 +24,7 @@ static const struct {
 	{"cpu", wl_cpu},       {"membw", wl_membw},     {"memlat", wl_memlat},
 	{"syscall", wl_syscall}, {"ctxsw", wl_ctxsw},   {"disk", wl_disk},
 	{"startup", wl_startup}, {"footprint", wl_hold},
+	{"net", wl_net},
 };
 
 static int param_index(const struct ib_workload_def *w, const char *name)
@@ -122,6 +123,9 @@ static void usage(FILE *f)
 		"  --scratch DIR  directory for test files (default: current "
 		"directory)\n"
 		"  --reps N       run the workload N times (samples carry rep)\n"
+		"  --peer A:P     net: isobench's peer, IPv4 address and port\n"
+		"  --net-if CIDR  as a VM's init: the address of the first "
+		"network\n                 interface (198.18.1.2/24)\n"
 		"  --full         defaults of the full suite instead of the "
 		"quick one\n"
 		"  --version      print the probe version\n"
@@ -147,11 +151,14 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 	struct ib_timer_info timer;
 	struct probe_args args;
 	int reps = 1, full = 0, status = 0, opt;
+	const char *net_if = NULL;
 	const char *workload;
 	int (*run)(const struct probe_args *) = NULL;
 	static const struct option longopts[] = {
 		{"scratch", required_argument, NULL, 's'},
 		{"reps", required_argument, NULL, 'r'},
+		{"peer", required_argument, NULL, 'p'},
+		{"net-if", required_argument, NULL, 'n'},
 		{"full", no_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -161,7 +168,7 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 	memset(&args, 0, sizeof(args));
 	args.scratch = ".";
 	emit_init(1);
-	while ((opt = getopt_long(argc, argv, "+s:r:fhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:r:p:n:fhV", longopts, NULL)) != -1) {
 		uint64_t n;
 
 		switch (opt) {
@@ -177,6 +184,12 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 				return 2;
 			}
 			reps = (int)n;
+			break;
+		case 'p':
+			args.peer = optarg;
+			break;
+		case 'n':
+			net_if = optarg;
 			break;
 		case 'f':
 			full = 1;
@@ -197,7 +210,8 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 
 	harness_timer_measure(&timer);
 	emit_hello(&timer, uptime, workload, argc, argv);
-	if (in_vm && vm_setup(args.scratch) < 0) {
+	if (in_vm && (vm_setup(args.scratch) < 0 ||
+		      (net_if && vm_net_setup(net_if) < 0))) {
 		emit_done(1);
 		return 1;
 	}

@@ -19,6 +19,7 @@ struct probe_args {
 	const struct ib_workload_def *wl;
 	const char *value[PROBE_MAX_PARAMS]; /* by index in wl->params */
 	const char *scratch;                 /* directory for files */
+	const char *peer;                    /* net: the peer, ADDR:PORT */
 };
 
 uint64_t arg_count(const struct probe_args *a, const char *name);
@@ -39,6 +40,10 @@ void vm_console_prepare(void);
 /* Mounts /proc, /sys, /dev, loads the listed modules, waits for scratch
  * if it is a device node; after hello. -1 after an error record. */
 int vm_setup(const char *scratch);
+/* Gives the VM's first network interface the address cidr
+ * ("198.18.3.2/24") and brings it and loopback up; -1 after an error
+ * record. */
+int vm_net_setup(const char *cidr);
 /* Syncs and powers the VM off; never returns. */
 void vm_poweroff(void) __attribute__((noreturn));
 
@@ -61,5 +66,6 @@ int wl_ctxsw(const struct probe_args *a);
 int wl_disk(const struct probe_args *a);
 int wl_startup(const struct probe_args *a);
 int wl_hold(const struct probe_args *a);
+int wl_net(const struct probe_args *a);
 
 #endif

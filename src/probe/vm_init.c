@@ -20,9 +20,16 @@
  *
  * Hello goes out before the set-up so that the host's "first byte" is the
  * moment userspace began, as the guest's uptime in hello is. */
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mount.h>
@@ -138,6 +145,103 @@ int vm_setup(const char *scratch)
 	}
 	emit_info_num("vm", "modules_loaded", loaded);
 	emit_info_num("vm", "setup_ms", (double)(now_ns() - t0) / 1e6);
+	return 0;
+}
+
+/* Brings interface name up, with addr/prefix if addr is not NULL. */
+static int if_up(int sock, const char *name, const struct in_addr *addr,
+		 int prefix)
+{
+	struct ifreq r;
+	struct sockaddr_in *sa = (struct sockaddr_in *)&r.ifr_addr;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", name);
+	if (addr) {
+		sa->sin_family = AF_INET;
+		sa->sin_addr = *addr;
+		if (ioctl(sock, SIOCSIFADDR, &r) != 0)
+			return -errno;
+		sa->sin_addr.s_addr =
+			htonl(prefix ? 0xffffffffu << (32 - prefix) : 0);
+		if (ioctl(sock, SIOCSIFNETMASK, &r) != 0)
+			return -errno;
+	}
+	if (ioctl(sock, SIOCGIFFLAGS, &r) != 0)
+		return -errno;
+	r.ifr_flags |= IFF_UP;
+	return ioctl(sock, SIOCSIFFLAGS, &r) != 0 ? -errno : 0;
+}
+
+/* The first interface that is not loopback, waiting for its driver to
+ * register it; 0 or -1. */
+static int first_nic(char *name, size_t cap, double wait_s)
+{
+	uint64_t deadline = now_ns() + (uint64_t)(wait_s * 1e9);
+
+	for (;;) {
+		DIR *d = opendir("/sys/class/net");
+		struct dirent *e;
+
+		while (d && (e = readdir(d))) {
+			size_t len = strlen(e->d_name);
+
+			if (e->d_name[0] == '.' || !strcmp(e->d_name, "lo") ||
+			    len >= cap)
+				continue;
+			memcpy(name, e->d_name, len + 1);
+			closedir(d);
+			return 0;
+		}
+		if (d)
+			closedir(d);
+		if (now_ns() >= deadline)
+			return -1;
+		usleep(5000);
+	}
+}
+
+int vm_net_setup(const char *cidr)
+{
+	char addr[32], nic[IFNAMSIZ];
+	const char *slash = strchr(cidr, '/');
+	struct in_addr in;
+	int prefix, sock, rc;
+
+	if (!slash || (size_t)(slash - cidr) >= sizeof(addr) ||
+	    (prefix = atoi(slash + 1)) < 1 || prefix > 32) {
+		emit_error("vm", "invalid", "--net-if '%s' is not ADDR/PREFIX",
+			   cidr);
+		return -1;
+	}
+	memcpy(addr, cidr, (size_t)(slash - cidr));
+	addr[slash - cidr] = '\0';
+	if (inet_pton(AF_INET, addr, &in) != 1) {
+		emit_error("vm", "invalid", "--net-if '%s': bad IPv4 address",
+			   cidr);
+		return -1;
+	}
+	if (first_nic(nic, sizeof(nic), 5) < 0) {
+		emit_error("vm", "failed",
+			   "no network interface appeared within 5 s (is "
+			   "virtio_net in the image?)");
+		return -1;
+	}
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0) {
+		emit_error("vm", "failed", "socket: %s", strerror(errno));
+		return -1;
+	}
+	rc = if_up(sock, "lo", NULL, 0);
+	if (rc == 0)
+		rc = if_up(sock, nic, &in, prefix);
+	close(sock);
+	if (rc < 0) {
+		emit_error("vm", "failed", "configuring %s as %s: %s", nic, cidr,
+			   strerror(-rc));
+		return -1;
+	}
+	emit_info_str("vm", "net_if", nic);
 	return 0;
 }
 

@@ -1,0 +1,74 @@
+/* net_link: the links between the host, where the net workload's peer
+ * runs, and an instance; made with iproute2 (`ip`), every address in
+ * 198.18.0.0/15 (RFC 2544's benchmarking range), every one recorded in the
+ * run's state file before it exists.
+ *
+ *   netns  a network namespace (/run/netns/NAME) holding one end of a veth
+ *          pair, 198.18.X.2/24, and loopback; the host end 198.18.X.1/24.
+ *          The instance joins the namespace (native: setns; runc, crun,
+ *          runsc: the OCI config's namespace path).
+ *   tap    a tap device on the host, 198.18.X.1/24, that a VMM opens; the
+ *          guest's interface is 198.18.X.2/24 (the probe sets it).
+ * X is the first third octet of 198.18.X.0/24 that no host interface uses.
+ * Interface names are "ib" + 4 hex digits of the run id + "-" + the link's
+ * number + h (host end), i (instance end) or t (tap): at most 15 bytes.
+ * Docker's bridge network is made by the docker driver through its API,
+ * on a subnet picked the same way (ib_net_pick_subnet). */
+#ifndef ISOBENCH_NET_LINK_H
+#define ISOBENCH_NET_LINK_H
+
+#include "proc.h"
+#include "util.h"
+
+struct ib_state;
+
+enum ib_net_kind {
+	IB_NET_UNSUPPORTED = 0,
+	IB_NET_NETNS,    /* veth into a namespace of ours */
+	IB_NET_TAP,      /* a tap for a VMM */
+	IB_NET_ENGINE,   /* the engine makes the link (docker) */
+	IB_NET_LOOPBACK, /* no link: the probe and the peer on 127.0.0.1 */
+};
+
+/* One link of a run, and the peer serving it. */
+struct ib_net {
+	enum ib_net_kind kind;
+	int index;            /* the link's number in the run */
+	char *netns;          /* NETNS: its name */
+	char *netns_path;     /* NETNS: /run/netns/NAME */
+	char *host_if;        /* NETNS: the veth's host end; TAP: the tap */
+	char *inst_if;        /* NETNS: the end in the namespace */
+	char host_addr[32];   /* where the peer listens */
+	char inst_addr[32];   /* the instance's address ("" if not known) */
+	int prefix;
+	char *how;            /* one line, for the results */
+	/* The peer, started by the runner once the link exists. */
+	struct ib_proc peer;
+	char *peer_at;        /* "ADDR:PORT" */
+	int peer_cpu;         /* -1: not pinned */
+	int failed;           /* set-up failed: error in why */
+	char *why;
+};
+
+/* First free third octet X of 198.18.X.0/24 on the host (1..254), or
+ * -ENOSPC. */
+int ib_net_pick_subnet(struct ib_err *err);
+
+/* Creates n->kind's link (NETNS or TAP) as link number index of run
+ * run_id, recording it in st; fills n. 0 or -errno with err; what was made
+ * before an error is removed. */
+int ib_net_link_create(struct ib_net *n, struct ib_state *st,
+		       const char *run_id, struct ib_err *err);
+/* Stops the peer and removes the link; frees n's strings. */
+void ib_net_link_remove(struct ib_net *n, struct ib_state *st);
+
+/* Cleanup of the state file's generic kinds "netns" and "netif" (a
+ * killed run's leftovers): appends what was done to log. 0 or -errno. */
+int ib_net_cleanup_netns(const char *name, struct ib_buf *log);
+int ib_net_cleanup_netif(const char *name, struct ib_buf *log);
+
+/* Runs `ip ARGS...` (NULL-terminated), bounded; 0 or -errno with err
+ * holding ip's message. */
+int ib_ip(struct ib_err *err, ...) __attribute__((sentinel));
+
+#endif

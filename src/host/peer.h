@@ -1,0 +1,31 @@
+/* peer: the host side of the net workload (`isobench peer`).
+ *
+ * One process per instance link, started by the runner on the link's host
+ * address: it listens, tells the runner its port on standard output
+ * ("listening ADDR:PORT"), then serves every connection the probe opens,
+ * single-threaded on epoll with non-blocking sockets, as common/netproto.h
+ * describes: echo (rr), answer-and-close (crr), count-and-report (stream
+ * to the peer) and send (stream from the peer). It may be pinned to a CPU
+ * so that its place does not move between runtimes. It ends on SIGTERM or
+ * when isobench dies (PDEATHSIG). */
+#ifndef ISOBENCH_PEER_H
+#define ISOBENCH_PEER_H
+
+#include <netinet/in.h>
+
+#include "proc.h"
+#include "util.h"
+
+/* `isobench peer --listen ADDR:PORT [--cpu N]`: returns the exit code. */
+int ib_peer_main(int argc, char **argv);
+
+/* Parses "A.B.C.D:PORT" (port 0 allowed); 0 or -1. */
+int ib_peer_parse_addr(const char *s, struct sockaddr_in *sa);
+
+/* Starts `self peer` on addr (port chosen by the kernel) pinned to cpu
+ * (-1: not pinned) and reads back where it listens, "ADDR:PORT", into
+ * *listening (caller frees). 0 or -errno with err. */
+int ib_peer_start(struct ib_proc *p, const char *self, const char *addr,
+		  int cpu, char **listening, struct ib_err *err);
+
+#endif
