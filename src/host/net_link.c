@@ -177,9 +177,11 @@ void ib_net_link_remove(struct ib_net *n, struct ib_state *st)
 	free(n->host_if);
 	free(n->inst_if);
 	free(n->how);
+	free(n->mode);
 	free(n->peer_at);
 	free(n->why);
 	n->netns = n->netns_path = n->host_if = n->inst_if = n->how = NULL;
+	n->mode = NULL;
 	n->peer_at = n->why = NULL;
 }
 

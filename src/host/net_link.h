@@ -42,6 +42,8 @@ struct ib_net {
 	char inst_addr[32];   /* the instance's address ("" if not known) */
 	int prefix;
 	char *how;            /* one line, for the results */
+	char *mode;           /* how the runtime uses it, if it has a
+				 choice (gVisor: netstack or host), or NULL */
 	/* The peer, started by the runner once the link exists. */
 	struct ib_proc peer;
 	char *peer_at;        /* "ADDR:PORT" */

@@ -133,6 +133,8 @@ cJSON *ib_oci_config(const struct ib_oci_bundle *b)
 		cJSON *o = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(o, "type", *n);
+		if (!strcmp(*n, "network") && b->netns_path)
+			cJSON_AddStringToObject(o, "path", b->netns_path);
 		cJSON_AddItemToArray(a, o);
 	}
 	cJSON_AddItemToObject(lnx, "maskedPaths", strings(masked));

@@ -28,6 +28,9 @@ struct ib_oci_bundle {
 	const char *run_id;         /* ISOBENCH_RUN in the environment */
 	const char *launch;         /* ISOBENCH_LAUNCH (footprint.h), or NULL */
 	const char *cgroups_path;   /* "/isobench/RUN-ID/NAME" */
+	const char *netns_path;     /* join this network namespace (the net
+				       workload's link), or NULL: a new one,
+				       loopback only */
 	struct ib_limits limits;
 };
 

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "footprint.h"
+#include "net_link.h"
 #include "oci.h"
 #include "state.h"
 
@@ -24,6 +26,7 @@ struct oci_rt {
 	char *probe;    /* the run's copy of the probe, on the work fs */
 	char *bundles;  /* directory of the bundles */
 	struct ib_strv global; /* arguments before every command */
+	struct ib_strv net_global; /* the same for net launches, if set */
 };
 
 /* Per launch (l->priv). */
@@ -32,7 +35,31 @@ struct oci_launch {
 	char *cgroup; /* its cgroupsPath */
 	int exited;   /* wait saw the probe's exit */
 	int stopping; /* stop() sent it SIGTERM */
+	const struct ib_strv *global; /* the arguments it was made with */
+	const char *netns;  /* the net link's namespace, where every command
+			       of the container runs, or NULL */
 };
+
+/* pre_exec of a command that must run in the link's network namespace
+ * (runsc in host-network mode uses the namespace it is started in; runc
+ * and crun join the config's path either way). */
+struct netns_exec {
+	const char *path;
+	int (*then)(void *arg);
+};
+
+static int enter_netns_then(void *arg)
+{
+	const struct netns_exec *x = arg;
+	int fd = open(x->path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return errno;
+	if (setns(fd, CLONE_NEWNET) != 0)
+		rc = errno;
+	close(fd);
+	return rc ? rc : x->then ? x->then(NULL) : 0;
+}
 
 static const struct ib_oci_cli *cli_of(const struct ib_runtime_ops *ops)
 {
@@ -82,15 +109,22 @@ int ib_oci_cli_available(const struct ib_oci_cli *cli, struct ib_buf *why,
 /* Runs `binary GLOBAL... ARGS...` (with the driver's pre-exec) to
  * completion, within timeout_s; output into out if not NULL. Returns the
  * exit status or < 0. */
-static int run_cmd_t(const struct ib_oci_cli *cli, const char *binary,
-		     const struct ib_strv *global, const char *const *args,
-		     double timeout_s, struct ib_buf *out, struct ib_err *err)
+static int run_cmd_ns(const struct ib_oci_cli *cli, const char *binary,
+		      const struct ib_strv *global, const char *const *args,
+		      double timeout_s, const char *netns_path,
+		      struct ib_buf *out, struct ib_err *err)
 {
 	struct ib_strv argv = {0};
 	struct ib_buf sink = {0};
 	struct ib_spawn_opts o = {.flags = IB_PROC_DIE_WITH_PARENT,
 				  .pre_exec = cli->pre_exec};
+	struct netns_exec nx = {netns_path, cli->pre_exec};
 	int rc;
+
+	if (netns_path) {
+		o.pre_exec = enter_netns_then;
+		o.pre_exec_arg = &nx;
+	}
 
 	ib_strv_push(&argv, binary);
 	for (int i = 0; global && i < global->n; i++)
@@ -104,6 +138,14 @@ static int run_cmd_t(const struct ib_oci_cli *cli, const char *binary,
 	return rc;
 }
 
+static int run_cmd_t(const struct ib_oci_cli *cli, const char *binary,
+		     const struct ib_strv *global, const char *const *args,
+		     double timeout_s, struct ib_buf *out, struct ib_err *err)
+{
+	return run_cmd_ns(cli, binary, global, args, timeout_s, NULL, out,
+			  err);
+}
+
 static int run_cmd(const struct ib_oci_cli *cli, const char *binary,
 		   const struct ib_strv *global, const char *const *args,
 		   struct ib_buf *out, struct ib_err *err)
@@ -112,44 +154,49 @@ static int run_cmd(const struct ib_oci_cli *cli, const char *binary,
 }
 
 static int remove_container(const struct ib_oci_cli *cli, const char *binary,
-			    const struct ib_strv *global, const char *id,
-			    const char *bundle, const char *cgroup, int parents,
-			    int running, struct ib_buf *log);
+			    const struct ib_strv *global, const char *netns,
+			    const char *id, const char *bundle,
+			    const char *cgroup, int parents, int running,
+			    struct ib_buf *log);
 static cJSON *container_record(const struct ib_runtime *rt, const char *name,
-			       const char *bundle, const char *cgroup);
+			       const char *bundle, const char *cgroup,
+			       const struct ib_strv *global, const char *netns);
 static void prepare_cpuset_parent(const char *cgroup);
 static char *cgroup_path(const struct ib_runtime *rt, const char *name);
 
 /* A container that only prints the probe's version, run to completion
  * within TRIAL_TIMEOUT_S: what this host can and cannot run shows here,
  * once per run, instead of in every cell. */
-static int trial(struct ib_runtime *rt, struct ib_err *err)
+static int trial(struct ib_runtime *rt, const struct ib_strv *global,
+		 const char *netns_path, struct ib_err *err)
 {
 	const struct ib_oci_cli *cli = cli_of(rt->ops);
 	struct oci_rt *o = rt->priv;
-	char *name = ib_xasprintf("isobench-%s-trial-%s", rt->ctx->run_id,
-				  rt->ops->name);
+	char *name = ib_xasprintf("isobench-%s-trial-%s%s", rt->ctx->run_id,
+				  rt->ops->name, netns_path ? "-net" : "");
 	char *bundle = ib_xasprintf("%s/%s", o->bundles, name);
 	char *cgroup = cgroup_path(rt, name);
 	char *argv[] = {"--version", NULL};
 	struct ib_buf out = {0};
 	int rc;
 
-	rc = ib_state_add(rt->ctx->state, container_record(rt, name, bundle, cgroup),
+	rc = ib_state_add(rt->ctx->state, container_record(rt, name, bundle, cgroup, global,
+						   netns_path),
 			  err);
 	if (rc == 0)
 		rc = ib_oci_bundle_create(&(struct ib_oci_bundle){
 			.dir = bundle, .probe = o->probe,
 			.scratch = rt->ctx->scratch, .probe_argv = argv,
 			.run_id = rt->ctx->run_id, .cgroups_path = cgroup,
+			.netns_path = netns_path,
 			.limits = rt->ctx->limits}, err);
 	if (rc == 0) {
 		ib_proc_subreaper(0); /* `run` waits for its container itself */
 		prepare_cpuset_parent(cgroup);
-		rc = run_cmd_t(cli, o->binary, &o->global,
-			       (const char *[]){"run", "--bundle", bundle, name,
-						NULL},
-			       TRIAL_TIMEOUT_S, &out, err);
+		rc = run_cmd_ns(cli, o->binary, global,
+				(const char *[]){"run", "--bundle", bundle, name,
+						 NULL},
+				TRIAL_TIMEOUT_S, netns_path, &out, err);
 		if (rc == -ETIMEDOUT)
 			ib_err_set(err, rc, "a trial container did not finish "
 				   "within %d s (%s)", TRIAL_TIMEOUT_S,
@@ -160,8 +207,8 @@ static int trial(struct ib_runtime *rt, struct ib_err *err)
 					"(exit status %d): %.300s", rc,
 					out.s ? ib_trim(out.s) : "no output");
 	}
-	if (remove_container(cli, o->binary, &o->global, name, bundle, cgroup,
-			     0, 1, NULL) == 0)
+	if (remove_container(cli, o->binary, global, netns_path, name, bundle,
+			     cgroup, 0, 1, NULL) == 0)
 		ib_state_del(rt->ctx->state, name, NULL);
 	ib_proc_reap_strays();
 	ib_buf_free(&out);
@@ -213,7 +260,7 @@ int ib_oci_cli_prepare(struct ib_runtime *rt, struct ib_err *err)
 			return rc < 0 ? rc : ib_err_set(err, -errno, "chmod %s",
 							o->probe);
 	}
-	return cli->trial ? trial(rt, err) : 0;
+	return cli->trial ? trial(rt, &o->global, NULL, err) : 0;
 }
 
 /* Reads what a failed create left in the pipe, for its error message. */
@@ -230,9 +277,9 @@ static void drain(int fd, struct ib_buf *b)
 /* The state record of a container, made before it exists: cleanup
  * replays the runtime's global arguments to delete it. */
 static cJSON *container_record(const struct ib_runtime *rt, const char *name,
-			       const char *bundle, const char *cgroup)
+			       const char *bundle, const char *cgroup,
+			       const struct ib_strv *global, const char *netns)
 {
-	struct oci_rt *o = rt->priv;
 	cJSON *res = cJSON_CreateObject(), *args;
 
 	cJSON_AddStringToObject(res, "kind", "container");
@@ -240,9 +287,11 @@ static cJSON *container_record(const struct ib_runtime *rt, const char *name,
 	cJSON_AddStringToObject(res, "name", name);
 	cJSON_AddStringToObject(res, "bundle", bundle);
 	cJSON_AddStringToObject(res, "cgroup", cgroup);
+	if (netns) /* runsc's commands run in it (abstract sockets) */
+		cJSON_AddStringToObject(res, "netns", netns);
 	args = cJSON_AddArrayToObject(res, "args");
-	for (int i = 0; i < o->global.n; i++)
-		cJSON_AddItemToArray(args, cJSON_CreateString(o->global.v[i]));
+	for (int i = 0; i < global->n; i++)
+		cJSON_AddItemToArray(args, cJSON_CreateString(global->v[i]));
 	return res;
 }
 
@@ -267,17 +316,26 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 					    IB_PROC_KEEP_GROUP,
 				   .pre_exec = cli->pre_exec};
 	char *pidfile, *cgroup = cgroup_path(rt, l->name), *pid;
+	const char *netns = l->net ? l->net->netns_path : NULL;
+	struct netns_exec nx = {netns, cli->pre_exec};
 	struct ib_proc create;
 	struct ib_buf out = {0};
 	cJSON *res;
 	int rc;
 
 	l->priv = ol;
+	ol->global = l->net && o->net_global.n ? &o->net_global : &o->global;
+	ol->netns = netns;
+	if (netns) {
+		so.pre_exec = enter_netns_then;
+		so.pre_exec_arg = &nx;
+	}
 	ol->bundle = ib_xasprintf("%s/%s", o->bundles, l->name);
 	ol->cgroup = ib_xstrdup(cgroup);
 	pidfile = ib_xasprintf("%s/init.pid", ol->bundle);
 	/* Recorded before it exists: cleanup deletes it by id. */
-	res = container_record(rt, l->name, ol->bundle, cgroup);
+	res = container_record(rt, l->name, ol->bundle, cgroup, ol->global,
+			       netns);
 	rc = ib_state_add(rt->ctx->state, res, err);
 	if (rc < 0)
 		goto out;
@@ -291,19 +349,20 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 		.dir = ol->bundle, .probe = o->probe, .scratch = rt->ctx->scratch,
 		.probe_argv = pargv.v, .run_id = rt->ctx->run_id,
 		.launch = l->name, .cgroups_path = cgroup,
-		.limits = rt->ctx->limits}, err);
+		.netns_path = netns, .limits = rt->ctx->limits}, err);
 	if (rc < 0)
 		goto out;
 
 	ib_strv_push(&argv, o->binary);
-	for (int i = 0; i < o->global.n; i++)
-		ib_strv_push(&argv, o->global.v[i]);
+	for (int i = 0; i < ol->global->n; i++)
+		ib_strv_push(&argv, ol->global->v[i]);
 	if (lifecycle_run(rt)) {
 		/* One `runc run`, in the foreground: the runtime stays the
 		 * container's parent and exits with its status; no separate
 		 * create and start phases. */
 		struct ib_spawn_opts ro = {.flags = IB_PROC_DIE_WITH_PARENT,
-					   .pre_exec = cli->pre_exec};
+					   .pre_exec = so.pre_exec,
+					   .pre_exec_arg = so.pre_exec_arg};
 
 		ib_strv_push(&argv, "run");
 		ib_strv_push(&argv, "--bundle");
@@ -354,8 +413,9 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 	/* isobench is the subreaper: the init is its child now */
 	ib_proc_adopt(&l->proc, (pid_t)atoi(pid));
 	free(pid);
-	rc = run_cmd(cli, o->binary, &o->global,
-		     (const char *[]){"start", l->name, NULL}, &out, err);
+	rc = run_cmd_ns(cli, o->binary, ol->global,
+			(const char *[]){"start", l->name, NULL}, CMD_TIMEOUT_S,
+			netns, &out, err);
 	if (rc != 0) {
 		if (rc > 0)
 			rc = ib_err_set(err, -EIO, "%s start: exit status %d: %s",
@@ -525,9 +585,10 @@ static void remove_cgroups(const char *cgroup, int parents)
 /* Kills and deletes container id, removes bundle: teardown and cleanup.
  * Returns 0 when nothing of it is left. */
 static int remove_container(const struct ib_oci_cli *cli, const char *binary,
-			    const struct ib_strv *global, const char *id,
-			    const char *bundle, const char *cgroup, int parents,
-			    int running, struct ib_buf *log)
+			    const struct ib_strv *global, const char *netns,
+			    const char *id, const char *bundle,
+			    const char *cgroup, int parents, int running,
+			    struct ib_buf *log)
 {
 	struct ib_buf out = {0};
 	struct ib_err e = {0};
@@ -539,10 +600,12 @@ static int remove_container(const struct ib_oci_cli *cli, const char *binary,
 	 * that is still a zombie of ours. */
 	ib_proc_reap_strays_wait(1000);
 	if (running)
-		run_cmd(cli, binary, global,
-			(const char *[]){"kill", id, "KILL", NULL}, NULL, NULL);
-	rc = run_cmd(cli, binary, global,
-		     (const char *[]){"delete", "--force", id, NULL}, &out, &e);
+		run_cmd_ns(cli, binary, global,
+			   (const char *[]){"kill", id, "KILL", NULL},
+			   CMD_TIMEOUT_S, netns, NULL, NULL);
+	rc = run_cmd_ns(cli, binary, global,
+			(const char *[]){"delete", "--force", id, NULL},
+			CMD_TIMEOUT_S, netns, &out, &e);
 	if (rc != 0 && out.s && strstr(out.s, "does not exist"))
 		rc = 0; /* never created, or already deleted */
 	if (rc != 0 && log)
@@ -579,8 +642,9 @@ void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l)
 		ib_rmtree(ol->bundle);
 		remove_cgroups(ol->cgroup, 0);
 		ib_state_del(rt->ctx->state, l->name, NULL);
-	} else if (remove_container(cli, o->binary, &o->global, l->name,
-				    ol->bundle, ol->cgroup, 0, !ol->exited,
+	} else if (remove_container(cli, o->binary, ol->global, ol->netns,
+				    l->name, ol->bundle, ol->cgroup, 0,
+				    !ol->exited,
 				    NULL) == 0) {
 		ib_state_del(rt->ctx->state, l->name, NULL);
 	}
@@ -604,8 +668,9 @@ void ib_oci_cli_stop(struct ib_runtime *rt, struct ib_launch *l)
 
 	if (!ol || ol->exited || l->proc.pid <= 0 || l->proc.reaped)
 		return;
-	run_cmd(cli, o->binary, &o->global,
-		(const char *[]){"kill", l->name, "TERM", NULL}, NULL, NULL);
+	run_cmd_ns(cli, o->binary, ol->global,
+		   (const char *[]){"kill", l->name, "TERM", NULL}, CMD_TIMEOUT_S,
+		   ol->netns, NULL, NULL);
 	ol->stopping = 1;
 }
 
@@ -682,8 +747,47 @@ void ib_oci_cli_release(struct ib_runtime *rt)
 	free(o->probe);
 	free(o->bundles);
 	ib_strv_free(&o->global);
+	ib_strv_free(&o->net_global);
 	free(o);
 	rt->priv = NULL;
+}
+
+int ib_oci_cli_net_kind(const struct ib_runtime *rt, struct ib_buf *why)
+{
+	(void)rt;
+	(void)why;
+	return IB_NET_NETNS;
+}
+
+int ib_oci_cli_net_setup(struct ib_runtime *rt, struct ib_net *net,
+			 struct ib_err *err)
+{
+	const struct ib_oci_cli *cli = cli_of(rt->ops);
+	struct oci_rt *o = rt->priv;
+	const char *mode = ib_runtime_opt(rt, "netmode");
+	struct ib_err e = {0};
+
+	if (!cli->net_args || !mode)
+		return 0;
+	ib_strv_free(&o->net_global);
+	if (strcmp(mode, "auto") != 0) {
+		cli->net_args(rt, mode, &o->net_global);
+		net->mode = ib_xasprintf("%s (as asked)", mode);
+		return 0;
+	}
+	/* auto: the runtime's own network stack where it works here */
+	cli->net_args(rt, "sandbox", &o->net_global);
+	if (trial(rt, &o->net_global, net->netns_path, &e) == 0) {
+		net->mode = ib_xstrdup("sandbox (auto: a trial container with "
+				       "it worked)");
+		return 0;
+	}
+	ib_strv_free(&o->net_global);
+	cli->net_args(rt, "host", &o->net_global);
+	net->mode = ib_xasprintf("host (auto: sandbox failed here: %.400s)",
+				 e.msg);
+	(void)err;
+	return 0;
 }
 
 int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
@@ -712,7 +816,9 @@ int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
 				  "installed", ops->name, name->valuestring,
 				  cli->program);
 	}
-	rc = remove_container(cli, binary, &global, name->valuestring,
+	rc = remove_container(cli, binary, &global,
+			      cJSON_GetStringValue(cJSON_GetObjectItem(res, "netns")),
+			      name->valuestring,
 			      cJSON_IsString(bundle) ? bundle->valuestring : NULL,
 			      cJSON_IsString(cgroup) ? cgroup->valuestring : NULL,
 			      1, 1, log);

@@ -33,6 +33,11 @@ struct ib_oci_cli {
 	/* Arguments before every command, from the runtime's options
 	 * (runsc: --platform, --network), or NULL. */
 	void (*global_args)(const struct ib_runtime *rt, struct ib_strv *argv);
+	/* Optional: the global arguments of a net launch in network mode
+	 * `mode` (runsc: "--network=host"); the mode is chosen by the
+	 * driver's net_setup (ib_oci_cli_net_setup). */
+	void (*net_args)(const struct ib_runtime *rt, const char *mode,
+			 struct ib_strv *argv);
 	/* Prepare runs a trial container, bounded, so that options this
 	 * host cannot run (a platform that hangs, a network mode that fails)
 	 * make the runtime unavailable with the reason, not its cells fail. */
@@ -49,6 +54,14 @@ int ib_oci_cli_wait(struct ib_runtime *rt, struct ib_launch *l,
 		    uint64_t deadline_ns);
 void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l);
 void ib_oci_cli_describe(struct ib_runtime *rt, cJSON *out);
+/* The net workload's link of runc and crun: a namespace of isobench's,
+ * joined through the config's namespace path. */
+int ib_oci_cli_net_kind(const struct ib_runtime *rt, struct ib_buf *why);
+/* net_setup for a driver whose cli has net_args: mode is the runtime's
+ * "netmode" option; "auto" tries "sandbox" with a trial container on the
+ * link and falls back to "host", saying why in net->mode. */
+int ib_oci_cli_net_setup(struct ib_runtime *rt, struct ib_net *net,
+			 struct ib_err *err);
 /* SIGTERM to the container's probe, not waited for. */
 void ib_oci_cli_stop(struct ib_runtime *rt, struct ib_launch *l);
 /* The instance's host processes for the footprint benchmark. */

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 
+#include "net_link.h"
 #include "oci_cli.h"
 
 static int hybrid_workaround(void *arg)
@@ -69,6 +70,7 @@ const struct ib_runtime_ops ib_runtime_crun = {
 	.stop = ib_oci_cli_stop,
 	.release = ib_oci_cli_release,
 	.cleanup = ib_oci_cli_cleanup,
+	.net_kind = ib_oci_cli_net_kind,
 	.cfg = &crun_cli,
 	.options = crun_options,
 	.noptions = (int)(sizeof(crun_options) / sizeof(crun_options[0])),

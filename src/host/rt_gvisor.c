@@ -9,9 +9,17 @@
  * container, with its status, as isobench's child (subreaper): `runsc
  * wait` cannot be used, since the sandbox is gone once the container's
  * output is read to its end. Every result carries the platform and
- * network mode that produced it (describe). */
+ * network mode that produced it (describe).
+ *
+ * The net workload runs in a network namespace of isobench's, over a veth
+ * pair (net_link.h), in the mode of option netmode: sandbox (gVisor's
+ * netstack, which takes the namespace's interface over), host (hostinet:
+ * the host kernel's stack of that namespace; runsc is started inside it)
+ * or auto: sandbox if a trial container with it works on the link, else
+ * host. The mode used and why are recorded with every net result. */
 #include <string.h>
 
+#include "net_link.h"
 #include "oci_cli.h"
 
 static const struct ib_rt_option gvisor_options[] = {
@@ -20,7 +28,20 @@ static const struct ib_rt_option gvisor_options[] = {
 	{"network", "none,host,sandbox", "none",
 	 "none: no network; host: the host's stack, in the container's own "
 	 "network namespace; sandbox: gVisor's netstack", 0},
+	{"netmode", "auto,sandbox,host", "auto",
+	 "the net workload's network: sandbox (gVisor's netstack), host "
+	 "(hostinet in isobench's namespace) or auto (sandbox if it works "
+	 "here, else host)", 1},
 };
+
+static void gvisor_net_args(const struct ib_runtime *rt, const char *mode,
+			    struct ib_strv *argv)
+{
+	ib_strv_push_owned(argv, ib_xasprintf("--platform=%s",
+					      ib_runtime_opt(rt, "platform")));
+	ib_strv_push_owned(argv, ib_xasprintf("--network=%s", mode));
+}
+
 
 static void gvisor_args(const struct ib_runtime *rt, struct ib_strv *argv)
 {
@@ -34,6 +55,7 @@ static const struct ib_oci_cli runsc_cli = {
 	.program = "runsc",
 	.package = "runsc",
 	.global_args = gvisor_args,
+	.net_args = gvisor_net_args,
 	.trial = 1,
 };
 
@@ -64,6 +86,8 @@ const struct ib_runtime_ops ib_runtime_gvisor = {
 	.release = ib_oci_cli_release,
 	.cleanup = ib_oci_cli_cleanup,
 	.cfg = &runsc_cli,
+	.net_kind = ib_oci_cli_net_kind,
+	.net_setup = ib_oci_cli_net_setup,
 	.options = gvisor_options,
 	.noptions = (int)(sizeof(gvisor_options) / sizeof(gvisor_options[0])),
 };

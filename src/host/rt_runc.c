@@ -1,4 +1,5 @@
 /* runc: OCI containers through runc's command line (oci_cli.c). */
+#include "net_link.h"
 #include "oci_cli.h"
 
 static const struct ib_rt_option runc_options[] = {
@@ -32,6 +33,7 @@ const struct ib_runtime_ops ib_runtime_runc = {
 	.stop = ib_oci_cli_stop,
 	.release = ib_oci_cli_release,
 	.cleanup = ib_oci_cli_cleanup,
+	.net_kind = ib_oci_cli_net_kind,
 	.cfg = &runc_cli,
 	.options = runc_options,
 	.noptions = (int)(sizeof(runc_options) / sizeof(runc_options[0])),

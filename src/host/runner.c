@@ -497,6 +497,9 @@ static struct ib_net *net_for(struct run *R, struct cell_state *c,
 		break;
 	default:
 		rc = ib_net_link_create(n, &R->state, R->run_id, &e);
+		/* the driver may choose how it uses the link (gVisor) */
+		if (rc == 0 && rt->ops->net_setup)
+			rc = rt->ops->net_setup(rt, n, &e);
 		break;
 	}
 	ib_buf_free(&w);
@@ -576,6 +579,8 @@ static void do_launch(struct run *R, struct cell_state *c, int warmup)
 	if (net) {
 		log_host_info(R, l.id, "net", "link", net->how);
 		log_host_info(R, l.id, "net", "peer", net->peer_at);
+		if (net->mode)
+			log_host_info(R, l.id, "net", "mode", net->mode);
 	}
 	ib_frame_parser_init(&fp, on_frame, &io);
 	while (launched && l.out_fd >= 0) {
