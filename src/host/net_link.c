@@ -82,7 +82,13 @@ static int record(struct ib_state *st, const char *kind, const char *key,
 	return ib_state_add(st, o, err);
 }
 
-static char *if_name(const char *run_id, int index, char end)
+int ib_net_record_netif(struct ib_state *st, const char *name,
+			struct ib_err *err)
+{
+	return record(st, "netif", "ifname", name, err);
+}
+
+char *ib_net_if_name(const char *run_id, int index, char end)
 {
 	size_t len = strlen(run_id);
 	const char *tag = len >= 4 ? run_id + len - 4 : run_id;
@@ -103,7 +109,7 @@ int ib_net_link_create(struct ib_net *n, struct ib_state *st,
 	n->prefix = 24;
 	snprintf(host_cidr, sizeof(host_cidr), "%s/24", n->host_addr);
 	if (n->kind == IB_NET_TAP) {
-		n->host_if = if_name(run_id, n->index, 't');
+		n->host_if = ib_net_if_name(run_id, n->index, 't');
 		if ((rc = record(st, "netif", "ifname", n->host_if, err)) < 0 ||
 		    (rc = ib_ip(err, "tuntap", "add", "dev", n->host_if, "mode",
 				"tap", NULL)) < 0 ||
@@ -121,8 +127,8 @@ int ib_net_link_create(struct ib_net *n, struct ib_state *st,
 		snprintf(inst_cidr, sizeof(inst_cidr), "%s/24", n->inst_addr);
 		n->netns = ib_xasprintf("isobench-%s-%d", run_id, n->index);
 		n->netns_path = ib_xasprintf("/run/netns/%s", n->netns);
-		n->host_if = if_name(run_id, n->index, 'h');
-		n->inst_if = if_name(run_id, n->index, 'i');
+		n->host_if = ib_net_if_name(run_id, n->index, 'h');
+		n->inst_if = ib_net_if_name(run_id, n->index, 'i');
 		if ((rc = record(st, "netns", "netns", n->netns, err)) < 0 ||
 		    (rc = record(st, "netif", "ifname", n->host_if, err)) < 0 ||
 		    (rc = ib_ip(err, "netns", "add", n->netns, NULL)) < 0 ||

@@ -61,6 +61,12 @@ int ib_net_pick_subnet(struct ib_err *err);
  * before an error is removed. */
 int ib_net_link_create(struct ib_net *n, struct ib_state *st,
 		       const char *run_id, struct ib_err *err);
+/* The name of interface `end` of link index of run_id ("ib1a2b-3h"). */
+char *ib_net_if_name(const char *run_id, int index, char end);
+/* Records interface name (made by someone else: Docker's bridge) in st,
+ * so that cleanup deletes it if a killed run leaves it. */
+int ib_net_record_netif(struct ib_state *st, const char *name,
+			struct ib_err *err);
 /* Stops the peer and removes the link; frees n's strings. */
 void ib_net_link_remove(struct ib_net *n, struct ib_state *st);
 

@@ -30,6 +30,7 @@
 
 #include "docker_api.h"
 #include "footprint.h"
+#include "net_link.h"
 #include "oci.h"
 #include "state.h"
 
@@ -39,7 +40,16 @@
 static const struct ib_rt_option docker_options[] = {
 	{"runtime", "runc,runsc", "runc",
 	 "the engine's OCI runtime (runsc: gVisor, if the engine has it)", 0},
+	{"network", "bridge,host", "bridge",
+	 "the net workload's network: bridge (a bridge network of the run's "
+	 "own, 198.18.X.0/24, the peer on its gateway) or host (the host's "
+	 "namespace; the peer on 127.0.0.1)", 1},
 };
+
+/* The engine runtime for net launches with runsc: this runsc's netstack
+ * fails on kernels 6.x (see rt_gvisor.c), hostinet in the container's
+ * namespace works. Registered in isobench's own dockerd. */
+#define RUNSC_HOSTINET "runsc-hostinet"
 
 /* The dockerd isobench started, shared by the run's docker columns. */
 static struct {
@@ -54,6 +64,7 @@ struct docker_rt {
 	char *image;    /* name:tag */
 	char *version;  /* engine version */
 	char *runtime;  /* the engine's runtime used */
+	char *network;  /* the net workload's bridge network, if made */
 	int own;        /* the engine is isobench's own dockerd */
 	int imported;   /* this column imported the run's image */
 };
@@ -136,8 +147,9 @@ static int start_own_dockerd(const struct ib_run_ctx *ctx, struct ib_err *err)
 		goto out;
 	config = ib_xasprintf(
 		"{\"runtimes\": {\"runsc\": {\"path\": \"%s\", "
-		"\"runtimeArgs\": [\"--network=none\"]}}}\n",
-		runsc ? runsc : "/usr/bin/runsc");
+		"\"runtimeArgs\": [\"--network=none\"]}, \"" RUNSC_HOSTINET "\": "
+		"{\"path\": \"%s\", \"runtimeArgs\": [\"--network=host\"]}}}\n",
+		runsc ? runsc : "/usr/bin/runsc", runsc ? runsc : "/usr/bin/runsc");
 	{
 		char *path = ib_xasprintf("%s/daemon.json", own.dir);
 
@@ -344,6 +356,112 @@ static int delete_image(const char *socket, const char *image,
 	return rc;
 }
 
+static int delete_network(const char *socket, const char *name,
+			  struct ib_err *err)
+{
+	char *path = ib_xasprintf("/networks/%s", name);
+	long st = 0;
+	int rc = ib_docker_call(socket, "DELETE", path, NULL, NULL, 0,
+				CALL_TIMEOUT_S, &st, NULL, err);
+
+	free(path);
+	if (rc == 0 && st != 204 && st != 404)
+		rc = ib_err_set(err, -EIO, "deleting network %s: HTTP %ld", name,
+				st);
+	return rc;
+}
+
+static int docker_net_kind(const struct ib_runtime *rt, struct ib_buf *why)
+{
+	(void)rt;
+	(void)why;
+	return IB_NET_ENGINE;
+}
+
+/* The net workload's link: a bridge network of the run's own through the
+ * API (subnet 198.18.X.0/24, no masquerading), or the host's namespace. */
+static int docker_net_setup(struct ib_runtime *rt, struct ib_net *n,
+			    struct ib_err *err)
+{
+	struct docker_rt *d = rt->priv;
+	struct ib_buf resp = {0};
+	char *bridge, *text;
+	cJSON *body, *ipam, *cfg, *opt, *res;
+	long st = 0;
+	int x, rc;
+
+	if (!strcmp(d->runtime, "runsc"))
+		n->mode = ib_xstrdup("runsc --network=host (hostinet) in the "
+				     "container's namespace, the engine "
+				     "runtime " RUNSC_HOSTINET);
+	if (!strcmp(ib_runtime_opt(rt, "network"), "host")) {
+		snprintf(n->host_addr, sizeof(n->host_addr), "127.0.0.1");
+		snprintf(n->inst_addr, sizeof(n->inst_addr), "127.0.0.1");
+		n->how = ib_xstrdup("docker host network: the container in the "
+				    "host's namespace, the peer on 127.0.0.1");
+		return 0;
+	}
+	if ((x = ib_net_pick_subnet(err)) < 0)
+		return x;
+	snprintf(n->host_addr, sizeof(n->host_addr), "198.18.%d.1", x);
+	n->prefix = 24;
+	d->network = ib_xasprintf("isobench-%s-%d", rt->ctx->run_id, n->index);
+	bridge = ib_net_if_name(rt->ctx->run_id, n->index, 'b');
+	/* the bridge, should a kill leave it with the engine gone; then the
+	 * network, deleted through the engine first */
+	rc = ib_net_record_netif(rt->ctx->state, bridge, err);
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "kind", "network");
+	cJSON_AddStringToObject(res, "runtime", "docker");
+	cJSON_AddStringToObject(res, "name", d->network);
+	cJSON_AddStringToObject(res, "socket", d->socket);
+	if (rc == 0)
+		rc = ib_state_add(rt->ctx->state, res, err);
+	else
+		cJSON_Delete(res);
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "Name", d->network);
+	cJSON_AddStringToObject(body, "Driver", "bridge");
+	cJSON_AddTrueToObject(body, "CheckDuplicate");
+	ipam = cJSON_AddObjectToObject(body, "IPAM");
+	cfg = cJSON_CreateObject();
+	{
+		char *sub = ib_xasprintf("198.18.%d.0/24", x);
+
+		cJSON_AddStringToObject(cfg, "Subnet", sub);
+		cJSON_AddStringToObject(cfg, "Gateway", n->host_addr);
+		free(sub);
+	}
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(ipam, "Config"), cfg);
+	opt = cJSON_AddObjectToObject(body, "Options");
+	cJSON_AddStringToObject(opt, "com.docker.network.bridge.name", bridge);
+	cJSON_AddStringToObject(opt, "com.docker.network.bridge.enable_ip_masquerade",
+				"false");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(body, "Labels"),
+				"isobench.run", rt->ctx->run_id);
+	text = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	if (rc == 0)
+		rc = ib_docker_call(d->socket, "POST", "/networks/create",
+				    "application/json", text, strlen(text),
+				    CALL_TIMEOUT_S, &st, &resp, err);
+	cJSON_free(text);
+	if (rc == 0 && st != 201)
+		rc = ib_err_set(err, -EIO, "docker network create: HTTP %ld: "
+				"%.300s", st, resp.s ? ib_trim(resp.s) : "");
+	ib_buf_free(&resp);
+	if (rc == 0)
+		n->how = ib_xasprintf("docker bridge network %s (bridge %s, "
+				      "198.18.%d.0/24, gateway %s on the host)",
+				      d->network, bridge, x, n->host_addr);
+	else {
+		free(d->network);
+		d->network = NULL;
+	}
+	free(bridge);
+	return rc;
+}
+
 static int docker_prepare(struct ib_runtime *rt, struct ib_err *err)
 {
 	struct docker_rt *d = ib_xcalloc(1, sizeof(*d));
@@ -396,8 +514,11 @@ static void docker_release(struct ib_runtime *rt)
 	if (d->imported && d->image &&
 	    delete_image(d->socket, d->image, NULL) == 0)
 		ib_state_del(rt->ctx->state, d->image, NULL);
+	if (d->network && delete_network(d->socket, d->network, NULL) == 0)
+		ib_state_del(rt->ctx->state, d->network, NULL);
 	if (d->own)
 		stop_own_dockerd();
+	free(d->network);
 	free(d->socket);
 	free(d->image);
 	free(d->version);
@@ -470,8 +591,15 @@ static int docker_launch(struct ib_runtime *rt, struct ib_launch *l,
 		cJSON_AddItemToArray(a, cJSON_CreateString(bind));
 		free(bind);
 	}
-	cJSON_AddStringToObject(hc, "Runtime", d->runtime);
-	cJSON_AddStringToObject(hc, "NetworkMode", "none");
+	if (l->net) {
+		cJSON_AddStringToObject(hc, "Runtime", strcmp(d->runtime, "runsc")
+					? d->runtime : RUNSC_HOSTINET);
+		cJSON_AddStringToObject(hc, "NetworkMode",
+					d->network ? d->network : "host");
+	} else {
+		cJSON_AddStringToObject(hc, "Runtime", d->runtime);
+		cJSON_AddStringToObject(hc, "NetworkMode", "none");
+	}
 	if (rt->ctx->limits.memory) {
 		cJSON_AddNumberToObject(hc, "Memory", (double)rt->ctx->limits.memory);
 		cJSON_AddNumberToObject(hc, "MemorySwap", (double)rt->ctx->limits.memory);
@@ -613,7 +741,12 @@ static void docker_describe(struct ib_runtime *rt, cJSON *out)
 	cJSON_AddStringToObject(out, "api", "Docker Engine API " IB_DOCKER_API
 				" on its Unix socket (libcurl)");
 	cJSON_AddStringToObject(out, "output", "the container's log stream");
-	cJSON_AddStringToObject(out, "network", "none");
+	cJSON_AddStringToObject(out, "network",
+				strcmp(ib_runtime_opt(rt, "network"), "host")
+					? "none; the net workload: a bridge "
+					  "network of the run's own"
+					: "none; the net workload: the host's "
+					  "namespace");
 	cJSON_AddStringToObject(out, "seccomp", "the engine's default profile");
 	lim = cJSON_AddObjectToObject(out, "limits");
 	cJSON_AddNumberToObject(lim, "cpus", rt->ctx->limits.cpus);
@@ -635,6 +768,13 @@ static int docker_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
 		 * its containers went with it */
 		ib_buf_printf(log, "docker container %s: its engine at %s is "
 			      "gone\n", name, socket);
+		return 0;
+	}
+	if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(res, "kind")) ?: "",
+		    "network")) {
+		if (delete_network(socket, name, err) < 0)
+			return err->code;
+		ib_buf_printf(log, "docker network %s: deleted\n", name);
 		return 0;
 	}
 	if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(res, "kind")) ?: "",
@@ -723,6 +863,8 @@ const struct ib_runtime_ops ib_runtime_docker = {
 	.instance_pids = docker_instance_pids,
 	.shared_pids = docker_shared_pids,
 	.also_default = docker_also_default,
+	.net_kind = docker_net_kind,
+	.net_setup = docker_net_setup,
 	.options = docker_options,
 	.noptions = (int)(sizeof(docker_options) / sizeof(docker_options[0])),
 };
