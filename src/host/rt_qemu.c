@@ -49,6 +49,7 @@
 #include "../common/frame.h"
 #include "../common/params.h"
 #include "qmp.h"
+#include "net_link.h"
 #include "runtime.h"
 #include "state.h"
 #include "vm_image.h"
@@ -152,10 +153,12 @@ static char *qemu_version(const char *bin)
 }
 
 /* The command line of one boot. probe_argv: the probe's arguments; disk:
- * the scratch image to attach, or NULL; qmp: the QMP socket, or NULL. */
+ * the scratch image to attach, or NULL; tap: the net workload's tap
+ * device, or NULL; qmp: the QMP socket, or NULL. */
 static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
-		      const char *disk, const char *qmp, struct ib_strv *argv,
-		      char **cmdline_out, struct ib_err *err)
+		      const char *disk, const char *tap, const char *qmp,
+		      struct ib_strv *argv, char **cmdline_out,
+		      struct ib_err *err)
 {
 	char *extra = NULL, *cmdline;
 
@@ -212,6 +215,16 @@ static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
 		ib_strv_push(argv, "-device");
 		ib_strv_push(argv, q->q35 ? "virtio-blk-pci,drive=scratch"
 					  : "virtio-blk-device,drive=scratch");
+	}
+	if (tap) {
+		/* the host end exists (net_link.c); QEMU only opens it */
+		ib_strv_push(argv, "-netdev");
+		ib_strv_push_owned(argv, ib_xasprintf("tap,id=net0,ifname=%s,"
+						      "script=no,downscript=no",
+						      tap));
+		ib_strv_push(argv, "-device");
+		ib_strv_push(argv, q->q35 ? "virtio-net-pci,netdev=net0"
+					  : "virtio-net-device,netdev=net0");
 	}
 	ib_strv_push_owned(argv, NULL);
 	argv->n--;
@@ -282,7 +295,7 @@ static int kvm_trial(struct qemu_rt *q, struct ib_buf *why)
 	}
 	close(vm);
 	close(fd);
-	if (build_argv(q, 1, trial_argv, NULL, NULL, &argv, NULL, &e) < 0 ||
+	if (build_argv(q, 1, trial_argv, NULL, NULL, NULL, &argv, NULL, &e) < 0 ||
 	    ib_proc_spawn(&p, argv.v, NULL, IB_PROC_DIE_WITH_PARENT, &e) < 0) {
 		ib_buf_printf(why, "trial boot with KVM could not start: %s", e.msg);
 		ib_strv_free(&argv);
@@ -455,7 +468,7 @@ char *ib_qemu_command(const char *probe, const char *machine, const char *accel,
 	struct ib_buf cmd = {0};
 
 	if (qemu_setup(q, machine, accel, probe, limits, err) < 0 ||
-	    build_argv(q, q->kvm, probe_argv, NULL, qmp, &argv, NULL, err) < 0) {
+	    build_argv(q, q->kvm, probe_argv, NULL, NULL, qmp, &argv, NULL, err) < 0) {
 		qemu_free(q);
 		return NULL;
 	}
@@ -574,7 +587,8 @@ static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
 		ib_strv_push(&pargv, *a);
 	ib_strv_push_owned(&pargv, NULL);
 	ql->qmp_path = ib_xasprintf("%s/%d.qmp", q->sock_dir, l->id);
-	rc = build_argv(q, q->kvm, pargv.v, disk, ql->qmp_path, &argv,
+	rc = build_argv(q, q->kvm, pargv.v, disk,
+			l->net ? l->net->host_if : NULL, ql->qmp_path, &argv,
 			&ql->cmdline, err);
 	ib_strv_free(&pargv);
 	if (rc < 0)
@@ -700,6 +714,15 @@ static void qemu_release(struct ib_runtime *rt)
 
 static const char *const qemu_also_default[] = {"qemu:machine=q35", NULL};
 
+/* The net workload: a tap on the host, virtio-net in the guest, whose
+ * address the probe sets from its --net-if argument. */
+static int qemu_net_kind(const struct ib_runtime *rt, struct ib_buf *why)
+{
+	(void)rt;
+	(void)why;
+	return IB_NET_TAP;
+}
+
 const struct ib_runtime_ops ib_runtime_qemu = {
 	.name = "qemu",
 	.family = "vm",
@@ -714,6 +737,7 @@ const struct ib_runtime_ops ib_runtime_qemu = {
 	.release = qemu_release,
 	.stop = qemu_stop,
 	.own_kernel = 1,
+	.net_kind = qemu_net_kind,
 	.also_default = qemu_also_default,
 	.options = qemu_options,
 	.noptions = IB_ARRAY_LEN(qemu_options),
