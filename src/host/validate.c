@@ -23,11 +23,14 @@
 
 #include "../common/frame.h"
 #include "cli.h"
+#include "net_link.h"
 #include "oci.h"
+#include "peer.h"
 #include "proc.h"
 #include "record.h"
 #include "report.h"
 #include "runner.h"
+#include "state.h"
 #include "stats.h"
 #include "version.h"
 #include "vm_image.h"
@@ -55,6 +58,15 @@ struct vctx {
 	/* startup-qemu: every launch's launch-to-exit, ms, each side */
 	double *vm_is, *vm_hf;
 	int nvm_is, nvm_hf, collect_exited;
+	/* net: a veth link to a namespace (the native-over-veth baseline),
+	 * made at the first net check; the probe's peer and each tool's
+	 * server listen on its host end, every client runs in the namespace */
+	struct ib_state state;
+	int state_open, net_tried;
+	struct ib_net net;
+	struct ib_proc iperf3_server, sockperf_server;
+	int iperf3_port, sockperf_port;
+	char net_err[1024];
 };
 
 static void push_sample(double **v, int *n, double x)
@@ -82,6 +94,40 @@ static void save_text(const struct vctx *v, const char *name,
 
 	ib_write_file_atomic(path, text->s ? text->s : "", text->len, NULL);
 	free(path);
+}
+
+/* net: clients (the probe, iperf3 -c, sockperf ping-pong) run on the
+ * first CPU and servers (the peer, iperf3 -s, sockperf server) on the
+ * last: unpinned, where the scheduler put the two ends made single runs
+ * range from 3 to 17 Gbit/s on a 2-CPU host. */
+static int net_cpus(int *client, int *server)
+{
+	cpu_set_t set;
+	int first = -1, last = -1;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return -1;
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &set)) {
+			if (first < 0)
+				first = i;
+			last = i;
+		}
+	*client = first;
+	*server = last;
+	return first == last ? -1 : 0;
+}
+
+static void push_client_cpu(const struct vctx *v, struct ib_strv *argv)
+{
+	int c, s;
+
+	(void)v;
+	if (net_cpus(&c, &s) == 0) {
+		ib_strv_push(argv, "taskset");
+		ib_strv_push(argv, "-c");
+		ib_strv_push_owned(argv, ib_xasprintf("%d", c));
+	}
 }
 
 /* Probe records of interest, collected while parsing its output. */
@@ -120,6 +166,14 @@ static int probe_value(struct vctx *v, const char *tag, char **wargs,
 	struct probe_out *po = ib_xcalloc(1, sizeof(*po));
 	int rc, found = 0;
 
+	if (wargs[0] && !strcmp(wargs[0], "--peer")) {
+		/* a net measurement: the probe in the link's namespace */
+		ib_strv_push_owned(&argv, ib_which("ip"));
+		ib_strv_push(&argv, "netns");
+		ib_strv_push(&argv, "exec");
+		ib_strv_push(&argv, v->net.netns);
+		push_client_cpu(v, &argv);
+	}
 	ib_strv_push(&argv, v->probe);
 	ib_strv_push(&argv, "--scratch");
 	ib_strv_push(&argv, v->scratch);
@@ -216,6 +270,258 @@ static int number_before(const char *text, const char *label, double *out)
 		p--;
 	*out = strtod(p, NULL);
 	return isfinite(*out) && *out > 0 ? 0 : -1;
+}
+
+/* --- net: native over a veth pair ---------------------------------------- */
+
+/* A TCP port on the link's host address that nothing listens on now. */
+static int free_port(const char *addr)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+	char *at = ib_xasprintf("%s:0", addr);
+
+	if (fd < 0 || ib_peer_parse_addr(at, &sa) < 0)
+		goto out;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+out:
+	free(at);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* Starts a tool's server on the host end of the link. */
+static int start_server(struct vctx *v, struct ib_proc *p, char **tool_argv,
+			const char *what, struct ib_err *err)
+{
+	struct ib_spawn_opts so = {.flags = IB_PROC_DIE_WITH_PARENT};
+	char *log = ib_xasprintf("%s/raw/%s-server.txt", v->outdir, what);
+	struct ib_strv argv = {0};
+	char *taskset = ib_which("taskset");
+	int rc, c, srv;
+
+	if (taskset && net_cpus(&c, &srv) == 0) {
+		ib_strv_push_owned(&argv, taskset);
+		taskset = NULL;
+		ib_strv_push(&argv, "-c");
+		ib_strv_push_owned(&argv, ib_xasprintf("%d", srv));
+	}
+	for (char **a = tool_argv; *a; a++)
+		ib_strv_push(&argv, *a);
+	free(taskset);
+	so.output_file = log;
+	rc = ib_proc_start(p, argv.v, &so, err);
+	ib_strv_free(&argv);
+	free(log);
+	if (rc == 0)
+		rc = ib_state_add_process(&v->state, what, p->pid, p->starttime,
+					  err);
+	return rc;
+}
+
+/* The link, the probe's peer and the tools' servers, once. */
+static int net_ready(struct vctx *v, struct ib_err *err)
+{
+	char *ip3 = ib_which("iperf3"), *sp = ib_which("sockperf");
+	char *dir, port[16];
+	int rc;
+
+	if (v->net_tried) {
+		free(ip3);
+		free(sp);
+		return v->net_err[0] ? ib_err_set(err, -EIO, "%s", v->net_err)
+				     : 0;
+	}
+	v->net_tried = 1;
+	dir = ib_xasprintf("%s/net-state", v->outdir);
+	rc = ib_mkdirs(dir, 0700, err);
+	if (rc == 0)
+		rc = ib_state_open(&v->state, dir, "validate", err);
+	free(dir);
+	if (rc == 0) {
+		char id[32];
+
+		v->state_open = 1;
+		v->net.kind = IB_NET_NETNS;
+		v->net.index = 1;
+
+		/* names unique to this validation: "isobench-validate-1a2b-1" */
+		snprintf(id, sizeof(id), "validate-%04x",
+			 (unsigned)getpid() & 0xffff);
+		rc = ib_net_link_create(&v->net, &v->state, id, err);
+	}
+	if (rc == 0) {
+		int c, srv;
+
+		rc = ib_peer_start(&v->net.peer, "/proc/self/exe",
+				   v->net.host_addr,
+				   net_cpus(&c, &srv) == 0 ? srv : -1,
+				   &v->net.peer_at, err);
+	}
+	if (rc == 0)
+		rc = ib_state_add_process(&v->state, "peer-1", v->net.peer.pid,
+					  v->net.peer.starttime, err);
+	if (rc == 0 && ip3) {
+		v->iperf3_port = free_port(v->net.host_addr);
+		if (v->iperf3_port < 0)
+			rc = ib_err_set(err, -EADDRNOTAVAIL, "no free port on %s",
+					v->net.host_addr);
+	}
+	if (rc == 0 && ip3) {
+		snprintf(port, sizeof(port), "%d", v->iperf3_port);
+		rc = start_server(v, &v->iperf3_server,
+				  (char *[]){ip3, "-s", "-B", v->net.host_addr,
+					     "-p", port, NULL},
+				  "iperf3", err);
+	}
+	if (rc == 0 && sp) {
+		v->sockperf_port = free_port(v->net.host_addr);
+		if (v->sockperf_port < 0)
+			rc = ib_err_set(err, -EADDRNOTAVAIL, "no free port on %s",
+					v->net.host_addr);
+	}
+	if (rc == 0 && sp) {
+		snprintf(port, sizeof(port), "%d", v->sockperf_port);
+		rc = start_server(v, &v->sockperf_server,
+				  (char *[]){sp, "server", "--tcp", "-i",
+					     v->net.host_addr, "-p", port, NULL},
+				  "sockperf", err);
+	}
+	free(ip3);
+	free(sp);
+	if (rc < 0)
+		snprintf(v->net_err, sizeof(v->net_err), "%s", err->msg);
+	else
+		usleep(300000); /* the servers listen */
+	return rc;
+}
+
+static void net_release(struct vctx *v)
+{
+	struct ib_proc *srv[] = {&v->iperf3_server, &v->sockperf_server};
+	const char *names[] = {"iperf3", "sockperf"};
+
+	for (int i = 0; i < 2; i++)
+		if (srv[i]->pid > 0) {
+			ib_proc_kill(srv[i]);
+			ib_proc_close(srv[i]);
+			ib_state_del(&v->state, names[i], NULL);
+		}
+	if (v->state_open) {
+		ib_net_link_remove(&v->net, &v->state);
+		ib_state_close(&v->state);
+	}
+}
+
+static int p_net_stream(struct vctx *v, double *out, struct ib_err *err)
+{
+	char d[32];
+	char *a[] = {"--peer", NULL, "net", "tests=stream-tx", "streams=1",
+		     "block=128k", "warmup=1", d, NULL};
+
+	if (net_ready(v, err) < 0)
+		return -1;
+	a[1] = v->net.peer_at;
+	snprintf(d, sizeof(d), "duration=%g", v->secs);
+	return probe_value(v, "net-stream-probe", a, "throughput", NULL, out,
+			   err);
+}
+
+/* A client in the link's namespace: `ip netns exec NS tool ...`, retried
+ * for a while if the server was not listening yet. */
+static char *net_client(struct vctx *v, const char *tag, char **tool_argv,
+			struct ib_err *err)
+{
+	struct ib_strv argv = {0};
+	char *out = NULL;
+
+	ib_strv_push_owned(&argv, ib_which("ip"));
+	ib_strv_push(&argv, "netns");
+	ib_strv_push(&argv, "exec");
+	ib_strv_push(&argv, v->net.netns);
+	push_client_cpu(v, &argv);
+	for (char **a = tool_argv; *a; a++)
+		ib_strv_push(&argv, *a);
+	for (int tries = 0; tries < 5 && !out; tries++) {
+		out = tool_output(v, tag, argv.v, err);
+		if (!out)
+			usleep(500000);
+	}
+	ib_strv_free(&argv);
+	return out;
+}
+
+static int t_iperf3(struct vctx *v, double *out, struct ib_err *err)
+{
+	char t[32], port[16];
+	char *a[] = {"iperf3", "-c", NULL, "-p", port, "-l", "128K", "-P", "1",
+		     "-t", t, "-O", "1", "-J", NULL};
+	char *text;
+	cJSON *j;
+	const cJSON *bps;
+
+	if (net_ready(v, err) < 0)
+		return -1;
+	a[2] = v->net.host_addr;
+	snprintf(port, sizeof(port), "%d", v->iperf3_port);
+	snprintf(t, sizeof(t), "%d", (int)ceil(v->secs));
+	text = net_client(v, "net-stream-iperf3", a, err);
+	if (!text)
+		return -1;
+	j = cJSON_Parse(text);
+	free(text);
+	bps = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+			j, "end"), "sum_received"), "bits_per_second");
+	if (!cJSON_IsNumber(bps)) {
+		cJSON_Delete(j);
+		return ib_err_set(err, -EINVAL, "iperf3 -J: no end.sum_received."
+				  "bits_per_second (see raw/round%d-net-stream-"
+				  "iperf3.txt)", v->round);
+	}
+	*out = bps->valuedouble / 1e9;
+	cJSON_Delete(j);
+	return 0;
+}
+
+static int p_net_rr(struct vctx *v, double *out, struct ib_err *err)
+{
+	char d[32];
+	char *a[] = {"--peer", NULL, "net", "tests=rr", "warmup=0.5", d, NULL};
+
+	if (net_ready(v, err) < 0)
+		return -1;
+	a[1] = v->net.peer_at;
+	snprintf(d, sizeof(d), "duration=%g", v->secs);
+	return probe_value(v, "net-rr-probe", a, "rtt_mean", NULL, out, err);
+}
+
+static int t_sockperf(struct vctx *v, double *out, struct ib_err *err)
+{
+	char t[32], port[16];
+	char *a[] = {"sockperf", "ping-pong", "--tcp", "-i", NULL, "-p", port,
+		     "-t", t, "--full-rtt", NULL};
+	char *text;
+	int rc;
+
+	if (net_ready(v, err) < 0)
+		return -1;
+	a[4] = v->net.host_addr;
+	snprintf(port, sizeof(port), "%d", v->sockperf_port);
+	snprintf(t, sizeof(t), "%d", (int)ceil(v->secs));
+	text = net_client(v, "net-rr-sockperf", a, err);
+	if (!text)
+		return -1;
+	/* "sockperf: ====> avg-rtt=71.390 (std-dev=...)", microseconds */
+	rc = number_after(text, "avg-rtt=", out);
+	free(text);
+	if (rc < 0)
+		return ib_err_set(err, -EINVAL, "sockperf: no avg-rtt (see "
+				  "raw/round%d-net-rr-sockperf.txt)", v->round);
+	return 0;
 }
 
 /* --- the checks ---------------------------------------------------------- */
@@ -832,6 +1138,12 @@ static struct check checks[] = {
 	 .pkg = "hyperfine", .unit = "ms", .target_pct = -1, .tool_scale = 1,
 	 .max_rounds = 3, .pairs = 1, .probe = p_startup_qemu,
 	 .tool_fn = t_startup_qemu},
+	CHECKN("net-stream", "net stream-tx 1 stream over veth, Gbit/s (receiver)",
+	       "iperf3 -c -l 128K -O 1 -J (receiver bits/s), same veth",
+	       "iperf3", "iperf3", "Gbit/s", 5, 1, p_net_stream, t_iperf3, 3),
+	CHECKN("net-rr", "net rr over veth, mean round trip, us",
+	       "sockperf ping-pong --tcp --full-rtt (avg-rtt), same veth",
+	       "sockperf", "sockperf", "us", 10, 1, p_net_rr, t_sockperf, 3),
 	{.id = "membw", .what = "membw STREAM triad, MB/s",
 	 .tool = "mbw -t0 (memcpy) copy, MiB/s of one array", .prog = "mbw",
 	 .pkg = "mbw", .unit = "MB/s", .target_pct = -1,
@@ -934,6 +1246,26 @@ static int print_table(FILE *f, int markdown, int rounds,
 			"cost of the token passing; on any CPU, cross-CPU "
 			"wake-ups in a VM add a cost that swings with the host, "
 			"shown without a target");
+	for (size_t i = 0; i < IB_ARRAY_LEN(checks); i++) {
+		const struct check *c = &checks[i];
+		double r[MAX_ROUNDS * 3];
+		int n = 0;
+
+		/* sides ran back to back, so a host's drift hits a pair alike:
+		 * the median of the pairs' ratios is shown beside */
+		if (strncmp(c->id, "net-", 4) || !c->selected)
+			continue;
+		for (; n < c->np && n < c->nt; n++)
+			r[n] = c->pv[n] / c->tv[n];
+		if (n < 2)
+			continue;
+		fprintf(f, "%s%s: the median of the %d back-to-back pairs' "
+			"ratios is %.3f (the verdict uses the ratio of the "
+			"medians). Clients run on the first CPU, servers (the "
+			"peer, %s) on the last.\n", markdown ? "\n" : "",
+			c->id, n, median_of(r, n),
+			strcmp(c->id, "net-rr") ? "iperf3 -s" : "sockperf server");
+	}
 	for (size_t i = 0; i < IB_ARRAY_LEN(checks); i++) {
 		const struct check *c = &checks[i];
 		double copy = median_of(v->membw_copy, v->ncopy);
@@ -1077,6 +1409,13 @@ static void usage(FILE *f)
 		"           (the difference in ms with its 95%% interval: "
 		"target <= 5 ms)\n"
 		"\n"
+		"  net-stream  stream-tx, 1 stream, 128 KiB writes, over a "
+		"veth pair into a\n"
+		"           namespace vs iperf3 on the same link, receiver "
+		"bits/s (+-5%%)\n"
+		"  net-rr   rr mean round trip vs sockperf ping-pong --tcp "
+		"--full-rtt (+-10%%)\n"
+		"\n"
 		"  --rounds N        rounds (default 7; membw and startup-qemu "
 		"run in 3 at most)\n"
 		"  --seconds S       seconds per measurement and side (default "
@@ -1087,7 +1426,7 @@ static void usage(FILE *f)
 		"disk-seqread,\n"
 		"                    disk-randwrite-fsync, disk-randread-qd32, "
 		"startup-runc,\n"
-		"                    startup-qemu, membw\n"
+		"                    startup-qemu, net-stream, net-rr, membw\n"
 		"  --disk-size SIZE  test file size (default 256m)\n"
 		"  -o, --output DIR  where validation.json, validation.md and "
 		"every tool's\n"
@@ -1278,6 +1617,7 @@ int ib_cmd_validate(int argc, char **argv)
 	       v.outdir);
 	rc = ib_runner_interrupted() ? IB_EXIT_INTERRUPTED : misses ? 1 : 0;
 out:
+	net_release(&v);
 	if (v.scratch)
 		ib_rmtree(v.scratch);
 	free(v.bundle);
