@@ -29,7 +29,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_TARGETS=(probe plan rawlog)
+ALL_TARGETS=(probe plan rawlog peer)
 OUT=build-fuzz
 CC=${CC:-clang}
 

@@ -243,6 +243,79 @@ static int serve(int ep, struct conn *c, uint32_t events, char *buf,
 	}
 }
 
+int ib_peer_serve_bytes(const unsigned char *in, size_t n, int max_steps,
+			size_t out_cap, struct ib_buf *out, int *closed)
+{
+	int sv[2], ep;
+	struct conn *c;
+	struct epoll_event ev = {.events = EPOLLIN};
+	char *buf, *block;
+	size_t sent = 0;
+	int rc = 0;
+
+	*closed = 0;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+		       sv) != 0)
+		return -errno;
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	buf = malloc(SINK_BUF);
+	block = calloc(1, IB_NET_MAX_BLOCK);
+	c = calloc(1, sizeof(*c));
+	if (ep < 0 || !buf || !block || !c) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	c->fd = sv[0];
+	ev.data.ptr = c;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev);
+	for (int step = 0; step < max_steps && !*closed; step++) {
+		struct epoll_event got;
+		char tmp[65536];
+		ssize_t r;
+
+		if (sent < n) {
+			r = send(sv[1], in + sent, n - sent, MSG_NOSIGNAL);
+			if (r > 0)
+				sent += (size_t)r;
+			if (sent == n)
+				shutdown(sv[1], SHUT_WR);
+		} else if (n == 0 && step == 0) {
+			shutdown(sv[1], SHUT_WR);
+		}
+		while (out->len < out_cap &&
+		       (r = recv(sv[1], tmp, sizeof(tmp) < out_cap - out->len
+						     ? sizeof(tmp)
+						     : out_cap - out->len,
+				 0)) > 0)
+			ib_buf_put(out, tmp, (size_t)r);
+		if (epoll_wait(ep, &got, 1, 0) == 1 &&
+		    serve(ep, c, got.events, buf, block) < 0) {
+			conn_close(ep, c);
+			c = NULL;
+			*closed = 1;
+		}
+	}
+	{
+		char tmp[4096];
+		ssize_t r;
+
+		while (out->len < out_cap &&
+		       (r = recv(sv[1], tmp, sizeof(tmp), 0)) > 0)
+			ib_buf_put(out, tmp, (size_t)r);
+	}
+out:
+	if (c)
+		conn_close(ep, c);
+	else if (!*closed)
+		close(sv[0]);
+	close(sv[1]);
+	if (ep >= 0)
+		close(ep);
+	free(buf);
+	free(block);
+	return rc;
+}
+
 static void peer_usage(FILE *f)
 {
 	fprintf(f,

@@ -28,4 +28,12 @@ int ib_peer_parse_addr(const char *s, struct sockaddr_in *sa);
 int ib_peer_start(struct ib_proc *p, const char *self, const char *addr,
 		  int cpu, char **listening, struct ib_err *err);
 
+/* For the fuzz target: serves one connection whose client sends `in`
+ * and then closes its side, over a Unix socket pair, for at most
+ * max_steps readiness events; what the peer wrote comes back in out (at
+ * most out_cap bytes are read; a source then stalls). *closed: the peer
+ * ended the connection. 0, or -errno if the pair cannot be made. */
+int ib_peer_serve_bytes(const unsigned char *in, size_t n, int max_steps,
+			size_t out_cap, struct ib_buf *out, int *closed);
+
 #endif

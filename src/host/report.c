@@ -424,6 +424,21 @@ static void md_method(struct ib_buf *b, const struct ib_results *r)
 		if (!first)
 			ib_buf_puts(b, ".\n\n");
 	}
+	for (int i = 0; i < r->ncells; i++)
+		if (!strcmp(r->cells[i].job, "net")) {
+			ib_buf_puts(b, "- net: the probe in the instance talks TCP "
+				    "to isobench's peer on the host end of a "
+				    "link made for the run (every address in "
+				    "198.18.0.0/15): `native` runs in a "
+				    "network namespace of its own over a veth "
+				    "pair, so the ratios are to native over "
+				    "veth; `native:net=loopback`, where "
+				    "present, is the reference without a link. "
+				    "Each cell's link, peer and (gVisor, "
+				    "Docker with runsc) network mode are in "
+				    "the Cells table.\n\n");
+			break;
+		}
 }
 
 /* The rest of a table's header after its first two columns: one column

@@ -200,20 +200,14 @@ struct net_ctx {
 };
 
 static void stream_sample(const struct net_ctx *x, const char *test,
-			  int streams, double bits_per_s, uint64_t bytes,
-			  double window_s)
+			  int streams, double bits_per_s)
 {
 	const struct ib_pv pv[] = {PV_STR("test", test),
 				   PV_NUM("streams", streams),
 				   PV_NUM("block", x->block)};
-	char key[64];
 
 	emit_sample("net", "throughput", "Gbit/s", IB_HIGHER_IS_BETTER,
 		    bits_per_s / 1e9, pv, 3);
-	snprintf(key, sizeof(key), "%s.%d.bytes_counted", test, streams);
-	emit_info_num("net", key, (double)bytes);
-	snprintf(key, sizeof(key), "%s.%d.window_s", test, streams);
-	emit_info_num("net", key, window_s);
 }
 
 /* stream-tx: we send; the peer's counts are the figure. */
@@ -287,8 +281,8 @@ static int stream_tx(const struct net_ctx *x, int n)
 			   "warm-up (%.3f s)", x->warmup);
 		return 1;
 	}
-	stream_sample(x, "stream-tx", n, (double)total * 8 / ((double)window / 1e9),
-		      total, (double)window / 1e9);
+	stream_sample(x, "stream-tx", n,
+		      (double)total * 8 / ((double)window / 1e9));
 	return 0;
 }
 
@@ -362,8 +356,7 @@ static int stream_rx(const struct net_ctx *x, int n)
 		return 1;
 	}
 	stream_sample(x, "stream-rx", n,
-		      (double)counted * 8 / ((double)(t_last - t_first) / 1e9),
-		      counted, (double)(t_last - t_first) / 1e9);
+		      (double)counted * 8 / ((double)(t_last - t_first) / 1e9));
 	return 0;
 }
 
