@@ -55,6 +55,16 @@ cJSON *fc_body_drive(const char *id, const char *path, int read_only)
 	return o;
 }
 
+cJSON *fc_body_net(const char *id, const char *tap)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	/* as with drives, the id in the body is the one in the path */
+	cJSON_AddStringToObject(o, "iface_id", id);
+	cJSON_AddStringToObject(o, "host_dev_name", tap);
+	return o;
+}
+
 cJSON *fc_body_action(const char *action_type)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -121,6 +131,9 @@ int fc_api_boot(const char *sock, const struct fc_vm_config *c,
 		rc = put_owned(sock, "/drives/" FC_SCRATCH_DRIVE,
 			       fc_body_drive(FC_SCRATCH_DRIVE, c->drive_path, 0),
 			       timeout_s, err);
+	if (rc == 0 && c->tap)
+		rc = put_owned(sock, "/network-interfaces/" FC_NET_IFACE,
+			       fc_body_net(FC_NET_IFACE, c->tap), timeout_s, err);
 	if (rc < 0)
 		return rc;
 	if (t_configured_ns)

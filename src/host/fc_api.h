@@ -36,6 +36,9 @@
 /* The id of the scratch drive (PUT /drives/scratch): the guest sees it as
  * the first virtio block device, vda. */
 #define FC_SCRATCH_DRIVE "scratch"
+/* The id of the net workload's interface (PUT /network-interfaces/net0):
+ * the guest's first network interface. */
+#define FC_NET_IFACE "net0"
 
 /* One microVM's pre-boot configuration. */
 struct fc_vm_config {
@@ -45,6 +48,7 @@ struct fc_vm_config {
 	const char *initrd;     /* NULL: none */
 	const char *boot_args;  /* the whole kernel command line */
 	const char *drive_path; /* raw image for the scratch drive, or NULL */
+	const char *tap;        /* host tap for a virtio-net device, or NULL */
 };
 
 /* PUT path with body (serialised as JSON) on the API at sock. Returns 0
@@ -74,6 +78,7 @@ cJSON *fc_body_boot_source(const char *kernel, const char *initrd,
 			   const char *boot_args);
 cJSON *fc_body_drive(const char *id, const char *path, int read_only);
 cJSON *fc_body_action(const char *action_type);
+cJSON *fc_body_net(const char *id, const char *tap);
 
 /* --- what the guest kernel must be --------------------------------------- */
 

@@ -2,14 +2,18 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "peer.h"
 #include "state.h"
 
 #define IP_TIMEOUT_S 10
@@ -44,6 +48,25 @@ int ib_ip(struct ib_err *err, ...)
 	ib_buf_free(&out);
 	ib_strv_free(&argv);
 	return rc;
+}
+
+int ib_net_lock(void)
+{
+	int fd;
+
+	mkdir("/run/isobench", 0755);
+	fd = open("/run/isobench/net.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+void ib_net_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }
 
 int ib_net_pick_subnet(struct ib_err *err)
@@ -100,10 +123,13 @@ int ib_net_link_create(struct ib_net *n, struct ib_state *st,
 		       const char *run_id, struct ib_err *err)
 {
 	char host_cidr[40];
+	int lock = ib_net_lock();
 	int x = ib_net_pick_subnet(err), rc;
 
-	if (x < 0)
+	if (x < 0) {
+		ib_net_unlock(lock);
 		return x;
+	}
 	snprintf(n->host_addr, sizeof(n->host_addr), "198.18.%d.1", x);
 	snprintf(n->inst_addr, sizeof(n->inst_addr), "198.18.%d.2", x);
 	n->prefix = 24;
@@ -119,6 +145,7 @@ int ib_net_link_create(struct ib_net *n, struct ib_state *st,
 			goto fail;
 		n->how = ib_xasprintf("tap %s, host %s/24, guest %s/24",
 				      n->host_if, n->host_addr, n->inst_addr);
+		ib_net_unlock(lock);
 		return 0;
 	}
 	{
@@ -149,18 +176,37 @@ int ib_net_link_create(struct ib_net *n, struct ib_state *st,
 				      "%s/24)", n->host_if, n->host_addr,
 				      n->inst_if, n->netns, n->inst_addr);
 	}
+	ib_net_unlock(lock);
 	return 0;
 fail:
+	ib_net_unlock(lock);
 	ib_net_link_remove(n, st);
+	return rc;
+}
+
+int ib_net_start_peer(struct ib_net *n, struct ib_state *st,
+		      struct ib_err *err)
+{
+	char *name = ib_xasprintf("peer-%d", n->index);
+	int rc = ib_peer_start(&n->peer, "/proc/self/exe", n->host_addr,
+			       n->peer_cpu, &n->peer_at, err);
+
+	if (rc == 0)
+		rc = ib_state_add_process(st, name, n->peer.pid,
+					  n->peer.starttime, err);
+	free(name);
 	return rc;
 }
 
 void ib_net_link_remove(struct ib_net *n, struct ib_state *st)
 {
 	if (n->peer.pid > 0) {
+		char *name = ib_xasprintf("peer-%d", n->index);
+
 		ib_proc_kill(&n->peer);
 		ib_proc_close(&n->peer);
-		ib_state_del(st, "peer", NULL); /* by name: see runner */
+		ib_state_del(st, name, NULL); /* as the runner recorded it */
+		free(name);
 	}
 	if (n->host_if) {
 		struct ib_err e = {0};

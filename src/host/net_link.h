@@ -53,8 +53,13 @@ struct ib_net {
 };
 
 /* First free third octet X of 198.18.X.0/24 on the host (1..254), or
- * -ENOSPC. */
+ * -ENOSPC. Hold the subnet lock from the pick until the address is on an
+ * interface, so that two runs at once never pick the same subnet. */
 int ib_net_pick_subnet(struct ib_err *err);
+/* flock on /run/isobench/net.lock (-1 if it cannot be had: then runs
+ * are not kept apart, which only matters to runs at the same time). */
+int ib_net_lock(void);
+void ib_net_unlock(int fd);
 
 /* Creates n->kind's link (NETNS or TAP) as link number index of run
  * run_id, recording it in st; fills n. 0 or -errno with err; what was made
@@ -67,6 +72,11 @@ char *ib_net_if_name(const char *run_id, int index, char end);
  * so that cleanup deletes it if a killed run leaves it. */
 int ib_net_record_netif(struct ib_state *st, const char *name,
 			struct ib_err *err);
+/* Starts n's peer (`isobench peer`, peer.h) on n->host_addr, pinned to
+ * n->peer_cpu unless it is -1, and records it in st as "peer-INDEX".
+ * 0 or -errno with err. */
+int ib_net_start_peer(struct ib_net *n, struct ib_state *st,
+		      struct ib_err *err);
 /* Stops the peer and removes the link; frees n's strings. */
 void ib_net_link_remove(struct ib_net *n, struct ib_state *st);
 

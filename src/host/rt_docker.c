@@ -388,7 +388,7 @@ static int docker_net_setup(struct ib_runtime *rt, struct ib_net *n,
 	char *bridge, *text;
 	cJSON *body, *ipam, *cfg, *opt, *res;
 	long st = 0;
-	int x, rc;
+	int x, rc, lock;
 
 	if (!strcmp(d->runtime, "runsc"))
 		n->mode = ib_xstrdup("runsc --network=host (hostinet) in the "
@@ -401,8 +401,11 @@ static int docker_net_setup(struct ib_runtime *rt, struct ib_net *n,
 				    "host's namespace, the peer on 127.0.0.1");
 		return 0;
 	}
-	if ((x = ib_net_pick_subnet(err)) < 0)
+	lock = ib_net_lock(); /* until the bridge has its address */
+	if ((x = ib_net_pick_subnet(err)) < 0) {
+		ib_net_unlock(lock);
 		return x;
+	}
 	snprintf(n->host_addr, sizeof(n->host_addr), "198.18.%d.1", x);
 	n->prefix = 24;
 	d->network = ib_xasprintf("isobench-%s-%d", rt->ctx->run_id, n->index);
@@ -446,6 +449,7 @@ static int docker_net_setup(struct ib_runtime *rt, struct ib_net *n,
 				    "application/json", text, strlen(text),
 				    CALL_TIMEOUT_S, &st, &resp, err);
 	cJSON_free(text);
+	ib_net_unlock(lock);
 	if (rc == 0 && st != 201)
 		rc = ib_err_set(err, -EIO, "docker network create: HTTP %ld: "
 				"%.300s", st, resp.s ? ib_trim(resp.s) : "");

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "fc_api.h"
+#include "net_link.h"
 #include "runtime.h"
 #include "state.h"
 #include "vm_image.h"
@@ -393,6 +394,9 @@ static int fc_launch(struct ib_runtime *rt, struct ib_launch *l,
 		.initrd = f->img.initramfs,
 		.boot_args = cmdline,
 		.drive_path = fl->disk,
+		/* the net workload: a tap of the run's (net_link.h); the
+		 * probe sets the guest's address from --net-if */
+		.tap = l->net ? l->net->host_if : NULL,
 	};
 	rc = fc_api_boot(fl->sock, &cfg, FC_API_TIMEOUT_S, &l->t_created_ns, err);
 	if (rc < 0)
@@ -484,6 +488,13 @@ static int fc_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
 	return 0;
 }
 
+static int fc_net_kind(const struct ib_runtime *rt, struct ib_buf *why)
+{
+	(void)rt;
+	(void)why;
+	return IB_NET_TAP;
+}
+
 const struct ib_runtime_ops ib_runtime_firecracker = {
 	.name = "firecracker",
 	.family = "microVM",
@@ -500,4 +511,5 @@ const struct ib_runtime_ops ib_runtime_firecracker = {
 	.describe = fc_describe,
 	.release = fc_release,
 	.cleanup = fc_cleanup,
+	.net_kind = fc_net_kind,
 };

@@ -61,6 +61,7 @@
 
 #include "footprint.h"
 #include "image_archive.h"
+#include "net_link.h"
 #include "oci.h"
 #include "state.h"
 #include "vm_image.h"
@@ -1080,6 +1081,18 @@ static int kata_shared_pids(struct ib_runtime *rt, const char **names,
 	return 1;
 }
 
+/* The net workload: `ctr run` gives a container a namespace with loopback
+ * only; a link would need CNI plugins and their configuration, which
+ * isobench does not set up for containerd. */
+static int kata_net_kind(const struct ib_runtime *rt, struct ib_buf *why)
+{
+	(void)rt;
+	ib_buf_puts(why, "the kata driver runs containers through ctr with "
+		    "loopback only; linking them to the host needs a CNI "
+		    "set-up isobench does not make");
+	return IB_NET_UNSUPPORTED;
+}
+
 const struct ib_runtime_ops ib_runtime_kata = {
 	.name = "kata",
 	.family = "VM-backed container",
@@ -1087,6 +1100,7 @@ const struct ib_runtime_ops ib_runtime_kata = {
 		   "to test the plumbing)",
 	.available = kata_available,
 	.available_spec = kata_available_spec,
+	.net_kind = kata_net_kind,
 	.prepare = kata_prepare,
 	.launch = kata_launch,
 	.wait = kata_wait,

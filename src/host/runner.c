@@ -14,7 +14,6 @@
 #include "../common/frame.h"
 #include "fingerprint.h"
 #include "net_link.h"
-#include "peer.h"
 #include "proc.h"
 #include "footprint.h"
 #include "rawlog.h"
@@ -503,16 +502,8 @@ static struct ib_net *net_for(struct run *R, struct cell_state *c,
 		break;
 	}
 	ib_buf_free(&w);
-	if (rc == 0) {
-		char *name = ib_xasprintf("peer-%d", n->index);
-
-		rc = ib_peer_start(&n->peer, "/proc/self/exe", n->host_addr,
-				   n->peer_cpu, &n->peer_at, &e);
-		if (rc == 0)
-			rc = ib_state_add_process(&R->state, name, n->peer.pid,
-						  n->peer.starttime, &e);
-		free(name);
-	}
+	if (rc == 0)
+		rc = ib_net_start_peer(n, &R->state, &e);
 	if (rc < 0) {
 		n->failed = 1;
 		n->why = ib_xasprintf("network: %s", e.msg);
@@ -1265,10 +1256,6 @@ static int resolve_runtimes(struct run *R, struct ib_err *err)
 			for (; x && *x; x++)
 				if (add_column(R, *x, err) < 0)
 					return -EINVAL;
-			x = ib_runtimes[i]->also_default_net;
-			for (; net && x && *x; x++)
-				if (add_column(R, *x, err) < 0)
-					return -EINVAL;
 		}
 	for (int i = 0; i < p->runtimes.n; i++)
 		if (strcmp(p->runtimes.v[i], "all") != 0 &&
@@ -1278,6 +1265,17 @@ static int resolve_runtimes(struct run *R, struct ib_err *err)
 		for (int i = 0; i < p->jobs[j].runtimes.n; i++)
 			if (add_column(R, p->jobs[j].runtimes.v[i], err) < 0)
 				return -EINVAL;
+	/* a net job brings the reference rows of the runtimes in the run
+	 * (native:net=loopback beside native) */
+	for (int i = 0; net && i < ib_nruntimes; i++) {
+		const char *const *x = ib_runtimes[i]->also_default_net;
+
+		if (ib_strv_find(&R->columns, ib_runtimes[i]->name) < 0)
+			continue;
+		for (; x && *x; x++)
+			if (add_column(R, *x, err) < 0)
+				return -EINVAL;
+	}
 	return 0;
 }
 

@@ -157,8 +157,8 @@ struct ib_runtime_ops {
 	 * settings that are runtimes of their own (docker with the engine's
 	 * runsc). NULL-terminated, or NULL. */
 	const char *const *also_default;
-	/* The same, added only when the plan has a net job (native's
-	 * loopback reference row). */
+	/* Specs added beside a column of this runtime's plain name when the
+	 * plan has a net job (native's loopback reference row). */
 	const char *const *also_default_net;
 	/* 1 if the probe runs on a kernel of its own that boots with every
 	 * launch (a VM): the uptime in its hello is that kernel's boot time,

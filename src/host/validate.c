@@ -357,14 +357,9 @@ static int net_ready(struct vctx *v, struct ib_err *err)
 	if (rc == 0) {
 		int c, srv;
 
-		rc = ib_peer_start(&v->net.peer, "/proc/self/exe",
-				   v->net.host_addr,
-				   net_cpus(&c, &srv) == 0 ? srv : -1,
-				   &v->net.peer_at, err);
+		v->net.peer_cpu = net_cpus(&c, &srv) == 0 ? srv : -1;
+		rc = ib_net_start_peer(&v->net, &v->state, err);
 	}
-	if (rc == 0)
-		rc = ib_state_add_process(&v->state, "peer-1", v->net.peer.pid,
-					  v->net.peer.starttime, err);
 	if (rc == 0 && ip3) {
 		v->iperf3_port = free_port(v->net.host_addr);
 		if (v->iperf3_port < 0)
@@ -1233,8 +1228,8 @@ static int print_table(FILE *f, int markdown, int rounds,
 				markdown ? c->failure : "", c->failure);
 	}
 	if (markdown)
-		fprintf(f, "\n%d rounds (cpu, syscall and ctxsw: 3 pairs a "
-			"round; membw: 3 rounds), probe and tool alternating "
+		fprintf(f, "\n%d rounds (cpu, syscall, ctxsw and net: 3 pairs "
+			"a round; membw: 3 rounds), probe and tool alternating "
 			"which goes first; ratio = median(probe) / median(tool)%s.\n"
 			"membw: the probe's STREAM triad (MB/s, all bytes read "
 			"and written) beside mbw's memcpy copy (MiB/s of one "

@@ -81,6 +81,14 @@ static const struct prop drive_props[] = {
 	{"io_engine", J_STRING, 0, io_engines, 0, 0, 0},
 	{"socket", J_STRING, 0, NULL, 0, 0, 0},
 };
+/* definitions/NetworkInterface */
+static const struct prop net_props[] = {
+	{"guest_mac", J_STRING, 0, NULL, 0, 0, 0},
+	{"host_dev_name", J_STRING, 1, NULL, 0, 0, 0},
+	{"iface_id", J_STRING, 1, NULL, 0, 0, 0},
+	{"rx_rate_limiter", J_OBJECT, 0, NULL, 0, 0, 0},
+	{"tx_rate_limiter", J_OBJECT, 0, NULL, 0, 0, 0},
+};
 /* definitions/InstanceActionInfo */
 static const struct prop action_props[] = {
 	{"action_type", J_STRING, 1, action_types, 0, 0, 0},
@@ -92,6 +100,7 @@ static const struct schema machine_config = SCHEMA("MachineConfiguration",
 static const struct schema boot_source = SCHEMA("BootSource", boot_source_props);
 static const struct schema drive = SCHEMA("Drive", drive_props);
 static const struct schema action = SCHEMA("InstanceActionInfo", action_props);
+static const struct schema net_iface = SCHEMA("NetworkInterface", net_props);
 
 /* Checks body against s; returns NULL if it conforms, else why (static). */
 static const char *check_schema(const cJSON *body, const struct schema *s)
@@ -431,9 +440,11 @@ static void test_bodies_conform(void **state)
 		fc_body_boot_source("/k", NULL, NULL),
 		fc_body_drive("scratch", "/d.img", 0),
 		fc_body_action("InstanceStart"),
+		fc_body_net("net0", "ib1a2b-3t"),
 	};
 	const struct schema *s[] = {&machine_config, &machine_config,
-				    &boot_source, &boot_source, &drive, &action};
+				    &boot_source, &boot_source, &drive, &action,
+				    &net_iface};
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(b); i++) {
@@ -448,7 +459,7 @@ static void test_bodies_conform(void **state)
 	}
 }
 
-static void boot_against_mock(int with_drive)
+static void boot_against_mock(int with_drive, int with_tap)
 {
 	struct mock m;
 	struct ib_err err = {0};
@@ -459,6 +470,7 @@ static void boot_against_mock(int with_drive)
 		.initrd = "/var/cache/isobench/vm/abc.cpio.zst",
 		.boot_args = "console=ttyS0 reboot=k panic=-1 pci=off -- cpu",
 		.drive_path = with_drive ? "/var/tmp/x/scratch.img" : NULL,
+		.tap = with_tap ? "ib1a2b-3t" : NULL,
 	};
 	uint64_t t0 = ib_mono_ns(), tconf = 0;
 	int rc, n = 0;
@@ -470,7 +482,7 @@ static void boot_against_mock(int with_drive)
 	if (rc != 0)
 		fail_msg("fc_api_boot: %d %s", rc, err.msg);
 	assert_true(tconf >= t0);
-	assert_int_equal(m.nreqs, with_drive ? 4 : 3);
+	assert_int_equal(m.nreqs, 3 + with_drive + with_tap);
 
 	j = expect_put(&m, n++, "/machine-config", &machine_config);
 	assert_near(jnum(j, "vcpu_count"), 2, 0);
@@ -490,6 +502,12 @@ static void boot_against_mock(int with_drive)
 		assert_true(cJSON_IsFalse(cJSON_GetObjectItem(j, "is_read_only")));
 		cJSON_Delete(j);
 	}
+	if (with_tap) {
+		j = expect_put(&m, n++, "/network-interfaces/net0", &net_iface);
+		assert_string_equal(jstr(j, "iface_id"), "net0");
+		assert_string_equal(jstr(j, "host_dev_name"), c.tap);
+		cJSON_Delete(j);
+	}
 	/* InstanceStart last: everything before it is pre-boot only */
 	j = expect_put(&m, n++, "/actions", &action);
 	assert_string_equal(jstr(j, "action_type"), "InstanceStart");
@@ -501,13 +519,20 @@ static void boot_against_mock(int with_drive)
 static void test_boot_without_drive(void **state)
 {
 	(void)state;
-	boot_against_mock(0);
+	boot_against_mock(0, 0);
 }
 
 static void test_boot_with_drive(void **state)
 {
 	(void)state;
-	boot_against_mock(1);
+	boot_against_mock(1, 0);
+}
+
+/* The net workload: the tap after the drive, before InstanceStart. */
+static void test_boot_with_tap(void **state)
+{
+	(void)state;
+	boot_against_mock(1, 1);
 }
 
 /* A 400 with an Error body: the error names the request and carries
@@ -689,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_bodies_conform),
 		cmocka_unit_test(test_boot_without_drive),
 		cmocka_unit_test(test_boot_with_drive),
+		cmocka_unit_test(test_boot_with_tap),
 		cmocka_unit_test(test_fault_message),
 		cmocka_unit_test(test_no_server),
 		cmocka_unit_test(test_wait_socket),
