@@ -86,7 +86,7 @@ static void usage_run(FILE *f)
 		"                          with the reason)\n"
 		"  -b, --benchmarks LIST   benchmarks (default: all): cpu, "
 		"membw, memlat,\n"
-		"                          syscall, ctxsw, disk, startup\n"
+		"                          syscall, ctxsw, disk, startup, footprint, net\n"
 		"  -s, --set B.KEY=VALUE   set parameter KEY of benchmark (or "
 		"job) B,\n"
 		"                          e.g. -s disk.size=1g; repeatable\n"

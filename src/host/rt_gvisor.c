@@ -26,8 +26,9 @@ static const struct ib_rt_option gvisor_options[] = {
 	{"platform", "ptrace,systrap,kvm", "ptrace",
 	 "how the sentry intercepts system calls", 0},
 	{"network", "none,host,sandbox", "none",
-	 "none: no network; host: the host's stack, in the container's own "
-	 "network namespace; sandbox: gVisor's netstack", 0},
+	 "every workload's but net's (netmode): none: no network; host: the "
+	 "host's stack, in the container's own network namespace; sandbox: "
+	 "gVisor's netstack", 0},
 	{"netmode", "auto,sandbox,host", "auto",
 	 "the net workload's network: sandbox (gVisor's netstack), host "
 	 "(hostinet in isobench's namespace) or auto (sandbox if it works "
