@@ -527,6 +527,9 @@ static int cmd_doctor(int argc, char **argv)
 		{"fio", "fio", "validate: disk"},
 		{"mbw", "mbw", "validate: membw"},
 		{"hyperfine", "hyperfine", "validate: startup (runc, qemu)"},
+		{"iperf3", "iperf3", "validate: net-stream"},
+		{"sockperf", "sockperf", "validate: net-rr"},
+		{"taskset", "util-linux", "validate: net (pins clients and servers)"},
 	};
 	char *probe = ib_cli_probe_path(NULL), *fixcmd;
 	int missing = 0;
@@ -577,6 +580,24 @@ static int cmd_doctor(int argc, char **argv)
 		if (kv == 0)
 			printf("         %s\n", kw.s ? kw.s : "");
 		ib_buf_free(&kw);
+	}
+	{
+		/* the net benchmark's links */
+		char *ip = ib_which("ip");
+
+		printf("\nnet benchmark:\n");
+		missing += doctor_line(ip != NULL, "ip",
+				       ip ? "namespaces, veth pairs, taps "
+					    "(iproute2)" : "not found",
+				       "apt-get install -y iproute2");
+		missing += doctor_line(access("/dev/net/tun", R_OK | W_OK) == 0,
+				       "/dev/net/tun",
+				       access("/dev/net/tun", R_OK | W_OK) == 0
+					       ? "taps for the VMs' network"
+					       : "missing: the VMs' net cells "
+						 "will fail",
+				       "modprobe tun");
+		free(ip);
 	}
 	printf("\nclassic tools for `isobench validate`:\n");
 	for (size_t i = 0; i < IB_ARRAY_LEN(tools); i++) {
