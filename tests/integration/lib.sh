@@ -139,6 +139,12 @@ expect_rc() {
 			"$IBCHECK" rows "$T/$name/results.json" cells . \
 				status!=ok >&2 || true
 		fi
+		# what the failed launches printed (a guest's console: the
+		# test's directory is gone once it ends)
+		for f in $(ls "$T/$name/output/"launch-*.log 2>/dev/null | head -3); do
+			echo "--- tail of $f:" >&2
+			tail -c 1500 "$f" | tr -c '[:print:]\n' '.' >&2 || true
+		done
 		fail "$name: exit status $IB_RC, want $want"
 	fi
 }

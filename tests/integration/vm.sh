@@ -42,12 +42,30 @@ assert_no_vm_left() {
 
 # --- every kind of benchmark, on both machine types ----------------------
 D=$T/both
-ib both run -q -r qemu,qemu:machine=q35 -b cpu,disk,startup,footprint \
-	-s cpu.duration=0.05 -s disk.size=16m -s disk.duration=0.05 \
-	-s disk.tests=randread-4k-qd1,randwrite-4k-fsync \
-	-s startup.launches=2 -s footprint.instances=2 -s footprint.rounds=1 \
-	-s footprint.settle=0 --min-reps 1 --max-reps 2 \
-	--probe "$PROBE" --scratch "$T" -o "$D"
+run_both() {
+	ib both run -q -r qemu,qemu:machine=q35 -b cpu,disk,startup,footprint \
+		-s cpu.duration=0.05 -s disk.size=16m -s disk.duration=0.05 \
+		-s disk.tests=randread-4k-qd1,randwrite-4k-fsync \
+		-s startup.launches=2 -s footprint.instances=2 -s footprint.rounds=1 \
+		-s footprint.settle=0 --min-reps 1 --max-reps 2 \
+		--probe "$PROBE" --scratch "$T" -o "$D"
+}
+run_both
+# A TCG boot that hangs before userspace: seen once in a few hundred boots
+# on a quiet host, and twice in one CI run on a freshly installed, loaded
+# one (cause not found; the guest's console is printed). Such a run is
+# repeated once, visibly; any other failure, or a second hang, fails.
+fails=$(jrows "$D/results.json" cells failures.0 status!=ok 2>/dev/null || true)
+if [ "$IB_RC" -eq 1 ] && [ -n "$fails" ] &&
+	! grep -qv "within 60 s (the guest's boot deadline)" <<<"$fails"; then
+	echo "note [vm]: a TCG boot hung past its deadline; its console:" >&2
+	for f in "$D"/output/launch-*.log; do
+		[ -f "$f" ] && tail -c 800 "$f" | tr -c '[:print:]\n' '.' >&2
+	done
+	echo "note [vm]: running the same run once more" >&2
+	rm -rf "$D"
+	run_both
+fi
 expect_rc 0 both
 for rt in qemu qemu:machine=q35; do
 	for job in cpu disk startup footprint; do
