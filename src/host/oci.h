@@ -8,7 +8,8 @@
  * cJSON after the OCI runtime spec 1.0.2: the probe as the process,
  * /scratch bind-mounted from the host's scratch directory, the run's
  * resource limits, fresh pid/ipc/uts/mount/network namespaces (network:
- * loopback only), the same masked paths and capabilities as `runc spec`. */
+ * loopback only, or the net workload's link's namespace joined by path),
+ * the same masked paths and capabilities as `runc spec`. */
 #ifndef ISOBENCH_OCI_H
 #define ISOBENCH_OCI_H
 

@@ -180,8 +180,9 @@ static int trial(struct ib_runtime *rt, const struct ib_strv *global,
 	struct ib_buf out = {0};
 	int rc;
 
-	rc = ib_state_add(rt->ctx->state, container_record(rt, name, bundle, cgroup, global,
-						   netns_path),
+	rc = ib_state_add(rt->ctx->state,
+			  container_record(rt, name, bundle, cgroup, global,
+					   netns_path),
 			  err);
 	if (rc == 0)
 		rc = ib_oci_bundle_create(&(struct ib_oci_bundle){
@@ -714,7 +715,9 @@ void ib_oci_cli_describe(struct ib_runtime *rt, cJSON *out)
 	cJSON_AddStringToObject(out, "scratch", "host directory bind-mounted "
 				"at /scratch");
 	cJSON_AddStringToObject(out, "namespaces",
-				"pid, network (loopback only), ipc, uts, mount");
+				"pid, network (loopback only; the net "
+				"workload: its link's namespace), ipc, uts, "
+				"mount");
 	cJSON_AddStringToObject(out, "seccomp", "none (no profile in the spec)");
 	cJSON_AddStringToObject(out, "cgroups",
 				ib_cgroup_hybrid_with_v2_controllers()
