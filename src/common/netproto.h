@@ -18,6 +18,7 @@
 #ifndef ISOBENCH_NETPROTO_H
 #define ISOBENCH_NETPROTO_H
 
+#include <netinet/in.h>
 #include <stdint.h>
 
 #define IB_NET_RR 'R'
@@ -39,5 +40,8 @@ struct ib_net_count {
 	uint64_t bytes;     /* received after the warm-up */
 	uint64_t window_ns; /* from the warm-up's end to the last byte */
 };
+
+/* Parses "A.B.C.D:PORT" (port 0..65535) into sa; 0 or -1. */
+int ib_net_parse_addr(const char *s, struct sockaddr_in *sa);
 
 #endif

@@ -45,24 +45,7 @@ static void on_term(int sig)
 
 int ib_peer_parse_addr(const char *s, struct sockaddr_in *sa)
 {
-	char host[32];
-	const char *colon = s ? strrchr(s, ':') : NULL;
-	char *end;
-	unsigned long port;
-
-	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(host) ||
-	    !colon[1])
-		return -1;
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (errno || *end || port > 65535 || colon[1] < '0' || colon[1] > '9')
-		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
+	return ib_net_parse_addr(s, sa);
 }
 
 static uint32_t le32(const unsigned char *b)

@@ -37,24 +37,6 @@
 #define IO_TIMEOUT_MS 5000
 #define MAX_STREAMS 64
 
-/* Parses "A.B.C.D:PORT" into sa; 0 or -1. */
-static int net_parse_peer(const char *s, struct sockaddr_in *sa)
-{
-	char host[32];
-	const char *colon = s ? strrchr(s, ':') : NULL;
-	uint64_t port;
-
-	if (!colon || (size_t)(colon - s) >= sizeof(host) ||
-	    ib_parse_count(colon + 1, &port) < 0 || port == 0 || port > 65535)
-		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
-}
-
 /* Waits for events on fd until deadline (CLOCK_MONOTONIC ns): 0 when
  * ready, -ETIMEDOUT, or -errno. */
 static int wait_fd(int fd, short events, uint64_t deadline)
@@ -506,7 +488,7 @@ int wl_net(const struct probe_args *a)
 			   "(isobench starts the peer and passes it)");
 		return 1;
 	}
-	if (net_parse_peer(a->peer, &x.peer) < 0) {
+	if (ib_net_parse_addr(a->peer, &x.peer) < 0 || x.peer.sin_port == 0) {
 		emit_error("net", "invalid", "--peer '%s' is not IPv4-ADDR:PORT",
 			   a->peer);
 		return 1;
