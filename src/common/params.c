@@ -128,6 +128,11 @@ static const struct ib_param_def footprint_params[] = {
 	 "isobench)"},
 	{"hold", IB_PT_SECONDS, "120", "600", 1, 86400, NULL, NULL,
 	 "the probe holds at most this long (isobench ends it sooner)"},
+	{"drop_caches", IB_PT_CHOICE, "on", "on", 0, 0, "on,off", NULL,
+	 "drop the host's page cache before each MemAvailable reading (as "
+	 "root), so the density figure is not hidden by reclaimable cache; "
+	 "off leaves the host's caches alone (tests) and the figure rough "
+	 "(read by isobench)"},
 };
 
 static int check_streams(const char *word, char *why, size_t whylen)

@@ -568,15 +568,17 @@ static int cmd_doctor(int argc, char **argv)
 	}
 	{
 		/* what the VMs will run on: the qemu driver's KVM trial boot
-		 * (kept until the host reboots), if one has run */
+		 * (a success kept until the host reboots, a failure for 10
+		 * minutes), if one has run */
 		struct ib_buf kw = {0};
 		int kv = ib_vm_kvm_verdict(&kw);
 
 		printf("  [info] KVM: %s\n",
 		       kv == 1   ? "a trial boot ran a stock guest: VMs use KVM"
 		       : kv == 0 ? "VMs run under TCG (emulated)"
-				 : "not tried yet (the first qemu run boots a "
-				   "trial with KVM, 6 s at most)");
+				 : "not tried yet, or a failed trial expired (the "
+				   "next qemu run boots a trial with KVM, 6 s at "
+				   "most)");
 		if (kv == 0)
 			printf("         %s\n", kw.s ? kw.s : "");
 		ib_buf_free(&kw);

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "fc_api.h"
+#include "kvm.h"
 #include "net_link.h"
 #include "runtime.h"
 #include "state.h"
@@ -113,17 +114,11 @@ static int fc_available(struct ib_buf *why, struct ib_buf *fix)
 		return 0;
 	}
 	free(bin);
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	/* a character device that answers KVM's API, not just a path that
+	 * opens (kvm.h) */
+	fd = ib_kvm_open(why, fix);
 	if (fd < 0) {
-		int e = errno;
-
-		ib_buf_printf(why, "/dev/kvm cannot be opened read-write: %s "
-			      "(Firecracker runs only on KVM)", strerror(e));
-		ib_buf_printf(fix, e == ENOENT
-			      ? "enable virtualization in the firmware and load "
-				"kvm_intel or kvm_amd (modprobe)"
-			      : "run isobench as root or as a member of the kvm "
-				"group");
+		ib_buf_puts(why, " (Firecracker runs only on KVM)");
 		return 0;
 	}
 	close(fd);

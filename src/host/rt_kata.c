@@ -61,6 +61,7 @@
 
 #include "footprint.h"
 #include "image_archive.h"
+#include "kvm.h"
 #include "net_link.h"
 #include "oci.h"
 #include "state.h"
@@ -181,8 +182,8 @@ static int kata_available_shim(const char *shim, struct ib_buf *why,
 {
 	char *ctr = ib_which("ctr"), *containerd = ib_which("containerd");
 	char *bin = shim_binary_name(shim), *shim_path = ib_which(bin);
-	struct ib_buf tw = {0};
-	int ok = 0;
+	struct ib_buf tw = {0}, kw = {0};
+	int ok = 0, kvm_fd = -1;
 
 	if (!ctr || !containerd) {
 		ib_buf_printf(why, "%s not found in PATH", !ctr ? "ctr" : "containerd");
@@ -203,9 +204,10 @@ static int kata_available_shim(const char *shim, struct ib_buf *why,
 	} else if (!shim_path) {
 		ib_buf_printf(why, "%s not found in PATH", bin);
 		ib_buf_printf(fix, "apt-get install -y containerd runc");
-	} else if (!strcmp(shim, KATA_SHIM) && access("/dev/kvm", R_OK | W_OK) != 0) {
-		ib_buf_printf(why, "/dev/kvm is not usable (%s): Kata runs each "
-			      "container in a VM and needs KVM", strerror(errno));
+	} else if (!strcmp(shim, KATA_SHIM) && (kvm_fd = ib_kvm_open(&kw, NULL)) < 0) {
+		/* a character device answering KVM's API (kvm.h) */
+		ib_buf_printf(why, "KVM is not usable (%s): Kata runs each "
+			      "container in a VM and needs KVM", kw.s);
 		ib_buf_printf(fix, "run on a host with KVM (bare metal, or a VM "
 			      "with nested virtualisation) and load kvm_intel "
 			      "or kvm_amd");
@@ -218,6 +220,9 @@ static int kata_available_shim(const char *shim, struct ib_buf *why,
 	} else {
 		ok = 1; /* a containerd answers, or prepare starts one */
 	}
+	if (kvm_fd >= 0)
+		close(kvm_fd);
+	ib_buf_free(&kw);
 	ib_buf_free(&tw);
 	free(ctr);
 	free(containerd);

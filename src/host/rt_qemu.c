@@ -15,7 +15,8 @@
  * takes KVM only if a bounded trial boot with KVM reaches the probe (a
  * host whose KVM opens but cannot run a stock guest, such as one that runs
  * only PVM guests, hangs in the guest kernel), else TCG, multi-threaded.
- * The trial's verdict is kept in /run/isobench until the host reboots.
+ * The trial's verdict is kept in /run/isobench: a success until the host
+ * reboots, a failure for 10 minutes (then the next run tries again).
  * The choice and its reason are in every result's runtime description,
  * and TCG results are flagged as emulated in every report: such figures
  * measure the harness and the emulator, not the hypervisor.
@@ -48,6 +49,7 @@
 
 #include "../common/frame.h"
 #include "../common/params.h"
+#include "kvm.h"
 #include "qmp.h"
 #include "net_link.h"
 #include "runtime.h"
@@ -56,6 +58,7 @@
 
 #define QEMU_BIN "qemu-system-x86_64"
 #define KVM_TRIAL_S 6      /* a stock kernel under working KVM: < 2 s */
+#define KVM_FAIL_TTL_S 600 /* a failed trial is retried after this */
 #define QMP_TIMEOUT_S 10
 #define SCRATCH_MIN (2ull << 30) /* the disk image (sparse) */
 #define QUIT_GRACE_MS 3000
@@ -252,6 +255,36 @@ static void trial_frame(void *user, enum ib_frame_kind kind, const char *data,
 		*(int *)user = 1;
 }
 
+/* A trial's verdict file: 1 "ok ...", 0 "fail ..." (text in *text, the
+ * caller frees), -1 none. A success is kept until the host reboots (/run
+ * is emptied then); a failure only for KVM_FAIL_TTL_S, so that one slow
+ * moment (a loaded host missing the trial's deadline) does not force TCG
+ * on every run until the next boot. */
+static int read_verdict(const char *path, char **text)
+{
+	struct stat st;
+	char *t;
+
+	*text = NULL;
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	t = ib_read_file(path, NULL, NULL);
+	if (!t)
+		return -1;
+	if (strncmp(t, "ok ", 3) == 0) {
+		*text = t;
+		return 1;
+	}
+	if (strncmp(t, "fail ", 5) == 0 &&
+	    time(NULL) - st.st_mtime < KVM_FAIL_TTL_S &&
+	    time(NULL) >= st.st_mtime) {
+		*text = t;
+		return 0;
+	}
+	free(t); /* expired, or not a verdict */
+	return -1;
+}
+
 /* Can KVM run a stock guest here? Opens /dev/kvm, makes a VM, then boots
  * the probe with KVM for at most KVM_TRIAL_S seconds: 1 if its hello
  * arrived, 0 with why otherwise. The verdict is kept for the host's
@@ -267,24 +300,26 @@ static int kvm_trial(struct qemu_rt *q, struct ib_buf *why)
 	struct ib_proc p = {0};
 	struct ib_frame_parser fp;
 	struct ib_err e = {0};
-	char *cached = ib_read_file(cache, NULL, NULL);
-	int fd, vm, hello = 0, ok;
+	char *cached;
+	int fd, vm, hello = 0, ok = read_verdict(cache, &cached);
 	uint64_t t0, deadline;
 
-	if (cached) {
-		ok = strncmp(cached, "ok", 2) == 0;
-		ib_buf_printf(why, "%s (trial boot earlier since the host's "
-			      "boot, kept in %s)",
-			      cached + (ok ? 3 : 5), cache);
+	if (ok >= 0) {
+		ib_buf_printf(why, "%s (trial boot %s, kept in %s)",
+			      cached + (ok ? 3 : 5),
+			      ok ? "earlier since the host's boot"
+				 : "failed less than 10 minutes ago",
+			      cache);
 		free(cached);
 		free(cache);
 		return ok;
 	}
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	/* a character device answering KVM's API (kvm.h); not cached: a
+	 * module load or a chmod changes it */
+	fd = ib_kvm_open(why, NULL);
 	if (fd < 0) {
-		ib_buf_printf(why, "/dev/kvm: %s", strerror(errno));
 		free(cache);
-		return 0; /* not cached: a module load or a chmod changes it */
+		return 0;
 	}
 	vm = ioctl(fd, KVM_CREATE_VM, 0);
 	if (vm < 0) {
@@ -357,18 +392,17 @@ int ib_vm_kvm_verdict(struct ib_buf *why)
 
 	while (d && verdict != 0 && (de = readdir(d))) {
 		char *p, *text;
+		int v;
 
 		if (strncmp(de->d_name, "kvm-trial-", 10) != 0)
 			continue;
 		p = ib_xasprintf("%s/%s", trial_dir(), de->d_name);
-		text = ib_read_file(p, NULL, NULL);
+		v = read_verdict(p, &text);
 		free(p);
-		if (!text)
-			continue;
 		/* any failed trial decides: the guest kernel was the same */
-		if (strncmp(text, "ok ", 3) == 0) {
+		if (v == 1) {
 			verdict = 1;
-		} else if (strncmp(text, "fail ", 5) == 0) {
+		} else if (v == 0) {
 			verdict = 0;
 			if (why)
 				ib_buf_puts(why, text + 5);

@@ -872,7 +872,7 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 {
 	const struct ib_runtime_ops *ops = c->rt->ops;
 	uint64_t n64 = 1, t0, t_ready, deadline, t_end;
-	int n, ok = 0, dropped;
+	int n, ok = 0, dropped, drop;
 	long long avail0, avail1;
 	struct held *h;
 	struct {
@@ -886,7 +886,9 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 	ib_parse_count(ib_job_value(c->job, "instances"), &n64);
 	n = (int)n64;
 	h = ib_xcalloc((size_t)n, sizeof(*h));
-	dropped = ib_drop_caches();
+	/* -1: not root; 1: not asked (footprint.drop_caches=off) */
+	drop = strcmp(ib_job_value(c->job, "drop_caches"), "off") != 0;
+	dropped = drop ? ib_drop_caches() : 1;
 	avail0 = ib_mem_available_kb();
 	t0 = ib_mono_ns();
 	deadline = t0 + (uint64_t)(launch_timeout(R) * 1e9);
@@ -1005,6 +1007,8 @@ static void do_footprint_round(struct run *R, struct cell_state *c)
 			 "%d held at once, started back to back from one "
 			 "thread; caches %s", n,
 			 dropped == 0 ? "dropped before each MemAvailable reading"
+			 : dropped > 0 ? "NOT dropped (footprint.drop_caches="
+					 "off): MemAvailable is rough"
 				      : "NOT dropped (not root): MemAvailable is "
 					"rough");
 		log_host_info(R, id, "footprint", "method", note);

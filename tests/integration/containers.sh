@@ -88,6 +88,7 @@ instances = 3
 rounds = 1
 settle = 0
 hold = 60
+drop_caches = off
 PLAN
 
 D=$T/run
@@ -233,7 +234,7 @@ for rt in runc ${GVISOR:+gvisor}; do
 	# one round, the instances held 30 s before they are measured: the
 	# kill comes while all three hold
 	"$ISOBENCH" run -q -r $rt -b footprint -s footprint.instances=3 -s footprint.hold=60 \
-		-s footprint.rounds=1 -s footprint.settle=30 \
+		-s footprint.rounds=1 -s footprint.settle=30 -s footprint.drop_caches=off \
 		--probe "$PROBE" --scratch "$T" -o "$T/fk9-$rt" >"$T/fk9-$rt.out" 2>"$T/fk9-$rt.err" &
 	RUN_PID=$!
 	BG_PIDS+=("$RUN_PID")

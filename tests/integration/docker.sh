@@ -45,8 +45,25 @@ stop_engine() {
 trap 'rc=$?; set +e; stop_engine; (exit $rc); cleanup_tmp' EXIT
 ip link add "$BR" type bridge || fail "cannot create bridge $BR"
 BR_MADE=1
-# a /24 of its own, so two of these tests on one host do not collide
-ip addr add "198.19.$(($$ % 250 + 1)).1/24" dev "$BR"
+# a /24 that no interface of the host uses (isobench's links take
+# 198.18.X.0/24, this test 198.19.X.0/24); checked again once added, in
+# case another test took the same one at the same moment
+subnet_in_use() {
+	ip -4 -o addr show | awk -v p="198.19.$1." -v me="$BR" \
+		'$2 != me && index($4, p) == 1 { found = 1 } END { exit !found }'
+}
+BR_NET=
+for x in $(seq 1 254); do
+	subnet_in_use "$x" && continue
+	ip addr add "198.19.$x.1/24" dev "$BR" || continue
+	if subnet_in_use "$x"; then
+		ip addr del "198.19.$x.1/24" dev "$BR"
+		continue
+	fi
+	BR_NET=198.19.$x.0/24
+	break
+done
+[ -n "$BR_NET" ] || fail "no free /24 in 198.19.0.0/16 for the test's bridge"
 ip link set "$BR" up
 # its own session: stopping it ends its containerd too, by process group
 setsid dockerd --config-file="$E/daemon.json" --data-root="$E/data" --exec-root="$E/exec" \
@@ -81,7 +98,7 @@ export DOCKER_HOST=unix://$E/docker.sock
 D=$T/run
 ib run run -q -r native,docker${RUNSC:+,$RUNSC} -b cpu,syscall,disk,startup,footprint \
 	-s cpu.duration=0.1 -s syscall.duration=0.02 -s disk.size=16m -s disk.duration=0.1 \
-	-s startup.launches=3 -s footprint.instances=2 -s footprint.rounds=1 -s footprint.settle=0 \
+	-s startup.launches=3 -s footprint.instances=2 -s footprint.rounds=1 -s footprint.settle=0 -s footprint.drop_caches=off \
 	-s disk.tests=randread-4k-qd1 --min-reps 2 --max-reps 2 --cpus 1 --memory 1g \
 	--probe "$PROBE" --scratch "$T" -o "$D"
 expect_rc 0 run
@@ -157,10 +174,13 @@ else
 	[ -n "$pid" ] || fail "own: dockerd not recorded in the state file"
 	! kill -0 "$pid" 2>/dev/null || ! alive_as "$pid" "$(command -v dockerd)" ||
 		fail "own: isobench's dockerd $pid still runs"
-	if grep -q "/isobench-" /proc/mounts; then
-		fail "own: mounts left: $(grep /isobench- /proc/mounts)"
-	fi
 	id=$(jrows "$D/raw.jsonl" - run_id ev=run)
+	[ -n "$id" ] || fail "own: no run id in raw.jsonl"
+	# this run's mounts only (its work and exec directories carry its id;
+	# other runs on the host may have theirs)
+	if grep -qF -- "$id" /proc/mounts; then
+		fail "own: mounts left: $(grep -F -- "$id" /proc/mounts)"
+	fi
 	assert_no_path "$T/isobench-$id" "own: the work directory (the engine's data)"
 	note "no engine: isobench starts its own dockerd, uses it, stops it; nothing left"
 fi

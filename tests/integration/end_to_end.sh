@@ -46,6 +46,8 @@ instances = 3
 rounds = 1
 settle = 0.1
 hold = 60
+# the host's page cache is not this test's to drop
+drop_caches = off
 EOF
 BENCHES="cpu membw memlat syscall ctxsw disk startup footprint"
 
@@ -98,6 +100,11 @@ for b in $BENCHES; do
 	[ "$m" -ge 1 ] || fail "no metrics for $b in results.json"
 	assert_grep "## $b" "$D/report.md" "report.md section for $b"
 done
+# footprint left the host's page cache alone (drop_caches = off in the
+# plan), and says so with its figures
+assert_grep "NOT dropped (footprint.drop_caches=off)" "$D/raw.jsonl" \
+	"footprint's method note"
+note "footprint did not drop the host's page cache, and says so"
 # the expected metric families are all there
 for want in "cpu events_per_s" "membw triad" "memlat load_latency" \
 	"syscall latency" "ctxsw switch" "disk iops" "disk lat_p99.9" \

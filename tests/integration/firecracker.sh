@@ -45,6 +45,18 @@ assert_grep "ISOBENCH_FIRECRACKER=$T/no-such-firecracker is not an executable fi
 	"$T/list-env.out" "list with a bad ISOBENCH_FIRECRACKER"
 note "a bad ISOBENCH_FIRECRACKER is named"
 
+# a failed KVM trial is kept for minutes, not until reboot -------------------
+echo "fail KVM opens but a trial boot (test) did not reach the probe" \
+	>"$ISOBENCH_VM_CACHE/kvm-trial-0000000000000000-microvm"
+ib doctor-fresh doctor
+assert_grep "VMs run under TCG (emulated)" "$T/doctor-fresh.out" "doctor with a fresh failed trial"
+touch -d '20 minutes ago' "$ISOBENCH_VM_CACHE/kvm-trial-0000000000000000-microvm"
+ib doctor-old doctor
+assert_grep "not tried yet, or a failed trial expired" "$T/doctor-old.out" \
+	"doctor with a failed trial 20 minutes old"
+rm "$ISOBENCH_VM_CACHE/kvm-trial-0000000000000000-microvm"
+note "a failed KVM trial expires after 10 minutes (the next run tries again)"
+
 # a stand-in binary ----------------------------------------------------------
 FAKE=$T/bin/firecracker
 mkdir -p "$T/bin"
@@ -61,12 +73,41 @@ EOF
 chmod +x "$FAKE"
 export ISOBENCH_FIRECRACKER=$FAKE
 
+# A regular file where the KVM device should be (what `exec 3<>/dev/kvm`
+# makes, as root, on a host without KVM) opens read-write like the real
+# device: the driver must see that it is not one. The impostor lives in
+# this test's temp dir; ISOBENCH_KVM_DEVICE points the check at it.
+: >"$T/fake-kvm"
+ISOBENCH_KVM_DEVICE=$T/fake-kvm ib list-impostor list runtimes
+expect_rc 0 list-impostor
+grep -A1 '^  firecracker ' "$T/list-impostor.out" |
+	grep -qF "NOT usable: $T/fake-kvm is not a character device (a regular file): not KVM" ||
+	fail "list: a regular file passed for KVM: $(grep -A1 '^  firecracker ' "$T/list-impostor.out")"
+note "a regular file in KVM's place is not taken for KVM"
+# a character device that is not KVM (the null device's numbers, made in
+# this test's dir) does not answer KVM_GET_API_VERSION
+if mknod "$T/fake-kvm-chr" c 1 3 2>/dev/null; then
+	ISOBENCH_KVM_DEVICE=$T/fake-kvm-chr ib list-chr list runtimes
+	expect_rc 0 list-chr
+	grep -A1 '^  firecracker ' "$T/list-chr.out" |
+		grep -qF "NOT usable: $T/fake-kvm-chr does not answer KVM_GET_API_VERSION" ||
+		fail "list: a non-KVM character device passed for KVM: $(grep -A1 '^  firecracker ' "$T/list-chr.out")"
+	note "a character device that does not answer KVM's API is not taken for KVM"
+else
+	skip_case "mknod is not permitted here: the non-KVM character device case cannot run"
+fi
+
 ib list-fake list runtimes
 expect_rc 0 list-fake
-if ! (exec 3<>/dev/kvm) 2>/dev/null; then
+# Whether this host has KVM, asked without ever creating the path: a
+# redirection such as `exec 3<>/dev/kvm` would, as root, make a regular
+# file there.
+if ! { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
 	assert_grep "/dev/kvm cannot be opened read-write" "$T/list-fake.out" \
 		"list without a usable /dev/kvm"
-	skip_case "/dev/kvm does not open read-write here: prepare cannot be reached"
+	[ ! -e /dev/kvm ] || [ -c /dev/kvm ] ||
+		fail "/dev/kvm exists and is not a character device (left by an earlier run?)"
+	skip_case "no usable /dev/kvm on this host: prepare cannot be reached"
 	exit 0
 fi
 grep -A1 '^  firecracker ' "$T/list-fake.out" | grep -q 'usable' &&

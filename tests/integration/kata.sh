@@ -107,7 +107,7 @@ procs_with_arg() {
 export CONTAINERD_ADDRESS=$SOCK
 D=$T/run
 ib run run -q -r native,$SPEC -b cpu,startup,footprint \
-	-s cpu.duration=0.1 -s startup.launches=3 -s footprint.instances=2 -s footprint.rounds=1 \
+	-s cpu.duration=0.1 -s startup.launches=3 -s footprint.instances=2 -s footprint.rounds=1 -s footprint.drop_caches=off \
 	-s footprint.settle=0 --min-reps 2 --max-reps 2 --cpus 1 --memory 1g \
 	--probe "$PROBE" --scratch "$T" -o "$D"
 expect_rc 0 run

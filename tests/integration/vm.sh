@@ -46,7 +46,7 @@ run_both() {
 	ib both run -q -r qemu,qemu:machine=q35 -b cpu,disk,startup,footprint \
 		-s cpu.duration=0.05 -s disk.size=16m -s disk.duration=0.05 \
 		-s disk.tests=randread-4k-qd1,randwrite-4k-fsync \
-		-s startup.launches=2 -s footprint.instances=2 -s footprint.rounds=1 \
+		-s startup.launches=2 -s footprint.instances=2 -s footprint.rounds=1 -s footprint.drop_caches=off \
 		-s footprint.settle=0 --min-reps 1 --max-reps 2 \
 		--probe "$PROBE" --scratch "$T" -o "$D"
 }

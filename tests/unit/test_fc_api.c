@@ -563,15 +563,28 @@ static void test_fault_message(void **state)
 	mock_free(&m);
 }
 
+/* A socket path that surely names nothing: inside a directory of this
+ * test's own, made empty (a fixed /tmp name could exist, made by anyone).
+ * Fills dir (the directory, removed by the caller) and sock. */
+static void no_such_socket(char dir[64], char sock[96])
+{
+	strcpy(dir, "/tmp/isobench-fcnone.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, 96, "%s/none.sock", dir);
+}
+
 /* Nothing listening: an error naming the API and the request, quickly. */
 static void test_no_server(void **state)
 {
 	struct ib_err err = {0};
 	cJSON *b = fc_body_action("InstanceStart");
+	char dir[64], sock[96];
 	int rc;
 
 	(void)state;
-	rc = fc_api_put("/tmp/isobench-fc-no-such.sock", "/actions", b, 2, &err);
+	no_such_socket(dir, sock);
+	rc = fc_api_put(sock, "/actions", b, 2, &err);
+	assert_int_equal(rmdir(dir), 0);
 	cJSON_Delete(b);
 	assert_true(rc < 0);
 	assert_contains(err.msg, "Firecracker API");
@@ -582,12 +595,15 @@ static void test_wait_socket(void **state)
 {
 	struct mock m;
 	struct ib_err err = {0};
-	uint64_t t0 = ib_mono_ns();
+	char dir[64], sock[96];
+	uint64_t t0;
 
 	(void)state;
-	assert_int_equal(fc_api_wait_socket("/tmp/isobench-fc-no-such.sock", NULL,
-					    t0 + 100000000ULL, &err),
+	no_such_socket(dir, sock);
+	t0 = ib_mono_ns();
+	assert_int_equal(fc_api_wait_socket(sock, NULL, t0 + 100000000ULL, &err),
 			 -ETIMEDOUT);
+	assert_int_equal(rmdir(dir), 0);
 	assert_true(ib_mono_ns() - t0 < 2000000000ULL);
 	mock_start(&m);
 	assert_int_equal(fc_api_wait_socket(m.sock, NULL, ib_mono_ns() +
