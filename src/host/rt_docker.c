@@ -117,6 +117,23 @@ static int docker_available(struct ib_buf *why, struct ib_buf *fix)
 	return 0;
 }
 
+/* Does this dockerd make a trust key (key.json) at start? Releases before
+ * 23.0 do, in /etc/docker unless daemon.json's "deprecated-key-path" says
+ * where; later ones make none and refuse that key. */
+static int dockerd_writes_trust_key(char *bin)
+{
+	char *ask[] = {bin, "--version", NULL};
+	struct ib_buf out = {0};
+	const char *v;
+	int major = 0;
+
+	if (ib_proc_capture(ask, NULL, 10, NULL, &out, NULL) == 0 && out.s &&
+	    (v = strstr(out.s, "version ")))
+		major = atoi(v + 8);
+	ib_buf_free(&out);
+	return major > 0 && major < 23;
+}
+
 /* Starts isobench's own dockerd (once per run) and waits until it
  * answers. */
 static int start_own_dockerd(const struct ib_run_ctx *ctx, struct ib_err *err)
@@ -145,16 +162,36 @@ static int start_own_dockerd(const struct ib_run_ctx *ctx, struct ib_err *err)
 	    (rc = ib_mkdirs(own.dir, 0700, err)) < 0 ||
 	    (rc = ib_mkdirs(own.exec_root, 0700, err)) < 0)
 		goto out;
-	config = ib_xasprintf(
-		"{\"runtimes\": {\"runsc\": {\"path\": \"%s\", "
-		"\"runtimeArgs\": [\"--network=none\"]}, \"" RUNSC_HOSTINET "\": "
-		"{\"path\": \"%s\", \"runtimeArgs\": [\"--network=host\"]}}}\n",
-		runsc ? runsc : "/usr/bin/runsc", runsc ? runsc : "/usr/bin/runsc");
 	{
 		char *path = ib_xasprintf("%s/daemon.json", own.dir);
+		cJSON *cfg = cJSON_CreateObject();
 
-		rc = ib_write_file_atomic(path, runsc ? config : "{}\n",
-					  strlen(runsc ? config : "{}\n"), err);
+		if (runsc) {
+			cJSON *rts = cJSON_AddObjectToObject(cfg, "runtimes");
+			cJSON *r = cJSON_AddObjectToObject(rts, "runsc");
+			cJSON *args = cJSON_AddArrayToObject(r, "runtimeArgs");
+
+			cJSON_AddStringToObject(r, "path", runsc);
+			cJSON_AddItemToArray(args, cJSON_CreateString("--network=none"));
+			r = cJSON_AddObjectToObject(rts, RUNSC_HOSTINET);
+			args = cJSON_AddArrayToObject(r, "runtimeArgs");
+			cJSON_AddStringToObject(r, "path", runsc);
+			cJSON_AddItemToArray(args, cJSON_CreateString("--network=host"));
+		}
+		if (dockerd_writes_trust_key(bin)) {
+			/* dockerd before 23 makes /etc/docker/key.json on the
+			 * host otherwise; the engine's identity key belongs to
+			 * the run (a daemon.json key only: no such flag) */
+			char *key = ib_xasprintf("%s/key.json", own.dir);
+
+			cJSON_AddStringToObject(cfg, "deprecated-key-path", key);
+			free(key);
+		}
+		config = cJSON_Print(cfg);
+		cJSON_Delete(cfg);
+		if (!config)
+			config = ib_xstrdup("{}");
+		rc = ib_write_file_atomic(path, config, strlen(config), err);
 		ib_strv_push(&argv, bin);
 		ib_strv_push_owned(&argv, ib_xasprintf("--config-file=%s", path));
 		free(path);

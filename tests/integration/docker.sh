@@ -21,8 +21,11 @@ DOCKER=$(command -v docker)
 # the test's engine -----------------------------------------------------------
 E=$T/engine
 mkdir -p "$E"
-printf '{"runtimes": {"runsc": {"path": "%s", "runtimeArgs": ["--network=none"]}}}\n' \
-	"$(command -v runsc)" >"$E/daemon.json"
+# (dockerd 20.10 makes its identity key in /etc/docker unless told where)
+printf '{"runtimes": {"runsc": {"path": "%s", "runtimeArgs": ["--network=none"]}}%s}\n' \
+	"$(command -v runsc)" \
+	"$(dockerd --version | awk '{ split($3, v, "."); if (v[1] + 0 < 23) printf ", \"deprecated-key-path\": \"%s\"", K }' K="$E/key.json")" \
+	>"$E/daemon.json"
 # Its bridge: made here, in 198.18.0.0/15 (never a route anywhere else),
 # so it neither collides with a docker0 of the machine's nor outlives us.
 BR=ibtest$$
