@@ -30,6 +30,7 @@
 
 #include "docker_api.h"
 #include "footprint.h"
+#include "mount_ns.h"
 #include "net_link.h"
 #include "oci.h"
 #include "state.h"
@@ -212,11 +213,20 @@ static int start_own_dockerd(const struct ib_run_ctx *ctx, struct ib_err *err)
 	ib_strv_push(&argv, "--log-level=warn");
 	{
 		char *log = ib_xasprintf("%s/dockerd.log", own.dir);
+		/* /run/docker, /run/containerd and the like stay in the
+		 * engine's own mount namespace (mount_ns.h); the exec root's
+		 * directory is bound back in, for the sockets */
+		char *keep = ib_xstrdup(own.exec_root), *slash = strrchr(keep, '/');
 		struct ib_spawn_opts so = {.cwd = own.dir,
 					   .flags = IB_PROC_DIE_WITH_PARENT,
+					   .pre_exec = ib_ns_private_run,
 					   .output_file = log};
 
+		if (slash && slash != keep)
+			*slash = '\0';
+		so.pre_exec_arg = keep;
 		rc = ib_proc_start(&own.proc, argv.v, &so, err);
+		free(keep);
 		free(log);
 	}
 	if (rc < 0)

@@ -62,6 +62,7 @@
 #include "footprint.h"
 #include "image_archive.h"
 #include "kvm.h"
+#include "mount_ns.h"
 #include "net_link.h"
 #include "oci.h"
 #include "state.h"
@@ -257,11 +258,21 @@ static int containerd_start(struct ib_containerd *d, const char *ctr,
 {
 	char *bin = ib_which("containerd");
 	char *log = ib_xasprintf("%s/containerd.log", d->dir);
+	/* /run/containerd (the shims' sockets in s/, runc's state in
+	 * runc/, both fixed paths in containerd 1.6) stays in containerd's
+	 * own mount namespace (mount_ns.h); the directory of its socket and
+	 * state is bound back in. ctr's FIFOs are in the work directory. */
+	char *keep = ib_xstrdup(d->dir), *slash = strrchr(keep, '/');
 	struct ib_spawn_opts so = {.cwd = d->dir,
 				   .flags = IB_PROC_DIE_WITH_PARENT,
+				   .pre_exec = ib_ns_private_run,
 				   .output_file = log};
 	uint64_t deadline;
 	int rc;
+
+	if (slash && slash != keep)
+		*slash = '\0';
+	so.pre_exec_arg = keep;
 
 	if (!bin) {
 		rc = ib_err_set(err, -ENOENT, "containerd not found in PATH");
@@ -304,6 +315,7 @@ static int containerd_start(struct ib_containerd *d, const char *ctr,
 		nanosleep(&nap, NULL);
 	}
 out:
+	free(keep);
 	free(bin);
 	free(log);
 	return rc;

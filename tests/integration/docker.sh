@@ -68,8 +68,9 @@ for x in $(seq 1 254); do
 done
 [ -n "$BR_NET" ] || fail "no free /24 in 198.19.0.0/16 for the test's bridge"
 ip link set "$BR" up
-# its own session: stopping it ends its containerd too, by process group
-setsid dockerd --config-file="$E/daemon.json" --data-root="$E/data" --exec-root="$E/exec" \
+# its own session: stopping it ends its containerd too, by process group;
+# /run/docker and /run/containerd stay its own (lib.sh's PRIVATE_RUN)
+setsid "${PRIVATE_RUN[@]}" dockerd --config-file="$E/daemon.json" --data-root="$E/data" --exec-root="$E/exec" \
 	--pidfile="$E/dockerd.pid" --host="unix://$E/docker.sock" --bridge="$BR" \
 	--iptables=false --ip-forward=false --ip-masq=false --log-level=warn \
 	>"$E/dockerd.log" 2>&1 &
@@ -168,6 +169,10 @@ if [ -S /var/run/docker.sock ] && "$DOCKER" -H unix:///var/run/docker.sock info 
 	skip_case "a Docker engine answers at /var/run/docker.sock: isobench's own dockerd not tested"
 else
 	D=$T/own
+	# isobench's dockerd keeps /run/docker and /run/containerd to its own
+	# mount namespace: where this host has neither yet, none appears
+	run_fresh=()
+	for d in /run/docker /run/containerd; do [ -e "$d" ] || run_fresh+=("$d"); done
 	ib own run -q -r docker -b cpu -s cpu.duration=0.1 --min-reps 1 --max-reps 1 \
 		--probe "$PROBE" --scratch "$T" -o "$D"
 	expect_rc 0 own
@@ -185,5 +190,13 @@ else
 		fail "own: mounts left: $(grep -F -- "$id" /proc/mounts)"
 	fi
 	assert_no_path "$T/isobench-$id" "own: the work directory (the engine's data)"
+	if [ "${#run_fresh[@]}" -eq 0 ]; then
+		skip_case "/run/docker and /run/containerd exist on this host already: that isobench's dockerd leaves none is not shown"
+	else
+		for d in "${run_fresh[@]}"; do
+			assert_no_path "$d" "own: the engine's state under /run (its own mount namespace)"
+		done
+		note "isobench's dockerd left nothing under the host's /run (${run_fresh[*]})"
+	fi
 	note "no engine: isobench starts its own dockerd, uses it, stops it; nothing left"
 fi

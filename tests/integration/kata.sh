@@ -77,7 +77,8 @@ stop_engine() {
 }
 # set +e: under -e, `(exit 1)` would end the trap before cleanup_tmp
 trap 'rc=$?; stop_engine; set +e; (exit $rc); cleanup_tmp' EXIT
-containerd --config "$E/config.toml" >"$E/containerd.log" 2>&1 &
+# /run/containerd (its shims' sockets) stays its own (lib.sh's PRIVATE_RUN)
+"${PRIVATE_RUN[@]}" containerd --config "$E/config.toml" >"$E/containerd.log" 2>&1 &
 ENGINE_PID=$!
 wait_until 30 "$CTR" -a "$SOCK" version >/dev/null 2>&1 ||
 	fail "the test's containerd does not answer: $(tail -3 "$E/containerd.log")"
@@ -189,6 +190,11 @@ else
 		fi
 	}
 	D=$T/own
+	# isobench's containerd keeps /run/containerd (its shims' sockets,
+	# runc's state) to its own mount namespace: where this host has none
+	# yet, none appears
+	run_fresh=0
+	[ -e /run/containerd ] || run_fresh=1
 	ib own run -q -r $SPEC -b cpu -s cpu.duration=0.1 --min-reps 1 --max-reps 1 \
 		--probe "$PROBE" --scratch "$T" -o "$D"
 	expect_rc 0 own
@@ -196,6 +202,12 @@ else
 	assert_grep "isobench's own" "$D/results.json" "the containerd described"
 	own_left "$(jrows "$D/raw.jsonl" - run_id ev=run)" "$D"
 	note "no containerd: isobench starts its own, uses it, stops it; nothing left"
+	if [ "$run_fresh" = 1 ]; then
+		assert_no_path /run/containerd "own: containerd's state under the host's /run"
+		note "isobench's containerd left nothing under the host's /run"
+	else
+		skip_case "/run/containerd exists on this host already: that isobench's containerd leaves none is not shown"
+	fi
 
 	start_held_run k9own $SPEC
 	id=$RUN_ID

@@ -332,3 +332,16 @@ start_run() {
 	RUN_PID=$!
 	BG_PIDS+=("$RUN_PID")
 }
+
+# A daemon a test starts itself (dockerd, containerd) makes fixed state
+# paths under /run (/run/docker, /run/containerd) whatever its options say.
+# PRIVATE_RUN is a command prefix that runs it in a mount namespace of its
+# own with a /run of its own (a tmpfs), so that nothing of it reaches the
+# host's; empty where the host does not allow one (under a chroot whose
+# "/" is no mount point), and the daemon then runs as is. Everything the
+# daemon needs must be outside /run (the test's temp dir).
+PRIVATE_RUN=()
+if unshare -m --propagation private true 2>/dev/null; then
+	PRIVATE_RUN=(unshare -m --propagation private sh -c
+		'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"' sh)
+fi
