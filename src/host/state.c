@@ -248,10 +248,19 @@ int ib_run_id_valid(const char *id)
 
 void ib_boot_id(char out[40])
 {
-	char *b = ib_read_file("/proc/sys/kernel/random/boot_id", NULL, NULL);
+	/* read once: it does not change while the process lives */
+	static char id[40];
+	static int have;
 
-	snprintf(out, 40, "%s", b ? ib_trim(b) : "");
-	free(b);
+	if (!have) {
+		char *b = ib_read_file("/proc/sys/kernel/random/boot_id", NULL,
+				       NULL);
+
+		snprintf(id, sizeof(id), "%s", b ? ib_trim(b) : "");
+		free(b);
+		have = 1;
+	}
+	snprintf(out, 40, "%s", id);
 }
 
 /* --- cleanup: what may be touched ----------------------------------------- */
