@@ -12,7 +12,9 @@
 #                                           build-fuzz/merged/TARGET/
 #
 # Targets: probe (probe output: framing and records), plan (plan files),
-# rawlog (raw.jsonl and the reports made from it).
+# rawlog (raw.jsonl and the reports made from it), peer (what an
+# instance sends the net peer), cleanup (state.jsonl through cleanup's
+# dry run; its oracles: nothing outside what the run id derives).
 #
 # Fuzzing reads the seeds in tests/fuzz/corpus/TARGET/ (never written)
 # and keeps what it finds in build-fuzz/corpus/TARGET/ (kept across runs).
@@ -29,7 +31,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_TARGETS=(probe plan rawlog peer)
+ALL_TARGETS=(probe plan rawlog peer cleanup)
 OUT=build-fuzz
 CC=${CC:-clang}
 
@@ -85,7 +87,8 @@ cflags=(-g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 	-Wall -Wextra -Wno-unused-parameter
 	-I"$OUT/include" -Isrc/host -Isrc/common -I. -I/usr/include/cjson)
-libs=(-lcjson -linih -lm)
+# (the cleanup target reaches every runtime driver: curl, archive, crypto)
+libs=(-lcjson -linih -lm -lcurl -larchive -lcrypto -lpthread)
 
 build_obj() { # SRC OBJ EXTRA-FLAGS...
 	local src=$1 obj=$2

@@ -668,11 +668,13 @@ static int cmd_report(int argc, char **argv)
 	return rc;
 }
 
-static int cleanup_dir(const char *dir, const char *registry_entry)
+static int cleanup_dir(const char *dir, const char *registry_entry,
+		       int dry_run)
 {
+	struct ib_cleanup_opts o = {.dry_run = dry_run};
 	struct ib_buf log = {0};
 	struct ib_err err = {0};
-	int rc = ib_cleanup_run(dir, &log, &err);
+	int rc = ib_cleanup_run(dir, &o, &log, NULL, &err);
 
 	if (log.s)
 		fputs(log.s, stdout);
@@ -681,24 +683,35 @@ static int cleanup_dir(const char *dir, const char *registry_entry)
 		fprintf(stderr, "isobench cleanup: %s\n", err.msg);
 		return rc == -EBUSY ? 0 : 1;
 	}
-	if (rc == 0 && registry_entry)
+	if (rc == 0 && registry_entry && !dry_run)
 		unlink(registry_entry);
 	return rc > 0;
 }
 
 static int cmd_cleanup(int argc, char **argv)
 {
-	int failed = 0, n = 0;
+	int failed = 0, n = 0, dry_run = 0;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: isobench cleanup [DIR...]\n\nRemoves what runs "
-		       "that were killed (kill -9, a crash, a reboot) left\n"
-		       "behind: processes, directories, and whatever the "
+		printf("usage: isobench cleanup [--dry-run] [DIR...]\n\nRemoves "
+		       "what runs that were killed (kill -9, a crash, a reboot) "
+		       "left\nbehind: processes, directories, and whatever the "
 		       "runtimes recorded.\nWithout DIR, every run in the "
 		       "registry (%s) that is not alive.\nA live run is "
-		       "never touched. Exit status 0 when nothing is left.\n",
+		       "never touched. Only what the run's id names is: paths "
+		       "in its\nwork directory or its entries of /run/isobench, "
+		       "names isobench-<run id>-*,\nprocesses marked "
+		       "ISOBENCH_RUN=<run id> on the same boot. A state file "
+		       "that\nanyone but you (root: root) may write is refused.\n"
+		       "  --dry-run  say what would be removed; remove nothing\n"
+		       "Exit status 0 when nothing is left.\n",
 		       "/run/isobench/runs");
 		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--dry-run")) {
+		dry_run = 1;
+		argc--;
+		argv++;
 	}
 	if (argc > 1) {
 		for (int i = 1; i < argc; i++) {
@@ -713,7 +726,7 @@ static int cmd_cleanup(int argc, char **argv)
 				return IB_EXIT_USAGE;
 			}
 			free(state);
-			failed += cleanup_dir(argv[i], NULL);
+			failed += cleanup_dir(argv[i], NULL, dry_run);
 		}
 		return failed ? 1 : 0;
 	}
@@ -744,10 +757,11 @@ static int cmd_cleanup(int argc, char **argv)
 				if (stat(state, &st) != 0) {
 					printf("run %s: its directory %s is gone; "
 					       "forgetting it\n", e->d_name, target);
-					unlink(entry);
+					if (!dry_run)
+						unlink(entry);
 				} else {
 					printf("run %s (%s):\n", e->d_name, target);
-					failed += cleanup_dir(target, entry);
+					failed += cleanup_dir(target, entry, dry_run);
 				}
 				free(state);
 			}

@@ -50,15 +50,22 @@ int ib_ip(struct ib_err *err, ...)
 	return rc;
 }
 
-int ib_net_lock(void)
+int ib_net_lock(struct ib_err *err)
 {
+	const char *path = "/run/isobench/net.lock";
 	int fd;
 
 	mkdir("/run/isobench", 0755);
-	fd = open("/run/isobench/net.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return ib_err_set(err, -errno, "subnet lock %s: %s", path,
+				  strerror(errno));
+	if (flock(fd, LOCK_EX) != 0) {
+		int rc = ib_err_set(err, -errno, "subnet lock %s: flock: %s",
+				    path, strerror(errno));
+
 		close(fd);
-		fd = -1;
+		return rc;
 	}
 	return fd;
 }
@@ -111,22 +118,81 @@ int ib_net_record_netif(struct ib_state *st, const char *name,
 	return record(st, "netif", "ifname", name, err);
 }
 
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's
+ * days_from_civil). */
+static long days_from_civil(int y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* 10 base-32 digits of run_id: a valid id's seconds since 1970 of its
+ * stamp (34 bits up to 2399) and its 16 random bits, so that two ids
+ * never share them; any other string's 50-bit FNV-1a hash. */
+static void if_tag(const char *run_id, char out[11])
+{
+	static const char b32[] = "0123456789abcdefghijklmnopqrstuv";
+	unsigned long long v = 0;
+
+	if (ib_run_id_valid(run_id)) {
+		int f[6];
+		unsigned r = (unsigned)strtoul(run_id + 16, NULL, 16);
+
+		sscanf(run_id, "%4d%2d%2d-%2d%2d%2d", &f[0], &f[1], &f[2], &f[3],
+		       &f[4], &f[5]);
+		v = (unsigned long long)days_from_civil(f[0], f[1], f[2]) * 86400ULL +
+		    (unsigned long long)(f[3] * 3600 + f[4] * 60 + f[5]);
+		v = (v << 16) | (r & 0xffff);
+	} else {
+		v = 1469598103934665603ULL;
+		for (const char *p = run_id; *p; p++)
+			v = (v ^ (unsigned char)*p) * 1099511628211ULL;
+	}
+	for (int i = 9; i >= 0; i--, v >>= 5)
+		out[i] = b32[v & 31];
+	out[10] = '\0';
+}
+
 char *ib_net_if_name(const char *run_id, int index, char end)
 {
-	size_t len = strlen(run_id);
-	const char *tag = len >= 4 ? run_id + len - 4 : run_id;
+	char tag[11];
 
-	return ib_xasprintf("ib%s-%d%c", tag, index, end);
+	if (index < 0 || index >= IB_NET_MAX_LINKS)
+		return NULL;
+	if_tag(run_id, tag);
+	return ib_xasprintf("ib%s%02d%c", tag, index, end);
+}
+
+int ib_net_if_ours(const char *run_id, const char *name)
+{
+	char tag[11];
+
+	if (!name || strlen(name) != 15 || strncmp(name, "ib", 2))
+		return 0;
+	if_tag(run_id, tag);
+	return !strncmp(name + 2, tag, 10) && name[12] >= '0' &&
+	       name[12] <= '9' && name[13] >= '0' && name[13] <= '9' &&
+	       strchr("hitb", name[14]) && name[14];
 }
 
 int ib_net_link_create(struct ib_net *n, struct ib_state *st,
 		       const char *run_id, struct ib_err *err)
 {
 	char host_cidr[40];
-	int lock = ib_net_lock();
-	int x = ib_net_pick_subnet(err), rc;
+	int lock, x, rc;
 
-	if (x < 0) {
+	if (n->index < 0 || n->index >= IB_NET_MAX_LINKS)
+		return ib_err_set(err, -ERANGE, "link %d: a run has at most %d",
+				  n->index, IB_NET_MAX_LINKS);
+	if ((lock = ib_net_lock(err)) < 0)
+		return lock;
+	if ((x = ib_net_pick_subnet(err)) < 0) {
 		ib_net_unlock(lock);
 		return x;
 	}
@@ -139,6 +205,7 @@ int ib_net_link_create(struct ib_net *n, struct ib_state *st,
 		if ((rc = record(st, "netif", "ifname", n->host_if, err)) < 0 ||
 		    (rc = ib_ip(err, "tuntap", "add", "dev", n->host_if, "mode",
 				"tap", NULL)) < 0 ||
+		    (n->made_if = 1, 0) ||
 		    (rc = ib_ip(err, "addr", "add", host_cidr, "dev", n->host_if,
 				NULL)) < 0 ||
 		    (rc = ib_ip(err, "link", "set", n->host_if, "up", NULL)) < 0)
@@ -159,9 +226,11 @@ int ib_net_link_create(struct ib_net *n, struct ib_state *st,
 		if ((rc = record(st, "netns", "netns", n->netns, err)) < 0 ||
 		    (rc = record(st, "netif", "ifname", n->host_if, err)) < 0 ||
 		    (rc = ib_ip(err, "netns", "add", n->netns, NULL)) < 0 ||
+		    (n->made_netns = 1, 0) ||
 		    (rc = ib_ip(err, "link", "add", n->host_if, "type", "veth",
 				"peer", "name", n->inst_if, "netns", n->netns,
 				NULL)) < 0 ||
+		    (n->made_if = 1, 0) ||
 		    (rc = ib_ip(err, "addr", "add", host_cidr, "dev", n->host_if,
 				NULL)) < 0 ||
 		    (rc = ib_ip(err, "link", "set", n->host_if, "up", NULL)) < 0 ||
@@ -200,6 +269,9 @@ int ib_net_start_peer(struct ib_net *n, struct ib_state *st,
 
 void ib_net_link_remove(struct ib_net *n, struct ib_state *st)
 {
+	/* Only what this link made: a name that was taken (another run's
+	 * interface, should names ever meet) made `ip ... add` fail and is
+	 * not deleted; its record is struck off, it was never ours. */
 	if (n->peer.pid > 0) {
 		char *name = ib_xasprintf("peer-%d", n->index);
 
@@ -211,7 +283,7 @@ void ib_net_link_remove(struct ib_net *n, struct ib_state *st)
 	if (n->host_if) {
 		struct ib_err e = {0};
 
-		if (if_nametoindex(n->host_if) == 0 ||
+		if (!n->made_if || if_nametoindex(n->host_if) == 0 ||
 		    ib_ip(&e, "link", "del", n->host_if, NULL) == 0)
 			ib_state_del(st, n->host_if, NULL);
 	}
@@ -219,11 +291,12 @@ void ib_net_link_remove(struct ib_net *n, struct ib_state *st)
 		struct ib_err e = {0};
 		char *p = ib_xasprintf("/run/netns/%s", n->netns);
 
-		if (access(p, F_OK) != 0 ||
+		if (!n->made_netns || access(p, F_OK) != 0 ||
 		    ib_ip(&e, "netns", "del", n->netns, NULL) == 0)
 			ib_state_del(st, n->netns, NULL);
 		free(p);
 	}
+	n->made_if = n->made_netns = 0;
 	free(n->netns);
 	free(n->netns_path);
 	free(n->host_if);
@@ -237,51 +310,63 @@ void ib_net_link_remove(struct ib_net *n, struct ib_state *st)
 	n->peer_at = n->why = NULL;
 }
 
-/* Only names this module makes are touched: a corrupt state file cannot
- * make cleanup delete someone else's interface or namespace. */
-static int ours(const char *name, const char *prefix)
+/* Only names this module makes for this run are touched: a corrupt
+ * state file cannot make cleanup delete someone else's interface or
+ * namespace (InfiniBand's ib0, another run's link). */
+static int netns_ours(const struct ib_cleanup *cx, const char *name)
 {
-	return name && !strncmp(name, prefix, strlen(prefix)) &&
-	       !strchr(name, '/') && strlen(name) < 200;
+	size_t n = strlen(cx->run_id);
+	const char *p;
+
+	if (!name || strncmp(name, "isobench-", 9) ||
+	    strncmp(name + 9, cx->run_id, n) || name[9 + n] != '-')
+		return 0;
+	p = name + 10 + n;
+	return (strlen(p) == 1 || strlen(p) == 2) && p[0] >= '0' &&
+	       p[0] <= '9' && (!p[1] || (p[1] >= '0' && p[1] <= '9'));
 }
 
-int ib_net_cleanup_netns(const char *name, struct ib_buf *log)
+int ib_net_cleanup_netns(struct ib_cleanup *cx, const char *name)
 {
 	struct ib_err e = {0};
 	char *p;
 	int rc = 0;
 
-	if (!ours(name, "isobench-")) {
-		ib_buf_printf(log, "netns '%s': not one of isobench's; left "
-			      "alone\n", name ? name : "?");
-		return -EINVAL;
+	if (!netns_ours(cx, name)) {
+		ib_buf_printf(cx->log, "netns '%.100s': not one of this run's; "
+			      "left alone\n", name ? name : "?");
+		return -EPERM;
 	}
 	p = ib_xasprintf("/run/netns/%s", name);
 	if (access(p, F_OK) != 0)
-		ib_buf_printf(log, "netns %s: already gone\n", name);
+		ib_buf_printf(cx->log, "netns %s: already gone\n", name);
+	else if (!ib_cleanup_act(cx, IB_ACT_NETNS, name, NULL))
+		rc = 0;
 	else if ((rc = ib_ip(&e, "netns", "del", name, NULL)) == 0)
-		ib_buf_printf(log, "netns %s: removed\n", name);
+		ib_buf_printf(cx->log, "netns %s: removed\n", name);
 	else
-		ib_buf_printf(log, "netns %s: %s\n", name, e.msg);
+		ib_buf_printf(cx->log, "netns %s: %s\n", name, e.msg);
 	free(p);
 	return rc;
 }
 
-int ib_net_cleanup_netif(const char *name, struct ib_buf *log)
+int ib_net_cleanup_netif(struct ib_cleanup *cx, const char *name)
 {
 	struct ib_err e = {0};
 	int rc = 0;
 
-	if (!ours(name, "ib") || strlen(name) >= IFNAMSIZ) {
-		ib_buf_printf(log, "interface '%s': not one of isobench's; "
-			      "left alone\n", name ? name : "?");
-		return -EINVAL;
+	if (!ib_net_if_ours(cx->run_id, name)) {
+		ib_buf_printf(cx->log, "interface '%.100s': not one of this "
+			      "run's; left alone\n", name ? name : "?");
+		return -EPERM;
 	}
 	if (if_nametoindex(name) == 0)
-		ib_buf_printf(log, "interface %s: already gone\n", name);
+		ib_buf_printf(cx->log, "interface %s: already gone\n", name);
+	else if (!ib_cleanup_act(cx, IB_ACT_NETIF, name, NULL))
+		rc = 0;
 	else if ((rc = ib_ip(&e, "link", "del", name, NULL)) == 0)
-		ib_buf_printf(log, "interface %s: removed\n", name);
+		ib_buf_printf(cx->log, "interface %s: removed\n", name);
 	else
-		ib_buf_printf(log, "interface %s: %s\n", name, e.msg);
+		ib_buf_printf(cx->log, "interface %s: %s\n", name, e.msg);
 	return rc;
 }

@@ -10,8 +10,11 @@
  *   tap    a tap device on the host, 198.18.X.1/24, that a VMM opens; the
  *          guest's interface is 198.18.X.2/24 (the probe sets it).
  * X is the first third octet of 198.18.X.0/24 that no host interface uses.
- * Interface names are "ib" + 4 hex digits of the run id + "-" + the link's
- * number + h (host end), i (instance end) or t (tap): at most 15 bytes.
+ * Interface names are "ib" + 10 base-32 digits that encode the whole run
+ * id (its time stamp and its 16 random bits: two run ids never give the
+ * same digits) + the link's number in 2 digits + h (host end), i
+ * (instance end), t (tap) or b (Docker's bridge): 15 bytes, IFNAMSIZ's
+ * most. Cleanup deletes only names of exactly that pattern for its run.
  * Docker's bridge network is made by the docker driver through its API,
  * on a subnet picked the same way (ib_net_pick_subnet). */
 #ifndef ISOBENCH_NET_LINK_H
@@ -49,6 +52,7 @@ struct ib_net {
 	char *peer_at;        /* "ADDR:PORT" */
 	int peer_cpu;         /* -1: not pinned */
 	int failed;           /* set-up failed: error in why */
+	int made_if, made_netns; /* this link made them (remove only those) */
 	char *why;
 };
 
@@ -56,9 +60,9 @@ struct ib_net {
  * -ENOSPC. Hold the subnet lock from the pick until the address is on an
  * interface, so that two runs at once never pick the same subnet. */
 int ib_net_pick_subnet(struct ib_err *err);
-/* flock on /run/isobench/net.lock (-1 if it cannot be had: then runs
- * are not kept apart, which only matters to runs at the same time). */
-int ib_net_lock(void);
+/* flock on /run/isobench/net.lock: the fd, or -errno with err (two runs
+ * could pick the same subnet without it: an error, not a warning). */
+int ib_net_lock(struct ib_err *err);
 void ib_net_unlock(int fd);
 
 /* Creates n->kind's link (NETNS or TAP) as link number index of run
@@ -66,8 +70,12 @@ void ib_net_unlock(int fd);
  * before an error is removed. */
 int ib_net_link_create(struct ib_net *n, struct ib_state *st,
 		       const char *run_id, struct ib_err *err);
-/* The name of interface `end` of link index of run_id ("ib1a2b-3h"). */
+/* The name of interface `end` of link index (0..99) of run_id
+ * ("ib0f3k9a2b1c03h"); NULL if index is out of range. */
+#define IB_NET_MAX_LINKS 100
 char *ib_net_if_name(const char *run_id, int index, char end);
+/* 1 if name is an interface name of run_id's exact pattern. */
+int ib_net_if_ours(const char *run_id, const char *name);
 /* Records interface name (made by someone else: Docker's bridge) in st,
  * so that cleanup deletes it if a killed run leaves it. */
 int ib_net_record_netif(struct ib_state *st, const char *name,
@@ -81,9 +89,11 @@ int ib_net_start_peer(struct ib_net *n, struct ib_state *st,
 void ib_net_link_remove(struct ib_net *n, struct ib_state *st);
 
 /* Cleanup of the state file's generic kinds "netns" and "netif" (a
- * killed run's leftovers): appends what was done to log. 0 or -errno. */
-int ib_net_cleanup_netns(const char *name, struct ib_buf *log);
-int ib_net_cleanup_netif(const char *name, struct ib_buf *log);
+ * killed run's leftovers): only names of this module's exact pattern for
+ * cx's run id; appends what was done to cx->log. 0 or -errno. */
+struct ib_cleanup;
+int ib_net_cleanup_netns(struct ib_cleanup *cx, const char *name);
+int ib_net_cleanup_netif(struct ib_cleanup *cx, const char *name);
 
 /* Runs `ip ARGS...` (NULL-terminated), bounded; 0 or -errno with err
  * holding ip's message. */

@@ -793,44 +793,159 @@ int ib_oci_cli_net_setup(struct ib_runtime *rt, struct ib_net *net,
 	return 0;
 }
 
-int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
-		       struct ib_buf *log, struct ib_err *err)
+/* The runtime's global arguments for cleanup, rebuilt from its own
+ * options, never replayed: runc and crun take none; runsc takes its
+ * --platform and --network, each only as one of the option's choices
+ * (a recorded "--root" or "--log FILE" is dropped, and said). */
+static void cleanup_global(const struct ib_runtime_ops *ops,
+			   const struct ib_oci_cli *cli, const cJSON *res,
+			   struct ib_strv *global, struct ib_buf *log)
 {
-	const struct ib_oci_cli *cli = cli_of(ops);
-	const cJSON *name = cJSON_GetObjectItem(res, "name");
-	const cJSON *bundle = cJSON_GetObjectItem(res, "bundle");
-	const cJSON *cgroup = cJSON_GetObjectItem(res, "cgroup");
 	const cJSON *a;
-	char *binary = ib_which(cli->program);
-	struct ib_strv global = {0};
-	int rc;
 
 	cJSON_ArrayForEach(a, cJSON_GetObjectItem(res, "args")) {
-		if (cJSON_IsString(a))
-			ib_strv_push(&global, a->valuestring);
+		const char *v = cJSON_GetStringValue(a), *eq;
+		int ok = 0;
+
+		eq = v ? strchr(v, '=') : NULL;
+		for (int i = 0; eq && (cli->global_args || cli->net_args) &&
+				i < ops->noptions && !ok; i++) {
+			const struct ib_rt_option *opt = &ops->options[i];
+			/* netmode's choices are passed as --network */
+			const char *flag = !strcmp(opt->name, "netmode")
+						   ? "network" : opt->name;
+			struct ib_strv ch = {0};
+			char *c = ib_xstrdup(opt->choices);
+
+			if (strcmp(flag, "platform") && strcmp(flag, "network")) {
+				free(c);
+				continue;
+			}
+			for (char *t = strtok(c, ","); t; t = strtok(NULL, ","))
+				ib_strv_push(&ch, t);
+			free(c);
+			ok = !strncmp(v, "--", 2) &&
+			     (size_t)(eq - v - 2) == strlen(flag) &&
+			     !strncmp(v + 2, flag, strlen(flag)) &&
+			     ib_strv_find(&ch, eq + 1) >= 0;
+			ib_strv_free(&ch);
+		}
+		if (ok)
+			ib_strv_push(global, v);
+		else
+			ib_buf_printf(log, "%s: recorded argument '%.100s' is not "
+				      "one of its own: dropped\n", ops->name,
+				      v ? v : "?");
 	}
-	if (!cJSON_IsString(name) || !binary) {
-		ib_strv_free(&global);
-		free(binary);
-		if (!cJSON_IsString(name))
-			return ib_err_set(err, -EINVAL,
-					  "container record without a name");
-		return ib_err_set(err, -ENOENT, "%s %s: %s is no longer "
-				  "installed", ops->name, name->valuestring,
-				  cli->program);
+}
+
+int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, struct ib_cleanup *cx,
+		       const cJSON *res, struct ib_err *err)
+{
+	const struct ib_oci_cli *cli = cli_of(ops);
+	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(res, "name"));
+	const char *netns = cJSON_GetStringValue(cJSON_GetObjectItem(res, "netns"));
+	char *binary = ib_which(cli->program), *bundle = NULL, *cgroup = NULL;
+	char *want_ns = NULL;
+	struct ib_strv global = {0}, argv = {0};
+	struct ib_buf out = {0};
+	struct ib_err e = {0};
+	int rc = 0;
+
+	if (!ib_cleanup_name_ok(cx, name)) {
+		rc = ib_err_set(err, -EPERM, "%s container '%.100s': not a name "
+				"of this run's: left alone", ops->name,
+				name ? name : "?");
+		goto out;
 	}
-	rc = remove_container(cli, binary, &global,
-			      cJSON_GetStringValue(cJSON_GetObjectItem(res, "netns")),
-			      name->valuestring,
-			      cJSON_IsString(bundle) ? bundle->valuestring : NULL,
-			      cJSON_IsString(cgroup) ? cgroup->valuestring : NULL,
-			      1, 1, log);
+	/* Its namespace (runsc's commands run in it) only as the net link
+	 * names it: /run/netns/isobench-<run id>-N. */
+	if (netns) {
+		const char *ns = strncmp(netns, "/run/netns/", 11) ? NULL
+								  : netns + 11;
+
+		if (!ns || !ib_cleanup_name_ok(cx, ns) || strchr(ns, '/')) {
+			rc = ib_err_set(err, -EPERM, "%s container %s: namespace "
+					"'%.100s' is not this run's: left alone",
+					ops->name, name, netns);
+			goto out;
+		}
+		want_ns = ib_xstrdup(netns);
+		if (access(want_ns, F_OK) != 0) {
+			free(want_ns); /* gone with its link: delete from here */
+			want_ns = NULL;
+		}
+	}
+	if (!binary) {
+		rc = ib_err_set(err, -ENOENT, "%s %s: %s is no longer installed",
+				ops->name, name, cli->program);
+		goto out;
+	}
+	cleanup_global(ops, cli, res, &global, cx->log);
+	/* The bundle and cgroup as the driver makes them for this name. */
+	if (cx->work)
+		bundle = ib_xasprintf("%s/bundles/%s", cx->work, name);
+	cgroup = ib_xasprintf("/isobench/%s/%s", cx->run_id, name);
+	{
+		/* what runs: `runtime GLOBAL kill NAME KILL`, then
+		 * `runtime GLOBAL delete --force NAME` */
+		struct ib_strv kv = {0};
+		int go;
+
+		ib_strv_push(&kv, binary);
+		for (int i = 0; i < global.n; i++)
+			ib_strv_push(&kv, global.v[i]);
+		for (int i = 0; i < kv.n; i++)
+			ib_strv_push(&argv, kv.v[i]);
+		ib_strv_push(&kv, "kill");
+		ib_strv_push(&kv, name);
+		ib_strv_push(&kv, "KILL");
+		ib_strv_push(&argv, "delete");
+		ib_strv_push(&argv, "--force");
+		ib_strv_push(&argv, name);
+		go = ib_cleanup_act_exec(cx, (const char *const *)kv.v);
+		ib_strv_free(&kv);
+		go = ib_cleanup_act_exec(cx, (const char *const *)argv.v) && go;
+		if (go)
+			goto run;
+	}
+	{
+		/* a dry run: say the rest */
+		if (bundle && ib_cleanup_path_ok(cx, bundle, NULL) == 0)
+			ib_cleanup_act(cx, IB_ACT_RMTREE, bundle, NULL);
+		ib_cleanup_act(cx, IB_ACT_CGROUP, cgroup, NULL);
+		goto out;
+	}
+run:
+	ib_proc_reap_strays_wait(1000);
+	run_cmd_ns(cli, binary, &global,
+		   (const char *[]){"kill", name, "KILL", NULL}, CMD_TIMEOUT_S,
+		   want_ns, NULL, NULL);
+	rc = run_cmd_ns(cli, binary, &global,
+			(const char *[]){"delete", "--force", name, NULL},
+			CMD_TIMEOUT_S, want_ns, &out, &e);
+	if (rc != 0 && out.s && strstr(out.s, "does not exist"))
+		rc = 0; /* never created, or already deleted */
+	if (rc != 0) {
+		ib_buf_printf(cx->log, "%s delete %s: %s\n", cli->program, name,
+			      rc < 0 ? e.msg : (out.s ? ib_trim(out.s) : "?"));
+		rc = ib_err_set(err, -EBUSY, "%s container %s: could not delete "
+				"it", ops->name, name);
+		goto out;
+	}
+	if (bundle && ib_cleanup_path_ok(cx, bundle, NULL) == 0 &&
+	    ib_cleanup_act(cx, IB_ACT_RMTREE, bundle, NULL))
+		ib_rmtree(bundle);
+	if (ib_cleanup_act(cx, IB_ACT_CGROUP, cgroup, NULL))
+		remove_cgroups(cgroup, 1);
+	ib_buf_printf(cx->log, "%s container %s: deleted\n", ops->name, name);
+out:
+	ib_buf_free(&out);
+	ib_strv_free(&argv);
 	ib_strv_free(&global);
 	free(binary);
-	if (rc < 0)
-		return ib_err_set(err, rc, "%s container %s: could not delete it",
-				  ops->name, name->valuestring);
-	ib_buf_printf(log, "%s container %s: deleted\n", ops->name,
-		      name->valuestring);
-	return 0;
+	free(bundle);
+	free(cgroup);
+	free(want_ns);
+	return rc;
 }

@@ -68,8 +68,8 @@ void ib_oci_cli_stop(struct ib_runtime *rt, struct ib_launch *l);
 int ib_oci_cli_instance_pids(struct ib_runtime *rt, struct ib_launch *l,
 			     pid_t *roots, int max);
 void ib_oci_cli_release(struct ib_runtime *rt);
-int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
-		       struct ib_buf *log, struct ib_err *err);
+int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, struct ib_cleanup *cx,
+		       const cJSON *res, struct ib_err *err);
 
 /* cgroup v1 with a v2 mount at /sys/fs/cgroup/unified that has
  * controllers enabled: the hybrid layout crun refuses. */

@@ -448,7 +448,9 @@ static int docker_net_setup(struct ib_runtime *rt, struct ib_net *n,
 				    "host's namespace, the peer on 127.0.0.1");
 		return 0;
 	}
-	lock = ib_net_lock(); /* until the bridge has its address */
+	/* until the bridge has its address */
+	if ((lock = ib_net_lock(err)) < 0)
+		return lock;
 	if ((x = ib_net_pick_subnet(err)) < 0) {
 		ib_net_unlock(lock);
 		return x;
@@ -457,6 +459,11 @@ static int docker_net_setup(struct ib_runtime *rt, struct ib_net *n,
 	n->prefix = 24;
 	d->network = ib_xasprintf("isobench-%s-%d", rt->ctx->run_id, n->index);
 	bridge = ib_net_if_name(rt->ctx->run_id, n->index, 'b');
+	if (!bridge) {
+		ib_net_unlock(lock);
+		return ib_err_set(err, -ERANGE, "link %d: a run has at most %d",
+				  n->index, IB_NET_MAX_LINKS);
+	}
 	/* the bridge, should a kill leave it with the engine gone; then the
 	 * network, deleted through the engine first */
 	rc = ib_net_record_netif(rt->ctx->state, bridge, err);
@@ -804,41 +811,146 @@ static void docker_describe(struct ib_runtime *rt, cJSON *out)
 	cJSON_AddNumberToObject(lim, "memory_bytes", (double)rt->ctx->limits.memory);
 }
 
-static int docker_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
-			  struct ib_buf *log, struct ib_err *err)
+/* Does the engine's object carry isobench's label for this run? What
+ * the engine answers 404 for is gone (1 with *gone set). */
+static int labelled(const char *socket, const char *path, const char *key,
+		    const char *run_id, int *gone, struct ib_err *err)
 {
+	struct ib_buf b = {0};
+	long st = 0;
+	cJSON *j, *lab;
+	int yes;
+
+	*gone = 0;
+	if (ib_docker_call(socket, "GET", path, NULL, NULL, 0, CALL_TIMEOUT_S,
+			   &st, &b, err) < 0) {
+		ib_buf_free(&b);
+		return 0;
+	}
+	if (st == 404) {
+		*gone = 1;
+		ib_buf_free(&b);
+		return 1;
+	}
+	j = cJSON_Parse(b.s ? b.s : "");
+	lab = cJSON_GetObjectItem(j, "Labels");
+	if (!strcmp(key, "Config"))
+		lab = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "Config"),
+					  "Labels");
+	yes = st == 200 &&
+	      ib_streq(cJSON_GetStringValue(cJSON_GetObjectItem(lab,
+								"isobench.run")),
+		       run_id);
+	cJSON_Delete(j);
+	ib_buf_free(&b);
+	return yes;
+}
+
+/* A leftover on an engine, through the engine's API. The engine is the
+ * run's own dockerd (its socket derived from the run id) or the host's
+ * (this process's $DOCKER_HOST or the default socket), never a socket
+ * read from the record: that only says which of the two. Names are
+ * checked against the run id; containers and networks must carry the
+ * run's label. "Not answering" means gone only for the run's own. */
+static int docker_cleanup(const struct ib_runtime_ops *ops, struct ib_cleanup *cx,
+			  const cJSON *res, struct ib_err *err)
+{
+	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(res, "kind"));
 	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(res, "name"));
-	const char *socket = cJSON_GetStringValue(cJSON_GetObjectItem(res, "socket"));
+	const char *rec = cJSON_GetStringValue(cJSON_GetObjectItem(res, "socket"));
+	char *dir = ib_xasprintf("docker-%s", cx->run_id);
+	char *own_dir = ib_cleanup_rt_path(cx, dir);
+	char *own_sock = ib_xasprintf("%s/docker.sock", own_dir);
+	char *image = ib_xasprintf("isobench-probe:%s", cx->run_id);
+	char *path = NULL, *target = NULL;
+	const char *socket;
+	int is_own, rc = 0, gone = 0;
 
 	(void)ops;
-	if (!name || !socket)
-		return ib_err_set(err, -EINVAL, "docker record without name or "
-				  "socket");
+	free(dir);
+	if (!kind || !name || !rec) {
+		rc = ib_err_set(err, -EINVAL, "docker record without kind, name "
+				"or socket");
+		goto out;
+	}
+	is_own = !strcmp(rec, own_sock);
+	socket = is_own ? own_sock : default_socket();
+	if (!is_own && strcmp(rec, socket)) {
+		rc = ib_err_set(err, -EPERM, "docker %s %.100s: recorded on the "
+				"engine at '%.200s', which is neither the run's "
+				"own nor this cleanup's (%s; set DOCKER_HOST): "
+				"left alone", kind, name, rec, socket);
+		goto out;
+	}
+	if (!strcmp(kind, "image") ? strcmp(name, image)
+				   : !ib_cleanup_name_ok(cx, name) ||
+				     (strcmp(kind, "container") &&
+				      strcmp(kind, "network"))) {
+		rc = ib_err_set(err, -EPERM, "docker %s '%.100s': not a name of "
+				"this run's: left alone", kind, name);
+		goto out;
+	}
+	target = ib_xasprintf("%s %s", kind, name);
+	if (is_own && cx->as_root && ib_cleanup_path_ok(cx, own_sock, NULL) < 0) {
+		rc = ib_err_set(err, -EPERM, "docker %s: the run's engine "
+				"directory %s is not isobench's: left alone",
+				target, own_dir);
+		goto out;
+	}
+	if (cx->dry_run) {
+		/* no call to any engine: what it would ask for */
+		ib_cleanup_act(cx, IB_ACT_ENGINE, target, socket);
+		goto out;
+	}
 	if (!ping(socket)) {
-		/* the engine is gone (isobench's own, killed with the run):
-		 * its containers went with it */
-		ib_buf_printf(log, "docker container %s: its engine at %s is "
-			      "gone\n", name, socket);
-		return 0;
+		if (is_own) {
+			/* isobench's own engine, killed with the run: its
+			 * objects went with it */
+			ib_buf_printf(cx->log, "docker %s: the run's own engine "
+				      "at %s is gone\n", target, socket);
+			goto out;
+		}
+		rc = ib_err_set(err, -EHOSTDOWN, "docker %s: no engine answers at "
+				"%s: start it and run cleanup again", target,
+				socket);
+		goto out;
 	}
-	if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(res, "kind")) ?: "",
-		    "network")) {
-		if (delete_network(socket, name, err) < 0)
-			return err->code;
-		ib_buf_printf(log, "docker network %s: deleted\n", name);
-		return 0;
+	if (strcmp(kind, "image")) {
+		path = ib_xasprintf(!strcmp(kind, "network") ? "/networks/%s"
+							      : "/containers/%s/json",
+				    name);
+		if (!labelled(socket, path, !strcmp(kind, "network") ? "" : "Config",
+			      cx->run_id, &gone, err)) {
+			if (!err->code)
+				ib_err_set(err, -EPERM, "docker %s: it does not "
+					   "carry isobench.run=%s: not this "
+					   "run's, left alone", target,
+					   cx->run_id);
+			rc = err->code;
+			goto out;
+		}
+		if (gone) {
+			ib_buf_printf(cx->log, "docker %s: already gone\n", target);
+			goto out;
+		}
 	}
-	if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(res, "kind")) ?: "",
-		    "image")) {
-		if (delete_image(socket, name, err) < 0)
-			return err->code;
-		ib_buf_printf(log, "docker image %s: deleted\n", name);
-		return 0;
-	}
-	if (delete_container(socket, name, err) < 0)
-		return err->code;
-	ib_buf_printf(log, "docker container %s: deleted\n", name);
-	return 0;
+	if (!ib_cleanup_act(cx, IB_ACT_ENGINE, target, socket))
+		goto out;
+	if (!strcmp(kind, "network"))
+		rc = delete_network(socket, name, err);
+	else if (!strcmp(kind, "image"))
+		rc = delete_image(socket, name, err);
+	else
+		rc = delete_container(socket, name, err);
+	if (rc == 0)
+		ib_buf_printf(cx->log, "docker %s: deleted\n", target);
+out:
+	free(own_dir);
+	free(own_sock);
+	free(image);
+	free(path);
+	free(target);
+	return rc;
 }
 
 /* The shim containerd started for the container (its -id argument is

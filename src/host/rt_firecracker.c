@@ -465,21 +465,36 @@ static void fc_describe(struct ib_runtime *rt, cJSON *out)
 }
 
 /* Leftovers of a killed run: the files the driver recorded (the
- * firecracker process itself is a generic "process" record). */
-static int fc_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
-		      struct ib_buf *log, struct ib_err *err)
+ * firecracker process itself is a generic "process" record), only where
+ * the driver makes them: the run's work directory (firecracker/) or its
+ * own socket directory (isobench-fc-<run id>). */
+static int fc_cleanup(const struct ib_runtime_ops *ops, struct ib_cleanup *cx,
+		      const cJSON *res, struct ib_err *err)
 {
 	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(res, "kind"));
 	const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(res, "path"));
+	struct stat st;
 
 	(void)ops;
-	if (!kind || strcmp(kind, "file") != 0 || !path || path[0] != '/')
+	if (!kind || strcmp(kind, "file") != 0)
 		return ib_err_set(err, -EINVAL, "firecracker record is not a "
-				  "file with an absolute path");
+				  "file");
+	if (ib_cleanup_path_ok(cx, path, err) < 0)
+		return err->code;
+	if (lstat(path, &st) != 0) {
+		ib_buf_printf(cx->log, "firecracker file %s: already gone\n",
+			      path);
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode))
+		return ib_err_set(err, -EISDIR, "firecracker file %s is a "
+				  "directory: left alone", path);
+	if (!ib_cleanup_act(cx, IB_ACT_UNLINK, path, NULL))
+		return 0;
 	if (unlink(path) != 0 && errno != ENOENT)
 		return ib_err_set(err, -errno, "firecracker file %s: %s", path,
 				  strerror(errno));
-	ib_buf_printf(log, "firecracker file %s: removed\n", path);
+	ib_buf_printf(cx->log, "firecracker file %s: removed\n", path);
 	return 0;
 }
 

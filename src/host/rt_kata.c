@@ -870,51 +870,91 @@ static void kata_describe(struct ib_runtime *rt, cJSON *out)
 	cJSON_AddNumberToObject(lim, "memory_bytes", (double)rt->ctx->limits.memory);
 }
 
-/* The containerd cleanup started again from a killed run's config:
- * kept across that run's records, stopped by its "containerd" record
- * (recorded before everything it served, so removed after). */
+/* The containerd cleanup started again for a killed run: kept across
+ * that run's records, stopped by its "containerd" record (recorded
+ * before everything it served, so removed after). */
 static struct ib_containerd revived;
 
-/* A containerd that answers for record res, started again from its
- * config if it was isobench's own; NULL (with err) if none. */
-static const char *reach(const char *ctr, const cJSON *res, struct ib_err *err)
+/* The run's own containerd as start_own_containerd made it, derived from
+ * the run id and work directory alone. */
+static void own_paths(const struct ib_cleanup *cx, struct ib_containerd *d)
 {
-	const char *socket = cJSON_GetStringValue(cJSON_GetObjectItem(res, "socket"));
-	const char *config = cJSON_GetStringValue(
-		cJSON_GetObjectItem(res, "containerd_config"));
-	char *slash;
+	char *name = ib_xasprintf("containerd-%s", cx->run_id);
 
-	if (!socket) {
+	d->dir = ib_cleanup_rt_path(cx, name);
+	d->root = cx->work ? ib_xasprintf("%s/containerd", cx->work) : NULL;
+	d->socket = ib_xasprintf("%s/containerd.sock", d->dir);
+	d->config = ib_xasprintf("%s/config.toml", d->dir);
+	free(name);
+}
+
+/* The containerd that serves record res: the run's own (its socket as
+ * derived), started again from the config isobench wrote if it does not
+ * answer, or the host's (this process's $CONTAINERD_ADDRESS or the
+ * default); never a socket or config read from the record, which only
+ * says which of the two. NULL with err if none; NULL with err->code 0:
+ * the run's own is gone with everything it held. */
+static const char *reach(struct ib_cleanup *cx, const char *ctr,
+			 const cJSON *res, struct ib_containerd *d,
+			 struct ib_err *err)
+{
+	const char *rec = cJSON_GetStringValue(cJSON_GetObjectItem(res, "socket"));
+	struct stat st;
+
+	own_paths(cx, d);
+	if (!rec) {
 		ib_err_set(err, -EINVAL, "kata record without a socket");
 		return NULL;
 	}
-	if (answers(ctr, socket))
-		return socket;
-	if (!config || access(config, R_OK) != 0) {
+	if (strcmp(rec, d->socket)) {
+		const char *host = default_socket();
+
+		if (strcmp(rec, host)) {
+			ib_err_set(err, -EPERM, "recorded on the containerd at "
+				   "'%.200s', neither the run's own nor this "
+				   "cleanup's (%s; set CONTAINERD_ADDRESS): left "
+				   "alone", rec, host);
+			return NULL;
+		}
+		if (cx->dry_run || answers(ctr, host))
+			return host;
 		ib_err_set(err, -EHOSTDOWN, "no containerd answers at %s: start "
-			   "it and run cleanup again", socket);
+			   "it and run cleanup again", host);
 		return NULL;
 	}
+	if (ib_cleanup_path_ok(cx, d->config, err) < 0)
+		return NULL;
+	if (!cx->dry_run && answers(ctr, d->socket))
+		return d->socket;
+	/* the config isobench wrote: a regular file of the caller's that
+	 * no one else may write, in the run's own directory */
+	if (lstat(d->config, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 022)) {
+		ib_buf_printf(cx->log, "kata: the run's own containerd is gone "
+			      "and its config with it\n");
+		return NULL; /* err->code 0: gone */
+	}
+	if (!ib_cleanup_act_exec(cx, (const char *const[]){
+			"containerd", "--config", d->config, NULL}))
+		return d->socket;
 	if (revived.proc.pid > 0 && !revived.proc.reaped)
-		containerd_stop(&revived); /* another containerd's */
+		containerd_stop(&revived); /* another run's */
 	containerd_free(&revived);
-	revived.config = ib_xstrdup(config);
-	revived.socket = ib_xstrdup(socket);
-	revived.dir = ib_xstrdup(config);
-	slash = strrchr(revived.dir, '/');
-	if (slash)
-		*slash = '\0';
+	revived.config = ib_xstrdup(d->config);
+	revived.socket = ib_xstrdup(d->socket);
+	revived.dir = ib_xstrdup(d->dir);
 	if (containerd_start(&revived, ctr, err) < 0)
 		return NULL;
-	return socket;
+	return d->socket;
 }
 
-static int kata_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
-			struct ib_buf *log, struct ib_err *err)
+static int kata_cleanup(const struct ib_runtime_ops *ops, struct ib_cleanup *cx,
+			const cJSON *res, struct ib_err *err)
 {
 	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(res, "kind"));
 	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(res, "name"));
-	char *ctr = ib_which("ctr");
+	char *ctr = ib_which("ctr"), *image = NULL;
+	struct ib_containerd d = {0};
 	const char *socket;
 	int rc = 0;
 
@@ -927,21 +967,36 @@ static int kata_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
 		/* the run's own containerd: what cleanup started again goes,
 		 * then its directories (the process record killed the
 		 * original, if it outlived the run) */
-		struct ib_containerd d = {0};
-
-		if (revived.proc.pid > 0)
+		if (revived.proc.pid > 0 && !cx->dry_run)
 			containerd_stop(&revived);
 		containerd_free(&revived);
-		d.dir = ib_xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(res, "dir")) ?: "");
-		d.root = ib_xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(res, "root")) ?: "");
-		rc = containerd_remove_dirs(&d);
-		containerd_free(&d);
-		if (rc < 0)
-			rc = ib_err_set(err, rc, "kata: isobench's containerd's "
+		own_paths(cx, &d);
+		if (ib_cleanup_path_ok(cx, d.dir, err) < 0 ||
+		    (d.root && ib_cleanup_path_ok(cx, d.root, err) < 0)) {
+			rc = err->code;
+			goto out;
+		}
+		if (ib_cleanup_act(cx, IB_ACT_RMTREE, d.dir, NULL)) {
+			ib_unmount_under(d.dir);
+			rc |= ib_rmtree(d.dir);
+		}
+		if (d.root && ib_cleanup_act(cx, IB_ACT_RMTREE, d.root, NULL)) {
+			ib_unmount_under(d.root);
+			rc |= ib_rmtree(d.root);
+		}
+		if (rc)
+			rc = ib_err_set(err, -EBUSY, "kata: isobench's containerd's "
 					"directories could not be removed");
-		else
-			ib_buf_printf(log, "kata: isobench's containerd stopped, "
+		else if (!cx->dry_run)
+			ib_buf_printf(cx->log, "kata: isobench's containerd stopped, "
 				      "its directories removed\n");
+		goto out;
+	}
+	image = ib_xasprintf("localhost/isobench-probe:%s", cx->run_id);
+	if (!strcmp(kind, "image") ? strcmp(name, image)
+				   : !ib_cleanup_name_ok(cx, name)) {
+		rc = ib_err_set(err, -EPERM, "kata %s '%.100s': not a name of this "
+				"run's: left alone", kind, name);
 		goto out;
 	}
 	if (!ctr) {
@@ -949,14 +1004,21 @@ static int kata_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
 				"installed", kind, name);
 		goto out;
 	}
-	socket = reach(ctr, res, err);
+	socket = reach(cx, ctr, res, &d, err);
 	if (!socket) {
 		rc = err->code;
+		if (rc == 0)
+			ib_buf_printf(cx->log, "kata %s %s: gone with the run's "
+				      "containerd\n", kind, name);
 		goto out;
 	}
 	if (!strcmp(kind, "image")) {
 		struct ib_buf o = {0};
 
+		if (!ib_cleanup_act_exec(cx, (const char *const[]){
+				ctr, "-a", socket, "-n", NAMESPACE, "images",
+				"rm", "--sync", name, NULL}))
+			goto out;
 		rc = ctr_cmd(ctr, socket, (const char *[]){"images", "rm", "--sync",
 							   name, NULL},
 			     CTR_TIMEOUT_S, &o, err);
@@ -967,18 +1029,24 @@ static int kata_cleanup(const struct ib_runtime_ops *ops, const cJSON *res,
 					"%.300s", name, o.s ? ib_trim(o.s) : "");
 		ib_buf_free(&o);
 		if (rc == 0)
-			ib_buf_printf(log, "kata image %s: removed\n", name);
+			ib_buf_printf(cx->log, "kata image %s: removed\n", name);
 		goto out;
 	}
-	if (remove_container(ctr, socket, name, log) < 0) {
+	if (!ib_cleanup_act_exec(cx, (const char *const[]){
+			ctr, "-a", socket, "-n", NAMESPACE, "containers",
+			"delete", name, NULL}))
+		goto out;
+	if (remove_container(ctr, socket, name, cx->log) < 0) {
 		rc = ib_err_set(err, -EBUSY, "kata container %s: could not delete "
 				"it", name);
 		goto out;
 	}
-	ib_buf_printf(log, "kata container %s: task and container deleted\n",
+	ib_buf_printf(cx->log, "kata container %s: task and container deleted\n",
 		      name);
 	remove_namespace_dirs();
 out:
+	containerd_free(&d);
+	free(image);
 	free(ctr);
 	return rc;
 }

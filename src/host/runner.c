@@ -1153,20 +1153,6 @@ static void check_cell(struct run *R, struct cell_state *c)
 
 /* --- set-up -------------------------------------------------------------- */
 
-static void make_run_id(char *buf, size_t cap)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	struct timespec ts;
-	char stamp[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	snprintf(buf, cap, "%s-%04x", stamp,
-		 (unsigned)((ts.tv_nsec / 1000) ^ getpid()) & 0xffff);
-}
-
 static int dir_is_empty(const char *path)
 {
 	int empty = 1;
@@ -1416,7 +1402,7 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 	R.log.fd = -1;
 	R.tty = isatty(2);
 	ib_results_init(&R.live);
-	make_run_id(R.run_id, sizeof(R.run_id));
+	ib_run_id_make(R.run_id, sizeof(R.run_id));
 	if (ib_plan_check(plan, &err) < 0) {
 		fprintf(stderr, "isobench: %s\n", err.msg);
 		rc = IB_EXIT_USAGE;

@@ -29,6 +29,7 @@
 
 struct ib_state;
 struct ib_net;
+struct ib_cleanup;
 
 /* The resources every runtime gives an instance, the same for all in a
  * run and recorded with it (the baseline, native, is not limited). */
@@ -126,11 +127,15 @@ struct ib_runtime_ops {
 	/* Frees rt->priv and what prepare made; NULL if nothing. Called
 	 * also when prepare failed. */
 	void (*release)(struct ib_runtime *rt);
-	/* Removes a leftover recorded by this driver (kind/name/... in res),
-	 * appending what it did to log. NULL if the driver records only
-	 * generic kinds (process, dir). */
-	int (*cleanup)(const struct ib_runtime_ops *ops, const cJSON *res,
-		       struct ib_buf *log, struct ib_err *err);
+	/* Removes a leftover recorded by this driver (kind/name/... in res)
+	 * of the run cx derived (state.h): only what its run id and
+	 * isobench's fixed locations name, every action through
+	 * ib_cleanup_act (a dry run does nothing), what it did in cx->log.
+	 * Nothing in res but names to check is used: no path, socket,
+	 * argument or config. NULL if the driver records only generic kinds
+	 * (process, dir). */
+	int (*cleanup)(const struct ib_runtime_ops *ops, struct ib_cleanup *cx,
+		       const cJSON *res, struct ib_err *err);
 	/* Optional: asks instance l to end (SIGTERM to its probe) without
 	 * waiting, so that many held instances wind down together before
 	 * each is torn down. */

@@ -63,8 +63,8 @@ int ib_state_open(struct ib_state *s, const char *run_dir, const char *run_id,
 
 	memset(s, 0, sizeof(*s));
 	s->path = ib_xasprintf("%s/state.jsonl", run_dir);
-	s->fd = open(s->path, O_CREAT | O_EXCL | O_WRONLY | O_APPEND | O_CLOEXEC,
-		     0644);
+	s->fd = open(s->path, O_CREAT | O_EXCL | O_WRONLY | O_APPEND | O_CLOEXEC |
+		     O_NOFOLLOW, 0644);
 	if (s->fd < 0) {
 		int rc = ib_err_set(err, -errno, "cannot create %s: %s",
 				    s->path, strerror(errno));
@@ -76,9 +76,32 @@ int ib_state_open(struct ib_state *s, const char *run_dir, const char *run_id,
 		return rc;
 	}
 	flock(s->fd, LOCK_EX | LOCK_NB);
+	{
+		/* The header: the run id cleanup derives every name from,
+		 * and the boot whose processes the records name. */
+		cJSON *h = cJSON_CreateObject();
+		char boot[40];
+		int rc;
+
+		ib_boot_id(boot);
+		cJSON_AddStringToObject(h, "op", "run");
+		cJSON_AddStringToObject(h, "run_id", run_id);
+		cJSON_AddStringToObject(h, "boot_id", boot);
+		rc = append_line(s, h, 0, err);
+		cJSON_Delete(h);
+		if (rc < 0) {
+			close(s->fd);
+			s->fd = -1;
+			free(s->path);
+			s->path = NULL;
+			free(reg);
+			free(abs);
+			return rc;
+		}
+	}
 	s->registry_entry = ib_xasprintf("%s/%s", reg, run_id);
-	fd = open(s->registry_entry, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC,
-		  0600);
+	fd = open(s->registry_entry, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC |
+		  O_NOFOLLOW, 0600);
 	if (fd >= 0) {
 		const char *p = abs ? abs : run_dir;
 
@@ -168,17 +191,345 @@ void ib_state_close(struct ib_state *s)
 	s->registry_entry = s->path = NULL;
 }
 
-/* --- cleanup ------------------------------------------------------------ */
 
-/* Kills the members of process group pgid whose environment holds marker
- * ("ISOBENCH_RUN=<run id>", given to every probe by its driver). Once a
- * group's leader is gone its id alone proves nothing (an emptied group's
- * number can be reused), but nothing else carries this run's id. Returns
- * how many were killed. */
+/* --- run ids ------------------------------------------------------------- */
+
+void ib_run_id_make(char *buf, size_t cap)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	struct timespec ts;
+	char stamp[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(buf, cap, "%s-%04x", stamp,
+		 (unsigned)((ts.tv_nsec / 1000) ^ getpid()) & 0xffff);
+}
+
+static int digits(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int num(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+int ib_run_id_valid(const char *id)
+{
+	int y, mo, d, h, mi, se;
+
+	if (!id || strlen(id) != 20 || !digits(id, 8) || id[8] != '-' ||
+	    !digits(id + 9, 6) || id[15] != '-')
+		return 0;
+	for (int i = 16; i < 20; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		      (id[i] >= 'a' && id[i] <= 'f')))
+			return 0;
+	y = num(id, 4);
+	mo = num(id + 4, 2);
+	d = num(id + 6, 2);
+	h = num(id + 9, 2);
+	mi = num(id + 11, 2);
+	se = num(id + 13, 2);
+	return y >= 1970 && y < 2400 && mo >= 1 && mo <= 12 && d >= 1 &&
+	       d <= 31 && h < 24 && mi < 60 && se <= 60;
+}
+
+void ib_boot_id(char out[40])
+{
+	/* read once: it does not change while the process lives */
+	static char id[40];
+	static int have;
+
+	if (!have) {
+		char *b = ib_read_file("/proc/sys/kernel/random/boot_id", NULL,
+				       NULL);
+
+		snprintf(id, sizeof(id), "%s", b ? ib_trim(b) : "");
+		free(b);
+		have = 1;
+	}
+	snprintf(out, 40, "%s", id);
+}
+
+/* --- cleanup: what may be touched ----------------------------------------- */
+
+int ib_cleanup_name_ok(const struct ib_cleanup *cx, const char *name)
+{
+	size_t n = strlen(cx->run_id);
+
+	if (!name || strncmp(name, "isobench-", 9) ||
+	    strncmp(name + 9, cx->run_id, n) || name[9 + n] != '-' ||
+	    !name[10 + n] || strlen(name) > 200)
+		return 0;
+	for (const char *p = name + 10 + n; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		      (*p == '.' && p[-1] != '.')))
+			return 0;
+	return 1;
+}
+
+char *ib_cleanup_rt_path(const struct ib_cleanup *cx, const char *name)
+{
+	return ib_xasprintf("%s/%s", cx->runtime_dir, name);
+}
+
+/* Absolute, without ".", ".." or empty components, no trailing '/'. */
+static int path_plain(const char *p)
+{
+	if (!p || p[0] != '/' || strlen(p) > 4000)
+		return 0;
+	for (const char *c = p; *c; ) {
+		const char *e;
+		size_t n;
+
+		c++; /* the '/' */
+		e = strchr(c, '/');
+		n = e ? (size_t)(e - c) : strlen(c);
+		if (n == 0 || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)c[i] < 0x20)
+				return 0;
+		c += n;
+	}
+	return 1;
+}
+
+/* No existing component of p is a symlink (each lstat'ed from the top);
+ * components up to the last are directories. 0 or -errno. */
+static int no_symlinks(const char *p)
+{
+	char *buf = ib_xstrdup(p);
+	int rc = 0;
+
+	for (char *c = buf + 1; rc == 0; ) {
+		char *e = strchr(c, '/');
+		struct stat st;
+
+		if (e)
+			*e = '\0';
+		if (lstat(buf, &st) != 0) {
+			if (errno != ENOENT)
+				rc = -errno;
+			break; /* nothing below exists */
+		}
+		if (S_ISLNK(st.st_mode) || (e && !S_ISDIR(st.st_mode)))
+			rc = -ELOOP;
+		if (!e)
+			break;
+		*e = '/';
+		c = e + 1;
+	}
+	free(buf);
+	return rc;
+}
+
+/* A directory isobench made for the run: if it exists, a real directory
+ * of the caller's that no one else may write. */
+static int own_dir(const char *p, int as_root)
+{
+	struct stat st;
+
+	if (lstat(p, &st) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != (as_root ? 0 : geteuid()) ||
+	    (st.st_mode & 022))
+		return -EPERM;
+	return 0;
+}
+
+/* Is root (a directory) p, or p below it? */
+static int under(const char *p, const char *root)
+{
+	size_t n = strlen(root);
+
+	return root && !strncmp(p, root, n) && (p[n] == '\0' || p[n] == '/');
+}
+
+/* The run's entries of the runtime directory that p is in, if any:
+ * docker-<id>, containerd-<id>, isobench-fc-<id>, <id>-qemu-<machine>-
+ * <accel>. Returns the entry's path (caller frees) or NULL. */
+static char *rt_entry_of(const struct ib_cleanup *cx, const char *p)
+{
+	size_t n = strlen(cx->runtime_dir), idn = strlen(cx->run_id);
+	const char *e, *end;
+	char name[128];
+
+	if (strncmp(p, cx->runtime_dir, n) || p[n] != '/')
+		return NULL;
+	e = p + n + 1;
+	end = strchr(e, '/');
+	if (!end)
+		end = e + strlen(e);
+	if ((size_t)(end - e) >= sizeof(name))
+		return NULL;
+	memcpy(name, e, (size_t)(end - e));
+	name[end - e] = '\0';
+	if ((!strncmp(name, "docker-", 7) && !strcmp(name + 7, cx->run_id)) ||
+	    (!strncmp(name, "containerd-", 11) && !strcmp(name + 11, cx->run_id)) ||
+	    (!strncmp(name, "isobench-fc-", 12) && !strcmp(name + 12, cx->run_id)))
+		return ib_xasprintf("%.*s", (int)(end - p), p);
+	if (!strncmp(name, cx->run_id, idn) && !strncmp(name + idn, "-qemu-", 6)) {
+		static const char *const kinds[] = {
+			"microvm-tcg", "microvm-kvm", "q35-tcg", "q35-kvm"};
+
+		for (size_t i = 0; i < IB_ARRAY_LEN(kinds); i++)
+			if (!strcmp(name + idn + 6, kinds[i]))
+				return ib_xasprintf("%.*s", (int)(end - p), p);
+	}
+	return NULL;
+}
+
+int ib_cleanup_path_ok(const struct ib_cleanup *cx, const char *path,
+		       struct ib_err *err)
+{
+	char *root = NULL;
+	int rc;
+
+	if (!path_plain(path))
+		return ib_err_set(err, -EPERM, "path '%.200s' is not a plain "
+				  "absolute path: left alone",
+				  path ? path : "?");
+	if (cx->work && under(path, cx->work))
+		root = ib_xstrdup(cx->work);
+	else
+		root = rt_entry_of(cx, path);
+	if (!root)
+		return ib_err_set(err, -EPERM, "%.200s is neither in the run's "
+				  "work directory nor one of its entries of %s: "
+				  "not isobench's, left alone", path,
+				  cx->runtime_dir);
+	rc = no_symlinks(path);
+	if (rc == 0)
+		rc = own_dir(root, cx->as_root);
+	free(root);
+	if (rc < 0)
+		return ib_err_set(err, -EPERM, "%.200s: %s on the way (a symlink, "
+				  "or a directory not isobench's): left alone",
+				  path, rc == -ELOOP ? "a symlink" : strerror(-rc));
+	return 0;
+}
+
+static const char *act_verb(enum ib_cleanup_act a)
+{
+	switch (a) {
+	case IB_ACT_RMTREE: return "remove directory";
+	case IB_ACT_UNLINK: return "remove file";
+	case IB_ACT_CGROUP: return "remove cgroup";
+	case IB_ACT_KILL: return "kill process";
+	case IB_ACT_KILL_MARKED: return "kill every process marked";
+	case IB_ACT_EXEC: return "run";
+	case IB_ACT_ENGINE: return "delete";
+	case IB_ACT_NETIF: return "delete interface";
+	case IB_ACT_NETNS: return "delete network namespace";
+	}
+	return "?";
+}
+
+static struct ib_cleanup_action *add_act(struct ib_cleanup *cx,
+					 enum ib_cleanup_act act,
+					 const char *target, const char *detail)
+{
+	struct ib_cleanup_action *a;
+
+	cx->acts = ib_xrealloc(cx->acts, sizeof(*cx->acts) *
+				(size_t)(cx->nacts + 1));
+	a = &cx->acts[cx->nacts++];
+	memset(a, 0, sizeof(*a));
+	a->act = act;
+	a->target = target ? ib_xstrdup(target) : NULL;
+	a->detail = detail ? ib_xstrdup(detail) : NULL;
+	return a;
+}
+
+int ib_cleanup_act(struct ib_cleanup *cx, enum ib_cleanup_act act,
+		   const char *target, const char *detail)
+{
+	add_act(cx, act, target, detail);
+	if (cx->dry_run)
+		ib_buf_printf(cx->log, "would %s %s%s%s\n", act_verb(act),
+			      target ? target : "", detail ? " " : "",
+			      detail ? detail : "");
+	return !cx->dry_run;
+}
+
+int ib_cleanup_act_exec(struct ib_cleanup *cx, const char *const *argv)
+{
+	struct ib_cleanup_action *a = add_act(cx, IB_ACT_EXEC, argv[0], NULL);
+
+	for (; *argv; argv++)
+		ib_strv_push(&a->argv, *argv);
+	if (cx->dry_run) {
+		ib_buf_printf(cx->log, "would run");
+		for (int i = 0; i < a->argv.n; i++)
+			ib_buf_printf(cx->log, " %s", a->argv.v[i]);
+		ib_buf_printf(cx->log, "\n");
+	}
+	return !cx->dry_run;
+}
+
+void ib_cleanup_free(struct ib_cleanup *cx)
+{
+	for (int i = 0; i < cx->nacts; i++) {
+		free(cx->acts[i].target);
+		free(cx->acts[i].detail);
+		ib_strv_free(&cx->acts[i].argv);
+	}
+	free(cx->acts);
+	free(cx->run_dir);
+	free(cx->work);
+	free(cx->runtime_dir);
+	if (cx->wfd >= 0)
+		close(cx->wfd);
+	if (cx->fd >= 0)
+		close(cx->fd);
+	if (cx->dirfd >= 0)
+		close(cx->dirfd);
+	memset(cx, 0, sizeof(*cx));
+	cx->dirfd = cx->fd = cx->wfd = -1;
+}
+
+/* --- cleanup: processes ---------------------------------------------------- */
+
+/* Does pid's environment hold marker exactly? */
+static int has_marker(long pid, const char *marker)
+{
+	char path[64], *env;
+	size_t len, mlen = strlen(marker);
+	int yes = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+	env = ib_read_file(path, &len, NULL);
+	for (size_t off = 0; env && off < len; off += strlen(env + off) + 1)
+		if (strncmp(env + off, marker, mlen + 1) == 0) {
+			yes = 1;
+			break;
+		}
+	free(env);
+	return yes;
+}
+
+/* Kills the members of process group pgid (< 0: of every group) whose
+ * environment holds marker ("ISOBENCH_RUN=<run id>", given to every probe
+ * by its driver). Once a group's leader is gone its id alone proves
+ * nothing (an emptied group's number can be reused), but nothing else
+ * carries this run's id. Returns how many were killed. */
 static int kill_marked_group(int pgid, const char *marker)
 {
-	/* pgid < 0: every process that carries the marker */
-	size_t mlen = strlen(marker);
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	int killed = 0;
@@ -186,9 +537,8 @@ static int kill_marked_group(int pgid, const char *marker)
 	if (!d)
 		return 0;
 	while ((e = readdir(d))) {
-		char path[64], buf[1024], *p, *env;
+		char path[64], buf[1024], *p;
 		long pid = strtol(e->d_name, &p, 10), pgrp;
-		size_t len, off;
 		ssize_t n;
 		int fd;
 
@@ -208,15 +558,8 @@ static int kill_marked_group(int pgid, const char *marker)
 		if (!p || sscanf(p + 1, " %*c %*d %ld", &pgrp) != 1 ||
 		    (pgid >= 0 && pgrp != pgid) || pid == getpid())
 			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
-		env = ib_read_file(path, &len, NULL);
-		for (off = 0; env && off < len; off += strlen(env + off) + 1)
-			if (strncmp(env + off, marker, mlen + 1) == 0) {
-				if (kill((pid_t)pid, SIGKILL) == 0)
-					killed++;
-				break;
-			}
-		free(env);
+		if (has_marker(pid, marker) && kill((pid_t)pid, SIGKILL) == 0)
+			killed++;
 	}
 	closedir(d);
 	return killed;
@@ -226,208 +569,415 @@ static int kill_marked_group(int pgid, const char *marker)
  * the run's marker (ISOBENCH_RUN=<run id>, which every process isobench
  * starts inherits, and every container's probe is given) is killed. It
  * catches what left its process group: a dead dockerd's containerd and
- * shims, a container whose engine is gone. */
-static int sweep_marker(const cJSON *res, struct ib_buf *log)
+ * shims, a container whose engine is gone. The record's own marker must
+ * be the run's: the marker is derived from the run id, never read. */
+static int sweep_marker(struct ib_cleanup *cx, const cJSON *res)
 {
-	const cJSON *m = cJSON_GetObjectItem(res, "marker");
+	const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(res, "marker"));
 	int k;
 
-	if (!cJSON_IsString(m) || strncmp(m->valuestring, "ISOBENCH_RUN=", 13) ||
-	    strlen(m->valuestring) < 20)
-		return -EINVAL; /* never a broad marker */
-	k = kill_marked_group(-1, m->valuestring);
+	if (m && strcmp(m, cx->marker)) {
+		ib_buf_printf(cx->log, "marker '%.100s' is not this run's (%s): "
+			      "left alone\n", m, cx->marker);
+		return -EPERM;
+	}
+	if (!cx->same_boot) {
+		ib_buf_printf(cx->log, "processes marked %s: the run was on "
+			      "another boot (or its boot is not recorded): "
+			      "none left\n", cx->marker);
+		return 0;
+	}
+	if (!ib_cleanup_act(cx, IB_ACT_KILL_MARKED, cx->marker, NULL))
+		return 0;
+	k = kill_marked_group(-1, cx->marker);
 	if (k)
-		ib_buf_printf(log, "killed %d process%s still marked %s\n", k,
-			      k == 1 ? "" : "es", m->valuestring);
+		ib_buf_printf(cx->log, "killed %d process%s still marked %s\n", k,
+			      k == 1 ? "" : "es", cx->marker);
 	return 0;
 }
 
-static int kill_process(const cJSON *res, struct ib_buf *log)
+static int kill_process(struct ib_cleanup *cx, const cJSON *res)
 {
 	const cJSON *pid = cJSON_GetObjectItem(res, "pid");
 	const cJSON *st = cJSON_GetObjectItem(res, "starttime");
-	const cJSON *marker = cJSON_GetObjectItem(res, "marker");
 	unsigned long long now;
+	char grp[32];
+	long p;
 
-	if (!cJSON_IsNumber(pid) || !cJSON_IsNumber(st) || pid->valueint <= 1)
+	if (!cJSON_IsNumber(pid) || !cJSON_IsNumber(st) ||
+	    pid->valuedouble <= 1 || pid->valuedouble > 4194304 ||
+	    pid->valueint == getpid()) {
+		ib_buf_printf(cx->log, "process record without a valid pid: "
+			      "left alone\n");
 		return -EINVAL;
-	now = ib_proc_starttime(pid->valueint);
-	if (now == 0 || now != (unsigned long long)st->valuedouble) {
-		/* Gone (or a zombie, or its pid reused), but what it started
-		 * may live on in its group, out of PDEATHSIG's reach. */
-		int k = cJSON_IsString(marker)
-				? kill_marked_group(pid->valueint, marker->valuestring)
-				: 0;
-
-		if (k)
-			ib_buf_printf(log, "process %d: already gone; killed %d "
-				      "process%s it left in its group\n",
-				      pid->valueint, k, k == 1 ? "" : "es");
-		else
-			ib_buf_printf(log, "process %d: already gone\n",
-				      pid->valueint);
+	}
+	p = pid->valueint;
+	if (!cx->same_boot) {
+		/* a process of another boot is gone by definition; its pid
+		 * is someone else's now */
+		ib_buf_printf(cx->log, "process %ld: of another boot (or one not "
+			      "recorded): gone\n", p);
 		return 0;
 	}
-	/* Its group is the one isobench created for it (proc.c). */
-	kill(-pid->valueint, SIGKILL);
-	kill(pid->valueint, SIGKILL);
+	snprintf(grp, sizeof(grp), "%ld", p);
+	now = ib_proc_starttime((pid_t)p);
+	if (now == 0 || now != (unsigned long long)st->valuedouble ||
+	    !has_marker(p, cx->marker)) {
+		/* Gone (or a zombie, or its pid reused by a process that is
+		 * not this run's), but what it started may live on in its
+		 * group, out of PDEATHSIG's reach: those with the marker. */
+		int k = 0;
+
+		if (ib_cleanup_act(cx, IB_ACT_KILL_MARKED, cx->marker, grp))
+			k = kill_marked_group((int)p, cx->marker);
+		if (k)
+			ib_buf_printf(cx->log, "process %ld: already gone; killed "
+				      "%d process%s it left in its group\n", p, k,
+				      k == 1 ? "" : "es");
+		else if (!cx->dry_run)
+			ib_buf_printf(cx->log, "process %ld: already gone\n", p);
+		return 0;
+	}
+	if (!ib_cleanup_act(cx, IB_ACT_KILL, grp, cx->marker))
+		return 0;
+	/* It carries the run's marker and leads the group isobench made for
+	 * it (proc.c): the group is the run's; else only the process. */
+	if (getpgid((pid_t)p) == (pid_t)p)
+		kill(-(pid_t)p, SIGKILL);
+	kill((pid_t)p, SIGKILL);
 	for (int i = 0; i < 200; i++) {
 		struct timespec nap = {0, 5000000};
 
-		if (ib_proc_starttime(pid->valueint) != now)
+		if (ib_proc_starttime((pid_t)p) != now)
 			break;
-		waitpid(pid->valueint, NULL, WNOHANG);
+		waitpid((pid_t)p, NULL, WNOHANG);
 		nanosleep(&nap, NULL);
 	}
-	if (ib_proc_starttime(pid->valueint) == now) {
-		ib_buf_printf(log, "process %d: still running after SIGKILL\n",
-			      pid->valueint);
+	if (ib_proc_starttime((pid_t)p) == now) {
+		ib_buf_printf(cx->log, "process %ld: still running after "
+			      "SIGKILL\n", p);
 		return -EBUSY;
 	}
-	ib_buf_printf(log, "process %d: killed\n", pid->valueint);
+	ib_buf_printf(cx->log, "process %ld: killed\n", p);
 	return 0;
 }
 
-static int remove_dir(const cJSON *res, struct ib_buf *log)
+static int remove_dir(struct ib_cleanup *cx, const cJSON *res)
 {
-	const cJSON *path = cJSON_GetObjectItem(res, "path");
+	const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(res, "path"));
+	struct ib_err e = {0};
+	struct stat st;
 	int rc;
 
-	if (!cJSON_IsString(path) || !strstr(path->valuestring, "isobench"))
-		return -EINVAL; /* never remove a path that is not ours */
-	ib_unmount_under(path->valuestring);
-	rc = ib_rmtree(path->valuestring);
-	ib_buf_printf(log, "directory %s: %s\n", path->valuestring,
+	if (ib_cleanup_path_ok(cx, path, &e) < 0) {
+		ib_buf_printf(cx->log, "directory: %s\n", e.msg);
+		return e.code;
+	}
+	if (lstat(path, &st) != 0 && errno == ENOENT) {
+		ib_buf_printf(cx->log, "directory %s: already gone\n", path);
+		return 0;
+	}
+	if (!ib_cleanup_act(cx, IB_ACT_RMTREE, path, NULL))
+		return 0;
+	ib_unmount_under(path);
+	rc = ib_rmtree(path);
+	ib_buf_printf(cx->log, "directory %s: %s\n", path,
 		      rc == 0 ? "removed" : strerror(-rc));
 	return rc;
 }
 
-int ib_cleanup_run(const char *run_dir, struct ib_buf *log,
+/* --- cleanup: the run ----------------------------------------------------- */
+
+/* The state file's directory and the file: the caller's (root: root's),
+ * writable by no one else; the file a regular one, not a link. */
+static int check_owner(const struct ib_cleanup *cx, const char *what,
+		       const struct stat *st, struct ib_err *err)
+{
+	uid_t want = cx->as_root ? 0 : geteuid();
+
+	if (st->st_uid != want)
+		return ib_err_set(err, -EPERM, "%s belongs to uid %u, not %s: "
+				  "refusing to act on what it says",
+				  what, (unsigned)st->st_uid,
+				  cx->as_root ? "root" : "you");
+	if (st->st_mode & 022)
+		return ib_err_set(err, -EPERM, "%s may be written by others "
+				  "(mode %03o): refusing to act on what it says",
+				  what, (unsigned)(st->st_mode & 0777));
+	return 0;
+}
+
+static int open_state(struct ib_cleanup *cx, const char *run_dir,
+		      struct ib_err *err)
+{
+	struct stat st;
+	char *what;
+	int rc;
+
+	cx->run_dir = realpath(run_dir, NULL);
+	if (!cx->run_dir)
+		return ib_err_set(err, -errno, "%s: %s", run_dir, strerror(errno));
+	cx->dirfd = open(cx->run_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			 O_CLOEXEC);
+	if (cx->dirfd < 0 || fstat(cx->dirfd, &st) != 0)
+		return ib_err_set(err, -errno, "%s: %s", cx->run_dir,
+				  strerror(errno));
+	if ((rc = check_owner(cx, cx->run_dir, &st, err)) < 0)
+		return rc;
+	what = ib_xasprintf("%s/state.jsonl", cx->run_dir);
+	cx->fd = openat(cx->dirfd, "state.jsonl",
+			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (cx->fd < 0) {
+		rc = ib_err_set(err, -errno, "%s: %s", what,
+				errno == ELOOP ? "a symlink, not isobench's "
+						 "state file" : strerror(errno));
+	} else if (fstat(cx->fd, &st) != 0) {
+		rc = ib_err_set(err, -errno, "%s: %s", what, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = ib_err_set(err, -EPERM, "%s is not a regular file", what);
+	} else if ((rc = check_owner(cx, what, &st, err)) == 0 &&
+		   flock(cx->fd, LOCK_EX | LOCK_NB) != 0) {
+		rc = ib_err_set(err, -EBUSY, "%s: the run is still alive (its "
+				"state file is locked); stop it first",
+				cx->run_dir);
+	}
+	free(what);
+	return rc;
+}
+
+static char *read_fd(int fd, size_t max)
+{
+	struct ib_buf b = {0};
+	char buf[65536];
+	ssize_t n;
+
+	while (b.len < max && (n = read(fd, buf, sizeof(buf))) > 0)
+		ib_buf_put(&b, buf, (size_t)n);
+	if (!b.s)
+		ib_buf_puts(&b, "");
+	return b.s;
+}
+
+/* The run id: the header's (the first line), else (a state file of
+ * before the header) the marker record's. */
+static int derive_id(struct ib_cleanup *cx, cJSON *first, struct ib_err *err)
+{
+	const char *op = cJSON_GetStringValue(cJSON_GetObjectItem(first, "op"));
+	const char *id = NULL, *boot = NULL;
+	char here[40];
+
+	if (op && !strcmp(op, "run")) {
+		id = cJSON_GetStringValue(cJSON_GetObjectItem(first, "run_id"));
+		boot = cJSON_GetStringValue(cJSON_GetObjectItem(first, "boot_id"));
+	} else if (op && !strcmp(op, "add")) {
+		const char *m = cJSON_GetStringValue(
+			cJSON_GetObjectItem(first, "marker"));
+
+		if (m && !strncmp(m, "ISOBENCH_RUN=", 13))
+			id = m + 13;
+	}
+	if (!ib_run_id_valid(id))
+		return ib_err_set(err, -EINVAL, "%s/state.jsonl names no valid run "
+				  "id (\"%.40s\"): nothing can be derived from it",
+				  cx->run_dir, id ? id : "none");
+	snprintf(cx->run_id, sizeof(cx->run_id), "%s", id);
+	snprintf(cx->marker, sizeof(cx->marker), "ISOBENCH_RUN=%s", id);
+	ib_boot_id(here);
+	cx->same_boot = boot && *boot && !strcmp(boot, here);
+	return 0;
+}
+
+/* The run's work directory, from its "work" record, only if it is what
+ * the runner makes: basename isobench-<run id> (or that and a mkdtemp
+ * suffix), a plain path without symlinks, the caller's, 0700-like. */
+static void derive_work(struct ib_cleanup *cx, const cJSON *live)
+{
+	const cJSON *r;
+	const char *path = NULL, *base;
+	char *want = ib_xasprintf("isobench-%s", cx->run_id);
+	size_t n = strlen(want);
+
+	cJSON_ArrayForEach(r, live) {
+		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(r, "kind"));
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(r, "name"));
+
+		if (kind && name && !strcmp(kind, "dir") && !strcmp(name, "work"))
+			path = cJSON_GetStringValue(cJSON_GetObjectItem(r, "path"));
+	}
+	base = path ? strrchr(path, '/') : NULL;
+	if (base && path_plain(path) && base != path && !strncmp(base + 1, want, n)) {
+		const char *sfx = base + 1 + n;
+		int ok = !*sfx;
+
+		if ((sfx[0] == '-' || sfx[0] == '.') && strlen(sfx) == 7) {
+			ok = 1;
+			for (int i = 1; i < 7; i++)
+				if (!((sfx[i] >= 'a' && sfx[i] <= 'z') ||
+				      (sfx[i] >= 'A' && sfx[i] <= 'Z') ||
+				      (sfx[i] >= '0' && sfx[i] <= '9')))
+					ok = 0;
+		}
+		if (ok && no_symlinks(path) == 0 && own_dir(path, cx->as_root) == 0)
+			cx->work = ib_xstrdup(path);
+	}
+	if (path && !cx->work)
+		ib_buf_printf(cx->log, "work directory '%.200s' is not the run's "
+			      "(isobench-%s, a real directory of yours): "
+			      "nothing in it is touched\n", path, cx->run_id);
+	free(want);
+}
+
+/* The run id is registered (a live or killed run) to another
+ * directory: this one is a copy, or a forgery naming that run. */
+static int check_registry(struct ib_cleanup *cx, const char *reg,
+			  struct ib_err *err)
+{
+	char *entry = ib_xasprintf("%s/%s", reg, cx->run_id);
+	char *target = ib_read_file(entry, NULL, NULL), *abs = NULL;
+	int rc = 0;
+
+	if (target && *ib_trim(target)) {
+		abs = realpath(target, NULL);
+		if (abs && strcmp(abs, cx->run_dir))
+			rc = ib_err_set(err, -EBUSY, "run %s is registered at %s, "
+					"not %s: refusing to act for it from "
+					"here", cx->run_id, abs, cx->run_dir);
+	}
+	free(abs);
+	free(target);
+	free(entry);
+	return rc;
+}
+
+static int netif_or_netns(struct ib_cleanup *cx, const cJSON *res, int netns)
+{
+	const char *n = cJSON_GetStringValue(
+		cJSON_GetObjectItem(res, netns ? "netns" : "ifname"));
+
+	return netns ? ib_net_cleanup_netns(cx, n) : ib_net_cleanup_netif(cx, n);
+}
+
+static int remove_one(struct ib_cleanup *cx, const cJSON *res)
+{
+	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(res, "kind"));
+	const char *rtname = cJSON_GetStringValue(cJSON_GetObjectItem(res, "runtime"));
+	const struct ib_runtime_ops *ops;
+	struct ib_err e = {0};
+	int rc;
+
+	if (kind && !strcmp(kind, "process"))
+		return kill_process(cx, res);
+	if (kind && !strcmp(kind, "dir"))
+		return remove_dir(cx, res);
+	if (kind && !strcmp(kind, "marker"))
+		return sweep_marker(cx, res);
+	if (kind && !strcmp(kind, "netns"))
+		return netif_or_netns(cx, res, 1);
+	if (kind && !strcmp(kind, "netif"))
+		return netif_or_netns(cx, res, 0);
+	ops = rtname ? ib_runtime_find(rtname) : NULL;
+	if (!ops || !ops->cleanup) {
+		ib_buf_printf(cx->log, "resource of unknown kind left as is\n");
+		return -ENOTSUP;
+	}
+	rc = ops->cleanup(ops, cx, res, &e);
+	if (rc < 0)
+		ib_buf_printf(cx->log, "%s\n", e.msg);
+	return rc;
+}
+
+int ib_cleanup_run(const char *run_dir, const struct ib_cleanup_opts *o,
+		   struct ib_buf *log, struct ib_cleanup *out,
 		   struct ib_err *err)
 {
-	char *path = ib_xasprintf("%s/state.jsonl", run_dir), *text, *save = NULL;
-	cJSON *live = cJSON_CreateArray(), *res;
-	int fd, failed = 0, n = 0;
+	static const struct ib_cleanup_opts none = {0};
+	struct ib_cleanup cx;
+	const char *rtd = getenv("ISOBENCH_RUNTIME_DIR");
+	char *text = NULL, *save = NULL, *line;
+	cJSON *live = cJSON_CreateArray(), *first = NULL;
+	int failed = 0, n = 0, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int rc = ib_err_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (!o)
+		o = &none;
+	memset(&cx, 0, sizeof(cx));
+	cx.dirfd = cx.fd = cx.wfd = -1;
+	cx.dry_run = o->dry_run;
+	cx.as_root = geteuid() == 0;
+	cx.log = log;
+	cx.runtime_dir = ib_xstrdup(o->runtime_dir ? o->runtime_dir
+				    : rtd && *rtd ? rtd : "/run/isobench");
+	if ((rc = open_state(&cx, run_dir, err)) < 0)
+		goto out;
+	text = read_fd(cx.fd, 64 << 20);
+	/* The header first, then the replay: adds minus dels, in order of
+	 * creation. */
+	line = strtok_r(text, "\n", &save);
+	first = line ? cJSON_Parse(line) : NULL;
+	if ((rc = derive_id(&cx, first, err)) < 0)
+		goto out;
+	if (o->registry_dir || !o->dry_run) {
+		char *reg = o->registry_dir ? ib_xstrdup(o->registry_dir)
+					    : ib_registry_dir();
 
-		free(path);
-		cJSON_Delete(live);
-		return rc;
+		rc = check_registry(&cx, reg, err);
+		free(reg);
+		if (rc < 0)
+			goto out;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		close(fd);
-		free(path);
-		cJSON_Delete(live);
-		return ib_err_set(err, -EBUSY,
-				  "%s: the run is still alive (its state file "
-				  "is locked); stop it first",
-				  run_dir);
-	}
-	text = ib_read_file(path, NULL, err);
-	if (!text) {
-		close(fd);
-		free(path);
-		cJSON_Delete(live);
-		return err->code;
-	}
-	/* Replay: adds minus dels, in order of creation. */
-	for (char *line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		cJSON *o = cJSON_Parse(line);
-		const cJSON *op = cJSON_GetObjectItem(o, "op");
-		const cJSON *name = cJSON_GetObjectItem(o, "name");
+	for (; line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *obj = cJSON_Parse(line);
+		const char *op = cJSON_GetStringValue(cJSON_GetObjectItem(obj, "op"));
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(obj, "name"));
 
-		if (!o || !cJSON_IsString(op) || !cJSON_IsString(name)) {
-			cJSON_Delete(o); /* a torn last line: ignore it */
+		if (!obj || !op || !name) {
+			cJSON_Delete(obj); /* a header, or a torn last line */
 			continue;
 		}
-		if (strcmp(op->valuestring, "add") == 0) {
-			cJSON_AddItemToArray(live, o);
+		if (strcmp(op, "add") == 0) {
+			cJSON_AddItemToArray(live, obj);
 			continue;
 		}
 		for (int i = cJSON_GetArraySize(live) - 1; i >= 0; i--) {
-			const cJSON *nm = cJSON_GetObjectItem(
-				cJSON_GetArrayItem(live, i), "name");
+			const char *nm = cJSON_GetStringValue(cJSON_GetObjectItem(
+				cJSON_GetArrayItem(live, i), "name"));
 
-			if (cJSON_IsString(nm) &&
-			    strcmp(nm->valuestring, name->valuestring) == 0) {
+			if (nm && strcmp(nm, name) == 0) {
 				cJSON_DeleteItemFromArray(live, i);
 				break;
 			}
 		}
-		cJSON_Delete(o);
+		cJSON_Delete(obj);
 	}
-	free(text);
+	derive_work(&cx, live);
+	if (!cx.dry_run)
+		cx.wfd = openat(cx.dirfd, "state.jsonl",
+				O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	/* Remove in reverse order of creation: instances before what they
-	 * were built on. */
+	 * were built on. Each removal is struck off at once: a record that
+	 * keeps failing does not hold back the others. */
 	for (int i = cJSON_GetArraySize(live) - 1; i >= 0; i--) {
-		const cJSON *kind, *rtname;
-		int rc;
+		const cJSON *res = cJSON_GetArrayItem(live, i);
+		const char *nm = cJSON_GetStringValue(cJSON_GetObjectItem(res, "name"));
 
-		res = cJSON_GetArrayItem(live, i);
-		kind = cJSON_GetObjectItem(res, "kind");
-		rtname = cJSON_GetObjectItem(res, "runtime");
 		n++;
-		if (cJSON_IsString(kind) && strcmp(kind->valuestring, "process") == 0) {
-			rc = kill_process(res, log);
-		} else if (cJSON_IsString(kind) &&
-			   strcmp(kind->valuestring, "dir") == 0) {
-			rc = remove_dir(res, log);
-		} else if (cJSON_IsString(kind) &&
-			   strcmp(kind->valuestring, "marker") == 0) {
-			rc = sweep_marker(res, log);
-		} else if (cJSON_IsString(kind) &&
-			   strcmp(kind->valuestring, "netns") == 0) {
-			rc = ib_net_cleanup_netns(
-				cJSON_GetStringValue(cJSON_GetObjectItem(res, "netns")),
-				log);
-		} else if (cJSON_IsString(kind) &&
-			   strcmp(kind->valuestring, "netif") == 0) {
-			rc = ib_net_cleanup_netif(
-				cJSON_GetStringValue(cJSON_GetObjectItem(res, "ifname")),
-				log);
-		} else {
-			const struct ib_runtime_ops *ops =
-				cJSON_IsString(rtname)
-					? ib_runtime_find(rtname->valuestring)
-					: NULL;
-			struct ib_err e2 = {0};
-
-			if (ops && ops->cleanup) {
-				rc = ops->cleanup(ops, res, log, &e2);
-				if (rc < 0)
-					ib_buf_printf(log, "%s\n", e2.msg);
-			} else {
-				rc = -ENOTSUP;
-				ib_buf_printf(log, "resource of unknown kind "
-					      "left as is\n");
-			}
-		}
-		if (rc < 0)
+		if (remove_one(&cx, res) < 0) {
 			failed++;
+		} else if (cx.wfd >= 0) {
+			struct ib_state w = {.fd = cx.wfd, .path = cx.run_dir};
+
+			ib_state_del(&w, nm, NULL);
+		}
 	}
 	if (n == 0)
-		ib_buf_printf(log, "%s: nothing left behind\n", run_dir);
-	/* Mark the run clean, so a second cleanup has nothing to do. */
-	if (failed == 0 && n > 0) {
-		struct ib_state w = {.path = path};
-
-		w.fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-		for (int i = 0; w.fd >= 0 && i < cJSON_GetArraySize(live); i++) {
-			const cJSON *nm = cJSON_GetObjectItem(
-				cJSON_GetArrayItem(live, i), "name");
-
-			if (cJSON_IsString(nm))
-				ib_state_del(&w, nm->valuestring, NULL);
-		}
-		if (w.fd >= 0)
-			close(w.fd);
-	}
+		ib_buf_printf(log, "%s: nothing left behind\n", cx.run_dir);
+	rc = failed;
+out:
+	cJSON_Delete(first);
 	cJSON_Delete(live);
-	close(fd);
-	free(path);
-	return failed;
+	free(text);
+	if (out)
+		*out = cx;
+	else
+		ib_cleanup_free(&cx);
+	return rc;
 }

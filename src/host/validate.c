@@ -62,6 +62,7 @@ struct vctx {
 	 * made at the first net check; the probe's peer and each tool's
 	 * server listen on its host end, every client runs in the namespace */
 	struct ib_state state;
+	char run_id[32];
 	int state_open, net_tried;
 	struct ib_net net;
 	struct ib_proc iperf3_server, sockperf_server;
@@ -339,20 +340,18 @@ static int net_ready(struct vctx *v, struct ib_err *err)
 	v->net_tried = 1;
 	dir = ib_xasprintf("%s/net-state", v->outdir);
 	rc = ib_mkdirs(dir, 0700, err);
+	/* A run id of its own, as a run's: its names ("isobench-<id>-1")
+	 * and marker are what `isobench cleanup` derives and checks. */
+	ib_run_id_make(v->run_id, sizeof(v->run_id));
 	if (rc == 0)
-		rc = ib_state_open(&v->state, dir, "validate", err);
+		rc = ib_state_open(&v->state, dir, v->run_id, err);
 	free(dir);
 	if (rc == 0) {
-		char id[32];
-
 		v->state_open = 1;
+		setenv("ISOBENCH_RUN", v->run_id, 1);
 		v->net.kind = IB_NET_NETNS;
 		v->net.index = 1;
-
-		/* names unique to this validation: "isobench-validate-1a2b-1" */
-		snprintf(id, sizeof(id), "validate-%04x",
-			 (unsigned)getpid() & 0xffff);
-		rc = ib_net_link_create(&v->net, &v->state, id, err);
+		rc = ib_net_link_create(&v->net, &v->state, v->run_id, err);
 	}
 	if (rc == 0) {
 		int c, srv;
