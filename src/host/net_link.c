@@ -9,7 +9,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,22 +54,49 @@ int ib_ip(struct ib_err *err, ...)
 	return rc;
 }
 
+/* The subnet lock is an abstract Unix socket name, bound while held. It
+ * belongs to the network namespace, as the interfaces and addresses it
+ * guards do, so every isobench run of this namespace sees it whatever its
+ * runtime directory (tests give each run its own); it is no file, so no
+ * one can pre-create or replace it, and it goes with its holder, also on
+ * kill -9. */
+#define NET_LOCK_NAME "isobench-net-lock"
+#define NET_LOCK_WAIT_S 120.0
+
 int ib_net_lock(struct ib_err *err)
 {
-	const char *path = "/run/isobench/net.lock";
-	int fd;
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				    strlen(NET_LOCK_NAME));
+	const char *w = getenv("ISOBENCH_NET_LOCK_WAIT_S");
+	double wait_s = w && *w ? atof(w) : NET_LOCK_WAIT_S;
+	uint64_t deadline;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	mkdir("/run/isobench", 0755);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return ib_err_set(err, -errno, "subnet lock %s: %s", path,
+		return ib_err_set(err, -errno, "subnet lock: socket: %s",
 				  strerror(errno));
-	if (flock(fd, LOCK_EX) != 0) {
-		int rc = ib_err_set(err, -errno, "subnet lock %s: flock: %s",
-				    path, strerror(errno));
+	if (!(wait_s >= 0 && wait_s <= 3600))
+		wait_s = NET_LOCK_WAIT_S;
+	deadline = ib_mono_ns() + (uint64_t)(wait_s * 1e9);
+	memcpy(a.sun_path + 1, NET_LOCK_NAME, strlen(NET_LOCK_NAME));
+	while (bind(fd, (struct sockaddr *)&a, len) != 0) {
+		struct timespec nap = {0, 20000000};
+		int e = errno;
 
-		close(fd);
-		return rc;
+		if (e != EADDRINUSE || ib_mono_ns() > deadline) {
+			close(fd);
+			if (e == EADDRINUSE)
+				return ib_err_set(err, -ETIMEDOUT,
+						  "subnet lock (abstract socket "
+						  "@%s): another isobench run "
+						  "held it for %.0f s",
+						  NET_LOCK_NAME, wait_s);
+			return ib_err_set(err, -e, "subnet lock (abstract "
+					  "socket @%s): %s", NET_LOCK_NAME,
+					  strerror(e));
+		}
+		nanosleep(&nap, NULL);
 	}
 	return fd;
 }

@@ -60,8 +60,10 @@ struct ib_net {
  * -ENOSPC. Hold the subnet lock from the pick until the address is on an
  * interface, so that two runs at once never pick the same subnet. */
 int ib_net_pick_subnet(struct ib_err *err);
-/* flock on /run/isobench/net.lock: the fd, or -errno with err (two runs
- * could pick the same subnet without it: an error, not a warning). */
+/* The subnet lock (an abstract Unix socket name of this network
+ * namespace, held while bound): the fd, or -errno with err (two runs
+ * could pick the same subnet without it: an error, not a warning). Waits
+ * up to 120 s ($ISOBENCH_NET_LOCK_WAIT_S) for another run to let go. */
 int ib_net_lock(struct ib_err *err);
 void ib_net_unlock(int fd);
 
