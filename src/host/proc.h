@@ -70,6 +70,8 @@ void ib_proc_reap_strays(void);
 /* The same, waiting up to ms milliseconds for such children to exit
  * (what a container's runtime leaves behind, exiting just after it). */
 void ib_proc_reap_strays_wait(int ms);
+/* How many children struct ib_procs stand for now (tests). */
+size_t ib_proc_tracked_count(void);
 /* Waits for the child to exit until deadline_ns (CLOCK_MONOTONIC).
  * Returns 0 when reaped, -ETIMEDOUT, or -EINTR if a signal arrived. */
 int ib_proc_wait(struct ib_proc *p, uint64_t deadline_ns);
