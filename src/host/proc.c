@@ -470,3 +470,33 @@ int ib_pid_ended(pid_t pid)
 	rp = strrchr(buf, ')');
 	return !rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X';
 }
+
+char *ib_proc_version_line(const char *bin, const char *arg,
+			   const char *prefix, double timeout_s)
+{
+	struct ib_buf out = {0};
+	char *r = NULL;
+	int rc = ib_proc_capture((char *[]){(char *)bin, (char *)arg, NULL},
+				 NULL, timeout_s, NULL, &out, NULL);
+
+	if (rc == 0 && out.s) {
+		size_t plen = prefix ? strlen(prefix) : 0;
+		char *first = NULL;
+
+		/* stdout and stderr come mixed: the line that says it, else
+		 * the first that is not empty */
+		for (char *line = out.s, *next; line && !r; line = next) {
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			if (plen && strncmp(line, prefix, plen) == 0)
+				r = ib_xstrdup(line + plen);
+			else if (!first && *line)
+				first = line;
+		}
+		if (!r && first)
+			r = ib_xstrdup(first);
+	}
+	ib_buf_free(&out);
+	return r;
+}

@@ -96,6 +96,14 @@ int ib_proc_capture_opts(char *const argv[], const struct ib_spawn_opts *o,
 			 double timeout_s, int (*stop)(void),
 			 struct ib_buf *out, struct ib_err *err);
 
+/* The version line of program bin: runs `bin arg` (no shell: any path
+ * is safe) for at most timeout_s seconds; of its output (stdout and
+ * stderr), the rest of the first line starting with prefix (may be
+ * NULL), else its first non-empty line. NULL when it did not run, failed
+ * or said nothing. Caller frees. */
+char *ib_proc_version_line(const char *bin, const char *arg,
+			   const char *prefix, double timeout_s);
+
 /* Start time of pid in clock ticks since boot, 0 if it does not exist:
  * with the pid it identifies a process even after pid reuse. */
 unsigned long long ib_proc_starttime(pid_t pid);

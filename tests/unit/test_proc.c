@@ -7,6 +7,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,11 +100,70 @@ static void all_strays_reaped(void **state)
 				 STRAYS, (int)pids[i]);
 }
 
+/* A version read without a shell: a path with quotes and $(...) in it is
+ * run as it is, never interpreted (qemu's --version was read through
+ * popen with the path in single quotes). */
+static void version_line_no_shell(void **state)
+{
+	char dir[] = "/tmp/isobench-unit-XXXXXX", *sub, *bin, *pwned, *v;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* a shell would run the touch in its working directory: ours */
+	assert_int_equal(chdir(dir), 0);
+	pwned = ib_xasprintf("%s/pwned", dir);
+	sub = ib_xasprintf("%s/a'$(touch pwned)'b", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	bin = ib_xasprintf("%s/qemu", sub);
+	f = fopen(bin, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\necho 'warning: something' >&2\n"
+		   "echo 'QEMU emulator version 9.9.9 (test)'\n"
+		   "[ \"$1\" = --version ] || exit 3\n");
+	fclose(f);
+	assert_int_equal(chmod(bin, 0755), 0);
+	v = ib_proc_version_line(bin, "--version", "QEMU emulator version ", 10);
+	assert_non_null(v);
+	assert_string_equal(v, "9.9.9 (test)");
+	free(v);
+	assert_int_equal(access(pwned, F_OK), -1);
+	/* no prefix given or found: the first line said */
+	v = ib_proc_version_line(bin, "--version", "nope ", 10);
+	assert_non_null(v);
+	assert_true(strcmp(v, "warning: something") == 0 ||
+		    strcmp(v, "QEMU emulator version 9.9.9 (test)") == 0);
+	free(v);
+	/* failing, missing, or hanging (then killed at the deadline) */
+	assert_null(ib_proc_version_line(bin, "--help", "QEMU ", 10));
+	unlink(bin);
+	assert_null(ib_proc_version_line(bin, "--version", "QEMU ", 10));
+	f = fopen(bin, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\nexec sleep 30\n");
+	fclose(f);
+	assert_int_equal(chmod(bin, 0755), 0);
+	{
+		uint64_t t0 = ib_mono_ns();
+
+		assert_null(ib_proc_version_line(bin, "--version", "QEMU ", 0.5));
+		assert_true(ib_mono_ns() - t0 < 5000000000ull);
+	}
+	unlink(bin);
+	rmdir(sub);
+	assert_int_equal(chdir("/"), 0);
+	rmdir(dir);
+	free(bin);
+	free(sub);
+	free(pwned);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(many_children_keep_status),
 		cmocka_unit_test(all_strays_reaped),
+		cmocka_unit_test(version_line_no_shell),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
