@@ -12,7 +12,9 @@
 #                                           build-fuzz/merged/TARGET/
 #
 # Targets: probe (probe output: framing and records), plan (plan files),
-# rawlog (raw.jsonl and the reports made from it).
+# rawlog (raw.jsonl and the reports made from it), peer (what an instance
+# sends to the net peer), qmp (a VMM's QMP messages), docker (the Docker
+# engine's log stream and replies), moddep (a kernel's modules.dep).
 #
 # Fuzzing reads the seeds in tests/fuzz/corpus/TARGET/ (never written)
 # and keeps what it finds in build-fuzz/corpus/TARGET/ (kept across runs).
@@ -29,7 +31,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_TARGETS=(probe plan rawlog peer)
+ALL_TARGETS=(probe plan rawlog peer qmp docker moddep)
 OUT=build-fuzz
 CC=${CC:-clang}
 
