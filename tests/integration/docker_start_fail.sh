@@ -35,14 +35,12 @@ mkdir -p "$T/bin"
 # The processes that carry the wrapper's marker, alive (not zombies).
 marked_pids() {
 	local f pid
-	for f in /proc/[0-9]*/environ; do
+	for f in $(grep -lxzF "IBTEST_DOCKERD=$T" /proc/[0-9]*/environ 2>/dev/null); do
 		pid=${f#/proc/}
 		pid=${pid%/environ}
-		[ "$pid" != "$$" ] || continue
-		if { tr '\0' '\n' <"$f"; } 2>/dev/null | grep -qx "IBTEST_DOCKERD=$T"; then
-			grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null ||
-				echo "$pid"
-		fi
+		[ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] || continue
+		grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null ||
+			echo "$pid"
 	done
 }
 
@@ -102,6 +100,7 @@ for a in "\$@"; do
 done
 exec "$REAL" "\${args[@]}"
 EOF
+chmod +x "$T/bin/dockerd"
 PATH=$T/bin:$PATH "$ISOBENCH" run -q -r docker,native -b cpu -s cpu.duration=10 \
 	--min-reps 1 --max-reps 1 --probe "$PROBE" --scratch "$T" -o "$T/hang" \
 	>"$T/hang.out" 2>"$T/hang.err" &
