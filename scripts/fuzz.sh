@@ -87,7 +87,8 @@ cflags=(-g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 	-Wall -Wextra -Wno-unused-parameter
 	-I"$OUT/include" -Isrc/host -Isrc/common -I. -I/usr/include/cjson)
-libs=(-lcjson -linih -lm)
+# docker_api.o needs libcurl and threads, vm_image.o libarchive and libcrypto
+libs=(-lcjson -linih -lm -lcurl -larchive -lcrypto -lpthread)
 
 build_obj() { # SRC OBJ EXTRA-FLAGS...
 	local src=$1 obj=$2

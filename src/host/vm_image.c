@@ -216,8 +216,11 @@ int ib_moddep_parse(const char *text, size_t len, struct ib_moddep *m)
 		if (colon) {
 			*colon = '\0';
 			/* a path that would leave the directory: not a module
-			 * (a dependency on it is then not listed) */
-			if (moddep_path_ok(line)) {
+			 * (a dependency on it is then not listed); a path
+			 * listed again: its first line counts, as every
+			 * lookup finds that one */
+			if (moddep_path_ok(line) &&
+			    ib_strv_find(&m->paths, line) < 0) {
 				ib_strv_push(&m->paths, line);
 				ib_strv_push(&m->deps, colon + 1);
 			}

@@ -110,7 +110,8 @@ struct ib_moddep {
 /* Parses len bytes of modules.dep into m (zeroed first; free with
  * ib_moddep_free). Lines without a colon, and modules whose path is
  * absolute, empty or has a "." or ".." component (it would leave the
- * modules directory), are skipped. Returns the number of modules. */
+ * modules directory), are skipped, and so is a path listed again (the
+ * first line counts). Returns the number of modules. */
 int ib_moddep_parse(const char *text, size_t len, struct ib_moddep *m);
 void ib_moddep_free(struct ib_moddep *m);
 /* Index of module name ("virtio_blk", '-' and '_' alike, or a path) in
