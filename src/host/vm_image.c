@@ -254,12 +254,15 @@ void ib_moddep_free(struct ib_moddep *m)
  * match with '-' and '_' alike, as modprobe's do. */
 int ib_moddep_find(const struct ib_moddep *m, const char *name)
 {
+	/* a path first: a name matching an earlier module's file name must
+	 * not hide the module whose path it is */
+	for (int i = 0; i < m->paths.n; i++)
+		if (strcmp(m->paths.v[i], name) == 0)
+			return i;
 	for (int i = 0; i < m->paths.n; i++) {
 		const char *base = strrchr(m->paths.v[i], '/');
 		size_t n;
 
-		if (strcmp(m->paths.v[i], name) == 0)
-			return i;
 		base = base ? base + 1 : m->paths.v[i];
 		n = strcspn(base, ".");
 		if (n != strlen(name))
