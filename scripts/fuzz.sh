@@ -13,7 +13,7 @@
 #
 # Targets: probe (probe output: framing and records), plan (plan files),
 # rawlog (raw.jsonl and the reports made from it), peer (what an instance
-# sends to the net peer), qmp (a VMM's QMP messages), docker (the Docker
+# sends to the net peer), qmp (a VMM's QMP messages), docker_api (the Docker
 # engine's log stream and replies), moddep (a kernel's modules.dep).
 #
 # Fuzzing reads the seeds in tests/fuzz/corpus/TARGET/ (never written)
@@ -31,7 +31,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_TARGETS=(probe plan rawlog peer qmp docker moddep)
+ALL_TARGETS=(probe plan rawlog peer qmp docker_api moddep)
 OUT=build-fuzz
 CC=${CC:-clang}
 
