@@ -38,7 +38,9 @@ marked_pids() {
 	for f in $(grep -lxzF "IBTEST_DOCKERD=$T" /proc/[0-9]*/environ 2>/dev/null); do
 		pid=${f#/proc/}
 		pid=${pid%/environ}
-		[ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] || continue
+		if [ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ]; then
+			continue
+		fi
 		grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null ||
 			echo "$pid"
 	done
@@ -114,6 +116,7 @@ wait_until 90 eval '[ -n "$(jrows "$T/hang/raw.jsonl" - rec.pid ev=record rec.ty
 	fail "hang: the native cell did not start after the failed docker column"
 assert_no_dockerd hang "$T/hang" "while the run goes on"
 wait_exit "$RUN_PID" 60
+# shellcheck disable=SC2034  # read by expect_rc
 IB_RC=$WAIT_RC
 no_sanitizer_report "$T/hang.err"
 expect_rc 0 hang
