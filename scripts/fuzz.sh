@@ -12,9 +12,11 @@
 #                                           build-fuzz/merged/TARGET/
 #
 # Targets: probe (probe output: framing and records), plan (plan files),
-# rawlog (raw.jsonl and the reports made from it), peer (what an
-# instance sends the net peer), cleanup (state.jsonl through cleanup's
-# dry run; its oracles: nothing outside what the run id derives).
+# rawlog (raw.jsonl and the reports made from it), peer (what an instance
+# sends to the net peer), cleanup (state.jsonl through cleanup's dry run;
+# its oracles: nothing outside what the run id derives), qmp (a VMM's QMP
+# messages), docker_api (the Docker engine's log stream and replies),
+# moddep (a kernel's modules.dep).
 #
 # Fuzzing reads the seeds in tests/fuzz/corpus/TARGET/ (never written)
 # and keeps what it finds in build-fuzz/corpus/TARGET/ (kept across runs).
@@ -31,7 +33,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_TARGETS=(probe plan rawlog peer cleanup)
+ALL_TARGETS=(probe plan rawlog peer cleanup qmp docker_api moddep)
 OUT=build-fuzz
 CC=${CC:-clang}
 
@@ -87,7 +89,8 @@ cflags=(-g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 	-Wall -Wextra -Wno-unused-parameter
 	-I"$OUT/include" -Isrc/host -Isrc/common -I. -I/usr/include/cjson)
-# (the cleanup target reaches every runtime driver: curl, archive, crypto)
+# (the cleanup target reaches every runtime driver, docker_api.o needs
+# libcurl and threads, vm_image.o libarchive and libcrypto)
 libs=(-lcjson -linih -lm -lcurl -larchive -lcrypto -lpthread)
 
 build_obj() { # SRC OBJ EXTRA-FLAGS...

@@ -57,31 +57,65 @@ unsigned long long ib_proc_starttime(pid_t pid)
 }
 
 /* The pids a struct ib_proc stands for: ib_proc_reap_strays leaves them
- * to their owners. A run has a handful alive at once. */
-static pid_t tracked[64];
+ * to their owners. A run has a handful alive at once, but footprint's
+ * density holds every instance it starts (thousands): the table grows,
+ * kept sorted so that looking a pid up stays cheap. A pid that did not
+ * fit used to be reaped as a stray, and its owner lost its exit status. */
+static pid_t *tracked;
+static size_t ntracked, tracked_cap;
+
+/* Index of pid in tracked, or where it would go. */
+static size_t tracked_pos(pid_t pid)
+{
+	size_t lo = 0, hi = ntracked;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (tracked[mid] < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
 
 static void track(pid_t pid)
 {
-	for (size_t i = 0; i < sizeof(tracked) / sizeof(tracked[0]); i++)
-		if (tracked[i] == 0) {
-			tracked[i] = pid;
-			return;
-		}
+	size_t i = tracked_pos(pid);
+
+	if (i < ntracked && tracked[i] == pid)
+		return;
+	if (ntracked == tracked_cap) {
+		tracked_cap = tracked_cap ? tracked_cap * 2 : 64;
+		tracked = ib_xrealloc(tracked, tracked_cap * sizeof(*tracked));
+	}
+	memmove(tracked + i + 1, tracked + i, (ntracked - i) * sizeof(*tracked));
+	tracked[i] = pid;
+	ntracked++;
 }
 
 static void untrack(pid_t pid)
 {
-	for (size_t i = 0; i < sizeof(tracked) / sizeof(tracked[0]); i++)
-		if (tracked[i] == pid)
-			tracked[i] = 0;
+	size_t i = tracked_pos(pid);
+
+	if (i < ntracked && tracked[i] == pid) {
+		memmove(tracked + i, tracked + i + 1,
+			(ntracked - i - 1) * sizeof(*tracked));
+		ntracked--;
+	}
 }
 
 static int is_tracked(pid_t pid)
 {
-	for (size_t i = 0; i < sizeof(tracked) / sizeof(tracked[0]); i++)
-		if (tracked[i] == pid)
-			return 1;
-	return 0;
+	size_t i = tracked_pos(pid);
+
+	return i < ntracked && tracked[i] == pid;
+}
+
+size_t ib_proc_tracked_count(void)
+{
+	return ntracked;
 }
 
 int ib_proc_spawn(struct ib_proc *p, char *const argv[], const char *cwd,
@@ -215,12 +249,14 @@ int ib_proc_subreaper(int on)
 static int reap_strays(void)
 {
 	int alive = 0;
-	char path[64], buf[4096];
+	char path[64], *buf;
 
 	/* Our children, from the kernel's list (CONFIG_PROC_CHILDREN);
-	 * isobench is single-threaded, so its main task holds them all. */
+	 * isobench is single-threaded, so its main task holds them all.
+	 * Read whole: thousands of children list far more than a page. */
 	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-	if (read_proc(path, buf, sizeof(buf)) < 0)
+	buf = ib_read_file(path, NULL, NULL);
+	if (!buf)
 		return 0;
 	for (char *s = buf, *end; *s; s = end) {
 		long pid = strtol(s, &end, 10);
@@ -231,6 +267,7 @@ static int reap_strays(void)
 		    waitpid((pid_t)pid, NULL, WNOHANG) == 0)
 			alive++;
 	}
+	free(buf);
 	return alive;
 }
 
@@ -432,4 +469,34 @@ int ib_pid_ended(pid_t pid)
 	 * last ')' */
 	rp = strrchr(buf, ')');
 	return !rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X';
+}
+
+char *ib_proc_version_line(const char *bin, const char *arg,
+			   const char *prefix, double timeout_s)
+{
+	struct ib_buf out = {0};
+	char *r = NULL;
+	int rc = ib_proc_capture((char *[]){(char *)bin, (char *)arg, NULL},
+				 NULL, timeout_s, NULL, &out, NULL);
+
+	if (rc == 0 && out.s) {
+		size_t plen = prefix ? strlen(prefix) : 0;
+		char *first = NULL;
+
+		/* stdout and stderr come mixed: the line that says it, else
+		 * the first that is not empty */
+		for (char *line = out.s, *next; line && !r; line = next) {
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			if (plen && strncmp(line, prefix, plen) == 0)
+				r = ib_xstrdup(line + plen);
+			else if (!first && *line)
+				first = line;
+		}
+		if (!r && first)
+			r = ib_xstrdup(first);
+	}
+	ib_buf_free(&out);
+	return r;
 }

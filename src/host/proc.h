@@ -70,6 +70,8 @@ void ib_proc_reap_strays(void);
 /* The same, waiting up to ms milliseconds for such children to exit
  * (what a container's runtime leaves behind, exiting just after it). */
 void ib_proc_reap_strays_wait(int ms);
+/* How many children struct ib_procs stand for now (tests). */
+size_t ib_proc_tracked_count(void);
 /* Waits for the child to exit until deadline_ns (CLOCK_MONOTONIC).
  * Returns 0 when reaped, -ETIMEDOUT, or -EINTR if a signal arrived. */
 int ib_proc_wait(struct ib_proc *p, uint64_t deadline_ns);
@@ -93,6 +95,14 @@ int ib_proc_capture(char *const argv[], const char *cwd, double timeout_s,
 int ib_proc_capture_opts(char *const argv[], const struct ib_spawn_opts *o,
 			 double timeout_s, int (*stop)(void),
 			 struct ib_buf *out, struct ib_err *err);
+
+/* The version line of program bin: runs `bin arg` (no shell: any path
+ * is safe) for at most timeout_s seconds; of its output (stdout and
+ * stderr), the rest of the first line starting with prefix (may be
+ * NULL), else its first non-empty line. NULL when it did not run, failed
+ * or said nothing. Caller frees. */
+char *ib_proc_version_line(const char *bin, const char *arg,
+			   const char *prefix, double timeout_s);
 
 /* Start time of pid in clock ticks since boot, 0 if it does not exist:
  * with the pid it identifies a process even after pid reuse. */

@@ -28,32 +28,89 @@ static int poll_until(int fd, short ev, uint64_t deadline_ns)
 	}
 }
 
+int ib_qmp_take_message(struct ib_buf *in, cJSON **msg, struct ib_err *err)
+{
+	char *nl = in->s ? memchr(in->s, '\n', in->len) : NULL;
+
+	*msg = NULL;
+	if (nl) {
+		size_t len = (size_t)(nl - in->s) + 1;
+		cJSON *j = cJSON_ParseWithLength(in->s, len);
+
+		memmove(in->s, in->s + len, in->len - len + 1);
+		in->len -= len;
+		if (!j)
+			return ib_err_set(err, -EPROTO, "QMP: a message that "
+					  "is not JSON");
+		*msg = j;
+		return 1;
+	}
+	if (in->len > IB_QMP_MAX_MESSAGE)
+		return ib_err_set(err, -EPROTO, "QMP: a message over 1 MiB");
+	return 0;
+}
+
+int ib_qmp_reply(cJSON *m, const char *command, cJSON **ret,
+		 struct ib_err *err)
+{
+	cJSON *r, *e;
+
+	if ((r = cJSON_GetObjectItemCaseSensitive(m, "return"))) {
+		if (ret)
+			*ret = cJSON_DetachItemViaPointer(m, r);
+		return 1;
+	}
+	if ((e = cJSON_GetObjectItemCaseSensitive(m, "error"))) {
+		const cJSON *cls = cJSON_GetObjectItemCaseSensitive(e, "class");
+		const cJSON *desc = cJSON_GetObjectItemCaseSensitive(e, "desc");
+
+		return ib_err_set(err, -EPROTO, "QMP %s: %s: %s", command,
+				  cJSON_IsString(cls) ? cls->valuestring : "error",
+				  cJSON_IsString(desc) ? desc->valuestring : "?");
+	}
+	return 0; /* an event: not ours */
+}
+
+int ib_qmp_vcpu_tids(const cJSON *cpus, pid_t *tids, int max,
+		     struct ib_err *err)
+{
+	const cJSON *c;
+	int n = 0;
+
+	if (!cJSON_IsArray(cpus))
+		return ib_err_set(err, -EPROTO, "QMP query-cpus-fast: not a "
+				  "list of vCPUs");
+	cJSON_ArrayForEach(c, cpus) {
+		const cJSON *tid = cJSON_GetObjectItemCaseSensitive(c, "thread-id");
+		double v = cJSON_IsNumber(tid) ? tid->valuedouble : -1;
+
+		/* a thread id is a whole number in 1..PID_MAX_LIMIT: anything
+		 * else (1e300, -1, 0, 2.5) is refused before the cast, which
+		 * would be undefined or name another process */
+		if (!(v >= 1 && v <= IB_QMP_PID_MAX && v == (double)(pid_t)v))
+			return ib_err_set(err, -EPROTO, "QMP query-cpus-fast: "
+					  "vCPU %d has no valid thread-id", n);
+		if (n >= max)
+			return ib_err_set(err, -EPROTO, "QMP query-cpus-fast: "
+					  "over %d vCPUs", max);
+		tids[n++] = (pid_t)v;
+	}
+	return n;
+}
+
 /* The next message (one line) as JSON; NULL with err on a timeout, a
  * closed socket or bytes that are not JSON. */
 static cJSON *read_message(struct ib_qmp *q, uint64_t deadline_ns,
 			   struct ib_err *err)
 {
 	for (;;) {
-		char *nl = q->in.s ? memchr(q->in.s, '\n', q->in.len) : NULL;
 		char buf[4096];
+		cJSON *j;
 		ssize_t n;
-		int rc;
+		int rc = ib_qmp_take_message(&q->in, &j, err);
 
-		if (nl) {
-			size_t len = (size_t)(nl - q->in.s) + 1;
-			cJSON *j = cJSON_ParseWithLength(q->in.s, len);
-
-			memmove(q->in.s, q->in.s + len, q->in.len - len + 1);
-			q->in.len -= len;
-			if (!j)
-				ib_err_set(err, -EPROTO, "QMP: a message that "
-					   "is not JSON");
+		if (rc != 0)
 			return j;
-		}
-		if (q->in.len > (1u << 20)) {
-			ib_err_set(err, -EPROTO, "QMP: a message over 1 MiB");
-			return NULL;
-		}
 		rc = poll_until(q->fd, POLLIN, deadline_ns);
 		if (rc < 0) {
 			ib_err_set(err, rc, "QMP: no answer within the deadline");
@@ -112,27 +169,14 @@ int ib_qmp_execute(struct ib_qmp *q, const char *command, const cJSON *args,
 		return ib_err_set(err, rc, "QMP %s: cannot send: %s", command,
 				  strerror(-rc));
 	for (;;) {
-		cJSON *m = read_message(q, deadline_ns, err), *r, *e;
+		cJSON *m = read_message(q, deadline_ns, err);
 
 		if (!m)
 			return ib_err_wrap(err, "QMP %s", command);
-		if ((r = cJSON_GetObjectItemCaseSensitive(m, "return"))) {
-			if (ret)
-				*ret = cJSON_DetachItemViaPointer(m, r);
-			cJSON_Delete(m);
-			return 0;
-		}
-		if ((e = cJSON_GetObjectItemCaseSensitive(m, "error"))) {
-			const cJSON *cls = cJSON_GetObjectItemCaseSensitive(e, "class");
-			const cJSON *desc = cJSON_GetObjectItemCaseSensitive(e, "desc");
-
-			ib_err_set(err, -EPROTO, "QMP %s: %s: %s", command,
-				   cJSON_IsString(cls) ? cls->valuestring : "error",
-				   cJSON_IsString(desc) ? desc->valuestring : "?");
-			cJSON_Delete(m);
-			return err->code;
-		}
-		cJSON_Delete(m); /* an event: not ours */
+		rc = ib_qmp_reply(m, command, ret, err);
+		cJSON_Delete(m);
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
 	}
 }
 

@@ -33,4 +33,26 @@ int ib_qmp_execute(struct ib_qmp *q, const char *command, const cJSON *args,
 		   cJSON **ret, uint64_t deadline_ns, struct ib_err *err);
 void ib_qmp_close(struct ib_qmp *q);
 
+/* The pure parts, on bytes and JSON as they came from the VMM (nothing
+ * trusted; fuzzed by tests/fuzz/fuzz_qmp.c). */
+#define IB_QMP_MAX_MESSAGE (1u << 20)
+/* The kernel's largest pid (PID_MAX_LIMIT on 64-bit). */
+#define IB_QMP_PID_MAX 4194304
+/* Takes the first whole line of in (consumed): 1 with *msg its JSON
+ * (caller deletes), 0 when no line is whole yet (read more), or -EPROTO
+ * with err when the line is not JSON (consumed) or in holds over
+ * IB_QMP_MAX_MESSAGE bytes without a newline. */
+int ib_qmp_take_message(struct ib_buf *in, cJSON **msg, struct ib_err *err);
+/* What message m says to a command: 1 for its "return" (detached into
+ * *ret if ret is not NULL), -EPROTO with err for its "error", 0 for
+ * anything else (an event). m stays the caller's. */
+int ib_qmp_reply(cJSON *m, const char *command, cJSON **ret,
+		 struct ib_err *err);
+/* The vCPU threads of query-cpus-fast's return: each "thread-id" into
+ * tids (at most max). Returns their count, or -EPROTO with err when
+ * cpus is not a list, a thread-id is not a whole number in
+ * 1..IB_QMP_PID_MAX, or there are more than max. */
+int ib_qmp_vcpu_tids(const cJSON *cpus, pid_t *tids, int max,
+		     struct ib_err *err);
+
 #endif

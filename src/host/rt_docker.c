@@ -135,8 +135,14 @@ static int dockerd_writes_trust_key(char *bin)
 	return major > 0 && major < 23;
 }
 
+static void stop_own_dockerd(void);
+
 /* Starts isobench's own dockerd (once per run) and waits until it
- * answers. */
+ * answers. A failed start leaves nothing: a dockerd that runs but does
+ * not answer is stopped (with its containerd) and its exec root removed,
+ * as at the end of a run, so neither lives on beside the run's other
+ * runtimes nor waits for cleanup, and the next docker column starts
+ * afresh. */
 static int start_own_dockerd(const struct ib_run_ctx *ctx, struct ib_err *err)
 {
 	char *bin = ib_which("dockerd"), *runsc = ib_which("runsc"), *config;
@@ -270,6 +276,8 @@ out:
 	ib_strv_free(&argv);
 	free(bin);
 	free(runsc);
+	if (rc < 0)
+		stop_own_dockerd();
 	return rc;
 }
 
@@ -277,10 +285,14 @@ static void stop_own_dockerd(void)
 {
 	if (--own.users > 0)
 		return;
-	if (own.proc.pid > 0 && !own.proc.reaped) {
-		kill(own.proc.pid, SIGTERM);
-		if (ib_proc_wait(&own.proc, ib_mono_ns() + 15000000000ULL) < 0)
-			ib_proc_kill(&own.proc);
+	if (own.proc.pid > 0) {
+		if (!own.proc.reaped) {
+			kill(own.proc.pid, SIGTERM);
+			if (ib_proc_wait(&own.proc,
+					 ib_mono_ns() + 15000000000ULL) < 0)
+				ib_proc_kill(&own.proc);
+		}
+		/* also when it exited by itself (a failed start) */
 		ib_state_del(own.ctx->state, "dockerd", NULL);
 	}
 	if (own.exec_root) {
@@ -524,9 +536,8 @@ static int docker_prepare(struct ib_runtime *rt, struct ib_err *err)
 {
 	struct docker_rt *d = ib_xcalloc(1, sizeof(*d));
 	struct ib_buf resp = {0};
-	cJSON *info = NULL;
 	long st = 0;
-	int rc;
+	int rc, has = 0;
 
 	rt->priv = d;
 	d->runtime = ib_xstrdup(ib_runtime_opt(rt, "runtime"));
@@ -541,9 +552,13 @@ static int docker_prepare(struct ib_runtime *rt, struct ib_err *err)
 	rc = ib_docker_call(d->socket, "GET", "/info", NULL, NULL, 0,
 			    CALL_TIMEOUT_S, &st, &resp, err);
 	if (rc == 0)
-		info = cJSON_Parse(resp.s ? resp.s : "");
-	if (rc == 0 && !cJSON_GetObjectItem(cJSON_GetObjectItem(info, "Runtimes"),
-					    d->runtime))
+		has = ib_docker_parse_info(resp.s, resp.len, d->runtime,
+					   &d->version);
+	if (rc == 0 && has < 0)
+		rc = ib_err_set(err, -EPROTO, "the Docker engine at %s: GET "
+				"/info: HTTP %ld, not a JSON object: %.300s",
+				d->socket, st, resp.s ? ib_trim(resp.s) : "");
+	else if (rc == 0 && !has)
 		rc = ib_err_set(err, -ENOENT,
 				"the Docker engine at %s has no runtime '%s'%s",
 				d->socket, d->runtime,
@@ -551,10 +566,6 @@ static int docker_prepare(struct ib_runtime *rt, struct ib_err *err)
 				       : " (isobench does not reconfigure an "
 					 "engine it did not start: add it to its "
 					 "daemon.json)");
-	if (rc == 0)
-		d->version = ib_xstrdup(cJSON_GetStringValue(
-			cJSON_GetObjectItem(info, "ServerVersion")) ?: "?");
-	cJSON_Delete(info);
 	ib_buf_free(&resp);
 	if (rc == 0)
 		rc = ensure_image(d, rt->ctx, err);
@@ -684,15 +695,8 @@ static int docker_launch(struct ib_runtime *rt, struct ib_launch *l,
 		goto out;
 	l->t_created_ns = ib_mono_ns();
 	dl->id = ib_xstrdup(l->name);
-	{
-		/* the engine's id of it: its shim is started with it */
-		cJSON *cr = cJSON_Parse(resp.s ? resp.s : "");
-		const cJSON *id = cJSON_GetObjectItem(cr, "Id");
-
-		if (cJSON_IsString(id))
-			dl->engine_id = ib_xstrdup(id->valuestring);
-		cJSON_Delete(cr);
-	}
+	/* the engine's id of it: its shim is started with it */
+	dl->engine_id = ib_docker_parse_create(resp.s, resp.len);
 	path = ib_xasprintf("/containers/%s/start", l->name);
 	ib_buf_free(&resp);
 	rc = ib_docker_call(d->socket, "POST", path, NULL, NULL, 0, CALL_TIMEOUT_S,
@@ -729,35 +733,25 @@ static int docker_wait(struct ib_runtime *rt, struct ib_launch *l,
 {
 	struct docker_rt *d = rt->priv;
 	struct docker_launch *dl = l->priv;
-	uint64_t now = ib_mono_ns();
+	double left = ib_deadline_left_s(deadline_ns, ib_mono_ns());
 	struct ib_buf resp = {0};
 	char *path;
-	cJSON *j;
 	long st = 0;
 	int rc;
 
-	if (now >= deadline_ns)
+	/* no time left is a timeout here, never a call without one */
+	if (!(ib_http_timeout_ms(left) > 0))
 		return -ETIMEDOUT;
 	path = ib_xasprintf("/containers/%s/wait", l->name);
-	rc = ib_docker_call(d->socket, "POST", path, NULL, NULL, 0,
-			    (double)(deadline_ns - now) / 1e9, &st, &resp, NULL);
+	rc = ib_docker_call(d->socket, "POST", path, NULL, NULL, 0, left, &st,
+			    &resp, NULL);
 	free(path);
 	if (rc == -ETIMEDOUT) {
 		ib_buf_free(&resp);
 		return rc;
 	}
-	j = cJSON_Parse(resp.s ? resp.s : "");
-	{
-		const cJSON *code = cJSON_GetObjectItem(j, "StatusCode");
-
-		l->exit_code = cJSON_IsNumber(code) ? code->valueint : -1;
-		/* the engine reports a death by signal as 128 + signal */
-		if (l->exit_code > 128 && l->exit_code < 128 + 65) {
-			l->term_signal = l->exit_code - 128;
-			l->exit_code = -1;
-		}
-	}
-	cJSON_Delete(j);
+	/* no valid status: exit code -1, as for a failed call */
+	ib_docker_parse_wait(resp.s, resp.len, &l->exit_code, &l->term_signal);
 	ib_buf_free(&resp);
 	l->t_exited_ns = ib_mono_ns();
 	dl->exited = 1;

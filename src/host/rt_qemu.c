@@ -137,22 +137,14 @@ static unsigned long host_tsc_khz(void)
 #endif
 }
 
+/* "QEMU emulator version 7.2.22 (Debian ...)": read without a shell (a
+ * path is never quoted into a command line), within 10 s. */
 static char *qemu_version(const char *bin)
 {
-	char *cmd = ib_xasprintf("'%s' --version 2>/dev/null", bin), line[256] = "";
-	FILE *f = popen(cmd, "r");
+	char *v = ib_proc_version_line(bin, "--version",
+				       "QEMU emulator version ", 10);
 
-	free(cmd);
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = '\0';
-		pclose(f);
-	}
-	line[strcspn(line, "\n")] = '\0';
-	/* "QEMU emulator version 7.2.22 (Debian ...)" */
-	if (strncmp(line, "QEMU emulator version ", 22) == 0)
-		return ib_xstrdup(line + 22);
-	return ib_xstrdup(line[0] ? line : "unknown");
+	return v ? v : ib_xstrdup("unknown");
 }
 
 /* The command line of one boot. probe_argv: the probe's arguments; disk:
@@ -576,7 +568,8 @@ static int qmp_open(struct qemu_rt *q, struct qemu_launch *ql, pid_t vmm,
 		    struct ib_err *err)
 {
 	uint64_t deadline = ib_mono_ns() + QMP_TIMEOUT_S * 1000000000ull;
-	cJSON *cpus = NULL, *c;
+	cJSON *cpus = NULL;
+	int n;
 
 	if (ql->qmp.fd >= 0)
 		return 0;
@@ -585,13 +578,13 @@ static int qmp_open(struct qemu_rt *q, struct qemu_launch *ql, pid_t vmm,
 	if (ib_qmp_execute(&ql->qmp, "query-cpus-fast", NULL, &cpus, deadline,
 			   err) < 0)
 		return err->code;
-	cJSON_ArrayForEach(c, cpus) {
-		const cJSON *tid = cJSON_GetObjectItemCaseSensitive(c, "thread-id");
-
-		if (cJSON_IsNumber(tid) && ql->nvcpus < (int)IB_ARRAY_LEN(ql->vcpu_tid))
-			ql->vcpu_tid[ql->nvcpus++] = (pid_t)tid->valuedouble;
-	}
+	/* thread ids range-checked before they become pids */
+	n = ib_qmp_vcpu_tids(cpus, ql->vcpu_tid, (int)IB_ARRAY_LEN(ql->vcpu_tid),
+			     err);
 	cJSON_Delete(cpus);
+	if (n < 0)
+		return n;
+	ql->nvcpus = n;
 	if (ql->nvcpus != q->cpus)
 		return ib_err_set(err, -EPROTO, "QMP reports %d vCPU threads, "
 				  "the VM was given %d", ql->nvcpus, q->cpus);

@@ -181,34 +181,70 @@ int ib_vm_kernel_find(const char *path, struct ib_vm_kernel *k,
 
 /* --- modules.dep --------------------------------------------------------- */
 
-struct moddep {
-	struct ib_strv paths; /* relative to the modules directory */
-	struct ib_strv deps;  /* each path's dependency list, as in the file */
-};
+/* A module's path as modules.dep may give it: relative to the modules
+ * directory, never leaving it (it becomes a source path and a path in
+ * the initramfs). */
+static int moddep_path_ok(const char *p)
+{
+	if (!*p || *p == '/')
+		return 0;
+	for (const char *c = p; *c;) {
+		size_t n = strcspn(c, "/");
 
-static int moddep_load(const char *dir, struct moddep *m, struct ib_err *err)
+		if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		c += n;
+		c += *c == '/';
+	}
+	return 1;
+}
+
+int ib_moddep_parse(const char *text, size_t len, struct ib_moddep *m)
+{
+	const char *p = text, *end = text + len;
+
+	memset(m, 0, sizeof(*m));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char *line = strndup(p, n), *colon;
+
+		if (!line)
+			abort();
+		p += n + (nl != NULL);
+		colon = strchr(line, ':');
+		if (colon) {
+			*colon = '\0';
+			/* a path that would leave the directory: not a module
+			 * (a dependency on it is then not listed); a path
+			 * listed again: its first line counts, as every
+			 * lookup finds that one */
+			if (moddep_path_ok(line) &&
+			    ib_strv_find(&m->paths, line) < 0) {
+				ib_strv_push(&m->paths, line);
+				ib_strv_push(&m->deps, colon + 1);
+			}
+		}
+		free(line);
+	}
+	return m->paths.n;
+}
+
+static int moddep_load(const char *dir, struct ib_moddep *m, struct ib_err *err)
 {
 	char *p = ib_xasprintf("%s/modules.dep", dir);
-	char *text = ib_read_file(p, NULL, err), *line, *save = NULL;
+	size_t len;
+	char *text = ib_read_file(p, &len, err);
 
 	free(p);
 	if (!text)
 		return err->code;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *colon = strchr(line, ':');
-
-		if (!colon)
-			continue;
-		*colon = '\0';
-		ib_strv_push(&m->paths, line);
-		ib_strv_push(&m->deps, colon + 1);
-	}
+	ib_moddep_parse(text, len, m);
 	free(text);
 	return 0;
 }
 
-static void moddep_free(struct moddep *m)
+void ib_moddep_free(struct ib_moddep *m)
 {
 	ib_strv_free(&m->paths);
 	ib_strv_free(&m->deps);
@@ -216,14 +252,17 @@ static void moddep_free(struct moddep *m)
 
 /* Index of module name ("virtio_blk", or a path) in m, or -1. Names
  * match with '-' and '_' alike, as modprobe's do. */
-static int moddep_find(const struct moddep *m, const char *name)
+int ib_moddep_find(const struct ib_moddep *m, const char *name)
 {
+	/* a path first: a name matching an earlier module's file name must
+	 * not hide the module whose path it is */
+	for (int i = 0; i < m->paths.n; i++)
+		if (strcmp(m->paths.v[i], name) == 0)
+			return i;
 	for (int i = 0; i < m->paths.n; i++) {
 		const char *base = strrchr(m->paths.v[i], '/');
 		size_t n;
 
-		if (strcmp(m->paths.v[i], name) == 0)
-			return i;
 		base = base ? base + 1 : m->paths.v[i];
 		n = strcspn(base, ".");
 		if (n != strlen(name))
@@ -266,25 +305,29 @@ static int builtin(const char *dir, const char *name)
 
 /* Appends module i and, first, what it needs, to order (load order).
  * modules.dep lists the whole closure, the module loaded last first, so
- * walking it backwards loads every dependency before its users. */
-static int moddep_order(const struct moddep *m, int i, struct ib_strv *order,
-			int depth, struct ib_err *err)
+ * walking it backwards loads every dependency before its users. mark[i]:
+ * 1 while i's dependencies are being walked (meeting it again is a
+ * cycle), 2 once it is in order: every module is walked once, however
+ * the file links them. */
+static int moddep_order(const struct ib_moddep *m, int i, struct ib_strv *order,
+			char *mark, int depth, struct ib_err *err)
 {
 	struct ib_strv deps = {0};
 	char *list;
 
-	if (ib_strv_find(order, m->paths.v[i]) >= 0)
+	if (mark[i] == 2 || ib_strv_find(order, m->paths.v[i]) >= 0)
 		return 0;
-	if (depth > 64)
+	if (mark[i] == 1 || depth > 64)
 		return ib_err_set(err, -ELOOP, "modules.dep: a dependency "
 				  "cycle through %s", m->paths.v[i]);
+	mark[i] = 1;
 	list = ib_xstrdup(m->deps.v[i]);
-	for (char *save = NULL, *w = strtok_r(list, " \t", &save); w;
-	     w = strtok_r(NULL, " \t", &save))
+	for (char *save = NULL, *w = strtok_r(list, " \t\r", &save); w;
+	     w = strtok_r(NULL, " \t\r", &save))
 		ib_strv_push(&deps, w);
 	free(list);
 	for (int d = deps.n - 1; d >= 0; d--) {
-		int j = moddep_find(m, deps.v[d]);
+		int j = ib_moddep_find(m, deps.v[d]);
 
 		if (j < 0) {
 			ib_err_set(err, -ENOENT,
@@ -293,14 +336,25 @@ static int moddep_order(const struct moddep *m, int i, struct ib_strv *order,
 			ib_strv_free(&deps);
 			return err->code;
 		}
-		if (moddep_order(m, j, order, depth + 1, err) < 0) {
+		if (moddep_order(m, j, order, mark, depth + 1, err) < 0) {
 			ib_strv_free(&deps);
 			return err->code;
 		}
 	}
 	ib_strv_free(&deps);
 	ib_strv_push(order, m->paths.v[i]);
+	mark[i] = 2;
 	return 0;
+}
+
+int ib_moddep_order(const struct ib_moddep *m, int i, struct ib_strv *order,
+		    struct ib_err *err)
+{
+	char *mark = ib_xcalloc((size_t)m->paths.n + 1, 1);
+	int rc = moddep_order(m, i, order, mark, 0, err);
+
+	free(mark);
+	return rc;
 }
 
 /* --- the image ----------------------------------------------------------- */
@@ -449,7 +503,7 @@ int ib_vm_image_get(const char *probe_path, const char *kernel_path,
 		    struct ib_err *err)
 {
 	const char *const *want = bus == IB_VM_BUS_PCI ? pci_modules : mmio_modules;
-	struct moddep dep = {0};
+	struct ib_moddep dep = {0};
 	struct ib_strv order = {0};
 	struct image_file *files = NULL;
 	struct ib_buf modlist = {0};
@@ -469,7 +523,7 @@ int ib_vm_image_get(const char *probe_path, const char *kernel_path,
 		if (rc < 0)
 			goto out;
 		for (size_t i = 0; i < 4; i++) {
-			int j = moddep_find(&dep, want[i]);
+			int j = ib_moddep_find(&dep, want[i]);
 
 			if (j < 0) {
 				if (builtin(img->kernel.modules, want[i]))
@@ -482,7 +536,7 @@ int ib_vm_image_get(const char *probe_path, const char *kernel_path,
 						img->kernel.modules);
 				goto out;
 			}
-			rc = moddep_order(&dep, j, &order, 0, err);
+			rc = ib_moddep_order(&dep, j, &order, err);
 			if (rc < 0)
 				goto out;
 		}
@@ -575,7 +629,7 @@ out:
 	free(files);
 	ib_buf_free(&modlist);
 	ib_strv_free(&order);
-	moddep_free(&dep);
+	ib_moddep_free(&dep);
 	if (rc < 0)
 		ib_vm_image_free(img);
 	return rc;

@@ -100,4 +100,28 @@ char *ib_qemu_command(const char *probe, const char *machine, const char *accel,
  * need a working KVM ask it. */
 int ib_vm_kvm_verdict(struct ib_buf *why);
 
+/* modules.dep, the pure parts (fuzzed by tests/fuzz/fuzz_moddep.c): each
+ * "path: dependency paths..." line, paths relative to the modules
+ * directory. */
+struct ib_moddep {
+	struct ib_strv paths; /* each module's path */
+	struct ib_strv deps;  /* its dependency list, as in the file */
+};
+/* Parses len bytes of modules.dep into m (zeroed first; free with
+ * ib_moddep_free). Lines without a colon, and modules whose path is
+ * absolute, empty or has a "." or ".." component (it would leave the
+ * modules directory), are skipped, and so is a path listed again (the
+ * first line counts). Returns the number of modules. */
+int ib_moddep_parse(const char *text, size_t len, struct ib_moddep *m);
+void ib_moddep_free(struct ib_moddep *m);
+/* Index of module name ("virtio_blk", '-' and '_' alike, or a path) in
+ * m, or -1. */
+int ib_moddep_find(const struct ib_moddep *m, const char *name);
+/* Appends module i and, before it, everything it needs (load order) to
+ * order, skipping what order holds already. Returns 0, or < 0 with err:
+ * a dependency that modules.dep does not list (-ENOENT), a cycle or a
+ * chain over 64 deep (-ELOOP). */
+int ib_moddep_order(const struct ib_moddep *m, int i, struct ib_strv *order,
+		    struct ib_err *err);
+
 #endif
