@@ -110,7 +110,7 @@ static char *row_label(const struct ib_results *r, const struct ib_metric *m,
 static struct row *build_rows(const struct ib_results *r, int *nrows)
 {
 	struct row *rows = NULL;
-	int n = 0, ncol = r->columns.n;
+	int n = 0, cap = 0, ncol = r->columns.n;
 
 	for (int i = 0; i < r->nmetrics; i++) {
 		const struct ib_metric *m = &r->metrics[i];
@@ -125,7 +125,11 @@ static struct row *build_rows(const struct ib_results *r, int *nrows)
 				break;
 			}
 		if (found < 0) {
-			rows = ib_xrealloc(rows, sizeof(*rows) * (size_t)(n + 1));
+			if (n == cap) {
+				/* doubling: by one row was quadratic */
+				cap = cap ? cap * 2 : 16;
+				rows = ib_xrealloc(rows, sizeof(*rows) * (size_t)cap);
+			}
 			found = n++;
 			rows[found] = (struct row){
 				c->job, m->bench, m->metric, m->key, m->unit,
@@ -281,6 +285,11 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 			flagged, flagged == 1 ? "" : "s", r->rsd_target);
 	if (any_emulated(r))
 		fprintf(out, "%s\n", EMULATED_NOTE);
+	if (r->bad_lines)
+		fprintf(out, "damaged raw.jsonl: %d line%s skipped (each named "
+			"in the warnings and report.md); the results are built "
+			"from the rest.\n",
+			r->bad_lines, r->bad_lines == 1 ? "" : "s");
 	for (int i = 0; i < r->ncells; i++) {
 		const struct ib_cell *c = &r->cells[i];
 
@@ -634,6 +643,11 @@ char *ib_report_markdown(const struct ib_results *r)
 		      str_of(plan, "mode") ?: "?", str_of(plan, "source") ?: "?");
 	if (any_emulated(r))
 		ib_buf_printf(&b, "**%s**\n\n", EMULATED_NOTE);
+	if (r->bad_lines)
+		ib_buf_printf(&b, "**raw.jsonl is damaged: %d line%s skipped "
+			      "(see Warnings); what they held is missing "
+			      "below.**\n\n",
+			      r->bad_lines, r->bad_lines == 1 ? "" : "s");
 	md_fingerprint(&b, cJSON_GetObjectItem(r->run, "fingerprint"));
 	md_runtimes(&b, r);
 	md_method(&b, r);
