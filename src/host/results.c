@@ -243,6 +243,7 @@ static int feed_run(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 	const cJSON *plan = cJSON_GetObjectItem(ev, "plan"), *jobs, *job, *rts;
 	const cJSON *v;
 	const char *baseline;
+	struct ib_strv net_only = {0};
 
 	if (r->run)
 		return ib_err_set(err, -EINVAL, "a second \"run\" event");
@@ -262,25 +263,38 @@ static int feed_run(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 		if (cJSON_IsString(v) && ib_strv_find(&r->columns, v->valuestring) < 0)
 			ib_strv_push(&r->columns, v->valuestring);
 	}
+	/* columns that run only net jobs (native:net=loopback): no cell for
+	 * the others, as the runner makes none */
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(ev, "net_only")) {
+		if (cJSON_IsString(v))
+			ib_strv_push(&net_only, v->valuestring);
+	}
 	jobs = cJSON_GetObjectItem(plan, "jobs");
 	cJSON_ArrayForEach(job, jobs) {
 		const char *name = str_of(job, "name"), *bench = str_of(job, "benchmark");
 		const cJSON *jr = cJSON_GetObjectItem(job, "runtimes");
 
-		if (!name || !bench)
+		if (!name || !bench) {
+			ib_strv_free(&net_only);
 			return ib_err_set(err, -EINVAL, "plan job without name "
 					  "or benchmark");
+		}
 		if (cJSON_GetArraySize(jr) > 0) {
 			cJSON_ArrayForEach(v, jr) {
 				if (cJSON_IsString(v) &&
-				    ib_strv_find(&r->columns, v->valuestring) >= 0)
+				    ib_strv_find(&r->columns, v->valuestring) >= 0 &&
+				    (!strcmp(bench, "net") ||
+				     ib_strv_find(&net_only, v->valuestring) < 0))
 					add_cell(r, v->valuestring, name, bench);
 			}
 		} else {
 			for (int i = 0; i < r->columns.n; i++)
-				add_cell(r, r->columns.v[i], name, bench);
+				if (!strcmp(bench, "net") ||
+				    ib_strv_find(&net_only, r->columns.v[i]) < 0)
+					add_cell(r, r->columns.v[i], name, bench);
 		}
 	}
+	ib_strv_free(&net_only);
 	return 0;
 }
 
