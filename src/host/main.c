@@ -631,7 +631,11 @@ static int cmd_report(int argc, char **argv)
 			       "DIR/results.json, results.csv and report.md "
 			       "from\nDIR/raw.jsonl alone (the same code a run "
 			       "uses, so a rebuild is\nidentical) and prints "
-			       "the summary table (not with -q).\n");
+			       "the summary table (not with -q).\nDamaged "
+			       "lines of raw.jsonl are skipped, each named in "
+			       "the warnings,\nand the exit status is then 1; "
+			       "a file that is not a raw log is\nrefused "
+			       "(status 2).\n");
 			return 0;
 		}
 		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
@@ -662,6 +666,9 @@ static int cmd_report(int argc, char **argv)
 			fprintf(stderr, "isobench: warning: %s\n", r.warnings.v[i]);
 		if (!quiet)
 			ib_report_terminal(&r, stdout);
+		/* rebuilt from the valid lines, but not all of the run */
+		if (r.bad_lines)
+			rc = IB_EXIT_CELLS_FAILED;
 	}
 	ib_results_free(&r);
 	free(raw);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +20,12 @@
 
 #define PEER_START_S 5
 #define SINK_BUF (256 * 1024)
+/* Connections served at once: the probe opens at most 64 streams (params:
+ * streams), one rr or one crr at a time. Past the cap (or the fd limit,
+ * less a margin) a new connection is closed at once and logged, so that
+ * whatever connects cannot exhaust the peer's fds or memory. */
+#define PEER_MAX_CONNS 256
+#define PEER_FD_MARGIN 16
 
 enum conn_state { C_MODE, C_HELLO, C_RR, C_CRR_DONE, C_SINK, C_SOURCE };
 
@@ -33,6 +40,7 @@ struct conn {
 	uint64_t src_off;   /* source: offset in the block being written */
 	char pending[4096]; /* rr: echo not yet written */
 	size_t npending;
+	struct conn *prev, *next; /* the peer's open connections */
 };
 
 static volatile sig_atomic_t peer_stop;
@@ -302,6 +310,103 @@ out:
 	return rc;
 }
 
+struct conn_cap {
+	struct conn *head; /* every open connection, freed at the end */
+	int open, max;
+	long refused;
+	uint64_t last_log_ns;
+	int spare_fd; /* held so that EMFILE can still be answered */
+};
+
+/* The cap: max_conns, within the fd limit less a margin. */
+static int conn_limit(int max_conns)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)max_conns + PEER_FD_MARGIN > rl.rlim_cur)
+		return rl.rlim_cur > 2 * PEER_FD_MARGIN
+			       ? (int)rl.rlim_cur - PEER_FD_MARGIN
+			       : PEER_FD_MARGIN;
+	return max_conns;
+}
+
+static void refuse(struct conn_cap *cap, int fd, const char *why)
+{
+	uint64_t now = ib_mono_ns();
+
+	close(fd);
+	cap->refused++;
+	/* one line per second at most, so a flood cannot fill the log */
+	if (cap->refused == 1 || now - cap->last_log_ns >= 1000000000ULL) {
+		fprintf(stderr, "isobench peer: %s: new connection closed (%d "
+			"open, at most %d; %ld refused so far)\n",
+			why, cap->open, cap->max, cap->refused);
+		cap->last_log_ns = now;
+	}
+}
+
+/* Accepts every pending connection; past the cap, closes them at once. */
+static void accept_all(int ep, int ls, struct conn_cap *cap)
+{
+	int one = 1;
+
+	for (;;) {
+		struct epoll_event ev = {.events = EPOLLIN};
+		struct conn *c;
+		int fd = accept4(ls, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) &&
+		    cap->spare_fd >= 0) {
+			/* out of fds: the pending connection would keep the
+			 * listener readable for ever; take it with the spare
+			 * fd and close it */
+			close(cap->spare_fd);
+			fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				refuse(cap, fd, "out of file descriptors");
+			cap->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			continue;
+		}
+		if (fd < 0)
+			return; /* EAGAIN: all taken; else retried next event */
+		if (cap->open >= cap->max) {
+			refuse(cap, fd, "connection limit reached");
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			refuse(cap, fd, "out of memory");
+			continue;
+		}
+		c->fd = fd;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		ev.data.ptr = c;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			free(c);
+			refuse(cap, fd, "cannot watch it");
+			continue;
+		}
+		c->next = cap->head;
+		if (cap->head)
+			cap->head->prev = c;
+		cap->head = c;
+		cap->open++;
+	}
+}
+
+static void drop(int ep, struct conn_cap *cap, struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		cap->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	cap->open--;
+	conn_close(ep, c);
+}
+
 static void peer_usage(FILE *f)
 {
 	fprintf(f,
@@ -313,7 +418,12 @@ static void peer_usage(FILE *f)
 		"\n"
 		"  --listen ADDR:PORT  IPv4 address and port (0: any free port)\n"
 		"  --cpu N             pin the peer to CPU N\n"
-		"Prints \"listening ADDR:PORT\" once it accepts connections.\n");
+		"  --max-conns N       serve at most N connections at once "
+		"(default %d);\n"
+		"                      more are closed at once, with a line on "
+		"stderr\n"
+		"Prints \"listening ADDR:PORT\" once it accepts connections.\n",
+		PEER_MAX_CONNS);
 }
 
 int ib_peer_main(int argc, char **argv)
@@ -321,18 +431,20 @@ int ib_peer_main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"listen", required_argument, NULL, 'l'},
 		{"cpu", required_argument, NULL, 'c'},
+		{"max-conns", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *listen_at = NULL;
-	int cpu = -1, opt, ls, ep, one = 1;
+	int cpu = -1, opt, ls, ep, one = 1, max_conns = PEER_MAX_CONNS;
+	struct conn_cap cap = {.spare_fd = -1};
 	struct sockaddr_in sa;
 	socklen_t salen = sizeof(sa);
 	char *buf, *block, addr[INET_ADDRSTRLEN];
 	struct sigaction act;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "l:c:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "l:c:m:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_at = optarg;
@@ -347,6 +459,19 @@ int ib_peer_main(int argc, char **argv)
 				return 2;
 			}
 			cpu = (int)v;
+			break;
+		}
+		case 'm': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || v < 1 || v > 1000000) {
+				fprintf(stderr, "isobench peer: --max-conns: '%s' "
+					"is not a number from 1 to 1000000\n",
+					optarg);
+				return 2;
+			}
+			max_conns = (int)v;
 			break;
 		}
 		case 'h':
@@ -396,6 +521,8 @@ int ib_peer_main(int argc, char **argv)
 		return 1;
 	}
 	memset(block, 0xa5, IB_NET_MAX_BLOCK);
+	cap.max = conn_limit(max_conns);
+	cap.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	{
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
 
@@ -412,31 +539,19 @@ int ib_peer_main(int argc, char **argv)
 			struct conn *c = evs[i].data.ptr;
 
 			if (!c) {
-				int fd;
-
-				while ((fd = accept4(ls, NULL, NULL,
-						     SOCK_NONBLOCK |
-							     SOCK_CLOEXEC)) >= 0) {
-					struct epoll_event ev = {.events = EPOLLIN};
-
-					c = calloc(1, sizeof(*c));
-					if (!c) {
-						close(fd);
-						continue;
-					}
-					c->fd = fd;
-					setsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
-						   &one, sizeof(one));
-					ev.data.ptr = c;
-					epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-				}
+				accept_all(ep, ls, &cap);
 				continue;
 			}
 			if (serve(ep, c, evs[i].events, buf, block) < 0)
-				conn_close(ep, c);
+				drop(ep, &cap, c);
 		}
 	}
-	/* open connections are closed by exit */
+	while (cap.head)
+		drop(ep, &cap, cap.head);
+	if (cap.spare_fd >= 0)
+		close(cap.spare_fd);
+	close(ep);
+	close(ls);
 	free(buf);
 	free(block);
 	return 0;

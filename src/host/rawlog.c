@@ -63,24 +63,34 @@ void ib_rawlog_close(struct ib_rawlog *log)
 	log->path = NULL;
 }
 
+/* Lines listed one by one in the warnings; past that, a count. */
+#define MAX_LISTED_BAD 100
+
+static void note_bad(struct ib_strv *warnings, const char *path, int line,
+		     const char *why, int nbad)
+{
+	if (warnings && nbad <= MAX_LISTED_BAD)
+		ib_strv_push_owned(warnings,
+				   ib_xasprintf("%s:%d: %s: damaged line "
+						"skipped",
+						path, line, why));
+}
+
 int ib_rawlog_read(const char *path, ib_rawlog_fn fn, void *user,
 		   struct ib_strv *warnings, struct ib_err *err)
 {
 	size_t len;
 	char *text = ib_read_file(path, &len, err), *p, *end;
-	int line = 0, rc = 0;
+	int line = 0, rc = 0, first = 1, nbad = 0;
 
 	if (!text)
 		return err ? err->code : -1;
-	if (memchr(text, '\0', len)) {
-		free(text);
-		return ib_err_set(err, -EINVAL, "%s: holds NUL bytes: not a raw "
-				  "log", path);
-	}
 	end = text + len;
 	for (p = text; p < end && rc == 0;) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
-		cJSON *ev;
+		struct ib_err lerr = {0};
+		const char *why = NULL;
+		cJSON *ev = NULL;
 
 		line++;
 		if (!nl) {
@@ -94,24 +104,41 @@ int ib_rawlog_read(const char *path, ib_rawlog_fn fn, void *user,
 						     path, line));
 			break;
 		}
-		*nl = '\0';
-		if (*ib_trim(p) == '\0') {
-			p = nl + 1;
-			continue;
+		if (memchr(p, '\0', (size_t)(nl - p))) {
+			why = "holds a NUL byte";
+		} else {
+			*nl = '\0';
+			if (*ib_trim(p) == '\0') {
+				p = nl + 1;
+				continue;
+			}
+			ev = cJSON_Parse(p);
+			if (!ev || !cJSON_IsObject(ev))
+				why = "not a JSON object";
+			else if (fn(user, ev, line, &lerr) < 0)
+				why = lerr.msg[0] ? lerr.msg : "rejected";
 		}
-		ev = cJSON_Parse(p);
-		if (!ev || !cJSON_IsObject(ev)) {
-			cJSON_Delete(ev);
-			rc = ib_err_set(err, -EINVAL,
-					"%s:%d: not a JSON object", path, line);
-			break;
+		if (why && first) {
+			/* the first event is the run's: without it this is
+			 * not a raw log of isobench, or not one to trust */
+			rc = ib_err_set(err, -EINVAL, "%s:%d: %s: not a raw log "
+					"of isobench",
+					path, line, why);
+		} else if (why) {
+			/* the log is the source of truth: one damaged line
+			 * costs what it held, not the whole run */
+			nbad++;
+			note_bad(warnings, path, line, why, nbad);
 		}
-		rc = fn(user, ev, line, err);
-		if (rc < 0)
-			ib_err_wrap(err, "%s:%d", path, line);
+		first = 0;
 		cJSON_Delete(ev);
 		p = nl + 1;
 	}
+	if (rc == 0 && nbad > MAX_LISTED_BAD && warnings)
+		ib_strv_push_owned(warnings,
+				   ib_xasprintf("%s: %d more damaged lines "
+						"skipped (not listed)",
+						path, nbad - MAX_LISTED_BAD));
 	free(text);
-	return rc;
+	return rc < 0 ? rc : nbad;
 }

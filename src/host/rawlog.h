@@ -28,9 +28,15 @@ void ib_rawlog_sync(struct ib_rawlog *log);
 void ib_rawlog_close(struct ib_rawlog *log);
 
 /* Calls fn(user, event, line number) for every event of path, in order.
- * A final line without its newline is skipped and noted in warnings; any
- * other line that is not a JSON object is an error naming the file and
- * line. fn may return < 0 (with err set) to stop. */
+ * The log is the source of truth, so a damaged line costs only itself: a
+ * line that is not a JSON object (or holds a NUL byte), or whose event fn
+ * rejects (returns < 0 with its err set), is skipped and named in warnings
+ * ("PATH:LINE: REASON: damaged line skipped"; past 100 such lines, one
+ * count), and the rest is read. Only the first event is vital: if it is
+ * damaged or rejected, the file is refused as not a raw log (an error
+ * naming the file and line). A final line without its newline is skipped
+ * and noted in warnings (an interrupted run, not damage). Returns the
+ * number of damaged lines skipped, or < 0 with err. */
 typedef int (*ib_rawlog_fn)(void *user, const cJSON *ev, int line,
 			    struct ib_err *err);
 int ib_rawlog_read(const char *path, ib_rawlog_fn fn, void *user,

@@ -89,6 +89,14 @@ static int check_params(const cJSON *params, struct ib_err *err)
 			return ib_err_set(err, -EINVAL,
 					  "sample param name is not an "
 					  "identifier");
+		/* a name twice would give one params set two canonical
+		 * texts (the sort does not order equal names) */
+		for (const cJSON *o = params->child; o != m; o = o->next)
+			if (strcmp(o->string, m->string) == 0)
+				return ib_err_set(err, -EINVAL,
+						  "sample param \"%s\" appears "
+						  "twice",
+						  m->string);
 		if (cJSON_IsString(m)) {
 			if (strlen(m->valuestring) > 128)
 				return ib_err_set(err, -EINVAL,
@@ -288,7 +296,14 @@ char *ib_params_canon(const cJSON *params)
 			ib_buf_puts(&b, ",");
 		ib_buf_printf(&b, "%s=", sorted[i]->string);
 		if (cJSON_IsString(sorted[i])) {
-			ib_buf_puts(&b, sorted[i]->valuestring);
+			/* escaped, so that a value holding the separators
+			 * cannot read as more params: {a:"1,b=2"} and
+			 * {a:"1",b:"2"} are two metrics */
+			for (const char *s = sorted[i]->valuestring; *s; s++) {
+				if (*s == '\\' || *s == ',' || *s == '=')
+					ib_buf_puts(&b, "\\");
+				ib_buf_put(&b, s, 1);
+			}
 		} else {
 			ib_fmt_num(num, sizeof(num), sorted[i]->valuedouble);
 			ib_buf_puts(&b, num);

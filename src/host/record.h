@@ -57,7 +57,9 @@ int ib_record_from_object(const cJSON *obj, struct ib_record *r,
 void ib_record_free(struct ib_record *r);
 
 /* The canonical text of a params object: members sorted by key,
- * "key=value" joined by ',', numbers as %.10g. Two samples measure the same
+ * "key=value" joined by ',', numbers as %.10g, and in string values '\',
+ * ',' and '=' escaped with a '\' (names are identifiers and hold none), so
+ * that two params sets never share a text. Two samples measure the same
  * thing iff benchmark, metric and this text agree. Caller frees. */
 char *ib_params_canon(const cJSON *params);
 

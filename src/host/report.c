@@ -64,26 +64,61 @@ static void human_size(char *buf, size_t cap, double v)
 		snprintf(buf, cap, "%.0f%c", v, suffix[i]);
 }
 
-/* Is param k the same in every metric of this job and metric name? Then
- * the label need not repeat it. */
-static int param_constant(const struct ib_results *r, const char *job,
-			  const char *metric, const cJSON *p)
-{
-	for (int i = 0; i < r->nmetrics; i++) {
-		const struct ib_metric *m = &r->metrics[i];
-		const cJSON *q;
+struct mref {
+	int i; /* metric index */
+	const char *job, *metric, *key;
+};
 
-		if (strcmp(r->cells[m->cell].job, job) || strcmp(m->metric, metric))
-			continue;
-		q = cJSON_GetObjectItemCaseSensitive(m->params, p->string);
-		if (!q || !cJSON_Compare(p, q, 1))
-			return 0;
-	}
-	return 1;
+static int cmp_mref(const void *a, const void *b)
+{
+	const struct mref *x = a, *y = b;
+	int c = strcmp(x->job, y->job);
+
+	if (!c)
+		c = strcmp(x->metric, y->metric);
+	if (!c)
+		c = strcmp(x->key, y->key);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
-static char *row_label(const struct ib_results *r, const struct ib_metric *m,
-		       const char *job)
+/* The params that are the same in every metric of a job and metric name
+ * (refs[a..b), sorted): the labels need not repeat them. At most 16 (a
+ * sample's params), named by the first metric's. */
+struct constant_params {
+	const char *name[16];
+	int n;
+};
+
+static void find_constant(const struct ib_results *r, const struct mref *refs,
+			  int a, int b, struct constant_params *cp)
+{
+	const cJSON *p;
+
+	cp->n = 0;
+	cJSON_ArrayForEach(p, r->metrics[refs[a].i].params) {
+		int same = 1;
+
+		for (int k = a + 1; k < b && same; k++) {
+			const cJSON *q = cJSON_GetObjectItemCaseSensitive(
+				r->metrics[refs[k].i].params, p->string);
+
+			same = q && cJSON_Compare(p, q, 1);
+		}
+		if (same && cp->n < 16)
+			cp->name[cp->n++] = p->string;
+	}
+}
+
+static int is_constant(const struct constant_params *cp, const char *name)
+{
+	for (int i = 0; i < cp->n; i++)
+		if (strcmp(cp->name[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static char *row_label(const struct ib_metric *m,
+		       const struct constant_params *cp)
 {
 	struct ib_buf b = {0};
 	const cJSON *p;
@@ -93,7 +128,7 @@ static char *row_label(const struct ib_results *r, const struct ib_metric *m,
 	cJSON_ArrayForEach(p, m->params) {
 		char v[64];
 
-		if (param_constant(r, job, m->metric, p))
+		if (is_constant(cp, p->string))
 			continue;
 		if (cJSON_IsString(p))
 			snprintf(v, sizeof(v), "%s", p->valuestring);
@@ -107,56 +142,86 @@ static char *row_label(const struct ib_results *r, const struct ib_metric *m,
 	return b.s;
 }
 
+struct row_order {
+	struct row row;
+	int first, job_first; /* first metric of the row, of its job */
+};
+
+static int cmp_row_order(const void *a, const void *b)
+{
+	const struct row_order *x = a, *y = b;
+
+	if (x->job_first != y->job_first)
+		return (x->job_first > y->job_first) - (x->job_first < y->job_first);
+	return (x->first > y->first) - (x->first < y->first);
+}
+
+/* One row per job, metric name and params, in the order of their first
+ * metric, grouped by job (jobs in the order of their first metric). The
+ * metrics are sorted rather than searched per metric: a search was
+ * quadratic in the number of metrics. */
 static struct row *build_rows(const struct ib_results *r, int *nrows)
 {
-	struct row *rows = NULL;
-	int n = 0, ncol = r->columns.n;
+	int nm = r->nmetrics, n = 0, ncol = r->columns.n;
+	struct mref *refs = ib_xmalloc(sizeof(*refs) * (size_t)(nm ? nm : 1));
+	struct row_order *ro = ib_xmalloc(sizeof(*ro) * (size_t)(nm ? nm : 1));
+	struct row *rows;
+	struct constant_params cp = {0};
+	int group = 0;
 
-	for (int i = 0; i < r->nmetrics; i++) {
+	for (int i = 0; i < nm; i++) {
 		const struct ib_metric *m = &r->metrics[i];
-		const struct ib_cell *c = &r->cells[m->cell];
-		int found = -1, col = ib_strv_find(&r->columns, c->runtime);
 
-		for (int k = 0; k < n; k++)
-			if (!strcmp(rows[k].job, c->job) &&
-			    !strcmp(rows[k].metric, m->metric) &&
-			    !strcmp(rows[k].key, m->key)) {
-				found = k;
-				break;
-			}
-		if (found < 0) {
-			rows = ib_xrealloc(rows, sizeof(*rows) * (size_t)(n + 1));
-			found = n++;
-			rows[found] = (struct row){
-				c->job, m->bench, m->metric, m->key, m->unit,
-				m->higher, row_label(r, m, c->job),
-				ib_xmalloc(sizeof(int) * (size_t)(ncol ? ncol : 1))};
-			for (int k = 0; k < ncol; k++)
-				rows[found].m[k] = -1;
+		refs[i] = (struct mref){i, r->cells[m->cell].job, m->metric,
+					m->key};
+	}
+	qsort(refs, (size_t)nm, sizeof(*refs), cmp_mref);
+	for (int k = 0; k < nm; k++) {
+		const struct ib_metric *m = &r->metrics[refs[k].i];
+		int col = ib_strv_find(&r->columns, r->cells[m->cell].runtime);
+
+		if (k == 0 || strcmp(refs[k].job, refs[k - 1].job) ||
+		    strcmp(refs[k].metric, refs[k - 1].metric)) {
+			int end = k + 1;
+
+			while (end < nm && !strcmp(refs[end].job, refs[k].job) &&
+			       !strcmp(refs[end].metric, refs[k].metric))
+				end++;
+			find_constant(r, refs, k, end, &cp);
+			group = 1;
 		}
+		if (group || strcmp(refs[k].key, refs[k - 1].key)) {
+			struct row *w = &ro[n].row;
+
+			*w = (struct row){refs[k].job, m->bench, m->metric,
+					  m->key, m->unit, m->higher,
+					  row_label(m, &cp),
+					  ib_xmalloc(sizeof(int) *
+						     (size_t)(ncol ? ncol : 1))};
+			for (int c = 0; c < ncol; c++)
+				w->m[c] = -1;
+			ro[n].first = refs[k].i;
+			n++;
+		}
+		group = 0;
 		if (col >= 0)
-			rows[found].m[col] = i;
+			ro[n - 1].row.m[col] = refs[k].i;
 	}
-	/* Group rows by job, in plan order (stable: first appearance). */
-	{
-		struct row *sorted = ib_xmalloc(sizeof(*rows) * (size_t)(n ? n : 1));
-		int k = 0;
+	/* rows of a job are adjacent (sorted by job): its first metric */
+	for (int a = 0, b; a < n; a = b) {
+		int first = ro[a].first;
 
-		for (int i = 0; i < n; i++) {
-			int seen = 0;
-
-			for (int j = 0; j < i; j++)
-				if (!strcmp(rows[j].job, rows[i].job))
-					seen = 1;
-			if (seen)
-				continue;
-			for (int j = i; j < n; j++)
-				if (!strcmp(rows[j].job, rows[i].job))
-					sorted[k++] = rows[j];
-		}
-		free(rows);
-		rows = sorted;
+		for (b = a; b < n && !strcmp(ro[b].row.job, ro[a].row.job); b++)
+			first = ro[b].first < first ? ro[b].first : first;
+		for (int k = a; k < b; k++)
+			ro[k].job_first = first;
 	}
+	qsort(ro, (size_t)n, sizeof(*ro), cmp_row_order);
+	rows = ib_xmalloc(sizeof(*rows) * (size_t)(n ? n : 1));
+	for (int k = 0; k < n; k++)
+		rows[k] = ro[k].row;
+	free(ro);
+	free(refs);
 	*nrows = n;
 	return rows;
 }
@@ -281,6 +346,11 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 			flagged, flagged == 1 ? "" : "s", r->rsd_target);
 	if (any_emulated(r))
 		fprintf(out, "%s\n", EMULATED_NOTE);
+	if (r->bad_lines)
+		fprintf(out, "damaged raw.jsonl: %d line%s skipped (each named "
+			"in the warnings and report.md); the results are built "
+			"from the rest.\n",
+			r->bad_lines, r->bad_lines == 1 ? "" : "s");
 	for (int i = 0; i < r->ncells; i++) {
 		const struct ib_cell *c = &r->cells[i];
 
@@ -634,6 +704,11 @@ char *ib_report_markdown(const struct ib_results *r)
 		      str_of(plan, "mode") ?: "?", str_of(plan, "source") ?: "?");
 	if (any_emulated(r))
 		ib_buf_printf(&b, "**%s**\n\n", EMULATED_NOTE);
+	if (r->bad_lines)
+		ib_buf_printf(&b, "**raw.jsonl is damaged: %d line%s skipped "
+			      "(see Warnings); what they held is missing "
+			      "below.**\n\n",
+			      r->bad_lines, r->bad_lines == 1 ? "" : "s");
 	md_fingerprint(&b, cJSON_GetObjectItem(r->run, "fingerprint"));
 	md_runtimes(&b, r);
 	md_method(&b, r);

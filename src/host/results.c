@@ -2,12 +2,146 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rawlog.h"
 #include "record.h"
 #include "report.h"
+
+/* --- hash index ----------------------------------------------------------
+ * Open addressing over the items' hashes; an item is an index into the
+ * owner's array (which may be reallocated: indices stay valid). */
+
+struct ib_idx_slot {
+	uint64_t h;
+	int item; /* -1: empty */
+};
+
+static uint64_t hash_mix(uint64_t h, const char *s)
+{
+	/* FNV-1a, each string with its terminating NUL so that ("ab", "c")
+	 * and ("a", "bc") differ */
+	do {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	} while (*s++);
+	return h;
+}
+
+static uint64_t hash_int(uint64_t h, long v)
+{
+	for (int i = 0; i < 8; i++) {
+		h ^= (unsigned char)((unsigned long)v >> (8 * i));
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define HASH_INIT 0xcbf29ce484222325ULL
+
+typedef int (*idx_eq_fn)(const struct ib_results *r, int item,
+			 const void *key);
+
+static int idx_find(const struct ib_results *r, const struct ib_idx *x,
+		    uint64_t h, idx_eq_fn eq, const void *key)
+{
+	if (!x->cap)
+		return -1;
+	for (size_t i = h & (x->cap - 1);; i = (i + 1) & (x->cap - 1)) {
+		const struct ib_idx_slot *sl = &x->s[i];
+
+		if (sl->item < 0)
+			return -1;
+		if (sl->h == h && eq(r, sl->item, key))
+			return sl->item;
+	}
+}
+
+static void idx_put(struct ib_idx *x, uint64_t h, int item)
+{
+	size_t i;
+
+	if ((x->n + 1) * 2 > x->cap) {
+		struct ib_idx old = *x;
+
+		x->cap = old.cap ? old.cap * 2 : 64;
+		x->s = ib_xmalloc(sizeof(*x->s) * x->cap);
+		for (size_t k = 0; k < x->cap; k++)
+			x->s[k].item = -1;
+		x->n = 0;
+		for (size_t k = 0; k < old.cap; k++)
+			if (old.s[k].item >= 0)
+				idx_put(x, old.s[k].h, old.s[k].item);
+		free(old.s);
+	}
+	for (i = h & (x->cap - 1); x->s[i].item >= 0; i = (i + 1) & (x->cap - 1))
+		;
+	x->s[i].h = h;
+	x->s[i].item = item;
+	x->n++;
+}
+
+static void idx_free(struct ib_idx *x)
+{
+	free(x->s);
+	memset(x, 0, sizeof(*x));
+}
+
+struct cell_key {
+	const char *runtime, *job;
+};
+
+static uint64_t cell_hash(const char *runtime, const char *job)
+{
+	return hash_mix(hash_mix(HASH_INIT, runtime), job);
+}
+
+static int cell_eq(const struct ib_results *r, int item, const void *key)
+{
+	const struct cell_key *k = key;
+
+	return strcmp(r->cells[item].runtime, k->runtime) == 0 &&
+	       strcmp(r->cells[item].job, k->job) == 0;
+}
+
+struct metric_key {
+	int cell;
+	const char *bench, *metric, *key;
+};
+
+static uint64_t metric_hash(const struct metric_key *k)
+{
+	return hash_mix(hash_mix(hash_mix(hash_int(HASH_INIT, k->cell),
+					  k->bench),
+				 k->metric),
+			k->key);
+}
+
+static int metric_eq(const struct ib_results *r, int item, const void *key)
+{
+	const struct metric_key *k = key;
+	const struct ib_metric *m = &r->metrics[item];
+
+	return m->cell == k->cell && strcmp(m->metric, k->metric) == 0 &&
+	       strcmp(m->bench, k->bench) == 0 && strcmp(m->key, k->key) == 0;
+}
+
+static int launch_eq(const struct ib_results *r, int item, const void *key)
+{
+	return r->launches[item].id == *(const int *)key;
+}
+
+/* Room for one more item after n in *cap: doubling, so that a large log is
+ * not copied over and over (realloc by one item was quadratic). */
+static void *grow(void *p, size_t size, int n, int *cap)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 16;
+	return ib_xrealloc(p, size * (size_t)*cap);
+}
 
 void ib_results_init(struct ib_results *r)
 {
@@ -43,6 +177,9 @@ void ib_results_free(struct ib_results *r)
 	cJSON_Delete(r->run_end);
 	ib_strv_free(&r->columns);
 	ib_strv_free(&r->warnings);
+	idx_free(&r->cell_idx);
+	idx_free(&r->metric_idx);
+	idx_free(&r->launch_idx);
 	free(r->baseline);
 	memset(r, 0, sizeof(*r));
 }
@@ -68,11 +205,10 @@ static int int_of(const cJSON *o, const char *key, int *out)
 struct ib_cell *ib_results_cell(struct ib_results *r, const char *runtime,
 				const char *job)
 {
-	for (int i = 0; i < r->ncells; i++)
-		if (strcmp(r->cells[i].runtime, runtime) == 0 &&
-		    strcmp(r->cells[i].job, job) == 0)
-			return &r->cells[i];
-	return NULL;
+	struct cell_key k = {runtime, job};
+	int i = idx_find(r, &r->cell_idx, cell_hash(runtime, job), cell_eq, &k);
+
+	return i < 0 ? NULL : &r->cells[i];
 }
 
 static struct ib_cell *add_cell(struct ib_results *r, const char *runtime,
@@ -82,12 +218,13 @@ static struct ib_cell *add_cell(struct ib_results *r, const char *runtime,
 
 	if (c)
 		return c;
-	r->cells = ib_xrealloc(r->cells, sizeof(*r->cells) * (size_t)(r->ncells + 1));
+	r->cells = grow(r->cells, sizeof(*r->cells), r->ncells, &r->cells_cap);
 	c = &r->cells[r->ncells++];
 	memset(c, 0, sizeof(*c));
 	c->runtime = ib_xstrdup(runtime);
 	c->job = ib_xstrdup(job);
 	c->bench = ib_xstrdup(bench);
+	idx_put(&r->cell_idx, cell_hash(runtime, job), r->ncells - 1);
 	if (ib_strv_find(&r->columns, runtime) < 0)
 		ib_strv_push(&r->columns, runtime);
 	return c;
@@ -106,6 +243,7 @@ static int feed_run(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 	const cJSON *plan = cJSON_GetObjectItem(ev, "plan"), *jobs, *job, *rts;
 	const cJSON *v;
 	const char *baseline;
+	struct ib_strv net_only = {0};
 
 	if (r->run)
 		return ib_err_set(err, -EINVAL, "a second \"run\" event");
@@ -125,53 +263,67 @@ static int feed_run(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 		if (cJSON_IsString(v) && ib_strv_find(&r->columns, v->valuestring) < 0)
 			ib_strv_push(&r->columns, v->valuestring);
 	}
+	/* columns that run only net jobs (native:net=loopback): no cell for
+	 * the others, as the runner makes none */
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(ev, "net_only")) {
+		if (cJSON_IsString(v))
+			ib_strv_push(&net_only, v->valuestring);
+	}
 	jobs = cJSON_GetObjectItem(plan, "jobs");
 	cJSON_ArrayForEach(job, jobs) {
 		const char *name = str_of(job, "name"), *bench = str_of(job, "benchmark");
 		const cJSON *jr = cJSON_GetObjectItem(job, "runtimes");
 
-		if (!name || !bench)
+		if (!name || !bench) {
+			ib_strv_free(&net_only);
 			return ib_err_set(err, -EINVAL, "plan job without name "
 					  "or benchmark");
+		}
 		if (cJSON_GetArraySize(jr) > 0) {
 			cJSON_ArrayForEach(v, jr) {
 				if (cJSON_IsString(v) &&
-				    ib_strv_find(&r->columns, v->valuestring) >= 0)
+				    ib_strv_find(&r->columns, v->valuestring) >= 0 &&
+				    (!strcmp(bench, "net") ||
+				     ib_strv_find(&net_only, v->valuestring) < 0))
 					add_cell(r, v->valuestring, name, bench);
 			}
 		} else {
 			for (int i = 0; i < r->columns.n; i++)
-				add_cell(r, r->columns.v[i], name, bench);
+				if (!strcmp(bench, "net") ||
+				    ib_strv_find(&net_only, r->columns.v[i]) < 0)
+					add_cell(r, r->columns.v[i], name, bench);
 		}
 	}
+	ib_strv_free(&net_only);
 	return 0;
 }
 
 static struct ib_launch_ref *find_launch(struct ib_results *r, int id)
 {
-	/* Launch ids grow by one from 1, so the common case is direct. */
+	int i;
+
+	/* Launch ids grow by one from 1, so the common case is direct; the
+	 * index serves the others (a log whose launch line was damaged) */
 	if (id >= 1 && id <= r->nlaunches && r->launches[id - 1].id == id)
 		return &r->launches[id - 1];
-	for (int i = 0; i < r->nlaunches; i++)
-		if (r->launches[i].id == id)
-			return &r->launches[i];
-	return NULL;
+	i = idx_find(r, &r->launch_idx, hash_int(HASH_INIT, id), launch_eq, &id);
+	return i < 0 ? NULL : &r->launches[i];
 }
 
 static struct ib_metric *find_metric(struct ib_results *r, int cell,
 				     const struct ib_record *rec,
 				     const char *key)
 {
+	struct metric_key k = {cell, rec->bench, rec->metric, key};
+	uint64_t h = metric_hash(&k);
+	int i = idx_find(r, &r->metric_idx, h, metric_eq, &k);
 	struct ib_metric *m;
 
-	for (int i = r->nmetrics - 1; i >= 0; i--) {
-		m = &r->metrics[i];
-		if (m->cell == cell && strcmp(m->metric, rec->metric) == 0 &&
-		    strcmp(m->bench, rec->bench) == 0 && strcmp(m->key, key) == 0)
-			return m;
-	}
-	r->metrics = ib_xrealloc(r->metrics,
-				 sizeof(*r->metrics) * (size_t)(r->nmetrics + 1));
+	if (i >= 0)
+		return &r->metrics[i];
+	idx_put(&r->metric_idx, h, r->nmetrics);
+	r->metrics = grow(r->metrics, sizeof(*r->metrics), r->nmetrics,
+			  &r->metrics_cap);
 	m = &r->metrics[r->nmetrics++];
 	memset(m, 0, sizeof(*m));
 	m->cell = cell;
@@ -188,6 +340,7 @@ void ib_metric_update_stats(struct ib_metric *m)
 {
 	if (m->n > 0)
 		ib_stats_compute(m->v, m->n, &m->st);
+	m->stale = 0;
 }
 
 static void add_sample(struct ib_results *r, int cell,
@@ -202,7 +355,7 @@ static void add_sample(struct ib_results *r, int cell,
 		m->v = ib_xrealloc(m->v, sizeof(double) * (size_t)m->cap);
 	}
 	m->v[m->n++] = rec->value;
-	ib_metric_update_stats(m);
+	m->stale = 1; /* computed when read: per sample it was quadratic */
 }
 
 /* The startup benchmark's samples are the phases of its launches, timed
@@ -313,10 +466,12 @@ int ib_results_feed(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 			return ib_err_set(err, -EINVAL, "launch %d twice", id);
 		c = add_cell(r, rt, job, bench);
 		warmup = cJSON_IsTrue(w);
-		r->launches = ib_xrealloc(r->launches, sizeof(*r->launches) *
-							       (size_t)(r->nlaunches + 1));
+		r->launches = grow(r->launches, sizeof(*r->launches),
+				   r->nlaunches, &r->launches_cap);
 		r->launches[r->nlaunches++] = (struct ib_launch_ref){
 			id, (int)(c - r->cells), warmup};
+		idx_put(&r->launch_idx, hash_int(HASH_INIT, id),
+			r->nlaunches - 1);
 		if (warmup)
 			c->warmups++;
 		else
@@ -391,10 +546,12 @@ double ib_cell_max_rsd(const struct ib_results *r, int cell, const char **worst)
 	int any = 0;
 
 	for (int i = 0; i < r->nmetrics; i++) {
-		const struct ib_metric *m = &r->metrics[i];
+		struct ib_metric *m = &r->metrics[i]; /* the array is not const */
 
 		if (m->cell != cell)
 			continue;
+		if (m->stale)
+			ib_metric_update_stats(m);
 		if (m->n < 2 || isnan(m->st.rsd)) {
 			if (worst)
 				*worst = m->metric;
@@ -432,31 +589,31 @@ void ib_results_finalize(struct ib_results *r)
 		m->rsd_flag = m->n >= 2 && m->st.rsd > r->rsd_target;
 		m->has_ratio = 0;
 	}
-	/* Ratios: the same job, metric and params on the baseline. */
+	/* Ratios: the same job, metric and params on the baseline (looked
+	 * up, not searched: a search per metric was quadratic). */
 	for (int i = 0; i < r->nmetrics; i++) {
 		struct ib_metric *m = &r->metrics[i];
 		const struct ib_cell *c = &r->cells[m->cell];
+		struct ib_cell *bc = ib_results_cell(r, r->baseline, c->job);
+		struct metric_key k = {bc ? (int)(bc - r->cells) : -1, m->bench,
+				       m->metric, m->key};
+		const struct ib_metric *b;
+		int j;
 
-		for (int j = 0; j < r->nmetrics; j++) {
-			const struct ib_metric *b = &r->metrics[j];
-			const struct ib_cell *bc = &r->cells[b->cell];
-
-			if (strcmp(bc->runtime, r->baseline) != 0 ||
-			    strcmp(bc->job, c->job) != 0 ||
-			    strcmp(b->metric, m->metric) != 0 ||
-			    strcmp(b->key, m->key) != 0 || b->n == 0 || m->n == 0)
-				continue;
-			/* A ratio means something between positive
-			 * quantities only: a difference that came out at or
-			 * below zero (a memory drop lost in the noise) has
-			 * none. */
-			if (!(b->st.median > 0) || !(m->st.median > 0))
-				break;
-			if (ib_ratio_ci(m->v, m->n, b->v, b->n, &m->ratio,
-					&m->ratio_lo, &m->ratio_hi) == 0)
-				m->has_ratio = 1;
-			break;
-		}
+		if (!bc || m->n == 0)
+			continue;
+		j = idx_find(r, &r->metric_idx, metric_hash(&k), metric_eq, &k);
+		if (j < 0 || r->metrics[j].n == 0)
+			continue;
+		b = &r->metrics[j];
+		/* A ratio means something between positive quantities
+		 * only: a difference that came out at or below zero (a
+		 * memory drop lost in the noise) has none. */
+		if (!(b->st.median > 0) || !(m->st.median > 0))
+			continue;
+		if (ib_ratio_ci(m->v, m->n, b->v, b->n, &m->ratio, &m->ratio_lo,
+				&m->ratio_hi) == 0)
+			m->has_ratio = 1;
 	}
 	for (int i = 0; i < r->ncells; i++) {
 		struct ib_cell *c = &r->cells[i];
@@ -499,6 +656,7 @@ int ib_results_load(struct ib_results *r, const char *raw_path,
 
 	if (rc < 0)
 		return rc;
+	r->bad_lines = rc;
 	if (!r->run)
 		return ib_err_set(err, -EINVAL, "%s: no \"run\" event: not a "
 				  "raw log of isobench", raw_path);

@@ -31,6 +31,7 @@ struct ib_metric {
 	int has_ratio;
 	double ratio, ratio_lo, ratio_hi;
 	int rsd_flag;        /* RSD above the plan's target */
+	int stale;           /* samples came since st was computed */
 };
 
 struct ib_cell {
@@ -51,6 +52,14 @@ struct ib_launch_ref {
 	int id, cell, warmup;
 };
 
+/* A hash index of items (cells, metrics, launches) by their identity, so
+ * that a large raw.jsonl is read in linear time, not a search per event.
+ * Internal to results.c. */
+struct ib_idx {
+	struct ib_idx_slot *s;
+	size_t cap, n;
+};
+
 struct ib_results {
 	cJSON *run;      /* the run event (owned copy) */
 	cJSON *runtimes; /* the runtime events, in order (owned) */
@@ -65,6 +74,9 @@ struct ib_results {
 	double rsd_target;
 	char *baseline;
 	struct ib_strv warnings;
+	struct ib_idx cell_idx, metric_idx, launch_idx;
+	int cells_cap, metrics_cap, launches_cap; /* allocated items */
+	int bad_lines;   /* damaged lines of raw.jsonl skipped (rawlog.h) */
 };
 
 void ib_results_init(struct ib_results *r);
@@ -73,17 +85,22 @@ void ib_results_free(struct ib_results *r);
 int ib_results_feed(struct ib_results *r, const cJSON *ev, struct ib_err *err);
 /* Computes statistics, ratios and statuses; idempotent. */
 void ib_results_finalize(struct ib_results *r);
-/* Reads raw_path, feeds every event and finalizes. */
+/* Reads raw_path, feeds every event and finalizes. Damaged lines are
+ * skipped, counted in bad_lines and named in warnings (rawlog.h); only a
+ * file that is not a raw log of isobench is an error. */
 int ib_results_load(struct ib_results *r, const char *raw_path,
 		    struct ib_err *err);
 
 struct ib_cell *ib_results_cell(struct ib_results *r, const char *runtime,
 				const char *job);
 /* Largest RSD over the cell's metrics (NAN when a metric has fewer than
- * two samples, or the cell has none); *worst names that metric. */
+ * two samples, or the cell has none); *worst names that metric. The
+ * statistics of metrics that got samples since are computed first (a
+ * sample only marks them stale: computing them per sample made reading a
+ * large log quadratic). */
 double ib_cell_max_rsd(const struct ib_results *r, int cell,
 		       const char **worst);
-/* Same as ib_cell_max_rsd, but only needs the samples: used live. */
+/* Computes m->st from m's samples. */
 void ib_metric_update_stats(struct ib_metric *m);
 
 /* The "runtime" event of runtime name (usable or why not), or NULL. */

@@ -1358,9 +1358,13 @@ static void make_cells(struct run *R)
 			/* a net-only column (native:net=loopback) */
 			if (!job_is_net(job) && ib_runtime_net_only(&R->rts[i]))
 				continue;
+			/* (a net-only column is in the run for the net
+			 * jobs, also when a runtime of -r brought it:
+			 * also_default_net) */
 			if (!job->runtimes.n && p->runtimes.n &&
 			    ib_strv_find(&p->runtimes, "all") < 0 &&
-			    !specs_name(&p->runtimes, R->rts[i].label))
+			    !specs_name(&p->runtimes, R->rts[i].label) &&
+			    !ib_runtime_net_only(&R->rts[i]))
 				continue;
 			R->cells[R->ncells++] = (struct cell_state){
 				.job = job, .rt = &R->rts[i]};
@@ -1381,6 +1385,13 @@ static void log_run_event(struct run *R)
 	arr = cJSON_AddArrayToObject(ev, "runtimes");
 	for (int i = 0; i < R->columns.n; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(R->columns.v[i]));
+	/* the columns that run only net jobs (make_cells), so that the
+	 * results have no cell, rather than a "not run" one, for the others
+	 * (R->rts[i] is column i until setup_runtimes) */
+	arr = cJSON_AddArrayToObject(ev, "net_only");
+	for (int i = 0; i < R->columns.n; i++)
+		if (ib_runtime_net_only(&R->rts[i]))
+			cJSON_AddItemToArray(arr, cJSON_CreateString(R->columns.v[i]));
 	cJSON_AddItemToObject(ev, "plan", ib_plan_to_json(R->plan));
 	cJSON_AddItemToObject(ev, "fingerprint",
 			      ib_fingerprint(R->scratch, R->probe));

@@ -178,7 +178,7 @@ envfail scratch-under-file "scratch directory" "$T/afile/x" "Not a directory" --
 	run -q -b cpu -s cpu.duration=0.01 --probe "$PROBE" --scratch "$T/afile/x" -o "$T/badscratch"
 note "a scratch directory that cannot be made: exit 3, named"
 
-# --- a damaged raw.jsonl: report refuses (FILE:LINE) and keeps the results --
+# --- a damaged raw.jsonl: damaged lines skipped and named; a bad first line refused --
 R=$T/good
 ib good run -q -r native -b cpu -s cpu.duration=0.01 --min-reps 2 --max-reps 2 --probe "$PROBE" --scratch "$T" -o "$R"
 expect_rc 0 good
@@ -197,16 +197,28 @@ unchanged() {
 		esac
 	done
 }
+# a damaged line in the middle is skipped and named (the log is the source
+# of truth: the rest is rebuilt), exit 1; a damaged first line is refused
 sed -i '3s/.*/{garbage/' "$R/raw.jsonl"
 ib report-garbage report -q "$R"
-expect_rc 2 report-garbage
-one_line_error report-garbage "$R/raw.jsonl:3:"
-unchanged "report of a raw.jsonl with a garbage line"
+expect_rc 1 report-garbage
+assert_grep "$R/raw.jsonl:3: not a JSON object: damaged line skipped" "$T/report-garbage.err" "report of a garbage line"
+jrows "$R/results.json" warnings . | grep -qF "raw.jsonl:3: not a JSON object" ||
+	fail "report of a garbage line: not in results.json's warnings"
+cp "$T/good.raw" "$R/raw.jsonl"
 sed -i '3s/.*/{"ev":"bogus"}/' "$R/raw.jsonl"
 ib report-event report -q "$R"
-expect_rc 2 report-event
-one_line_error report-event "$R/raw.jsonl:3:" "bogus"
-unchanged "report of a raw.jsonl with an unknown event"
+expect_rc 1 report-event
+assert_grep "$R/raw.jsonl:3: unknown event \"bogus\"" "$T/report-event.err" "report of an unknown event"
+cp "$T/good.raw" "$R/raw.jsonl"
+ib report-good report -q "$R"
+expect_rc 0 report-good
+for f in results.json results.csv report.md; do cp "$R/$f" "$T/good.$f"; done
+sed -i '1s/.*/{garbage/' "$R/raw.jsonl"
+ib report-first report -q "$R"
+expect_rc 2 report-first
+one_line_error report-first "$R/raw.jsonl:1:" "not a raw log of isobench"
+unchanged "report of a raw.jsonl with a garbage first line"
 # a torn last line (a kill while writing) is skipped with a warning
 cp "$T/good.raw" "$R/raw.jsonl"
 printf '{"ev":"record","launch":2,"t_s":0.1,"rec":{"type":"sam' >>"$R/raw.jsonl"
@@ -220,7 +232,7 @@ jget "$R/results.json" warnings | grep -q incomplete || fail "report of a torn r
 ib report-missing report -q "$T/nonexistent"
 expect_rc 3 report-missing
 one_line_error report-missing "$T/nonexistent/raw.jsonl" "No such file"
-note "a damaged raw.jsonl: report exits 2 naming FILE:LINE and keeps the results; a torn last line is skipped with a warning"
+note "a damaged raw.jsonl: report skips and names damaged lines (exit 1), refuses a damaged first line (exit 2) keeping the results; a torn last line is skipped with a warning"
 
 # --- a disk that fills up during the run -----------------------------------
 # (a small tmpfs in a private mount namespace; skipped where that is not

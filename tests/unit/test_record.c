@@ -4,7 +4,9 @@
  * wrong protocol version, missing fields, wrong types, non-finite numbers,
  * a bad dir, an unknown type, a bad error reason, params that are not flat
  * or too many, names that are not identifiers, and trailing data after the
- * object; ib_record_from_object; ib_params_canon (sorted keys, %.10g). */
+ * object, a param name given twice; ib_record_from_object; ib_params_canon
+ * (sorted keys, %.10g, separators in string values escaped so that two
+ * params sets never share a text). */
 #include "unit.h"
 
 #include <errno.h>
@@ -245,6 +247,9 @@ static void test_params(void **state)
 	       "sample param name is not an identifier");
 	reject(SAMPLE_HEAD SAMPLE_TAIL ",\"params\":{\"\":1}}",
 	       "sample param name is not an identifier");
+	/* a name twice: one params set, two possible texts */
+	reject(SAMPLE_HEAD SAMPLE_TAIL ",\"params\":{\"a\":1,\"b\":2,\"a\":3}}",
+	       "sample param \"a\" appears twice");
 	/* a string of 128 characters is fine, 129 is not */
 	n = (size_t)snprintf(buf, sizeof(buf), SAMPLE_HEAD SAMPLE_TAIL ",\"params\":{\"s\":\"");
 	memset(buf + n, 'v', 128);
@@ -429,6 +434,24 @@ static void canon_is(const char *params, const char *want)
 	cJSON_Delete(p);
 }
 
+/* Two params sets that must be two metrics: their texts differ. */
+static void canon_differ(const char *a, const char *b)
+{
+	cJSON *pa = cJSON_Parse(a), *pb = cJSON_Parse(b);
+	char *ca, *cb;
+
+	assert_non_null(pa);
+	assert_non_null(pb);
+	ca = ib_params_canon(pa);
+	cb = ib_params_canon(pb);
+	if (strcmp(ca, cb) == 0)
+		fail_msg("%s and %s both give \"%s\"", a, b, ca);
+	free(ca);
+	free(cb);
+	cJSON_Delete(pa);
+	cJSON_Delete(pb);
+}
+
 static void test_params_canon(void **state)
 {
 	char num[64];
@@ -446,7 +469,19 @@ static void test_params_canon(void **state)
 	canon_is("{\"x\":4096}", "x=4096");
 	canon_is("{\"x\":-2.5}", "x=-2.5");
 	canon_is("{\"x\":1048576}", "x=1048576");
-	canon_is("{\"x\":\"seq,rand\"}", "x=seq,rand");
+	/* separators inside string values are escaped, so that no two
+	 * params sets share a text */
+	canon_is("{\"x\":\"seq,rand\"}", "x=seq\\,rand");
+	canon_is("{\"a\":\"1,b=2\"}", "a=1\\,b\\=2");
+	canon_is("{\"a\":\"1\",\"b\":\"2\"}", "a=1,b=2");
+	canon_is("{\"a\":\"x\\\\,\"}", "a=x\\\\\\,");
+	canon_is("{\"a\":\"\"}", "a=");
+	canon_differ("{\"a\":\"1,b=2\"}", "{\"a\":\"1\",\"b\":\"2\"}");
+	canon_differ("{\"a\":\"1,b=2\"}", "{\"a\":\"1\",\"b\":2}");
+	canon_differ("{\"a\":\"x=\",\"b\":\"y\"}",
+		     "{\"a\":\"x\",\"b\":\"=y\"}");
+	canon_differ("{\"a\":\"x\\\\\",\"b\":\"y\"}",
+		     "{\"a\":\"x\\\\,b=y\"}");
 	/* the same params in any order give the same text */
 	canon_is("{\"size\":4096,\"chain\":\"seq\",\"stride\":64}",
 		 "chain=seq,size=4096,stride=64");

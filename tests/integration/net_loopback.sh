@@ -1,0 +1,44 @@
+#!/bin/bash
+# net_loopback.sh: a run with a net job adds native's loopback reference
+# column (native:net=loopback), which runs net jobs only. Its other jobs
+# are not cells at all: no "not-run" cell in results.json, no "not run"
+# in the terminal table (issue 11: a whole column of "not run" ended the
+# table). A short net run on native beside a cpu job; needs root and `ip
+# netns` (native's net link is a veth into a namespace), skipped otherwise.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROBE=${PROBE_STATIC:?}
+setup_tmp
+
+if [ "$(id -u)" -ne 0 ]; then
+	skip_case "not root: the net workload needs namespaces and veth pairs"
+	exit 77
+fi
+if ! command -v ip >/dev/null || ! ip netns list >/dev/null 2>&1; then
+	skip_case "no usable 'ip netns' here (iproute2)"
+	exit 77
+fi
+
+D=$T/lo
+ib lo run -r native -b cpu,net --probe "$PROBE" --scratch "$T" -o "$D" \
+	-s cpu.duration=0.01 -s net.duration=0.1 -s net.warmup=0.02 -s net.streams=1 \
+	-s net.tests=rr --min-reps 1 --max-reps 1 --warmup 0
+expect_rc 0 lo
+LO=native:net=loopback
+assert_eq "$(jrows "$D/results.json" runtimes name name=$LO)" "$LO" "the loopback column"
+assert_eq "$(jrows "$D/results.json" cells status runtime=$LO job=net)" ok "the loopback net cell"
+assert_eq "$(jcount "$D/results.json" cells status runtime=$LO job=cpu)" 0 "cells of cpu on the loopback column"
+assert_eq "$(jcount "$D/results.json" cells status status=not-run)" 0 "not-run cells"
+assert_eq "$(jrows "$D/results.json" cells status runtime=native job=cpu)" ok "native's cpu cell"
+if grep -q "not run" "$T/lo.out"; then
+	cat "$T/lo.out" >&2
+	fail "the terminal table says 'not run'"
+fi
+grep -q "not run" "$D/report.md" && fail "report.md says 'not run'"
+# a rebuild gives the same cells
+ib lo-report report -q "$D"
+expect_rc 0 lo-report
+assert_eq "$(jcount "$D/results.json" cells status status=not-run)" 0 "not-run cells after a rebuild"
+note "a net run's loopback column has only its net cell: no 'not run' cells"
+
+if [ ${#SKIPPED[@]} -gt 0 ]; then exit 77; fi
