@@ -689,13 +689,18 @@ static int cmd_cleanup(int argc, char **argv)
 	int failed = 0, n = 0;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		char *rt = ib_runtime_dir_path();
+		char *reg_help = rt ? ib_xasprintf("%s/runs", rt) : NULL;
+
+		free(rt);
 		printf("usage: isobench cleanup [DIR...]\n\nRemoves what runs "
 		       "that were killed (kill -9, a crash, a reboot) left\n"
 		       "behind: processes, directories, and whatever the "
 		       "runtimes recorded.\nWithout DIR, every run in the "
 		       "registry (%s) that is not alive.\nA live run is "
 		       "never touched. Exit status 0 when nothing is left.\n",
-		       "/run/isobench/runs");
+		       reg_help ? reg_help : "$ISOBENCH_RUNTIME_DIR/runs");
+		free(reg_help);
 		return 0;
 	}
 	if (argc > 1) {
@@ -717,9 +722,18 @@ static int cmd_cleanup(int argc, char **argv)
 	}
 	{
 		char *reg = ib_registry_dir();
-		DIR *d = opendir(reg);
+		DIR *d = reg ? opendir(reg) : NULL;
 		struct dirent *e;
 
+		if (!reg) {
+			struct ib_err rerr = {0};
+			char *rt = ib_runtime_dir(&rerr);
+
+			fprintf(stderr, "isobench cleanup: no registry of runs: "
+				"%s\n", rt ? "cannot create runs/" : rerr.msg);
+			free(rt);
+			return IB_EXIT_ENV;
+		}
 		if (!d) {
 			printf("no registry at %s: nothing to clean\n", reg);
 			free(reg);

@@ -52,10 +52,15 @@ int ib_ip(struct ib_err *err, ...)
 
 int ib_net_lock(void)
 {
+	char *dir = ib_runtime_dir(NULL), *path;
 	int fd;
 
-	mkdir("/run/isobench", 0755);
-	fd = open("/run/isobench/net.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (!dir)
+		return -1;
+	path = ib_xasprintf("%s/net.lock", dir);
+	free(dir);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	free(path);
 	if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
 		close(fd);
 		fd = -1;

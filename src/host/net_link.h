@@ -56,8 +56,10 @@ struct ib_net {
  * -ENOSPC. Hold the subnet lock from the pick until the address is on an
  * interface, so that two runs at once never pick the same subnet. */
 int ib_net_pick_subnet(struct ib_err *err);
-/* flock on /run/isobench/net.lock (-1 if it cannot be had: then runs
- * are not kept apart, which only matters to runs at the same time). */
+/* flock on net.lock in isobench's runtime directory (ib_runtime_dir;
+ * -1 if it cannot be had: then runs are not kept apart, which only
+ * matters to runs at the same time). Runs with different
+ * $ISOBENCH_RUNTIME_DIR do not see each other's lock. */
 int ib_net_lock(void);
 void ib_net_unlock(int fd);
 

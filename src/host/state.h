@@ -2,8 +2,8 @@
  *
  * state.jsonl in the run directory gets an "add" line before a resource is
  * created and a "del" line after it is gone; the run holds an exclusive
- * flock on it while alive. A small registry (one file per live run, under
- * /run/isobench/runs or the user's runtime directory) points at run
+ * flock on it while alive. A small registry (one file per live run, in
+ * runs/ of isobench's runtime directory, ib_runtime_dir) points at run
  * directories, so `isobench cleanup` finds what a killed run left behind
  * without being told where it was. Generic kinds are handled here:
  *   process  {"pid", "starttime"}: SIGKILL to its group and itself, only
@@ -47,7 +47,8 @@ int ib_state_add_dir(struct ib_state *s, const char *name, const char *path,
 int ib_state_add_marker(struct ib_state *s, const char *run_id,
 			struct ib_err *err);
 
-/* The registry directory (created on demand). Caller frees. */
+/* The registry directory, runs/ in ib_runtime_dir() (created on demand).
+ * Caller frees; NULL if the runtime directory is unusable. */
 char *ib_registry_dir(void);
 
 /* Removes every leftover of the run in run_dir, appending one line per
