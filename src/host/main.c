@@ -251,7 +251,7 @@ static int cmd_run(int argc, char **argv)
 	double rsd = -1, maxt = -1, timeout = -1;
 	int minr = -1, maxr = -1, warm = -1, cpus = -1;
 	uint64_t memory = UINT64_MAX;
-	char *baseline = NULL;
+	char *baseline = NULL, *out_abs = NULL, *scratch_abs = NULL;
 
 	optind = 1;
 	opterr = 0; /* one line of our own, not getopt's two */
@@ -317,6 +317,19 @@ static int cmd_run(int argc, char **argv)
 			"and '%s')\n", argv[optind], argv[optind + 1]);
 		goto out_sets;
 	}
+	/* absolute now, so that no later chdir, and no child started in
+	 * another directory (a runtime, a daemon), reads them otherwise */
+	if ((o.out_dir && !(out_abs = ib_abspath(o.out_dir))) ||
+	    (o.scratch_parent && !(scratch_abs = ib_abspath(o.scratch_parent)))) {
+		fprintf(stderr, "isobench run: the current directory: %s\n",
+			strerror(errno));
+		rc = IB_EXIT_ENV;
+		goto out_sets;
+	}
+	if (out_abs)
+		o.out_dir = out_abs;
+	if (scratch_abs)
+		o.scratch_parent = scratch_abs;
 	ib_plan_init(&plan, mode == 1);
 	if (optind < argc) {
 		if (benchmarks) {
@@ -386,6 +399,8 @@ out_plan:
 	ib_plan_free(&plan);
 out_sets:
 	ib_strv_free(&sets);
+	free(out_abs);
+	free(scratch_abs);
 	return rc;
 }
 

@@ -990,11 +990,8 @@ static int make_startup_bundle(struct vctx *v, struct ib_err *err)
 
 	/* the bundle's rootfs hard-links the probe: a copy on its fs */
 	copy = ib_read_file(v->probe, &len, err);
-	rc = copy ? ib_write_file_atomic(probe, copy, len, err) : -1;
+	rc = copy ? ib_write_file_atomic_mode(probe, copy, len, 0555, err) : -1;
 	free(copy);
-	if (rc == 0 && chmod(probe, 0555) != 0)
-		rc = ib_err_set(err, -errno, "chmod %s: %s", probe,
-				strerror(errno));
 	if (rc == 0)
 		rc = ib_oci_bundle_create(&(struct ib_oci_bundle){
 			.dir = bundle, .probe = probe, .scratch = v->scratch,
@@ -1454,6 +1451,7 @@ int ib_cmd_validate(int argc, char **argv)
 	struct ib_strv only = {0};
 	struct ib_err err = {0};
 	const char *out = NULL, *scratch_parent = "/var/tmp", *probe = NULL;
+	char *scratch_abs = NULL;
 	int rounds = 7, opt, rc = 0, misses;
 	char stamp[32], *path;
 	uint64_t size;
@@ -1524,8 +1522,23 @@ int ib_cmd_validate(int argc, char **argv)
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	v.probe = ib_cli_probe_path(probe);
-	v.outdir = out ? ib_xstrdup(out)
-		       : ib_xasprintf("isobench-results/validate-%s", stamp);
+	/* absolute from here on: the tools and the runs validate starts
+	 * work in the scratch directory */
+	path = out ? ib_xstrdup(out)
+		   : ib_xasprintf("isobench-results/validate-%s", stamp);
+	v.outdir = ib_abspath(path);
+	free(path);
+	scratch_abs = ib_abspath(scratch_parent);
+	if (!v.outdir || !scratch_abs) {
+		fprintf(stderr, "isobench validate: the current directory: "
+			"%s\n", strerror(errno));
+		free(scratch_abs);
+		ib_strv_free(&only);
+		free(v.probe);
+		free(v.outdir);
+		return IB_EXIT_ENV;
+	}
+	scratch_parent = scratch_abs;
 	v.scratch = ib_xasprintf("%s/isobench-validate-%s-%d", scratch_parent,
 				 stamp, (int)getpid());
 	path = ib_xasprintf("%s/raw", v.outdir);
@@ -1534,8 +1547,16 @@ int ib_cmd_validate(int argc, char **argv)
 			strerror(errno));
 		rc = IB_EXIT_ENV;
 	} else if (ib_mkdirs(path, 0755, &err) < 0 ||
-		   ib_mkdirs(v.scratch, 0700, &err) < 0) {
+		   ib_mkdirs(scratch_parent, 0700, &err) < 0) {
 		fprintf(stderr, "isobench validate: %s\n", err.msg);
+		rc = IB_EXIT_ENV;
+	} else if (ib_mkdir_private(v.scratch, 0700, 1, &err) < 0) {
+		/* exclusively: one that exists is someone else's, never used
+		 * nor removed */
+		fprintf(stderr, "isobench validate: work directory: %s\n",
+			err.msg);
+		free(v.scratch);
+		v.scratch = NULL;
 		rc = IB_EXIT_ENV;
 	}
 	free(path);
@@ -1622,6 +1643,7 @@ out:
 	free(v.probe);
 	free(v.outdir);
 	free(v.scratch);
+	free(scratch_abs);
 	free(v.disk_file);
 	return rc;
 }
