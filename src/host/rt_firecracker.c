@@ -351,7 +351,8 @@ static int fc_launch(struct ib_runtime *rt, struct ib_launch *l,
 	 * goes with the run. */
 	fl->log = ib_xasprintf("%s/%s.log", f->files, l->name);
 	{
-		int fd = open(fl->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		int fd = open(fl->log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+					       O_CLOEXEC,
 			      0600);
 
 		if (fd < 0) {

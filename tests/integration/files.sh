@@ -3,6 +3,7 @@
 #   1. the probe by hand refuses a block device as --scratch (the disk
 #      test would overwrite it), naming the path; a symlink to one too;
 #      --scratch-device is the explicit way (not exercised on a device);
+#      a symlink planted at the disk test's file is not written through;
 #   2. relative --scratch and -o are made absolute at the start: the work
 #      directory recorded in state.jsonl is absolute (cleanup from another
 #      directory must find it);
@@ -52,6 +53,24 @@ else
 		note "1: the probe by hand refuses a block device (and a link to one) as --scratch"
 	fi
 fi
+
+# The disk test's file in a shared scratch directory: a symlink planted at
+# its name (to a file of exactly the test's size, which the probe used to
+# take as its own filled file) is neither reused nor written through.
+mkdir "$T/shared-scratch"
+head -c $((16 << 20)) /dev/zero | tr '\0' 'b' >"$T/bait.dat"
+cp "$T/bait.dat" "$T/bait.orig"
+ln -s "$T/bait.dat" "$T/shared-scratch/isobench-disk.dat"
+set +e
+"$PROBE" --scratch "$T/shared-scratch" disk size=16m tests=seqwrite-1m-qd1 \
+	duration=0.05 >"$T/planted.rec" 2>"$T/planted.err"
+rc=$?
+set -e
+cmp -s "$T/bait.orig" "$T/bait.dat" || fail "1: the probe wrote through a symlink at its disk file"
+assert_eq "$rc" 1 "1: probe disk with a planted symlink: exit status"
+grep -q "cannot create the test file" "$T/planted.rec" ||
+	fail "1: no error record for the planted symlink: $(cat "$T/planted.rec")"
+note "1: a symlink planted at the disk test's file is not followed"
 
 # 2 ----------------------------------------------------------------------
 mkdir "$T/cwd"
