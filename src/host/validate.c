@@ -1055,8 +1055,10 @@ static int t_startup_qemu(struct vctx *v, double *out, struct ib_err *err)
 	/* with a QMP socket, as isobench's VMs have (nobody connects: what
 	 * connecting costs is the harness's) */
 	qmp = ib_xasprintf("%s/validate-qmp.sock", v->scratch);
-	cmd = ib_qemu_command(v->probe, "microvm", "auto", &lim, pargv, qmp,
-			      &why, err);
+	cmd = ib_sock_path_check(qmp, err) < 0
+		      ? NULL
+		      : ib_qemu_command(v->probe, "microvm", "auto", &lim, pargv,
+					qmp, &why, err);
 	if (cmd)
 		rc = hyperfine_ms(v, "hyperfine-qemu", cmd, out, &v->vm_hf,
 				  &v->nvm_hf, err);
@@ -1452,7 +1454,7 @@ int ib_cmd_validate(int argc, char **argv)
 	struct ib_err err = {0};
 	const char *out = NULL, *scratch_parent = "/var/tmp", *probe = NULL;
 	char *scratch_abs = NULL;
-	int rounds = 7, opt, rc = 0, misses;
+	int rounds = 7, opt, rc = 0, misses, new_outdir;
 	char stamp[32], *path;
 	uint64_t size;
 	time_t now = time(NULL);
@@ -1527,6 +1529,7 @@ int ib_cmd_validate(int argc, char **argv)
 	path = out ? ib_xstrdup(out)
 		   : ib_xasprintf("isobench-results/validate-%s", stamp);
 	v.outdir = ib_abspath(path);
+	new_outdir = !out;
 	free(path);
 	scratch_abs = ib_abspath(scratch_parent);
 	if (!v.outdir || !scratch_abs) {
@@ -1546,7 +1549,11 @@ int ib_cmd_validate(int argc, char **argv)
 		fprintf(stderr, "isobench validate: probe %s: %s\n", v.probe,
 			strerror(errno));
 		rc = IB_EXIT_ENV;
-	} else if (ib_mkdirs(path, 0755, &err) < 0 ||
+	} else if ((new_outdir && /* the default one: new, made here, checked
+				   (a given -o may hold earlier ones) */
+		    (ib_mkdirs("isobench-results", 0755, &err) < 0 ||
+		     ib_mkdir_private(v.outdir, 0755, 1, &err) < 0)) ||
+		   ib_mkdirs(path, 0755, &err) < 0 ||
 		   ib_mkdirs(scratch_parent, 0700, &err) < 0) {
 		fprintf(stderr, "isobench validate: %s\n", err.msg);
 		rc = IB_EXIT_ENV;
