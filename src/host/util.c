@@ -556,14 +556,22 @@ char *ib_mountinfo_mount_point(const char *line)
 
 int ib_unmount_under(const char *path)
 {
-	char *abs = realpath(path, NULL), *line = NULL;
+	char *abs, *line = NULL;
 	struct ib_strv points = {0};
 	size_t alen, cap = 0;
+	struct stat st;
 	FILE *f;
 	int n = 0;
 
-	if (!abs)
+	/* a directory, not a symlink to one: a link planted at path must
+	 * not point this at someone else's mounts (or at /) */
+	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 		return 0;
+	abs = realpath(path, NULL);
+	if (!abs || !strcmp(abs, "/")) {
+		free(abs);
+		return 0;
+	}
 	alen = strlen(abs);
 	f = fopen("/proc/self/mountinfo", "re");
 	/* getline: a long line read in pieces would make fields of its

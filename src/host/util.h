@@ -110,7 +110,8 @@ char *ib_abspath(const char *path);
 int ib_rmtree(const char *path);
 /* Detaches every mount at or below path (deepest first): what a daemon
  * isobench started (dockerd bind-mounts its data root) leaves behind if it
- * dies. Returns how many it detached. */
+ * dies. Nothing if path is a symlink, not a directory, or /. Returns how
+ * many it detached. */
 int ib_unmount_under(const char *path);
 /* The mount point of one line of /proc/self/mountinfo, its escapes
  * (\040 space, \011 tab, \012 newline, \134 backslash) decoded; NULL if

@@ -331,6 +331,17 @@ static void test_unmount_escaped(void **state)
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 		    mount("isobench-unit", mnt, "tmpfs", 0, "size=1m") != 0)
 			_exit(77);
+		/* through a symlink to it: nothing */
+		{
+			char *lnk = ib_xasprintf("%s/um-link", tmpdir);
+
+			if (symlink(dir, lnk) != 0 || ib_unmount_under(lnk) != 0)
+				_exit(3);
+			unlink(lnk);
+			free(lnk);
+		}
+		if (ib_unmount_under("/") != 0)
+			_exit(4);
 		if (ib_unmount_under(dir) != 1)
 			_exit(1);
 		/* back on the parent's filesystem */
