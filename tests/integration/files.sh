@@ -11,7 +11,7 @@
 #      touched (the error path used to unlink its raw.jsonl, state.jsonl
 #      and plan.ini); -o naming a dangling symlink is refused, and nothing
 #      is created where it points;
-#   4. the runtime directory: the test's own ($T/runtime-dir, 0700, holding the
+#   4. the runtime directory: the test's own ($T/rt, 0700, holding the
 #      registry); a group-writable one or a relative $ISOBENCH_RUNTIME_DIR
 #      is refused with a clear error.
 # Block device nodes are made with mknod in $T, of a major number no

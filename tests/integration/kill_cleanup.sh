@@ -7,7 +7,7 @@
 # left. Cleanup of a live run refuses and changes nothing.
 #
 # `isobench cleanup` without arguments acts on every dead run of the
-# registry: this test's registry is its own, in $T/runtime-dir
+# registry: this test's registry is its own, in $T/rt
 # ($ISOBENCH_RUNTIME_DIR, set by setup_tmp), never the host's.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

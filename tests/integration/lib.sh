@@ -79,12 +79,14 @@ cleanup_tmp() {
 
 # A temp dir on disk (O_DIRECT does not work on every tmpfs), removed on
 # exit; runs' scratch directories are made inside it too, and isobench's
-# runtime directory (registry of runs, locks, sockets) is $T/runtime-dir:
-# a test never creates /run/isobench, nor sees another run's registry.
-# (Not $T/run: tests name runs' output directories $T/NAME.)
+# runtime directory (registry of runs, locks, sockets) is $T/rt: a test
+# never creates /run/isobench, nor sees another run's registry. (Not
+# $T/run: tests name runs' output directories $T/NAME; and short: the
+# sockets in it, dockerd's containerd's the longest, must fit in 107
+# bytes.)
 setup_tmp() {
 	T=$(mktemp -d /var/tmp/isobench-itest.XXXXXX)
-	export ISOBENCH_RUNTIME_DIR=$T/runtime-dir
+	export ISOBENCH_RUNTIME_DIR=$T/rt
 	trap cleanup_tmp EXIT
 	trap 'exit 130' INT TERM
 }
