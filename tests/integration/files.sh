@@ -13,7 +13,10 @@
 #      is created where it points;
 #   4. the runtime directory: the test's own ($T/rt, 0700, holding the
 #      registry); a group-writable one or a relative $ISOBENCH_RUNTIME_DIR
-#      is refused with a clear error.
+#      is refused with a clear error;
+#   5. validate's work directory made in advance by someone else is
+#      refused and left alone (the run's has an unpredictable name: its
+#      exclusive creation is tested in tests/unit/test_util.c).
 # Block device nodes are made with mknod in $T, of a major number no
 # driver has: nothing real is ever opened.
 set -euo pipefail
@@ -122,3 +125,31 @@ expect_rc 3 relative-rt
 assert_grep "absolute" "$T/relative-rt.err" "4: a relative ISOBENCH_RUNTIME_DIR"
 assert_no_path "relative" "4: a relative runtime directory made"
 note "4: the runtime directory is the test's own, 0700; a group-writable or relative one is refused"
+
+# 5 ----------------------------------------------------------------------
+# validate's work directory, isobench-validate-<local time>-<pid>, made
+# in advance by someone else (the pid is this subshell's, kept across
+# exec; the time is now or a second or two later): refused, and what is in
+# it untouched (validate used to take it and remove it at the end).
+mkdir "$T/vscratch"
+set +e
+(
+	for s in 0 1 2; do
+		d="$T/vscratch/isobench-validate-$(date -d "+$s seconds" +%Y%m%d-%H%M%S)-$BASHPID"
+		mkdir "$d" && echo "someone else's" >"$d/keep"
+	done
+	exec "$ISOBENCH" validate --only cpu --rounds 1 --seconds 0.1 \
+		--probe "$PROBE" --scratch "$T/vscratch" -o "$T/vout" \
+		>"$T/vexist.out" 2>"$T/vexist.err"
+)
+rc=$?
+set -e
+no_sanitizer_report "$T/vexist.err"
+assert_eq "$rc" 3 "5: validate with its work directory made in advance: exit status"
+grep -q "File exists" "$T/vexist.err" ||
+	fail "5: the refusal does not say why: $(cat "$T/vexist.err")"
+for k in "$T"/vscratch/isobench-validate-*/keep; do
+	assert_eq "$(cat "$k")" "someone else's" "5: $k"
+done
+assert_eq "$(find "$T/vscratch" -name keep | wc -l)" 3 "5: the directories made in advance"
+note "5: validate refuses a work directory that exists already and leaves it alone"
