@@ -713,7 +713,12 @@ static int cmd_cleanup(int argc, char **argv)
 		       "behind: processes, directories, and whatever the "
 		       "runtimes recorded.\nWithout DIR, every run in the "
 		       "registry (%s) that is not alive.\nA live run is "
-		       "never touched. Exit status 0 when nothing is left.\n",
+		       "never touched. Exit status 0 when nothing is left.\n"
+		       "\nThe registry is in isobench's runtime directory: "
+		       "$ISOBENCH_RUNTIME_DIR if set\n(an absolute path), else "
+		       "/run/isobench as root, $XDG_RUNTIME_DIR/isobench\nor "
+		       "/tmp/isobench-UID otherwise; a run and its cleanup "
+		       "must agree on it.\n",
 		       reg_help ? reg_help : "$ISOBENCH_RUNTIME_DIR/runs");
 		free(reg_help);
 		return 0;
