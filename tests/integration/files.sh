@@ -118,8 +118,8 @@ mkdir -m 0770 "$T/shared-rt"
 chmod 0770 "$T/shared-rt"
 ISOBENCH_RUNTIME_DIR=$T/shared-rt ib shared-rt cleanup
 expect_rc 3 shared-rt
-grep -qF "$T/shared-rt" "$T/shared-rt.err" && grep -q "writable" "$T/shared-rt.err" ||
-	fail "4: a group-writable runtime directory: $(cat "$T/shared-rt.err")"
+assert_grep "$T/shared-rt" "$T/shared-rt.err" "4: a group-writable runtime directory"
+assert_grep "writable" "$T/shared-rt.err" "4: a group-writable runtime directory"
 ISOBENCH_RUNTIME_DIR=relative/rt ib relative-rt cleanup
 expect_rc 3 relative-rt
 assert_grep "absolute" "$T/relative-rt.err" "4: a relative ISOBENCH_RUNTIME_DIR"
