@@ -236,15 +236,26 @@ static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
 	return 0;
 }
 
-/* Where the trial's verdicts are kept (made if missing), or NULL: then
- * none is kept. Caller frees. */
-static char *trial_dir(void)
+/* Where the trial's verdicts are kept (made if missing and create), or
+ * NULL: then none is kept, or read. Caller frees. */
+static char *trial_dir(int create)
 {
+	char *dir;
+
 	if (getenv("ISOBENCH_VM_CACHE")) {
-		ib_mkdirs(ib_vm_cache_dir(), 0755, NULL);
+		if (create)
+			ib_mkdirs(ib_vm_cache_dir(), 0755, NULL);
 		return ib_xstrdup(ib_vm_cache_dir());
 	}
-	return ib_runtime_dir(NULL);
+	if (create)
+		return ib_runtime_dir(NULL);
+	/* only read: never made here, and trusted only if it passes */
+	dir = ib_runtime_dir_path();
+	if (dir && ib_dir_check_private(dir, NULL) < 0) {
+		free(dir);
+		dir = NULL;
+	}
+	return dir;
 }
 
 /* --- the KVM trial ------------------------------------------------------- */
@@ -267,7 +278,7 @@ static int kvm_trial(struct qemu_rt *q, struct ib_buf *why)
 {
 	static char *const trial_argv[] = {"startup", NULL};
 	/* tests keep theirs apart ($ISOBENCH_VM_CACHE), so a trial runs */
-	char *dir = trial_dir();
+	char *dir = trial_dir(1);
 	char *cache = !dir ? NULL
 			   : ib_xasprintf("%s/kvm-trial-%.16s-%s", dir,
 					  q->img.sha256,
@@ -361,7 +372,7 @@ static int kvm_trial(struct qemu_rt *q, struct ib_buf *why)
 
 int ib_vm_kvm_verdict(struct ib_buf *why)
 {
-	char *dir = trial_dir();
+	char *dir = trial_dir(0);
 	DIR *d = dir ? opendir(dir) : NULL;
 	struct dirent *de;
 	int verdict = -1;
