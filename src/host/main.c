@@ -251,7 +251,7 @@ static int cmd_run(int argc, char **argv)
 	double rsd = -1, maxt = -1, timeout = -1;
 	int minr = -1, maxr = -1, warm = -1, cpus = -1;
 	uint64_t memory = UINT64_MAX;
-	char *baseline = NULL;
+	char *baseline = NULL, *out_abs = NULL, *scratch_abs = NULL;
 
 	optind = 1;
 	opterr = 0; /* one line of our own, not getopt's two */
@@ -317,6 +317,19 @@ static int cmd_run(int argc, char **argv)
 			"and '%s')\n", argv[optind], argv[optind + 1]);
 		goto out_sets;
 	}
+	/* absolute now, so that no later chdir, and no child started in
+	 * another directory (a runtime, a daemon), reads them otherwise */
+	if ((o.out_dir && !(out_abs = ib_abspath(o.out_dir))) ||
+	    (o.scratch_parent && !(scratch_abs = ib_abspath(o.scratch_parent)))) {
+		fprintf(stderr, "isobench run: the current directory: %s\n",
+			strerror(errno));
+		rc = IB_EXIT_ENV;
+		goto out_sets;
+	}
+	if (out_abs)
+		o.out_dir = out_abs;
+	if (scratch_abs)
+		o.scratch_parent = scratch_abs;
 	ib_plan_init(&plan, mode == 1);
 	if (optind < argc) {
 		if (benchmarks) {
@@ -386,6 +399,8 @@ out_plan:
 	ib_plan_free(&plan);
 out_sets:
 	ib_strv_free(&sets);
+	free(out_abs);
+	free(scratch_abs);
 	return rc;
 }
 
@@ -700,19 +715,30 @@ static int cmd_cleanup(int argc, char **argv)
 	int failed = 0, n = 0, dry_run = 0;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		char *rt = ib_runtime_dir_path();
+		char *reg_help = rt ? ib_xasprintf("%s/runs", rt) : NULL;
+
 		printf("usage: isobench cleanup [--dry-run] [DIR...]\n\nRemoves "
 		       "what runs that were killed (kill -9, a crash, a reboot) "
 		       "left\nbehind: processes, directories, and whatever the "
 		       "runtimes recorded.\nWithout DIR, every run in the "
 		       "registry (%s) that is not alive.\nA live run is "
 		       "never touched. Only what the run's id names is: paths "
-		       "in its\nwork directory or its entries of /run/isobench, "
-		       "names isobench-<run id>-*,\nprocesses marked "
-		       "ISOBENCH_RUN=<run id> on the same boot. A state file "
-		       "that\nanyone but you (root: root) may write is refused.\n"
+		       "in its\nwork directory or its entries of the runtime "
+		       "directory (%s), names\nisobench-<run id>-*, processes "
+		       "marked ISOBENCH_RUN=<run id> on the same boot.\nA state "
+		       "file that anyone but you (root: root) may write is "
+		       "refused.\n"
 		       "  --dry-run  say what would be removed; remove nothing\n"
+		       "\nThe runtime directory is $ISOBENCH_RUNTIME_DIR if set "
+		       "(an absolute path),\nelse /run/isobench as root, "
+		       "$XDG_RUNTIME_DIR/isobench or /tmp/isobench-UID\n"
+		       "otherwise; a run and its cleanup must agree on it.\n"
 		       "Exit status 0 when nothing is left.\n",
-		       "/run/isobench/runs");
+		       reg_help ? reg_help : "$ISOBENCH_RUNTIME_DIR/runs",
+		       rt ? rt : "$ISOBENCH_RUNTIME_DIR");
+		free(rt);
+		free(reg_help);
 		return 0;
 	}
 	if (argc > 1 && !strcmp(argv[1], "--dry-run")) {
@@ -739,9 +765,18 @@ static int cmd_cleanup(int argc, char **argv)
 	}
 	{
 		char *reg = ib_registry_dir();
-		DIR *d = opendir(reg);
+		DIR *d = reg ? opendir(reg) : NULL;
 		struct dirent *e;
 
+		if (!reg) {
+			struct ib_err rerr = {0};
+			char *rt = ib_runtime_dir(&rerr);
+
+			fprintf(stderr, "isobench cleanup: no registry of runs: "
+				"%s\n", rt ? "cannot create runs/" : rerr.msg);
+			free(rt);
+			return IB_EXIT_ENV;
+		}
 		if (!d) {
 			printf("no registry at %s: nothing to clean\n", reg);
 			free(reg);

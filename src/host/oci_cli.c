@@ -249,17 +249,19 @@ int ib_oci_cli_prepare(struct ib_runtime *rt, struct ib_err *err)
 	if (ib_mkdirs(o->bundles, 0700, err) < 0)
 		return err->code;
 	o->probe = ib_xasprintf("%s/isobench-probe", o->bundles);
-	if (access(o->probe, X_OK) != 0) {
+	/* Always copied (each runtime's prepare): whatever is at that path
+	 * already, a file or a symlink, is replaced, never trusted. Bundles
+	 * made before keep the inode they link. */
+	{
 		size_t len;
 
 		copy = ib_read_file(rt->ctx->probe_path, &len, err);
 		if (!copy)
 			return err->code;
-		rc = ib_write_file_atomic(o->probe, copy, len, err);
+		rc = ib_write_file_atomic_mode(o->probe, copy, len, 0555, err);
 		free(copy);
-		if (rc < 0 || chmod(o->probe, 0555) != 0)
-			return rc < 0 ? rc : ib_err_set(err, -errno, "chmod %s",
-							o->probe);
+		if (rc < 0)
+			return rc;
 	}
 	return cli->trial ? trial(rt, &o->global, NULL, err) : 0;
 }

@@ -5,7 +5,8 @@
  * /var/run/docker.sock; isobench uses it as it is and never reconfigures
  * it. Where none answers and dockerd is installed, isobench starts one of
  * its own for the run: data root in the run's work directory, exec root
- * and socket under /run/isobench (a socket path has at most 107 bytes),
+ * and socket in isobench's runtime directory (/run/isobench as root; a
+ * socket path has at most 107 bytes),
  * no bridge, no iptables rules, no IP forwarding (the host's
  * network is left exactly as it was), runsc registered when installed;
  * it is recorded in the state file and stopped at the end.
@@ -157,12 +158,34 @@ static int start_own_dockerd(const struct ib_run_ctx *ctx, struct ib_err *err)
 	/* Sockets live in the exec root, and a Unix socket's path holds at
 	 * most 107 bytes: containerd's, under a deep scratch directory, would
 	 * not fit. So the exec root (sockets and state only) and the engine's
-	 * socket go under /run. */
-	own.exec_root = ib_xasprintf("/run/isobench/docker-%s", ctx->run_id);
+	 * socket go in the runtime directory. */
+	{
+		char *rtdir = ib_runtime_dir(err);
+
+		if (!rtdir) {
+			rc = err->code;
+			goto out;
+		}
+		own.exec_root = ib_xasprintf("%s/docker-%s", rtdir, ctx->run_id);
+		free(rtdir);
+	}
 	own.socket = ib_xasprintf("%s/docker.sock", own.exec_root);
 	if (!bin) {
 		rc = ib_err_set(err, -ENOENT, "dockerd is not installed");
 		goto out;
+	}
+	/* the longest socket in it: containerd's, under exec/ */
+	{
+		char *longest = ib_xasprintf("%s/exec/containerd/"
+					     "containerd.sock.ttrpc",
+					     own.exec_root);
+
+		rc = ib_sock_path_check(longest, err);
+		free(longest);
+		if (rc < 0) {
+			ib_err_wrap(err, "own dockerd");
+			goto out;
+		}
 	}
 	if ((rc = ib_state_add_dir(ctx->state, "docker-exec-root", own.exec_root,
 				   err)) < 0 ||

@@ -229,9 +229,19 @@ static int fc_prepare(struct ib_runtime *rt, struct ib_err *err)
 	if (strlen(f->files) + sizeof("/000000.sock") <= sizeof(sa.sun_path)) {
 		f->sock_dir = ib_xstrdup(f->files);
 	} else {
-		f->sock_dir = ib_xasprintf("%s/isobench-fc-%s",
-					   geteuid() == 0 ? "/run/isobench" : "/tmp",
+		/* never a shared /tmp: isobench's runtime directory, checked */
+		char *rtdir = ib_runtime_dir(err), *longest;
+
+		if (!rtdir)
+			return err->code;
+		f->sock_dir = ib_xasprintf("%s/isobench-fc-%s", rtdir,
 					   ctx->run_id);
+		free(rtdir);
+		longest = ib_xasprintf("%s/000000.sock", f->sock_dir);
+		rc = ib_sock_path_check(longest, err);
+		free(longest);
+		if (rc < 0)
+			return ib_err_wrap(err, "Firecracker's API socket");
 		if ((rc = ib_state_add_dir(ctx->state, "firecracker-sockets",
 					   f->sock_dir, err)) < 0 ||
 		    (rc = ib_mkdirs(f->sock_dir, 0700, err)) < 0)
@@ -278,8 +288,14 @@ static int record_file(const struct ib_run_ctx *ctx, const char *name,
 /* A sparse raw image of bytes: the guest's scratch disk (vda). */
 static int make_disk(const char *path, uint64_t bytes, struct ib_err *err)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd;
 
+	/* a new file in the run's directory: what was left there (a file
+	 * of an earlier launch, or a symlink) is removed, never written
+	 * through */
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
 	if (fd < 0)
 		return ib_err_set(err, -errno, "scratch image %s: %s", path,
 				  strerror(errno));
@@ -330,7 +346,8 @@ static int fc_launch(struct ib_runtime *rt, struct ib_launch *l,
 	 * goes with the run. */
 	fl->log = ib_xasprintf("%s/%s.log", f->files, l->name);
 	{
-		int fd = open(fl->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		int fd = open(fl->log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+					       O_CLOEXEC,
 			      0600);
 
 		if (fd < 0) {

@@ -22,7 +22,8 @@
  * /run/containerd/containerd.sock when it answers, used as it is; else
  * (as root) isobench starts its own for the run, as rt_docker.c does with
  * dockerd: content and snapshots under the run's work directory, state,
- * socket and config under /run/isobench/containerd-<run id> (a socket
+ * socket and config in containerd-<run id> of isobench's runtime
+ * directory (/run/isobench as root; a socket
  * path holds at most 107 bytes), the CRI plugin and plugins that would
  * write outside those directories disabled. It is recorded in the state
  * file before it starts and stopped when the run ends. Everything of
@@ -85,7 +86,7 @@ static const struct ib_rt_option kata_options[] = {
  * starts again from a killed run's config. */
 struct ib_containerd {
 	struct ib_proc proc;
-	char *dir;    /* /run/isobench/containerd-<run id>: socket, state, config */
+	char *dir;    /* <runtime dir>/containerd-<run id>: socket, state, config */
 	char *root;   /* content and snapshots */
 	char *socket;
 	char *config;
@@ -382,13 +383,30 @@ static int start_own_containerd(const struct ib_run_ctx *ctx, const char *ctr,
 	if (own.users++ > 0)
 		return 0;
 	own.ctx = ctx;
-	/* the socket (and so its directory) under /run: the work directory
-	 * may be too deep for a Unix socket's 107 bytes */
-	d->dir = ib_xasprintf("/run/isobench/containerd-%s", ctx->run_id);
+	/* the socket (and so its directory) in the runtime directory: the
+	 * work directory may be too deep for a Unix socket's 107 bytes */
+	{
+		char *rtdir = ib_runtime_dir(err);
+
+		if (!rtdir)
+			return err->code; /* release stops: users goes back */
+		d->dir = ib_xasprintf("%s/containerd-%s", rtdir, ctx->run_id);
+		free(rtdir);
+	}
 	d->root = ib_xasprintf("%s/containerd", ctx->work);
 	d->socket = ib_xasprintf("%s/containerd.sock", d->dir);
 	d->config = ib_xasprintf("%s/config.toml", d->dir);
 	state = ib_xasprintf("%s/state", d->dir);
+	{
+		char *longest = ib_xasprintf("%s.ttrpc", d->socket);
+
+		rc = ib_sock_path_check(longest, err);
+		free(longest);
+		if (rc < 0) {
+			ib_err_wrap(err, "own containerd");
+			goto out;
+		}
+	}
 	if (!toml_safe(d->root) || !toml_safe(d->dir)) {
 		rc = ib_err_set(err, -EINVAL, "the work directory %s holds a "
 				"quote or backslash: containerd's config cannot "

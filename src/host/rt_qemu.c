@@ -15,8 +15,9 @@
  * takes KVM only if a bounded trial boot with KVM reaches the probe (a
  * host whose KVM opens but cannot run a stock guest, such as one that runs
  * only PVM guests, hangs in the guest kernel), else TCG, multi-threaded.
- * The trial's verdict is kept in /run/isobench: a success until the host
- * reboots, a failure for 10 minutes (then the next run tries again).
+ * The trial's verdict is kept in isobench's runtime directory
+ * (/run/isobench as root): a success until the host reboots, a failure
+ * for 10 minutes (then the next run tries again).
  * The choice and its reason are in every result's runtime description,
  * and TCG results are flagged as emulated in every report: such figures
  * measure the harness and the emulator, not the hypervisor.
@@ -230,9 +231,26 @@ static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
 	return 0;
 }
 
-static const char *trial_dir(void)
+/* Where the trial's verdicts are kept (made if missing and create), or
+ * NULL: then none is kept, or read. Caller frees. */
+static char *trial_dir(int create)
 {
-	return getenv("ISOBENCH_VM_CACHE") ? ib_vm_cache_dir() : "/run/isobench";
+	char *dir;
+
+	if (getenv("ISOBENCH_VM_CACHE")) {
+		if (create)
+			ib_mkdirs(ib_vm_cache_dir(), 0755, NULL);
+		return ib_xstrdup(ib_vm_cache_dir());
+	}
+	if (create)
+		return ib_runtime_dir(NULL);
+	/* only read: never made here, and trusted only if it passes */
+	dir = ib_runtime_dir_path();
+	if (dir && ib_dir_check_private(dir, NULL) < 0) {
+		free(dir);
+		dir = NULL;
+	}
+	return dir;
 }
 
 /* --- the KVM trial ------------------------------------------------------- */
@@ -258,7 +276,7 @@ static int read_verdict(const char *path, char **text)
 	char *t;
 
 	*text = NULL;
-	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+	if (!path || lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return -1;
 	t = ib_read_file(path, NULL, NULL);
 	if (!t)
@@ -285,9 +303,11 @@ static int kvm_trial(struct qemu_rt *q, struct ib_buf *why)
 {
 	static char *const trial_argv[] = {"startup", NULL};
 	/* tests keep theirs apart ($ISOBENCH_VM_CACHE), so a trial runs */
-	const char *dir = trial_dir();
-	char *cache = ib_xasprintf("%s/kvm-trial-%.16s-%s", dir, q->img.sha256,
-				   q->q35 ? "q35" : "microvm");
+	char *dir = trial_dir(1);
+	char *cache = !dir ? NULL
+			   : ib_xasprintf("%s/kvm-trial-%.16s-%s", dir,
+					  q->img.sha256,
+					  q->q35 ? "q35" : "microvm");
 	struct ib_strv argv = {0};
 	struct ib_proc p = {0};
 	struct ib_frame_parser fp;
@@ -296,6 +316,7 @@ static int kvm_trial(struct qemu_rt *q, struct ib_buf *why)
 	int fd, vm, hello = 0, ok = read_verdict(cache, &cached);
 	uint64_t t0, deadline;
 
+	free(dir);
 	if (ok >= 0) {
 		ib_buf_printf(why, "%s (trial boot %s, kept in %s)",
 			      cached + (ok ? 3 : 5),
@@ -368,8 +389,8 @@ static int kvm_trial(struct qemu_rt *q, struct ib_buf *why)
 				      "nested setup)",
 				      KVM_TRIAL_S);
 		ib_buf_puts(why, v.s + (ok ? 3 : 5));
-		ib_mkdirs(dir, 0755, NULL);
-		ib_write_file_atomic(cache, v.s, v.len, NULL);
+		if (cache)
+			ib_write_file_atomic(cache, v.s, v.len, NULL);
 		ib_buf_free(&v);
 	}
 	free(cache);
@@ -378,7 +399,8 @@ static int kvm_trial(struct qemu_rt *q, struct ib_buf *why)
 
 int ib_vm_kvm_verdict(struct ib_buf *why)
 {
-	DIR *d = opendir(trial_dir());
+	char *dir = trial_dir(0);
+	DIR *d = dir ? opendir(dir) : NULL;
 	struct dirent *de;
 	int verdict = -1;
 
@@ -388,7 +410,7 @@ int ib_vm_kvm_verdict(struct ib_buf *why)
 
 		if (strncmp(de->d_name, "kvm-trial-", 10) != 0)
 			continue;
-		p = ib_xasprintf("%s/%s", trial_dir(), de->d_name);
+		p = ib_xasprintf("%s/%s", dir, de->d_name);
 		v = read_verdict(p, &text);
 		free(p);
 		/* any failed trial decides: the guest kernel was the same */
@@ -403,6 +425,7 @@ int ib_vm_kvm_verdict(struct ib_buf *why)
 	}
 	if (d)
 		closedir(d);
+	free(dir);
 	return verdict;
 }
 
@@ -466,6 +489,7 @@ static void qemu_free(struct qemu_rt *q)
 static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 {
 	struct qemu_rt *q = ib_xcalloc(1, sizeof(*q));
+	char *rtdir;
 	int rc;
 
 	rt->priv = q;
@@ -474,9 +498,23 @@ static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 			&rt->ctx->limits, err);
 	if (rc < 0)
 		return rc;
-	/* The QMP sockets' directory, per runtime of the run. */
-	q->sock_dir = ib_xasprintf("/run/isobench/%s-qemu-%s-%s", rt->ctx->run_id,
+	/* The QMP sockets' directory, per runtime of the run, in the
+	 * runtime directory: the work directory may be too deep for a
+	 * socket's path. */
+	if (!(rtdir = ib_runtime_dir(err)))
+		return err->code;
+	q->sock_dir = ib_xasprintf("%s/%s-qemu-%s-%s", rtdir, rt->ctx->run_id,
 				   q->q35 ? "q35" : "microvm", q->kvm ? "kvm" : "tcg");
+	free(rtdir);
+	/* the longest of its sockets: "<launch id>.qmp" */
+	{
+		char *longest = ib_xasprintf("%s/%d.qmp", q->sock_dir, 999999);
+
+		rc = ib_sock_path_check(longest, err);
+		free(longest);
+		if (rc < 0)
+			return ib_err_wrap(err, "QMP socket");
+	}
 	q->state_name = ib_xasprintf("qmp-dir-%s-%s", q->q35 ? "q35" : "microvm",
 				     q->kvm ? "kvm" : "tcg");
 	rc = ib_state_add_dir(rt->ctx->state, q->state_name, q->sock_dir, err);
@@ -540,22 +578,35 @@ static int ensure_disk(struct ib_runtime *rt, struct qemu_rt *q, uint64_t need,
 		       struct ib_err *err)
 {
 	uint64_t size = need > SCRATCH_MIN ? need : SCRATCH_MIN;
-	int fd;
+	int fd, rc;
 
 	if (q->disk && q->disk_size >= size)
 		return 0;
-	free(q->disk);
-	/* in the run's work directory: removed with it */
-	q->disk = ib_xasprintf("%s/qemu-%s-scratch.img", rt->ctx->work,
-			       q->q35 ? "q35" : "microvm");
-	fd = open(q->disk, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (q->disk) {
+		/* ours, made below: grown in place, its mark kept */
+		fd = open(q->disk, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	} else {
+		/* in the run's work directory: removed with it. A new file:
+		 * nothing that was there is followed or reused */
+		q->disk = ib_xasprintf("%s/qemu-%s-scratch.img", rt->ctx->work,
+				       q->q35 ? "q35" : "microvm");
+		fd = open(q->disk, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDWR |
+					   O_CLOEXEC,
+			  0600);
+	}
 	if (fd < 0 || ftruncate(fd, (off_t)size) != 0) {
 		int e = errno;
 
 		if (fd >= 0)
 			close(fd);
-		return ib_err_set(err, -e, "scratch disk image %s: %s", q->disk,
-				  strerror(e));
+		rc = ib_err_set(err, -e, "scratch disk image %s: %s", q->disk,
+				strerror(e));
+		if (fd < 0 && q->disk_size == 0) {
+			/* not made here (EEXIST: not ours to unlink) */
+			free(q->disk);
+			q->disk = NULL;
+		}
+		return rc;
 	}
 	close(fd);
 	q->disk_size = size;

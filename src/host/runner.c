@@ -1169,34 +1169,66 @@ static int dir_is_empty(const char *path)
 	return empty;
 }
 
-/* Creates the run directory; a given one must be new or empty. */
+/* The run directory: a given one must be new or empty; a new one (the
+ * default isobench-results/<run id> too) is made here, exclusively, and
+ * checked (ours, not a symlink, not writable by others). */
 static int make_run_dir(struct run *R, struct ib_err *err)
 {
 	struct stat st;
+	char *dir, *parent, *slash;
+	int rc;
 
 	if (R->o->out_dir) {
-		R->dir = ib_xstrdup(R->o->out_dir);
-		if (stat(R->dir, &st) == 0) {
+		dir = ib_xstrdup(R->o->out_dir);
+		if (stat(dir, &st) == 0) {
 			if (!S_ISDIR(st.st_mode))
-				return ib_err_set(err, -ENOTDIR,
-						  "output %s exists and is not a "
-						  "directory",
-						  R->dir);
-			if (!dir_is_empty(R->dir))
-				return ib_err_set(err, -EEXIST,
-						  "output directory %s is not "
-						  "empty: give a new one with -o",
-						  R->dir);
+				rc = ib_err_set(err, -ENOTDIR,
+						"output %s exists and is not a "
+						"directory",
+						dir);
+			else if (!dir_is_empty(dir))
+				rc = ib_err_set(err, -EEXIST,
+						"output directory %s is not "
+						"empty: give a new one with -o",
+						dir);
+			else if (access(dir, W_OK) != 0)
+				rc = ib_err_set(err, -errno, "output directory "
+						"%s is not writable: %s", dir,
+						strerror(errno));
+			else
+				rc = 0;
+			if (rc < 0) {
+				free(dir);
+				return rc;
+			}
+			/* an empty one given: used as it is */
+			R->dir = dir;
+			return 0;
 		}
 	} else {
-		R->dir = ib_xasprintf("isobench-results/%s", R->run_id);
+		dir = ib_xasprintf("isobench-results/%s", R->run_id);
 	}
-	R->created_dir = stat(R->dir, &st) != 0;
-	if (ib_mkdirs(R->dir, 0755, err) < 0)
+	parent = ib_xstrdup(dir);
+	slash = strrchr(parent, '/');
+	while (slash && slash > parent && slash[1] == '\0') {
+		*slash = '\0'; /* "out/" */
+		slash = strrchr(parent, '/');
+	}
+	rc = 0;
+	if (slash && slash > parent) {
+		*slash = '\0';
+		rc = ib_mkdirs(parent, 0755, err);
+	}
+	free(parent);
+	if (rc == 0)
+		rc = ib_mkdir_private(dir, 0755, 1, err);
+	if (rc < 0) {
+		/* not ours: the error path must not clean anything in it */
+		free(dir);
 		return ib_err_wrap(err, "output directory");
-	if (access(R->dir, W_OK) != 0)
-		return ib_err_set(err, -errno, "output directory %s is not "
-				  "writable: %s", R->dir, strerror(errno));
+	}
+	R->dir = dir;
+	R->created_dir = 1;
 	return 0;
 }
 
@@ -1460,15 +1492,38 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 		goto out;
 	}
 
-	/* A directory of the run's own on the scratch filesystem, recorded
-	 * before it exists: scratch/ for the probe's files, bundles/ for the
-	 * container runtimes. */
-	R.work = ib_xasprintf("%s/isobench-%s",
-			      o->scratch_parent ? o->scratch_parent : "/var/tmp",
-			      R.run_id);
+	/* A directory of the run's own on the scratch filesystem: scratch/
+	 * for the probe's files, bundles/ for the container runtimes. Made
+	 * exclusively, in a directory others may write (/var/tmp is): one
+	 * that exists already is someone else's, never used nor removed
+	 * (R.work stays NULL). Recorded once made, not before: a crash in
+	 * between leaves an empty directory, while a record made first
+	 * would point cleanup at the other one's. */
+	{
+		const char *parent = o->scratch_parent ? o->scratch_parent
+						       : "/var/tmp";
+		char *work = ib_xasprintf("%s/isobench-%s", parent, R.run_id);
+
+		if (ib_mkdirs(parent, 0700, &err) < 0 ||
+		    ib_mkdir_private(work, 0700, 1, &err) < 0) {
+			fprintf(stderr, "isobench: scratch directory: %s\n",
+				err.msg);
+			free(work);
+			rc = IB_EXIT_ENV;
+			goto out;
+		}
+		R.work = work;
+		if (ib_state_add_dir(&R.state, "work", R.work, &err) < 0) {
+			fprintf(stderr, "isobench: %s\n", err.msg);
+			rmdir(R.work);
+			free(R.work);
+			R.work = NULL;
+			rc = IB_EXIT_ENV;
+			goto out;
+		}
+	}
 	R.scratch = ib_xasprintf("%s/scratch", R.work);
-	if (ib_state_add_dir(&R.state, "work", R.work, &err) < 0 ||
-	    ib_mkdirs(R.scratch, 0700, &err) < 0) {
+	if (ib_mkdirs(R.scratch, 0700, &err) < 0) {
 		fprintf(stderr, "isobench: scratch directory: %s\n", err.msg);
 		rc = IB_EXIT_ENV;
 		goto out;

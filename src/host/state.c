@@ -18,16 +18,17 @@
 
 char *ib_registry_dir(void)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	char *dir;
+	char *rt = ib_runtime_dir(NULL), *dir;
 
-	if (geteuid() == 0)
-		dir = ib_xstrdup("/run/isobench/runs");
-	else if (xdg && *xdg)
-		dir = ib_xasprintf("%s/isobench/runs", xdg);
-	else
-		dir = ib_xasprintf("/tmp/isobench-%d/runs", (int)geteuid());
-	ib_mkdirs(dir, 0700, NULL);
+	if (!rt)
+		return NULL;
+	dir = ib_xasprintf("%s/runs", rt);
+	free(rt);
+	/* inside a directory that only we can write: no one else's */
+	if (ib_mkdir_private(dir, 0700, 0, NULL) < 0) {
+		free(dir);
+		return NULL;
+	}
 	return dir;
 }
 
@@ -99,9 +100,10 @@ int ib_state_open(struct ib_state *s, const char *run_dir, const char *run_id,
 			return rc;
 		}
 	}
-	s->registry_entry = ib_xasprintf("%s/%s", reg, run_id);
-	fd = open(s->registry_entry, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC |
-		  O_NOFOLLOW, 0600);
+	/* no usable runtime directory: the run works, cleanup then needs DIR */
+	s->registry_entry = reg ? ib_xasprintf("%s/%s", reg, run_id) : NULL;
+	fd = !reg ? -1 : open(s->registry_entry, O_CREAT | O_TRUNC | O_WRONLY |
+					       O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0) {
 		const char *p = abs ? abs : run_dir;
 
@@ -904,8 +906,14 @@ int ib_cleanup_run(const char *run_dir, const struct ib_cleanup_opts *o,
 	cx.dry_run = o->dry_run;
 	cx.as_root = geteuid() == 0;
 	cx.log = log;
-	cx.runtime_dir = ib_xstrdup(o->runtime_dir ? o->runtime_dir
-				    : rtd && *rtd ? rtd : "/run/isobench");
+	/* the runtime directory the run used: the same rule (util.h) */
+	cx.runtime_dir = o->runtime_dir ? ib_xstrdup(o->runtime_dir)
+					: ib_runtime_dir_path();
+	if (!cx.runtime_dir) {
+		rc = ib_err_set(err, -EINVAL, "ISOBENCH_RUNTIME_DIR='%s' is not "
+				"an absolute path", rtd ? rtd : "");
+		goto out;
+	}
 	if ((rc = open_state(&cx, run_dir, err)) < 0)
 		goto out;
 	text = read_fd(cx.fd, 64 << 20);

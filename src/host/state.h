@@ -3,8 +3,8 @@
  * state.jsonl in the run directory starts with a header line (the run id
  * and the boot id), then gets an "add" line before a resource is created
  * and a "del" line after it is gone; the run holds an exclusive flock on
- * it while alive. A small registry (one file per live run, under
- * /run/isobench/runs or the user's runtime directory) points at run
+ * it while alive. A small registry (one file per live run, in runs/ of
+ * isobench's runtime directory, ib_runtime_dir) points at run
  * directories, so `isobench cleanup` finds what a killed run left behind
  * without being told where it was.
  *
@@ -62,7 +62,8 @@ int ib_state_add_dir(struct ib_state *s, const char *name, const char *path,
 int ib_state_add_marker(struct ib_state *s, const char *run_id,
 			struct ib_err *err);
 
-/* The registry directory (created on demand). Caller frees. */
+/* The registry directory, runs/ in ib_runtime_dir() (created on demand).
+ * Caller frees; NULL if the runtime directory is unusable. */
 char *ib_registry_dir(void);
 
 /* --- run ids ------------------------------------------------------------ */

@@ -989,11 +989,8 @@ static int make_startup_bundle(struct vctx *v, struct ib_err *err)
 
 	/* the bundle's rootfs hard-links the probe: a copy on its fs */
 	copy = ib_read_file(v->probe, &len, err);
-	rc = copy ? ib_write_file_atomic(probe, copy, len, err) : -1;
+	rc = copy ? ib_write_file_atomic_mode(probe, copy, len, 0555, err) : -1;
 	free(copy);
-	if (rc == 0 && chmod(probe, 0555) != 0)
-		rc = ib_err_set(err, -errno, "chmod %s: %s", probe,
-				strerror(errno));
 	if (rc == 0)
 		rc = ib_oci_bundle_create(&(struct ib_oci_bundle){
 			.dir = bundle, .probe = probe, .scratch = v->scratch,
@@ -1057,8 +1054,10 @@ static int t_startup_qemu(struct vctx *v, double *out, struct ib_err *err)
 	/* with a QMP socket, as isobench's VMs have (nobody connects: what
 	 * connecting costs is the harness's) */
 	qmp = ib_xasprintf("%s/validate-qmp.sock", v->scratch);
-	cmd = ib_qemu_command(v->probe, "microvm", "auto", &lim, pargv, qmp,
-			      &why, err);
+	cmd = ib_sock_path_check(qmp, err) < 0
+		      ? NULL
+		      : ib_qemu_command(v->probe, "microvm", "auto", &lim, pargv,
+					qmp, &why, err);
 	if (cmd)
 		rc = hyperfine_ms(v, "hyperfine-qemu", cmd, out, &v->vm_hf,
 				  &v->nvm_hf, err);
@@ -1453,7 +1452,8 @@ int ib_cmd_validate(int argc, char **argv)
 	struct ib_strv only = {0};
 	struct ib_err err = {0};
 	const char *out = NULL, *scratch_parent = "/var/tmp", *probe = NULL;
-	int rounds = 7, opt, rc = 0, misses;
+	char *scratch_abs = NULL;
+	int rounds = 7, opt, rc = 0, misses, new_outdir;
 	char stamp[32], *path;
 	uint64_t size;
 	time_t now = time(NULL);
@@ -1523,8 +1523,24 @@ int ib_cmd_validate(int argc, char **argv)
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	v.probe = ib_cli_probe_path(probe);
-	v.outdir = out ? ib_xstrdup(out)
-		       : ib_xasprintf("isobench-results/validate-%s", stamp);
+	/* absolute from here on: the tools and the runs validate starts
+	 * work in the scratch directory */
+	path = out ? ib_xstrdup(out)
+		   : ib_xasprintf("isobench-results/validate-%s", stamp);
+	v.outdir = ib_abspath(path);
+	new_outdir = !out;
+	free(path);
+	scratch_abs = ib_abspath(scratch_parent);
+	if (!v.outdir || !scratch_abs) {
+		fprintf(stderr, "isobench validate: the current directory: "
+			"%s\n", strerror(errno));
+		free(scratch_abs);
+		ib_strv_free(&only);
+		free(v.probe);
+		free(v.outdir);
+		return IB_EXIT_ENV;
+	}
+	scratch_parent = scratch_abs;
 	v.scratch = ib_xasprintf("%s/isobench-validate-%s-%d", scratch_parent,
 				 stamp, (int)getpid());
 	path = ib_xasprintf("%s/raw", v.outdir);
@@ -1532,9 +1548,21 @@ int ib_cmd_validate(int argc, char **argv)
 		fprintf(stderr, "isobench validate: probe %s: %s\n", v.probe,
 			strerror(errno));
 		rc = IB_EXIT_ENV;
-	} else if (ib_mkdirs(path, 0755, &err) < 0 ||
-		   ib_mkdirs(v.scratch, 0700, &err) < 0) {
+	} else if ((new_outdir && /* the default one: new, made here, checked
+				   (a given -o may hold earlier ones) */
+		    (ib_mkdirs("isobench-results", 0755, &err) < 0 ||
+		     ib_mkdir_private(v.outdir, 0755, 1, &err) < 0)) ||
+		   ib_mkdirs(path, 0755, &err) < 0 ||
+		   ib_mkdirs(scratch_parent, 0700, &err) < 0) {
 		fprintf(stderr, "isobench validate: %s\n", err.msg);
+		rc = IB_EXIT_ENV;
+	} else if (ib_mkdir_private(v.scratch, 0700, 1, &err) < 0) {
+		/* exclusively: one that exists is someone else's, never used
+		 * nor removed */
+		fprintf(stderr, "isobench validate: work directory: %s\n",
+			err.msg);
+		free(v.scratch);
+		v.scratch = NULL;
 		rc = IB_EXIT_ENV;
 	}
 	free(path);
@@ -1621,6 +1649,7 @@ out:
 	free(v.probe);
 	free(v.outdir);
 	free(v.scratch);
+	free(scratch_abs);
 	free(v.disk_file);
 	return rc;
 }

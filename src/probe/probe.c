@@ -1,6 +1,7 @@
 /* isobench-probe: every in-runtime measurement, one static binary.
  *
- *   isobench-probe [--scratch DIR] [--reps N] [--full] WORKLOAD [key=value...]
+ *   isobench-probe [--scratch DIR] [--scratch-device] [--reps N] [--full]
+ *                  WORKLOAD [key=value...]
  *
  * The same file runs as a host process, as a container's entrypoint and
  * as a VM's /init (vm_init.c: then it mounts, loads modules and powers the
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -122,6 +124,9 @@ static void usage(FILE *f)
 		"\n"
 		"  --scratch DIR  directory for test files (default: current "
 		"directory)\n"
+		"  --scratch-device  --scratch names a block device that the "
+		"disk test may\n                 overwrite (implied only as a "
+		"VM's /init)\n"
 		"  --reps N       run the workload N times (samples carry rep)\n"
 		"  --peer A:P     net: isobench's peer, IPv4 address and port\n"
 		"  --net-if CIDR  as a VM's init: the address of the first "
@@ -150,12 +155,14 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 {
 	struct ib_timer_info timer;
 	struct probe_args args;
-	int reps = 1, full = 0, status = 0, opt;
+	int reps = 1, full = 0, status = 0, opt, scratch_device = in_vm;
+	struct stat st;
 	const char *net_if = NULL;
 	const char *workload;
 	int (*run)(const struct probe_args *) = NULL;
 	static const struct option longopts[] = {
 		{"scratch", required_argument, NULL, 's'},
+		{"scratch-device", no_argument, NULL, 'D'},
 		{"reps", required_argument, NULL, 'r'},
 		{"peer", required_argument, NULL, 'p'},
 		{"net-if", required_argument, NULL, 'n'},
@@ -174,6 +181,9 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 		switch (opt) {
 		case 's':
 			args.scratch = optarg;
+			break;
+		case 'D':
+			scratch_device = 1;
 			break;
 		case 'r':
 			if (ib_parse_count(optarg, &n) < 0 || n < 1 || n > 100000) {
@@ -216,6 +226,21 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 		return 1;
 	}
 
+	/* The disk test overwrites a block device given as scratch: only
+	 * the VM's own scratch disk (the probe as its /init) or a device
+	 * someone named as such on purpose, never one typed by mistake. */
+	if (!scratch_device && stat(args.scratch, &st) == 0 &&
+	    S_ISBLK(st.st_mode)) {
+		fprintf(stderr, "isobench-probe: --scratch %s is a block device: "
+			"refusing to write to it (its contents would be lost); "
+			"give a directory, or add --scratch-device if %s is a "
+			"disk to overwrite\n", args.scratch, args.scratch);
+		emit_error(workload, "invalid", "--scratch %s is a block device: "
+			   "refused without --scratch-device (outside a VM)",
+			   args.scratch);
+		emit_done(2);
+		return 2;
+	}
 	if (!workload) {
 		emit_error(NULL, "invalid", "no workload given (try --help)");
 		emit_done(2);

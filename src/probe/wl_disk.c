@@ -82,10 +82,13 @@ static int prepare_file(const char *path, uint64_t size)
 	struct stat st;
 	int fd, rc;
 
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	/* lstat and O_NOFOLLOW: a symlink planted at the name (a shared
+	 * scratch directory) is neither reused nor written through */
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (uint64_t)st.st_size == size)
 		return 0;
-	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
 	if (fd < 0)
 		return -errno;
 	rc = fill(fd, size);
@@ -303,7 +306,8 @@ int wl_disk(const struct probe_args *a)
 			   path, strerror(-rc));
 		return 1;
 	}
-	d.fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	d.fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC |
+				  (is_dev ? 0 : O_NOFOLLOW));
 	if (d.fd < 0) {
 		emit_error("disk", errno == EINVAL ? "unsupported" : "failed",
 			   "open %s with O_DIRECT: %s%s", path, strerror(errno),

@@ -111,7 +111,8 @@ int wl_syscall(const struct probe_args *a)
 
 	snprintf(path, sizeof(path), "%s/isobench-syscall.%d", a->scratch,
 		 (int)getpid());
-	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
 	if (fd < 0) {
 		emit_error("syscall", "failed", "cannot create %s: %s", path,
 			   strerror(errno));

@@ -146,7 +146,7 @@ scratch=$(run_scratch "$D")
 assert_eq "$scratch" "/var/tmp/isobench-$RUN_ID" "scratch directory recorded in state.jsonl"
 assert_no_probe_left "$D" "$PROBE"
 [ "$(run_probe_pids "$D" | wc -l)" -ge 12 ] || fail "state.jsonl/raw.jsonl name fewer probe pids than launches"
-assert_no_path "/run/isobench/runs/$RUN_ID" "registry entry of a finished run"
+assert_no_path "$(registry_dir)/$RUN_ID" "registry entry of a finished run"
 ib cleanup1 cleanup "$D"
 expect_rc 0 cleanup1
 assert_grep "nothing left behind" "$T/cleanup1.out" "cleanup of a finished run"

@@ -183,7 +183,7 @@ else
 		pid=$(jrows "$2/state.jsonl" - pid name=kata-containerd | head -n 1)
 		[ -n "$pid" ] || fail "$2: the containerd is not in the state file"
 		! alive_as "$pid" "$(command -v containerd)" || fail "$2: isobench's containerd $pid still runs"
-		assert_no_path "/run/isobench/containerd-$1" "$2: the containerd's state and socket"
+		assert_no_path "$ISOBENCH_RUNTIME_DIR/containerd-$1" "$2: the containerd's state and socket"
 		assert_no_path "$T/isobench-$1" "$2: the work directory (the containerd's root)"
 		if grep -qE "/isobench-$1|containerd-$1" /proc/mounts; then
 			fail "$2: mounts left: $(grep -E "isobench-$1|containerd-$1" /proc/mounts)"

@@ -1,34 +1,25 @@
 #!/bin/bash
 # kill_cleanup.sh: kill -9 of isobench in the middle of a run. The probe
 # must not survive it (PDEATHSIG), and `isobench cleanup DIR` - or
-# `isobench cleanup` alone, through the registry under /run/isobench/runs -
+# `isobench cleanup` alone, through the registry of runs -
 # removes what the state file recorded (the scratch directory, anything
 # left in the probe's process group), after which cleanup finds nothing
 # left. Cleanup of a live run refuses and changes nothing.
 #
 # `isobench cleanup` without arguments acts on every dead run of the
-# registry, so this test gives itself a private registry: it runs in its
-# own mount namespace with a tmpfs on /run/isobench (where that is not
-# allowed, the registry-wide cases are skipped, never run on the host's).
+# registry: this test's registry is its own, in $T/rt
+# ($ISOBENCH_RUNTIME_DIR, set by setup_tmp), never the host's.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PROBE=${PROBE_STATIC:?}
 : "${FAKEPROBE:?}"
 
-if [ -z "${IB_PRIVATE_REGISTRY:-}" ]; then
-	mkdir -p /run/isobench 2>/dev/null || true
-	if unshare --mount --propagation private true 2>/dev/null; then
-		exec env IB_PRIVATE_REGISTRY=1 unshare --mount --propagation private \
-			bash "$0" "$@"
-	fi
-	IB_PRIVATE_REGISTRY=no
-fi
-if [ "$IB_PRIVATE_REGISTRY" = 1 ]; then
-	mount -t tmpfs -o size=1m,mode=0755 isobench-itest /run/isobench ||
-		fail "cannot mount a private registry on /run/isobench"
-fi
-REG=$(registry_dir)
 setup_tmp
+REG=$(registry_dir)
+case "$REG" in
+"$T"/*) ;;
+*) fail "the registry $REG is not the test's own" ;;
+esac
 FAKE_PIDFILE_GLOB="$T/*.pids"
 
 # start NAME PROBE ARGS...: a background run; its pid in RUN_PID
@@ -67,11 +58,9 @@ cp "$D/state.jsonl" "$T/live.state"
 ib live-cleanup cleanup "$D"
 grep -q "still alive" "$T/live-cleanup.err" ||
 	fail "cleanup of a live run: no refusal ($(cat "$T/live-cleanup.err" "$T/live-cleanup.out"))"
-if [ "$IB_PRIVATE_REGISTRY" = 1 ]; then
-	ib live-cleanup-all cleanup
-	grep -q "still alive" "$T/live-cleanup-all.err" ||
-		fail "cleanup of the registry during a live run: no refusal"
-fi
+ib live-cleanup-all cleanup
+grep -q "still alive" "$T/live-cleanup-all.err" ||
+	fail "cleanup of the registry during a live run: no refusal"
 alive_as "$PROBE_PID" "$PROBE" || fail "cleanup of a live run killed its probe"
 [ -d "$SCRATCH" ] || fail "cleanup of a live run removed its scratch directory"
 [ -f "$REG/$RUN_ID" ] || fail "cleanup of a live run removed its registry entry"
@@ -102,27 +91,23 @@ grep -q "removed\|killed" "$T/k1-cleanup2.out" && fail "k1: the second cleanup d
 note "kill -9: probe and its child died with isobench; cleanup DIR removed the scratch; again: nothing left"
 
 # kill -9, then cleanup through the registry ---------------------------------
-if [ "$IB_PRIVATE_REGISTRY" = 1 ]; then
-	K1_ID=$RUN_ID
-	start k2 "$PROBE" -b cpu -s cpu.duration=60
-	kill9 k2 "$PROBE"
-	ib k2-cleanup cleanup
-	expect_rc 0 k2-cleanup
-	assert_grep "run $RUN_ID ($D)" "$T/k2-cleanup.out" "k2: registry cleanup names the run"
-	assert_grep "directory $SCRATCH: removed" "$T/k2-cleanup.out" "k2: registry cleanup"
-	assert_no_path "$SCRATCH" "k2: scratch directory after cleanup"
-	assert_no_path "$REG/$RUN_ID" "k2: registry entry after cleanup"
-	assert_no_path "$REG/$K1_ID" "k1: registry entry after a registry cleanup"
-	ib k2-cleanup2 cleanup
-	expect_rc 0 k2-cleanup2
-	assert_grep "no runs left anything behind" "$T/k2-cleanup2.out" "k2: second registry cleanup"
-	ib k2-cleanup3 cleanup "$D"
-	expect_rc 0 k2-cleanup3
-	assert_grep "nothing left behind" "$T/k2-cleanup3.out" "k2: cleanup DIR after the registry cleanup"
-	note "kill -9: isobench cleanup (registry) removed the scratch; again: nothing left"
-else
-	skip_case "no private mount namespace: registry-wide cleanup not tested"
-fi
+K1_ID=$RUN_ID
+start k2 "$PROBE" -b cpu -s cpu.duration=60
+kill9 k2 "$PROBE"
+ib k2-cleanup cleanup
+expect_rc 0 k2-cleanup
+assert_grep "run $RUN_ID ($D)" "$T/k2-cleanup.out" "k2: registry cleanup names the run"
+assert_grep "directory $SCRATCH: removed" "$T/k2-cleanup.out" "k2: registry cleanup"
+assert_no_path "$SCRATCH" "k2: scratch directory after cleanup"
+assert_no_path "$REG/$RUN_ID" "k2: registry entry after cleanup"
+assert_no_path "$REG/$K1_ID" "k1: registry entry after a registry cleanup"
+ib k2-cleanup2 cleanup
+expect_rc 0 k2-cleanup2
+assert_grep "no runs left anything behind" "$T/k2-cleanup2.out" "k2: second registry cleanup"
+ib k2-cleanup3 cleanup "$D"
+expect_rc 0 k2-cleanup3
+assert_grep "nothing left behind" "$T/k2-cleanup3.out" "k2: cleanup DIR after the registry cleanup"
+note "kill -9: isobench cleanup (registry) removed the scratch; again: nothing left"
 
 # kill -9 while the probe has a child outside PDEATHSIG's reach --------------
 # (the fake probe's child, in the probe's process group, ignores SIGTERM;

@@ -78,9 +78,15 @@ cleanup_tmp() {
 }
 
 # A temp dir on disk (O_DIRECT does not work on every tmpfs), removed on
-# exit; runs' scratch directories are made inside it too.
+# exit; runs' scratch directories are made inside it too, and isobench's
+# runtime directory (registry of runs, locks, sockets) is $T/rt: a test
+# never creates /run/isobench, nor sees another run's registry. (Not
+# $T/run: tests name runs' output directories $T/NAME; and short: the
+# sockets in it, dockerd's containerd's the longest, must fit in 107
+# bytes.)
 setup_tmp() {
 	T=$(mktemp -d /var/tmp/isobench-itest.XXXXXX)
+	export ISOBENCH_RUNTIME_DIR=$T/rt
 	trap cleanup_tmp EXIT
 	trap 'exit 130' INT TERM
 }
@@ -296,9 +302,12 @@ assert_no_scratch_in() {
 	[ -z "$left" ] || fail "$2: scratch directory left: $left"
 }
 
-# Where isobench keeps its registry of live runs (state.c).
+# Where isobench keeps its registry of live runs (state.c): in the
+# test's own runtime directory once setup_tmp has run.
 registry_dir() {
-	if [ "$(id -u)" -eq 0 ]; then
+	if [ -n "${ISOBENCH_RUNTIME_DIR:-}" ]; then
+		echo "$ISOBENCH_RUNTIME_DIR/runs"
+	elif [ "$(id -u)" -eq 0 ]; then
 		echo /run/isobench/runs
 	elif [ -n "${XDG_RUNTIME_DIR:-}" ]; then
 		echo "$XDG_RUNTIME_DIR/isobench/runs"

@@ -60,7 +60,7 @@ interrupt() {
 	done
 	assert_no_probe_left "$D" "$exe"
 	assert_no_path "$scratch" "$name: scratch directory"
-	assert_no_path "/run/isobench/runs/$(jget "$D/results.json" run_id)" "$name: registry entry"
+	assert_no_path "$(registry_dir)/$(jget "$D/results.json" run_id)" "$name: registry entry"
 	# nothing measured is lost: a rebuild gives the same results
 	cp "$D/results.json" "$T/$name.results.json"
 	ib "$name-report" report -q "$D"

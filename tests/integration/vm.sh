@@ -34,8 +34,8 @@ assert_no_vm_left() {
 	for pid in $(jrows "$dir/state.jsonl" - pid kind=process); do
 		! alive_as "$pid" "$QEMU" || fail "$what: QEMU (pid $pid) still runs"
 	done
-	if compgen -G "/run/isobench/$id-qemu-*" >/dev/null; then
-		fail "$what: QMP socket directory left: $(compgen -G "/run/isobench/$id-qemu-*")"
+	if compgen -G "$ISOBENCH_RUNTIME_DIR/$id-qemu-*" >/dev/null; then
+		fail "$what: QMP socket directory left: $(compgen -G "$ISOBENCH_RUNTIME_DIR/$id-qemu-*")"
 	fi
 	assert_no_path "$T/isobench-$id" "$what: work directory (scratch images)"
 }
