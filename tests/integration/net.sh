@@ -23,17 +23,25 @@ command -v ip >/dev/null || fail "ip is not installed (scripts/setup.sh installs
 export DOCKER_HOST=unix://$T/no-engine.sock
 export ISOBENCH_VM_CACHE="$T/vmcache"
 
-# The run's names: netns isobench-RUNID-N, interfaces ibXXXX-N[hitb]
-# (XXXX: the run id's last 4 characters).
+# The run's names: netns isobench-RUNID-N, interfaces "ib" + the run id
+# in 10 base-32 digits + NN[hitb] (net_link.c): the prefix, ib + those 10
+# digits, is read off the interfaces the run recorded in its state file.
+if_prefix() { # RUN-DIR
+	local p
+	p=$(jrows "$1/state.jsonl" - ifname kind=netif | head -n 1)
+	[ "${#p}" -eq 15 ] || fail "$1: no interface of isobench's pattern recorded: '$p'"
+	echo "${p:0:12}"
+}
 assert_no_link_left() {
 	local dir=$1 what=$2 id tag pid
 	id=$(jrows "$dir/raw.jsonl" - run_id ev=run)
-	tag=${id: -4}
+	tag=$(if_prefix "$dir")
+	tag=${tag#ib}
 	if ip netns list | grep -q "isobench-$id"; then
 		fail "$what: namespace left: $(ip netns list | grep "isobench-$id")"
 	fi
-	if ip -o link show | grep -q " ib$tag-"; then
-		fail "$what: interface left: $(ip -o link show | grep " ib$tag-" | cut -d: -f2)"
+	if ip -o link show | grep -q " ib$tag"; then
+		fail "$what: interface left: $(ip -o link show | grep " ib$tag" | cut -d: -f2)"
 	fi
 	for pid in $(jrows "$dir/state.jsonl" - pid kind=process); do
 		! alive_as "$pid" "$ISOBENCH" || fail "$what: the peer (pid $pid) still runs"
@@ -128,9 +136,9 @@ id=$(jrows "$T/k9/raw.jsonl" - run_id ev=run)
 kill -KILL "$RUN_PID"
 wait_exit "$RUN_PID" 10
 ip netns list | grep -q "isobench-$id" || fail "no namespace of the killed run: nothing to test"
-tag=${id: -4}
-n=$(ip -o link show | grep -c " ib$tag-" || true)
-[ "$n" -ge 3 ] || fail "expected the veth, the tap and the bridge of the killed run, found $n: $(ip -o link show | grep " ib$tag-")"
+tag=$(if_prefix "$T/k9")
+n=$(ip -o link show | grep -c " $tag" || true)
+[ "$n" -ge 3 ] || fail "expected the veth, the tap and the bridge of the killed run, found $n: $(ip -o link show | grep " $tag")"
 ib k9cleanup cleanup "$T/k9"
 [ "$IB_RC" -eq 0 ] || fail "cleanup exit status $IB_RC: $(cat "$T/k9cleanup.err" "$T/k9cleanup.out")"
 grep -q "netns isobench-$id-1: removed" "$T/k9cleanup.out" ||
