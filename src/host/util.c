@@ -425,7 +425,7 @@ static int rm_children(int dfd, const struct mnt_key *top,
 		return rc;
 	}
 	while ((e = readdir(d))) {
-		struct mnt_key k;
+		struct mnt_key k = {0};
 		struct stat st, st2;
 		int cfd, r;
 
