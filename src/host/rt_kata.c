@@ -601,6 +601,46 @@ static int kata_prepare(struct ib_runtime *rt, struct ib_err *err)
 	return rc;
 }
 
+/* The container's own cgroup, /isobench/<name> in every hierarchy (and in
+ * /sys/fs/cgroup itself on a pure v2 host), where empty: the runc shim
+ * removes it when it deletes the container, but a shim killed with the
+ * run (kill -9, then cleanup) leaves it. name is checked by the caller
+ * (isobench-<run id>-..., no slash). Waits up to 1 s for its processes to
+ * leave it: 0, or -EBUSY while some are still in it. */
+static int remove_container_cgroups(const char *name)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		DIR *d = opendir("/sys/fs/cgroup");
+		struct dirent *e;
+		int busy = 0;
+		char *p;
+
+		while (d && (e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			p = ib_xasprintf("/sys/fs/cgroup/%s/" NAMESPACE "/%s",
+					 e->d_name, name);
+			if (rmdir(p) != 0 && errno == EBUSY)
+				busy = 1;
+			free(p);
+		}
+		if (d)
+			closedir(d);
+		p = ib_xasprintf("/sys/fs/cgroup/" NAMESPACE "/%s", name);
+		if (rmdir(p) != 0 && errno == EBUSY)
+			busy = 1;
+		free(p);
+		if (!busy)
+			return 0;
+		{
+			struct timespec nap = {0, 20000000};
+
+			nanosleep(&nap, NULL);
+		}
+	}
+	return -EBUSY;
+}
+
 /* Removes the cgroup parent containerd's default spec puts every
  * container of namespace "isobench" in (/isobench/<name>), in every
  * hierarchy mounted under /sys/fs/cgroup (and /sys/fs/cgroup itself, a
@@ -1061,6 +1101,20 @@ static int kata_cleanup(const struct ib_runtime_ops *ops, struct ib_cleanup *cx,
 	}
 	ib_buf_printf(cx->log, "kata container %s: task and container deleted\n",
 		      name);
+	{
+		char *cg = ib_xasprintf("/" NAMESPACE "/%s", name);
+
+		/* a shim that outlived its containerd (the run's own, now
+		 * gone) keeps the probe in the cgroup: the run's marked
+		 * processes end first, as the marker sweep would later */
+		if (ib_cleanup_act(cx, IB_ACT_CGROUP, cg, NULL) &&
+		    remove_container_cgroups(name) == -EBUSY &&
+		    ib_cleanup_kill_marked(cx) > 0 &&
+		    remove_container_cgroups(name) == -EBUSY)
+			ib_buf_printf(cx->log, "kata container %s: its cgroup %s "
+				      "is still in use\n", name, cg);
+		free(cg);
+	}
 	remove_namespace_dirs();
 out:
 	containerd_free(&d);

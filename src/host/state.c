@@ -573,6 +573,20 @@ static int kill_marked_group(int pgid, const char *marker)
  * catches what left its process group: a dead dockerd's containerd and
  * shims, a container whose engine is gone. The record's own marker must
  * be the run's: the marker is derived from the run id, never read. */
+int ib_cleanup_kill_marked(struct ib_cleanup *cx)
+{
+	int k;
+
+	if (!cx->same_boot ||
+	    !ib_cleanup_act(cx, IB_ACT_KILL_MARKED, cx->marker, NULL))
+		return 0;
+	k = kill_marked_group(-1, cx->marker);
+	if (k)
+		ib_buf_printf(cx->log, "killed %d process%s still marked %s\n", k,
+			      k == 1 ? "" : "es", cx->marker);
+	return k;
+}
+
 static int sweep_marker(struct ib_cleanup *cx, const cJSON *res)
 {
 	const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(res, "marker"));

@@ -156,6 +156,11 @@ int ib_cleanup_act(struct ib_cleanup *cx, enum ib_cleanup_act act,
 		   const char *target, const char *detail);
 /* The same for a command: argv NULL-terminated. */
 int ib_cleanup_act_exec(struct ib_cleanup *cx, const char *const *argv);
+/* Kills every process carrying the run's marker (same boot only; a dry
+ * run says so and kills nothing): for a driver whose leftovers are busy
+ * with processes the marker sweep would end only later. Returns how many
+ * it killed. */
+int ib_cleanup_kill_marked(struct ib_cleanup *cx);
 /* The run's entry NAME of the runtime directory: "<runtime dir>/NAME".
  * Caller frees. */
 char *ib_cleanup_rt_path(const struct ib_cleanup *cx, const char *name);

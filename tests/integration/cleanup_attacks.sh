@@ -13,21 +13,22 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: cleanup_attacks needs root (cleanup as root is what is attacked)"; exit 77; }
-# Cleanup reads the registry (/run/isobench/runs, made on demand) and
-# derives the runs' runtime entries under /run/isobench: a private
-# mount namespace with a tmpfs there, so nothing of the host's is seen
-# or made.
+# The whole test runs in a private mount namespace with a /run of its own
+# (a tmpfs): the crafted files name /run/isobench paths, and this test's
+# dockerd and `ip netns` make /run/docker and /run/netns; none of it is
+# the host's, seen or made. (isobench's runtime directory is the test's
+# own, $T/rt, from setup_tmp.)
 if [ -z "${IB_PRIVATE_RUN:-}" ]; then
 	if unshare --mount --propagation private true 2>/dev/null; then
-		mkdir -p /run/isobench 2>/dev/null || true
 		exec env IB_PRIVATE_RUN=1 unshare --mount --propagation private \
 			bash "$0" "$@"
 	fi
-	echo "SKIP: no private mount namespace: cleanup would see the host's /run/isobench"
+	echo "SKIP: no private mount namespace: cleanup would see the host's /run"
 	exit 77
 fi
-mount -t tmpfs -o size=1m,mode=0755 isobench-itest /run/isobench ||
-	fail "cannot mount a private /run/isobench"
+mount -t tmpfs -o size=4m,mode=0755 isobench-itest /run ||
+	fail "cannot mount a private /run"
+mkdir /run/isobench
 ENGINE_PID=
 stop_engine() {
 	if [ -n "${ENGINE_PID:-}" ] && kill -0 "$ENGINE_PID" 2>/dev/null; then

@@ -65,7 +65,7 @@ assert_nothing_left() {
 	local name=$1 dir=$2 id
 	id=$(jrows "$dir/raw.jsonl" - run_id ev=run)
 	assert_no_dockerd "$name" "$dir" "after the run"
-	assert_no_path "/run/isobench/docker-$id" "$name: the dockerd's exec root"
+	assert_no_path "$ISOBENCH_RUNTIME_DIR/docker-$id" "$name: the dockerd's exec root"
 	[ -n "$(jrows "$dir/state.jsonl" - op op=del name=dockerd)" ] ||
 		fail "$name: the state file does not say the dockerd is gone"
 	if grep -q "/isobench-$id" /proc/mounts; then

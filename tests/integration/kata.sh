@@ -148,6 +148,15 @@ left=$(ns_left)
 [ -z "$left" ] || fail "int: left in the isobench namespace after SIGINT: $left"
 note "SIGINT during a kata launch: exit 130, results written, task, container and image deleted"
 
+# assert_no_cgroup NAME CASE: the container's cgroup (/isobench/NAME, as
+# containerd's default spec places it) is gone from every hierarchy
+assert_no_cgroup() {
+	local cg
+	for cg in /sys/fs/cgroup/*/isobench/"$1" /sys/fs/cgroup/isobench/"$1"; do
+		[ ! -e "$cg" ] || fail "$2: the container's cgroup is left: $cg"
+	done
+}
+
 # kill -9 of isobench mid-launch, then cleanup through the test's containerd
 start_held_run k9 $SPEC
 id=$RUN_ID
@@ -166,7 +175,8 @@ left=$(ns_left)
 [ -z "$left" ] || fail "k9: left in the isobench namespace after cleanup: $left"
 wait_until 10 eval '[ -z "$(procs_with_arg "$name")" ]' ||
 	fail "k9: processes of the container left: $(procs_with_arg "$name")"
-note "kill -9 of isobench: cleanup deletes the task, container and image; no shim or probe left"
+assert_no_cgroup "$name" k9
+note "kill -9 of isobench: cleanup deletes the task, container and image; no shim, probe or cgroup left"
 
 stop_engine
 unset CONTAINERD_ADDRESS
@@ -224,5 +234,6 @@ else
 	wait_until 10 eval '[ -z "$(procs_with_arg "$name")" ]' ||
 		fail "k9own: processes of the container left: $(procs_with_arg "$name")"
 	own_left "$id" "$T/k9own"
-	note "kill -9 with isobench's own containerd: cleanup starts it again, deletes the task, removes it all"
+	assert_no_cgroup "$name" k9own
+	note "kill -9 with isobench's own containerd: cleanup starts it again, deletes the task, removes it all (its cgroup too)"
 fi
