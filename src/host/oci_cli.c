@@ -25,6 +25,8 @@ struct oci_rt {
 	char *version;  /* first line of --version */
 	char *probe;    /* the run's copy of the probe, on the work fs */
 	char *bundles;  /* directory of the bundles */
+	char *root;            /* the runtime's --root: <runtime dir>/oci-<run
+				  id>/<program> */
 	struct ib_strv global; /* arguments before every command */
 	struct ib_strv net_global; /* the same for net launches, if set */
 };
@@ -219,6 +221,38 @@ static int trial(struct ib_runtime *rt, const struct ib_strv *global,
 	return rc < 0 ? rc : 0;
 }
 
+/* <runtime dir>/oci-<run id>/<program>: made (the run's entry recorded
+ * in its state first, once per run) and returned in *out (owned by o). */
+static int state_root(struct ib_runtime *rt, char **out, struct ib_err *err)
+{
+	const struct ib_oci_cli *cli = cli_of(rt->ops);
+	char *rtdir = ib_runtime_dir(err), *entry;
+	struct stat st;
+	int rc = 0;
+
+	*out = NULL;
+	if (!rtdir)
+		return err->code ? err->code : -EIO;
+	entry = ib_xasprintf("%s/oci-%s", rtdir, rt->ctx->run_id);
+	free(rtdir);
+	if (lstat(entry, &st) != 0) {
+		if ((rc = ib_state_add_dir(rt->ctx->state, "oci-root", entry,
+					   err)) < 0 ||
+		    (rc = ib_mkdir_private(entry, 0700, 1, err)) < 0) {
+			free(entry);
+			return rc;
+		}
+	} else if (ib_dir_check_private(entry, err) < 0) {
+		free(entry);
+		return err->code;
+	}
+	*out = ib_xasprintf("%s/%s", entry, cli->program);
+	free(entry);
+	if (mkdir(*out, 0700) != 0 && errno != EEXIST)
+		return ib_err_set(err, -errno, "%s: %s", *out, strerror(errno));
+	return ib_dir_check_private(*out, err);
+}
+
 int ib_oci_cli_prepare(struct ib_runtime *rt, struct ib_err *err)
 {
 	const struct ib_oci_cli *cli = cli_of(rt->ops);
@@ -231,9 +265,19 @@ int ib_oci_cli_prepare(struct ib_runtime *rt, struct ib_err *err)
 	o->binary = ib_which(cli->program);
 	if (!o->binary)
 		return ib_err_set(err, -ENOENT, "%s not found", cli->program);
+	/* The runtime's state (--root) in the run's own entry of isobench's
+	 * runtime directory, not its default /run/<program>, which would
+	 * outlive the run: made and recorded here, removed at release or
+	 * by cleanup, which derives the same path from the run id. */
+	if ((rc = state_root(rt, &o->root, err)) < 0)
+		return rc;
+	ib_strv_push(&o->global, "--root");
+	ib_strv_push(&o->global, o->root);
 	if (cli->global_args)
 		cli->global_args(rt, &o->global);
-	rc = run_cmd(cli, o->binary, NULL, (const char *[]){"--version", NULL},
+	/* with its --root: crun makes its default root (/run/crun) at
+	 * start, even for --version */
+	rc = run_cmd(cli, o->binary, &o->global, (const char *[]){"--version", NULL},
 		     &out, err);
 	if (rc != 0) {
 		ib_buf_free(&out);
@@ -278,7 +322,8 @@ static void drain(int fd, struct ib_buf *b)
 }
 
 /* The state record of a container, made before it exists: cleanup
- * replays the runtime's global arguments to delete it. */
+ * rebuilds the runtime's global arguments from the runtime's own options
+ * (these only show which) and its --root from the run id. */
 static cJSON *container_record(const struct ib_runtime *rt, const char *name,
 			       const char *bundle, const char *cgroup,
 			       const struct ib_strv *global, const char *netns)
@@ -293,8 +338,14 @@ static cJSON *container_record(const struct ib_runtime *rt, const char *name,
 	if (netns) /* runsc's commands run in it (abstract sockets) */
 		cJSON_AddStringToObject(res, "netns", netns);
 	args = cJSON_AddArrayToObject(res, "args");
-	for (int i = 0; i < global->n; i++)
+	for (int i = 0; i < global->n; i++) {
+		/* --root is derived again from the run id, never replayed */
+		if (!strcmp(global->v[i], "--root") && i + 1 < global->n) {
+			i++;
+			continue;
+		}
 		cJSON_AddItemToArray(args, cJSON_CreateString(global->v[i]));
+	}
 	return res;
 }
 
@@ -747,6 +798,20 @@ void ib_oci_cli_release(struct ib_runtime *rt)
 		remove_cgroups(mine, 1);
 		free(mine);
 	}
+	if (o->root) {
+		/* this runtime's state root; the run's oci-<id> entry when
+		 * the last of its OCI runtimes lets go (it is empty then) */
+		char *entry = ib_xstrdup(o->root), *slash = strrchr(entry, '/');
+
+		ib_rmtree(o->root);
+		if (slash) {
+			*slash = '\0';
+			if (rmdir(entry) == 0)
+				ib_state_del(rt->ctx->state, "oci-root", NULL);
+		}
+		free(entry);
+		free(o->root);
+	}
 	free(o->binary);
 	free(o->version);
 	free(o->probe);
@@ -764,6 +829,19 @@ int ib_oci_cli_net_kind(const struct ib_runtime *rt, struct ib_buf *why)
 	return IB_NET_NETNS;
 }
 
+/* The global arguments of a net launch in network mode: the same state
+ * root as every other command of the runtime's, then the mode's. */
+static void net_global(struct ib_runtime *rt, const char *mode)
+{
+	const struct ib_oci_cli *cli = cli_of(rt->ops);
+	struct oci_rt *o = rt->priv;
+
+	ib_strv_free(&o->net_global);
+	ib_strv_push(&o->net_global, "--root");
+	ib_strv_push(&o->net_global, o->root);
+	cli->net_args(rt, mode, &o->net_global);
+}
+
 int ib_oci_cli_net_setup(struct ib_runtime *rt, struct ib_net *net,
 			 struct ib_err *err)
 {
@@ -774,21 +852,19 @@ int ib_oci_cli_net_setup(struct ib_runtime *rt, struct ib_net *net,
 
 	if (!cli->net_args || !mode)
 		return 0;
-	ib_strv_free(&o->net_global);
 	if (strcmp(mode, "auto") != 0) {
-		cli->net_args(rt, mode, &o->net_global);
+		net_global(rt, mode);
 		net->mode = ib_xasprintf("%s (as asked)", mode);
 		return 0;
 	}
 	/* auto: the runtime's own network stack where it works here */
-	cli->net_args(rt, "sandbox", &o->net_global);
+	net_global(rt, "sandbox");
 	if (trial(rt, &o->net_global, net->netns_path, &e) == 0) {
 		net->mode = ib_xstrdup("sandbox (auto: a trial container with "
 				       "it worked)");
 		return 0;
 	}
-	ib_strv_free(&o->net_global);
-	cli->net_args(rt, "host", &o->net_global);
+	net_global(rt, "host");
 	net->mode = ib_xasprintf("host (auto: sandbox failed here: %.400s)",
 				 e.msg);
 	(void)err;
@@ -882,6 +958,23 @@ int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, struct ib_cleanup *cx,
 		rc = ib_err_set(err, -ENOENT, "%s %s: %s is no longer installed",
 				ops->name, name, cli->program);
 		goto out;
+	}
+	/* the state root the driver gives it (state_root), derived from the
+	 * run id; a run from before there was one used the default */
+	{
+		char *entry = ib_xasprintf("oci-%s", cx->run_id);
+		char *rt_entry = ib_cleanup_rt_path(cx, entry);
+		char *root = ib_xasprintf("%s/%s", rt_entry, cli->program);
+		struct stat st;
+
+		if (lstat(root, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    ib_cleanup_path_ok(cx, root, NULL) == 0) {
+			ib_strv_push(&global, "--root");
+			ib_strv_push(&global, root);
+		}
+		free(root);
+		free(rt_entry);
+		free(entry);
 	}
 	cleanup_global(ops, cli, res, &global, cx->log);
 	/* The bundle and cgroup as the driver makes them for this name. */

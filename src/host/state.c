@@ -363,8 +363,8 @@ static int under(const char *p, const char *root)
 }
 
 /* The run's entries of the runtime directory that p is in, if any:
- * docker-<id>, containerd-<id>, isobench-fc-<id>, <id>-qemu-<machine>-
- * <accel>. Returns the entry's path (caller frees) or NULL. */
+ * docker-<id>, oci-<id> (runc's, crun's, runsc's --root), containerd-<id>,
+ * isobench-fc-<id>, <id>-qemu-<machine>-<accel>. Returns the entry's path (caller frees) or NULL. */
 static char *rt_entry_of(const struct ib_cleanup *cx, const char *p)
 {
 	size_t n = strlen(cx->runtime_dir), idn = strlen(cx->run_id);
@@ -382,6 +382,7 @@ static char *rt_entry_of(const struct ib_cleanup *cx, const char *p)
 	memcpy(name, e, (size_t)(end - e));
 	name[end - e] = '\0';
 	if ((!strncmp(name, "docker-", 7) && !strcmp(name + 7, cx->run_id)) ||
+	    (!strncmp(name, "oci-", 4) && !strcmp(name + 4, cx->run_id)) ||
 	    (!strncmp(name, "containerd-", 11) && !strcmp(name + 11, cx->run_id)) ||
 	    (!strncmp(name, "isobench-fc-", 12) && !strcmp(name + 12, cx->run_id)))
 		return ib_xasprintf("%.*s", (int)(end - p), p);

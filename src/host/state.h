@@ -146,7 +146,7 @@ void ib_cleanup_free(struct ib_cleanup *cx);
 int ib_cleanup_name_ok(const struct ib_cleanup *cx, const char *name);
 /* 0 if path may be acted on: absolute, no "." / ".." / "//", under the
  * run's work directory or one of its runtime directory entries
- * (docker-<id>, containerd-<id>, isobench-fc-<id>, <id>-qemu-*), and no
+ * (docker-<id>, oci-<id>, containerd-<id>, isobench-fc-<id>, <id>-qemu-*), and no
  * existing component a symlink. Else -EPERM with err naming it. */
 int ib_cleanup_path_ok(const struct ib_cleanup *cx, const char *path,
 		       struct ib_err *err);

@@ -18,12 +18,15 @@ done
 [ "$(id -u)" -eq 0 ] || fail "container runtimes need root"
 
 # run_containers RUN_ID: containers of the run that runc, crun or runsc
-# still list
+# still list, in the state roots isobench gives them (the run's oci-<id>
+# entry of its runtime directory; asked only where it exists, so that no
+# default root such as /run/runc is made by asking)
 run_containers() {
+	local r=$ISOBENCH_RUNTIME_DIR/oci-$1
 	{
-		runc list -q 2>/dev/null
-		crun list -q 2>/dev/null || true
-		runsc list -quiet 2>/dev/null || true
+		[ ! -d "$r/runc" ] || runc --root "$r/runc" list -q 2>/dev/null || true
+		[ ! -d "$r/crun" ] || crun --root "$r/crun" list -q 2>/dev/null || true
+		[ ! -d "$r/runsc" ] || runsc --root "$r/runsc" list -quiet 2>/dev/null || true
 	} | grep -F "isobench-$1-" || true
 }
 
@@ -32,6 +35,7 @@ assert_nothing_left() {
 	local dir=$1 what=$2 id
 	id=$(jrows "$dir/raw.jsonl" - run_id ev=run)
 	[ -z "$(run_containers "$id")" ] || fail "$what: containers left: $(run_containers "$id")"
+	assert_no_path "$ISOBENCH_RUNTIME_DIR/oci-$id" "$what: the runtimes' state roots"
 	assert_no_path "$T/isobench-$id" "$what: work directory (bundles, scratch)"
 	# each container's cgroup is /isobench/<run id>/<name>, in every
 	# hierarchy: none of them, nor the run's parent, may be left
