@@ -58,11 +58,20 @@ cleanup_tmp() {
 		done
 	fi
 	if [ -n "$T" ] && [ -d "$T" ]; then
-		# registry entries of this test's runs that were killed
+		# runs of this test's that were killed and not cleaned up (a
+		# case that failed before its own cleanup): isobench cleanup
+		# removes what they left (namespaces, links, shims, mounts),
+		# which rm -rf of $T would not; then their registry entries
 		for f in "$(registry_dir)"/*; do
 			[ -f "$f" ] || continue
-			case "$(cat "$f" 2>/dev/null)" in
-			"$T"/*) rm -f "$f" ;;
+			d=$(cat "$f" 2>/dev/null)
+			case "$d" in
+			"$T"/*)
+				if [ -f "$d/state.jsonl" ] &&
+					! "$ISOBENCH" cleanup "$d" >"$T/.exit-cleanup.log" 2>&1; then
+					echo "[$TEST_NAME] cleanup of $d at exit: $(tail -3 "$T/.exit-cleanup.log")" >&2
+				fi
+				rm -f "$f" ;;
 			esac
 		done
 		chattr -R -i "$T" 2>/dev/null || true
