@@ -35,6 +35,11 @@ struct ib_oci_bundle {
 	struct ib_limits limits;
 };
 
+/* Removes what is left of cgroup ("/isobench/..." only: anything else is
+ * left alone) in every hierarchy, retried while busy; with parents, its
+ * parents too where empty. A cgroup that still holds a process stays. */
+void ib_oci_remove_cgroups(const char *cgroup, int parents);
+
 /* Creates b->dir with config.json and rootfs/. Returns 0 or -errno. */
 int ib_oci_bundle_create(const struct ib_oci_bundle *b, struct ib_err *err);
 

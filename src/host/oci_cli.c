@@ -602,7 +602,7 @@ static void rmdir_busy(const char *path)
  * sandbox that died early). A cgroup that still holds a process stays.
  * The run's parent stays while the run goes on: made again for every
  * launch, it would be a second cgroup made inside the measured phases. */
-static void remove_cgroups(const char *cgroup, int parents)
+void ib_oci_remove_cgroups(const char *cgroup, int parents)
 {
 	DIR *d = opendir("/sys/fs/cgroup");
 	struct dirent *e;
@@ -669,7 +669,7 @@ static int remove_container(const struct ib_oci_cli *cli, const char *binary,
 	if (bundle && strstr(bundle, "isobench"))
 		ib_rmtree(bundle);
 	if (cgroup)
-		remove_cgroups(cgroup, parents);
+		ib_oci_remove_cgroups(cgroup, parents);
 	return rc == 0 ? 0 : -EBUSY;
 }
 
@@ -694,7 +694,7 @@ void ib_oci_cli_teardown(struct ib_runtime *rt, struct ib_launch *l)
 		/* `run` exited by itself: it deleted the container; what is
 		 * left is its bundle (and, should it linger, its cgroup) */
 		ib_rmtree(ol->bundle);
-		remove_cgroups(ol->cgroup, 0);
+		ib_oci_remove_cgroups(ol->cgroup, 0);
 		ib_state_del(rt->ctx->state, l->name, NULL);
 	} else if (remove_container(cli, o->binary, ol->global, ol->netns,
 				    l->name, ol->bundle, ol->cgroup, 0,
@@ -795,7 +795,7 @@ void ib_oci_cli_release(struct ib_runtime *rt)
 		 * parent is in it */
 		char *mine = cgroup_path(rt, "none");
 
-		remove_cgroups(mine, 1);
+		ib_oci_remove_cgroups(mine, 1);
 		free(mine);
 	}
 	if (o->root) {
@@ -1032,7 +1032,7 @@ run:
 	    ib_cleanup_act(cx, IB_ACT_RMTREE, bundle, NULL))
 		ib_rmtree(bundle);
 	if (ib_cleanup_act(cx, IB_ACT_CGROUP, cgroup, NULL))
-		remove_cgroups(cgroup, 1);
+		ib_oci_remove_cgroups(cgroup, 1);
 	ib_buf_printf(cx->log, "%s container %s: deleted\n", ops->name, name);
 out:
 	ib_buf_free(&out);

@@ -20,6 +20,7 @@
  * is part of what Docker costs). */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -137,6 +138,7 @@ static int dockerd_writes_trust_key(char *bin)
 }
 
 static void stop_own_dockerd(void);
+static char *own_cgroup_parent(const char *run_id);
 
 /* Starts isobench's own dockerd (once per run) and waits until it
  * answers. A failed start leaves nothing: a dockerd that runs but does
@@ -207,6 +209,19 @@ static int start_own_dockerd(const struct ib_run_ctx *ctx, struct ib_err *err)
 			args = cJSON_AddArrayToObject(r, "runtimeArgs");
 			cJSON_AddStringToObject(r, "path", runsc);
 			cJSON_AddItemToArray(args, cJSON_CreateString("--network=host"));
+		}
+		{
+			/* Its containers' cgroups under the run's own
+			 * /isobench/<run id> (as runc's and crun's), not
+			 * docker/<id> in the host's tree; cgroupfs, as the
+			 * path needs, not a systemd slice. */
+			cJSON *opts = cJSON_AddArrayToObject(cfg, "exec-opts");
+			char *parent = own_cgroup_parent(ctx->run_id);
+
+			cJSON_AddItemToArray(opts, cJSON_CreateString(
+				"native.cgroupdriver=cgroupfs"));
+			cJSON_AddStringToObject(cfg, "cgroup-parent", parent);
+			free(parent);
 		}
 		if (dockerd_writes_trust_key(bin)) {
 			/* dockerd before 23 makes /etc/docker/key.json on the
@@ -304,6 +319,13 @@ out:
 	return rc;
 }
 
+/* The cgroup parent of the own engine's containers, derived from the
+ * run id (cleanup derives it again). */
+static char *own_cgroup_parent(const char *run_id)
+{
+	return ib_xasprintf("/isobench/%s/docker", run_id);
+}
+
 static void stop_own_dockerd(void)
 {
 	if (--own.users > 0)
@@ -317,6 +339,12 @@ static void stop_own_dockerd(void)
 		}
 		/* also when it exited by itself (a failed start) */
 		ib_state_del(own.ctx->state, "dockerd", NULL);
+	}
+	if (own.ctx) {
+		char *parent = own_cgroup_parent(own.ctx->run_id);
+
+		ib_oci_remove_cgroups(parent, 1);
+		free(parent);
 	}
 	if (own.exec_root) {
 		ib_unmount_under(own.exec_root);
@@ -863,6 +891,83 @@ static int labelled(const char *socket, const char *path, const char *key,
 	return yes;
 }
 
+/* The containers of the run's own engine when that engine died with the
+ * run (kill -9): their shims are killed by the marker sweep, but nobody
+ * deletes what runc made, so each container's cgroup (docker/<id> in
+ * every hierarchy) stays. The engine kept runc's state under its exec
+ * root, a directory derived from the run id; each entry there is one of
+ * this engine's containers (64 hex digits), deleted with the runtime
+ * that made it, which reads its own state.json for the cgroup paths. */
+static int own_engine_leftovers(struct ib_cleanup *cx, const char *own_dir)
+{
+	static const struct {
+		const char *dir, *program;
+	} roots[] = {
+		{"runtime-runc", "runc"},
+		{"runtime-runsc", "runsc"},
+		{"runtime-" RUNSC_HOSTINET, "runsc"},
+	};
+	int failed = 0;
+
+	for (size_t r = 0; r < sizeof(roots) / sizeof(roots[0]); r++) {
+		char *root = ib_xasprintf("%s/exec/%s/moby", own_dir, roots[r].dir);
+		char *binary = NULL;
+		struct dirent *de;
+		struct stat st;
+		DIR *d = NULL;
+
+		if (lstat(root, &st) != 0 || !S_ISDIR(st.st_mode) ||
+		    ib_cleanup_path_ok(cx, root, NULL) < 0 ||
+		    !(d = opendir(root)))
+			goto next;
+		while ((de = readdir(d))) {
+			const char *cid = de->d_name;
+			struct ib_spawn_opts o = {.flags = IB_PROC_DIE_WITH_PARENT};
+			struct ib_buf out = {0};
+			struct ib_err e = {0};
+			size_t n = strspn(cid, "0123456789abcdef");
+			int rc;
+
+			if (n != 64 || cid[n])
+				continue;
+			if (!binary && !(binary = ib_which(roots[r].program))) {
+				ib_buf_printf(cx->log, "docker: container %.12s of "
+					      "the run's dead engine: %s is no "
+					      "longer installed\n", cid,
+					      roots[r].program);
+				failed++;
+				break;
+			}
+			char *argv[] = {binary, "--root", root, "delete",
+					"--force", (char *)cid, NULL};
+
+			if (!ib_cleanup_act_exec(cx, (const char *const *)argv))
+				continue;
+			rc = ib_proc_capture_opts(argv, &o, 20, NULL, &out, &e);
+			if (rc == 0)
+				ib_buf_printf(cx->log, "docker: container %.12s of "
+					      "the run's dead engine: deleted "
+					      "with %s (its cgroup with it)\n",
+					      cid, roots[r].program);
+			else {
+				ib_buf_printf(cx->log, "docker: container %.12s of "
+					      "the run's dead engine: %s delete: "
+					      "%.300s\n", cid, roots[r].program,
+					      rc < 0 ? e.msg
+						     : out.s ? ib_trim(out.s) : "?");
+				failed++;
+			}
+			ib_buf_free(&out);
+		}
+next:
+		if (d)
+			closedir(d);
+		free(binary);
+		free(root);
+	}
+	return failed ? -EBUSY : 0;
+}
+
 /* A leftover on an engine, through the engine's API. The engine is the
  * run's own dockerd (its socket derived from the run id) or the host's
  * (this process's $DOCKER_HOST or the default socket), never a socket
@@ -917,14 +1022,28 @@ static int docker_cleanup(const struct ib_runtime_ops *ops, struct ib_cleanup *c
 	if (cx->dry_run) {
 		/* no call to any engine: what it would ask for */
 		ib_cleanup_act(cx, IB_ACT_ENGINE, target, socket);
+		if (is_own && !strcmp(kind, "container"))
+			own_engine_leftovers(cx, own_dir);
 		goto out;
 	}
 	if (!ping(socket)) {
 		if (is_own) {
 			/* isobench's own engine, killed with the run: its
-			 * objects went with it */
+			 * objects went with it, but for what runc made */
 			ib_buf_printf(cx->log, "docker %s: the run's own engine "
 				      "at %s is gone\n", target, socket);
+			if (!strcmp(kind, "container") &&
+			    own_engine_leftovers(cx, own_dir) < 0)
+				rc = ib_err_set(err, -EBUSY, "docker %s: the "
+						"dead engine's containers could "
+						"not all be deleted", target);
+			else if (!strcmp(kind, "container")) {
+				char *parent = own_cgroup_parent(cx->run_id);
+
+				if (ib_cleanup_act(cx, IB_ACT_CGROUP, parent, NULL))
+					ib_oci_remove_cgroups(parent, 1);
+				free(parent);
+			}
 			goto out;
 		}
 		rc = ib_err_set(err, -EHOSTDOWN, "docker %s: no engine answers at "

@@ -22,8 +22,12 @@ DOCKER=$(command -v docker)
 E=$T/engine
 mkdir -p "$E"
 # (dockerd 20.10 makes its identity key in /etc/docker unless told where)
-printf '{"runtimes": {"runsc": {"path": "%s", "runtimeArgs": ["--network=none"]}}%s}\n' \
-	"$(command -v runsc)" \
+# Its containers' cgroups under a parent of the test's own (cgroupfs: a
+# path, not a systemd slice), removed with the engine: not docker/ in the
+# host's tree, which would outlive the test.
+CG_PARENT=/isobench-test-$$
+printf '{"runtimes": {"runsc": {"path": "%s", "runtimeArgs": ["--network=none"]}}, "exec-opts": ["native.cgroupdriver=cgroupfs"], "cgroup-parent": "%s"%s}\n' \
+	"$(command -v runsc)" "$CG_PARENT" \
 	"$(dockerd --version | awk '{ split($3, v, "."); if (v[1] + 0 < 23) printf ", \"deprecated-key-path\": \"%s\"", K }' K="$E/key.json")" \
 	>"$E/daemon.json"
 # Its bridge: made here, in 198.18.0.0/15 (never a route anywhere else),
@@ -44,6 +48,12 @@ stop_engine() {
 	# dockerd bind-mounts its data root onto itself
 	umount -l "$E/data" 2>/dev/null || true
 	if [ "$BR_MADE" = 1 ]; then ip link del "$BR" 2>/dev/null || true; fi
+	# the containers' cgroups are gone with them; their parent, if any
+	local cg
+	for cg in /sys/fs/cgroup/*"$CG_PARENT" /sys/fs/cgroup"$CG_PARENT"; do
+		[ -d "$cg" ] && rmdir "$cg" 2>/dev/null
+	done
+	return 0
 }
 trap 'rc=$?; set +e; stop_engine; (exit $rc); cleanup_tmp' EXIT
 ip link add "$BR" type bridge || fail "cannot create bridge $BR"

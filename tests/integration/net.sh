@@ -139,9 +139,22 @@ ip netns list | grep -q "isobench-$id" || fail "no namespace of the killed run: 
 tag=$(if_prefix "$T/k9")
 n=$(ip -o link show | grep -c " $tag" || true)
 [ "$n" -ge 3 ] || fail "expected the veth, the tap and the bridge of the killed run, found $n: $(ip -o link show | grep " $tag")"
+# the docker container's id, as its engine (dead with the run) kept it
+# in runc's state under its exec root: its cgroups must not outlive cleanup
+cids=()
+for f in "$ISOBENCH_RUNTIME_DIR/docker-$id"/exec/runtime-runc/moby/*/state.json; do
+	[ -f "$f" ] && cids+=("$(basename "$(dirname "$f")")")
+done
+[ "${#cids[@]}" -ge 1 ] || fail "no runc state of the killed run's docker container: nothing to test"
+[ -n "$(find /sys/fs/cgroup -maxdepth 6 -name "*${cids[0]}*" -print -quit)" ] ||
+	fail "the docker container ${cids[0]:0:12} has no cgroup before cleanup: nothing to test"
 ib k9cleanup cleanup "$T/k9"
 [ "$IB_RC" -eq 0 ] || fail "cleanup exit status $IB_RC: $(cat "$T/k9cleanup.err" "$T/k9cleanup.out")"
 grep -q "netns isobench-$id-1: removed" "$T/k9cleanup.out" ||
 	fail "cleanup did not say it removed the namespace: $(cat "$T/k9cleanup.out")"
 assert_no_link_left "$T/k9" "after kill -9 and cleanup"
-note "kill -9, then cleanup: no namespace, veth, tap, bridge or peer left"
+for cid in "${cids[@]}"; do
+	left=$(find /sys/fs/cgroup -maxdepth 6 -name "*$cid*" | head -n 3)
+	[ -z "$left" ] || fail "the killed run's docker container left its cgroups: $left"
+done
+note "kill -9, then cleanup: no namespace, veth, tap, bridge, peer or container cgroup left"
