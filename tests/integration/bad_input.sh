@@ -243,7 +243,7 @@ if [ -z "${IB_IN_NS:-}" ] && unshare --mount --propagation private true 2>/dev/n
 	mkdir "$T/small"
 	IB_IN_NS=1 unshare --mount --propagation private bash -euo pipefail -c '
 		source "$1"; T=$2; PROBE=$3; TEST_NAME=bad_input
-		mount -t tmpfs -o size=64k tmpfs "$T/small"
+		mount -n -t tmpfs -o size=64k tmpfs "$T/small"
 		dd if=/dev/zero of="$T/small/fill" bs=1k count=48 2>/dev/null
 		ib diskfull run -r native -b cpu,ctxsw -s cpu.duration=0.01 -s ctxsw.duration=0.01 \
 			--min-reps 20 --max-reps 20 --probe "$PROBE" --scratch "$T" -o "$T/small/run"

@@ -18,16 +18,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # dockerd and `ip netns` make /run/docker and /run/netns; none of it is
 # the host's, seen or made. (isobench's runtime directory is the test's
 # own, $T/rt, from setup_tmp.)
-if [ -z "${IB_PRIVATE_RUN:-}" ]; then
-	if unshare --mount --propagation private true 2>/dev/null; then
-		exec env IB_PRIVATE_RUN=1 unshare --mount --propagation private \
-			bash "$0" "$@"
-	fi
+if [ -z "${IB_PRIVATE_RUN:-}" ] && ! unshare --mount --propagation private true 2>/dev/null; then
 	echo "SKIP: no private mount namespace: cleanup would see the host's /run"
 	exit 77
 fi
-mount -t tmpfs -o size=4m,mode=0755 isobench-itest /run ||
-	fail "cannot mount a private /run"
+private_run "$@"
 mkdir /run/isobench
 ENGINE_PID=
 stop_engine() {

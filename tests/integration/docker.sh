@@ -46,7 +46,7 @@ stop_engine() {
 	fi
 	ENGINE_PID=
 	# dockerd bind-mounts its data root onto itself
-	umount -l "$E/data" 2>/dev/null || true
+	umount -n -l "$E/data" 2>/dev/null || true
 	if [ "$BR_MADE" = 1 ]; then ip link del "$BR" 2>/dev/null || true; fi
 	# the containers' cgroups are gone with them; their parent, if any
 	local cg

@@ -86,6 +86,25 @@ cleanup_tmp() {
 	exit "$rc"
 }
 
+# private_run "$@": re-executes the calling test (before setup_tmp) in a
+# private mount namespace with a tmpfs of its own on /run, so that what
+# the product and the test's daemons make there (ip netns's /run/netns,
+# /run/docker, /run/containerd) is the test's alone and goes with it.
+# Where no private mount namespace can be made, the test runs as it is,
+# and says so.
+private_run() {
+	if [ -z "${IB_PRIVATE_RUN:-}" ]; then
+		if unshare --mount --propagation private true 2>/dev/null; then
+			exec env IB_PRIVATE_RUN=1 unshare --mount --propagation private \
+				bash "$0" "$@"
+		fi
+		note "no private mount namespace here: the test uses the host's /run"
+		return 0
+	fi
+	mount -n -t tmpfs -o size=4m,mode=0755 isobench-itest /run ||
+		fail "cannot mount a private /run"
+}
+
 # A temp dir on disk (O_DIRECT does not work on every tmpfs), removed on
 # exit; runs' scratch directories are made inside it too, and isobench's
 # runtime directory (registry of runs, locks, sockets) is $T/rt: a test

@@ -14,6 +14,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PROBE=${PROBE_STATIC:?}
+# the run's namespaces (/run/netns) in a /run of the test's own
+private_run "$@"
 setup_tmp
 [ "$(id -u)" -eq 0 ] || fail "the net workload needs root (namespaces, veth, tap)"
 command -v ip >/dev/null || fail "ip is not installed (scripts/setup.sh installs iproute2)"

@@ -8,6 +8,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PROBE=${PROBE_STATIC:?}
+# the run's namespaces (/run/netns) in a /run of the test's own
+private_run "$@"
 setup_tmp
 
 if [ "$(id -u)" -ne 0 ]; then
