@@ -72,7 +72,7 @@ stop_engine() {
 	# a task's rootfs is mounted in the state directory while it runs
 	local m
 	for m in $(awk -v t="$T/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r); do
-		umount -l "$m" 2>/dev/null || true
+		umount -n -l "$m" 2>/dev/null || true
 	done
 }
 # set +e: under -e, `(exit 1)` would end the trap before cleanup_tmp

@@ -380,5 +380,5 @@ start_run() {
 PRIVATE_RUN=()
 if unshare -m --propagation private true 2>/dev/null; then
 	PRIVATE_RUN=(unshare -m --propagation private sh -c
-		'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"' sh)
+		'mount -n -t tmpfs -o mode=0755 tmpfs /run && exec "$@"' sh)
 fi
