@@ -11,6 +11,18 @@ one include line per edge, and the exit status is 1.
 
   scripts/check-layout.py [SRC]     check (exit 0: no cycle, 1: cycles,
                                     2: an include that resolves nowhere)
+  scripts/check-layout.py --objects BUILD [SRC]
+                                    the same over what the code calls, not
+                                    what it includes: each object file of
+                                    the host tool in the build directory
+                                    BUILD (nm: the symbols it uses and
+                                    defines) is its source file; a use of
+                                    a symbol defined in another file is an
+                                    edge, between files and between their
+                                    folders. Fails on a cycle of either.
+                                    (An include cycle can hide behind a
+                                    header of a third folder; a call
+                                    cannot.)
   scripts/check-layout.py --self-test
                                     runs the check on two small trees made
                                     in a temporary directory, one with a
@@ -19,6 +31,7 @@ one include line per edge, and the exit status is 1.
 """
 import os
 import re
+import subprocess
 import sys
 import tempfile
 
@@ -103,6 +116,128 @@ def cycles(edges):
     return out
 
 
+def load_rules(src):
+    """{folder: layer} from docs/ARCHITECTURE.md's numbered list under "The
+    dependency rule" (beside src/), or None where there is no such file."""
+    path = os.path.join(src, '..', 'docs', 'ARCHITECTURE.md')
+    if not os.path.isfile(path):
+        return None
+    layers, inside = {}, False
+    with open(path, encoding='utf-8') as fh:
+        for line in fh:
+            if line.startswith('## '):
+                inside = line.strip() == '## The dependency rule'
+                continue
+            m = re.match(r'\s*(\d+)\.\s', line)
+            if inside and m:
+                for folder in re.findall(r'`([a-z/_]+)/`', line):
+                    layers[folder] = int(m.group(1))
+    return layers
+
+
+def rule_breaks(edges, layers):
+    """Edges that do not go to a lower layer: 'a -> b (where)'."""
+    out = []
+    for (a, b), where in sorted(edges.items()):
+        if a.startswith('probe') and b.startswith(('probe', 'common')):
+            continue  # the probe: a program of its own, on common/ only
+        la, lb = layers.get(a), layers.get(b)
+        if la is None or lb is None:
+            out.append('%s -> %s: %s is in no layer of the rule (%s)' %
+                       (a, b, a if la is None else b, where))
+        elif lb >= la:
+            out.append('%s (layer %d) -> %s (layer %d): not below it (%s)' %
+                       (a, la, b, lb, where))
+    return out
+
+
+def report_rules(edges, src):
+    layers = load_rules(src)
+    if not layers:
+        return 0
+    breaks = rule_breaks(edges, layers)
+    for b in breaks:
+        print('check-layout: against the dependency rule of '
+              'docs/ARCHITECTURE.md: ' + b)
+    return 1 if breaks else 0
+
+
+def object_edges(build, src):
+    """({(folder, folder): 'a.c -> b.c (symbol)'}, {(file, file): ...},
+    [objects that match no source]) from the host tool's objects."""
+    sources = []
+    for root, _, files in os.walk(os.path.join(src, 'host')):
+        sources += [os.path.relpath(os.path.join(root, f), src)
+                    for f in files if f.endswith('.c')]
+    for f in os.listdir(os.path.join(src, 'common')):
+        if f.endswith('.c'):
+            sources.append('common/' + f)
+    # Meson names an object after its source's path from the target's
+    # folder (src/host), '/' made '_': base/util.c -> base_util.c.o,
+    # ../common/frame.c -> .._common_frame.c.o
+    by_object = {}
+    for s in sources:
+        rel = s[len('host/'):] if s.startswith('host/') else '../' + s
+        by_object[rel.replace('/', '_') + '.o'] = s
+    objects, unknown = {}, []
+    for target in ('libisobench-host.a.p', 'isobench.p'):
+        d = os.path.join(build, 'src', 'host', target)
+        for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            if f.endswith('.o'):
+                if f in by_object:
+                    objects[os.path.join(d, f)] = by_object[f]
+                else:
+                    unknown.append(f)
+    defined, used = {}, {}
+    for path, source in objects.items():
+        out = subprocess.run(['nm', path], capture_output=True, text=True,
+                             check=True).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == 'U':
+                used.setdefault(source, set()).add(parts[1])
+            elif len(parts) == 3 and parts[1] in 'TDBRCVW':
+                defined[parts[2]] = source
+    fedges, dedges = {}, {}
+    for source, syms in used.items():
+        for sym in sorted(syms):
+            other = defined.get(sym)
+            if not other or other == source:
+                continue
+            fedges.setdefault((source, other), sym)
+            a, b = os.path.dirname(source), os.path.dirname(other)
+            if a != b:
+                dedges.setdefault((a, b), '%s -> %s (%s)' % (source, other,
+                                                             sym))
+    if not objects:
+        unknown.append('(no object of the host tool under %s: build it '
+                       'first)' % build)
+    return dedges, fedges, unknown
+
+
+def check_objects(build, src):
+    dedges, fedges, unknown = object_edges(build, src)
+    for u in unknown:
+        print('check-layout: object %s: no source of src/ matches it' % u)
+    bad = 0
+    for what, edges in (('folders', dedges), ('files', fedges)):
+        for comp in cycles(edges):
+            bad = 1
+            print('check-layout: call cycle between %s %s:' %
+                  (what, ', '.join(comp)))
+            for (a, b), why in sorted(edges.items()):
+                if a in comp and b in comp:
+                    print('  %s -> %s   (%s)' % (a, b, why))
+    bad |= report_rules(dedges, src)
+    if unknown:
+        return 2
+    if not bad:
+        print('check-layout: %d files and %d folders call each other '
+              'without a cycle, by the dependency rule' % (len({f for e in fedges for f in e}),
+                                   len({f for e in dedges for f in e})))
+    return bad
+
+
 def check(src, quiet=False):
     edges, unresolved = edges_of(src)
     found = cycles(edges)
@@ -113,6 +248,8 @@ def check(src, quiet=False):
         for (a, b), where in sorted(edges.items()):
             if a in comp and b in comp:
                 print('  %s -> %s   (%s)' % (a, b, where))
+    if not quiet and report_rules(edges, src):
+        return 1
     if unresolved:
         return 2
     if found:
@@ -120,7 +257,9 @@ def check(src, quiet=False):
     if not quiet:
         folders = sorted({f for e in edges for f in e})
         print('check-layout: %d folders, %d folder-to-folder includes, no '
-              'cycle' % (len(folders), len(edges)))
+              'cycle%s' % (len(folders), len(edges),
+                           ', by the dependency rule' if load_rules(src)
+                           else ''))
     return 0
 
 
@@ -147,13 +286,57 @@ def self_test():
             print('check-layout: self-test: a cycle between two folders '
                   'went unseen')
             return 1
-    print('check-layout: self-test: a cycle is found, its absence passes')
+        # the same by calls: a.c calls b(), b.c calls a(), each declared
+        # in a header of a third folder (invisible to the include check)
+        calls = os.path.join(d, 'calls')
+        tree(calls, {'host/x/decl.h': 'int a(void);\nint b(void);\n',
+                     'host/a/a.c': '#include "x/decl.h"\n'
+                                   'int a(void) { return b(); }\n',
+                     'host/b/b.c': '#include "x/decl.h"\n'
+                                   'int b(void) { return 0; }\n'
+                                   'int c(void);\nint c(void) '
+                                   '{ return a(); }\n',
+                     'common/k.c': 'int k(void);\nint k(void) '
+                                   '{ return 1; }\n'})
+        if check(calls, quiet=True) != 0:
+            print('check-layout: self-test: the include check saw the '
+                  'cycle behind a third folder\'s header')
+            return 1
+        objs = os.path.join(d, 'build', 'src', 'host', 'libisobench-host.a.p')
+        os.makedirs(objs)
+        for rel, obj in (('host/a/a.c', 'a_a.c.o'), ('host/b/b.c', 'b_b.c.o'),
+                         ('common/k.c', '.._common_k.c.o')):
+            subprocess.run(['cc', '-c', '-I', os.path.join(calls, 'host'),
+                            '-o', os.path.join(objs, obj),
+                            os.path.join(calls, rel)], check=True)
+        with open(os.devnull, 'w') as null:
+            saved, sys.stdout = sys.stdout, null
+            try:
+                rc = check_objects(os.path.join(d, 'build'), calls)
+            finally:
+                sys.stdout = saved
+        if rc != 1:
+            print('check-layout: self-test: a call cycle between two '
+                  'folders went unseen (status %d)' % rc)
+            return 1
+    layers = {'host/a': 1, 'host/b': 2}
+    if not rule_breaks({('host/a', 'host/b'): 'x.c'}, layers) or \
+            rule_breaks({('host/b', 'host/a'): 'x.c'}, layers):
+        print('check-layout: self-test: the dependency rule is not held')
+        return 1
+    print('check-layout: self-test: a cycle is found (by includes and by '
+          'calls), its absence passes; a use of a higher layer breaks the '
+          'rule')
     return 0
 
 
 def main(argv):
     if len(argv) > 1 and argv[1] == '--self-test':
         return self_test()
+    if len(argv) > 2 and argv[1] == '--objects':
+        src = argv[3] if len(argv) > 3 else os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), '..', 'src')
+        return check_objects(argv[2], os.path.normpath(src))
     if len(argv) > 1 and argv[1].startswith('-'):
         print(__doc__)
         return 2

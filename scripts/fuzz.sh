@@ -74,7 +74,7 @@ command -v "$CC" >/dev/null || {
 
 # --- build -------------------------------------------------------------------
 # The library: every source of the host tool's static library (src/host
-# except main.c and validate.c, which only the executable has) and the
+# but for cli/ and validate/, which only the executable has) and the
 # common code, as Meson builds it, but instrumented for libFuzzer.
 mkdir -p "$OUT/obj" "$OUT/include"
 version=$(sed -n "s/^ *version *: *'\([^']*\)'.*/\1/p" meson.build | head -1)
@@ -88,7 +88,7 @@ rm -f "$OUT/include/version.h.new"
 cflags=(-g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 	-Wall -Wextra -Wno-unused-parameter
-	-I"$OUT/include" -Isrc/host -Isrc/common -I. -I/usr/include/cjson)
+	-I"$OUT/include" -Isrc/host -Isrc -I. -I/usr/include/cjson)
 # (the cleanup target reaches every runtime driver, docker_api.o needs
 # libcurl and threads, vm_image.o libarchive and libcrypto)
 libs=(-lcjson -linih -lm -lcurl -larchive -lcrypto -lpthread)
@@ -103,12 +103,13 @@ build_obj() { # SRC OBJ EXTRA-FLAGS...
 }
 
 lib_objs=()
-for src in src/host/*.c src/common/*.c; do
-	case "$src" in src/host/main.c|src/host/validate.c) continue ;; esac
-	obj="$OUT/obj/$(basename "${src%.c}").o"
+while read -r src; do
+	case "$src" in src/host/cli/*|src/host/validate/*) continue ;; esac
+	obj=${src%.c}.o
+	obj="$OUT/obj/${obj//\//_}"
 	build_obj "$src" "$obj" -fsanitize=fuzzer-no-link || exit 2
 	lib_objs+=("$obj")
-done
+done < <(find src/host src/common -name '*.c' | sort)
 # a new archive under another name, then renamed: two runs at once (one
 # per target) never see a half-written library
 rm -f "$OUT/libisobench-fuzz.a.$$"

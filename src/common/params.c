@@ -1,4 +1,5 @@
 #include "params.h"
+#include "protocol.h"
 
 #include <errno.h>
 #include <math.h>
@@ -23,7 +24,7 @@ static int check_stride(const char *word, char *why, size_t whylen)
 	return -1;
 }
 
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define N(a) ((int)IB_ARRAY_LEN(a))
 
 static const struct ib_param_def cpu_params[] = {
 	{"max_prime", IB_PT_COUNT, "10000", "10000", 3, 1e8, NULL, NULL,
@@ -178,29 +179,44 @@ static const struct ib_param_def net_params[] = {
 
 const struct ib_workload_def ib_workloads[] = {
 	{"cpu", "prime search by trial division, events/s, 1 and N threads",
-	 "sysbench cpu", cpu_params, N(cpu_params), 1},
+	 "sysbench cpu", cpu_params, N(cpu_params), 1,
+	 .schedule = IB_SCHED_ROUNDS},
 	{"membw", "STREAM copy, scale, add, triad; MB/s (10^6 bytes)",
-	 "STREAM", membw_params, N(membw_params), 3},
+	 "STREAM", membw_params, N(membw_params), 3,
+	 .schedule = IB_SCHED_ROUNDS},
 	{"memlat", "pointer chase over growing working sets; ns per load",
-	 "lmbench lat_mem_rd", memlat_params, N(memlat_params), 3},
+	 "lmbench lat_mem_rd", memlat_params, N(memlat_params), 3,
+	 .schedule = IB_SCHED_ROUNDS},
 	{"syscall", "ns per system call, loop cost subtracted",
 	 "lmbench lat_syscall, perf bench syscall", syscall_params,
-	 N(syscall_params), 1},
+	 N(syscall_params), 1,
+	 .schedule = IB_SCHED_ROUNDS},
 	{"ctxsw", "two processes pass a token through pipes; us per switch",
 	 "lmbench lat_ctx, perf bench sched pipe", ctxsw_params,
-	 N(ctxsw_params), 1},
+	 N(ctxsw_params), 1,
+	 .schedule = IB_SCHED_ROUNDS},
 	{"disk", "O_DIRECT I/O on a file: IOPS, MiB/s, latency percentiles",
-	 "fio", disk_params, N(disk_params), 1},
+	 "fio", disk_params, N(disk_params), 1,
+	 .schedule = IB_SCHED_ROUNDS},
 	{"startup", "launch phases of a probe that exits at once; ms, p50/p90/p99",
 	 "hyperfine (runc run), Firecracker's boot timer", startup_params,
-	 N(startup_params), 1},
+	 N(startup_params), 1, .schedule = IB_SCHED_BACK_TO_BACK,
+	 .stop = IB_STOP_LAUNCHES, .traits = IB_WL_HOST_TIMED | IB_WL_RUN_FIRST},
 	{"footprint", "host memory per instance (PSS, RSS of each host process; "
 	 "MemAvailable drop over N held) and start rate", "smem",
-	 footprint_params, N(footprint_params), 1},
+	 footprint_params, N(footprint_params), 1, .schedule = IB_SCHED_DENSITY,
+	 .stop = IB_STOP_ROUNDS, .traits = IB_WL_HOLDS},
 	{"net", "TCP to a peer on the host side of the instance's link: "
 	 "stream Gbit/s, rr trans/s and round trip, crr conn/s",
 	 "iperf3, sockperf ping-pong (netperf TCP_RR, TCP_CRR)", net_params,
-	 N(net_params), 1},
+	 N(net_params), 1, .traits = IB_WL_NEEDS_LINK,
+	 .report_note = "net: the probe in the instance talks TCP to "
+	 "isobench's peer on the host end of a link made for the run (every "
+	 "address in 198.18.0.0/15): `native` runs in a network namespace of "
+	 "its own over a veth pair, so the ratios are to native over veth; "
+	 "`native:net=loopback`, where present, is the reference without a "
+	 "link. Each cell's link, peer and (gVisor, Docker with runsc) network "
+	 "mode are in the Cells table."},
 };
 const int ib_nworkloads = N(ib_workloads);
 
@@ -421,10 +437,10 @@ int ib_disk_test_parse(const char *name, struct ib_disk_test *t, char *why,
 	if (!qd)
 		goto bad;
 	*qd++ = '\0';
-	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+	for (k = 0; k < IB_ARRAY_LEN(kinds); k++)
 		if (strcmp(buf, kinds[k].word) == 0)
 			break;
-	if (k == sizeof(kinds) / sizeof(kinds[0]))
+	if (k == IB_ARRAY_LEN(kinds))
 		goto bad;
 	t->random = kinds[k].random;
 	t->write = kinds[k].write;

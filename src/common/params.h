@@ -34,6 +34,40 @@ struct ib_param_def {
 	const char *help;
 };
 
+/* How the runner schedules a workload's launches. */
+enum ib_schedule {
+	IB_SCHED_ROUNDS = 0,    /* one launch per runtime per round, the
+				   runtimes interleaved, round after round */
+	IB_SCHED_BACK_TO_BACK,  /* a runtime's launches one after another, as
+				   hyperfine runs a command (interleaved, each
+				   would pay for what another runtime left
+				   cleaning up in the background) */
+	IB_SCHED_DENSITY,       /* rounds of N instances launched and held at
+				   once, measured from the host */
+};
+
+/* What ends a cell's repetitions. */
+enum ib_stop_rule {
+	IB_STOP_RSD = 0,    /* every metric's RSD under the target, within
+			       the min/max repetitions and the time bound */
+	IB_STOP_LAUNCHES,   /* the job's "launches": a fixed number, so that
+			       p90 and p99 mean the same in every column */
+	IB_STOP_ROUNDS,     /* the job's "rounds" */
+};
+
+/* Traits of a workload (flags). */
+enum {
+	IB_WL_NEEDS_LINK = 1 << 0, /* a network link to isobench's peer on
+				      the host end: a column that runs only
+				      such workloads (net_only) runs it */
+	IB_WL_HOST_TIMED = 1 << 1, /* the host's timings of each launch's
+				      phases are its samples */
+	IB_WL_HOLDS = 1 << 2,      /* an instance holds until told to end; an
+				      info record "holding_s" says it holds */
+	IB_WL_RUN_FIRST = 1 << 3,  /* first in the default suite: wants the
+				      calmest host (millisecond figures) */
+};
+
 struct ib_workload_def {
 	const char *name;
 	const char *summary;
@@ -44,6 +78,12 @@ struct ib_workload_def {
 	 * one where a launch's set-up dwarfs a repetition (membw faults 3 GiB
 	 * in before its first pass). */
 	int quick_reps_per_launch;
+	enum ib_schedule schedule;
+	enum ib_stop_rule stop;
+	unsigned traits;         /* IB_WL_* */
+	/* A paragraph of report.md's method notes where a run has a cell of
+	 * this workload (Markdown), or NULL. */
+	const char *report_note;
 };
 
 extern const struct ib_workload_def ib_workloads[];

@@ -9,8 +9,7 @@
 
 #include <stdint.h>
 
-#define IB_PROTOCOL_VERSION 1
-#define IB_PROBE_VERSION "0.1.0"
+#include "../common/protocol.h"
 
 enum ib_direction { IB_HIGHER_IS_BETTER, IB_LOWER_IS_BETTER };
 

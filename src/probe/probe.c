@@ -247,7 +247,7 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 		return 2;
 	}
 	args.wl = ib_workload_find(workload);
-	for (size_t i = 0; args.wl && i < sizeof(runners) / sizeof(runners[0]); i++)
+	for (size_t i = 0; args.wl && i < IB_ARRAY_LEN(runners); i++)
 		if (strcmp(runners[i].name, workload) == 0)
 			run = runners[i].run;
 	if (!args.wl || !run) {

@@ -11,13 +11,13 @@
 #include <stdint.h>
 
 #include "../common/params.h"
+#include "../common/protocol.h"
 #include "emit.h"
 
-#define PROBE_MAX_PARAMS 16
 
 struct probe_args {
 	const struct ib_workload_def *wl;
-	const char *value[PROBE_MAX_PARAMS]; /* by index in wl->params */
+	const char *value[IB_MAX_PARAMS]; /* by index in wl->params */
 	const char *scratch;                 /* directory for files */
 	const char *peer;                    /* net: the peer, ADDR:PORT */
 };

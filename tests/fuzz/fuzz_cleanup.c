@@ -33,8 +33,9 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "net_link.h"
-#include "state.h"
+#include "net/net_link.h"
+#include "cleanup/cleanup.h"
+#include "state/state.h"
 
 #define ID "20261201-120000-beef"
 

@@ -1,4 +1,4 @@
-/* fuzz_docker_api: what the Docker engine sends back (src/host/docker_api.c):
+/* fuzz_docker_api: what the Docker engine sends back (src/host/engines/docker_api.c):
  * a container's log stream (frames of an 8-byte header and a payload,
  * stdout and stderr multiplexed) and the JSON replies to wait, create and
  * info, none of which is trusted.
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "docker_api.h"
+#include "engines/docker_api.h"
 #include "fuzz.h"
 
 static int collect(void *arg, const char *p, size_t n)

@@ -1,4 +1,4 @@
-/* fuzz_moddep: a guest kernel's modules.dep (src/host/vm_image.c), from
+/* fuzz_moddep: a guest kernel's modules.dep (src/host/images/vm_image.c), from
  * which the initramfs gets its modules in load order.
  *
  * The bytes are parsed, then the load order of the virtio modules a VM
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "vm_image.h"
+#include "images/vm_image.h"
 
 static int bad_path(const char *p)
 {

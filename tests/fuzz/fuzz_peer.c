@@ -1,4 +1,4 @@
-/* fuzz_peer: what an instance sends to isobench's peer (src/host/peer.c,
+/* fuzz_peer: what an instance sends to isobench's peer (src/host/net/peer.c,
  * common/netproto.h): the bytes of one connection, then the client's
  * end-of-stream, over a Unix socket pair.
  *
@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/common/netproto.h"
+#include "common/netproto.h"
 #include "fuzz.h"
-#include "peer.h"
+#include "net/peer.h"
 
 #define HELLO (1 + sizeof(struct ib_net_hello))
 

@@ -1,5 +1,5 @@
 /* fuzz_plan: plan files (written by people, read with libinih through
- * ib_plan_load in src/host/plan.c).
+ * ib_plan_load in src/host/plan/plan.c).
  *
  * The bytes are written to a temporary file and loaded. A plan that loads
  * is also checked, turned into JSON and probe arguments, and written back
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "plan.h"
+#include "plan/plan.h"
 
 static void same_strv(const struct ib_strv *a, const struct ib_strv *b,
 		      const char *what)

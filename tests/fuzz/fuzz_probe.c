@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crc32.h"
-#include "frame.h"
+#include "common/crc32.h"
+#include "common/frame.h"
 #include "fuzz.h"
-#include "record.h"
+#include "results/record.h"
 
 struct ctx {
 	const uint8_t *data;

@@ -1,4 +1,4 @@
-/* fuzz_qmp: what a VMM sends on its QMP socket (src/host/qmp.c): the
+/* fuzz_qmp: what a VMM sends on its QMP socket (src/host/engines/qmp.c): the
  * line reader, what each message says to a command, and the vCPU thread
  * ids of query-cpus-fast's return, range-checked before they are pids.
  *
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "qmp.h"
+#include "engines/qmp.h"
 
 #define MAX_TIDS 8
 

@@ -2,7 +2,7 @@
  * result from (it may be truncated, edited or damaged).
  *
  * The bytes are written to a temporary file and read with ib_results_load
- * (src/host/results.c: the raw log reader of src/host/rawlog.c, the
+ * (src/host/results/results.c: the raw log reader of src/host/results/rawlog.c, the
  * results builder and the statistics). When that succeeds, results.json,
  * results.csv, report.md and the terminal summary are made from it;
  * results.json must be valid JSON. Everything is freed, on success and
@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "report.h"
-#include "results.h"
+#include "results/report.h"
+#include "results/results.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -42,5 +42,27 @@ ib lo-report report -q "$D"
 expect_rc 0 lo-report
 assert_eq "$(jcount "$D/results.json" cells status status=not-run)" 0 "not-run cells after a rebuild"
 note "a net run's loopback column has only its net cell: no 'not run' cells"
+grep -q "talks TCP to isobench's peer" "$D/report.md" || fail "report.md lacks the net method note"
+
+# a net job under a name of its own: the same column rules (by the
+# workload's traits) and the same method note (it was looked up by the
+# job's name, so a job [wan] lost it)
+cat >"$T/wan.ini" <<'INI'
+[global]
+runtimes = native
+min_reps = 1
+max_reps = 1
+[wan]
+benchmark = net
+duration = 0.1
+warmup = 0.02
+tests = rr
+INI
+ib wan run --probe "$PROBE" --scratch "$T" -o "$T/wan" "$T/wan.ini"
+expect_rc 0 wan
+assert_eq "$(jrows "$T/wan/results.json" cells status runtime=$LO job=wan)" ok "the loopback column's cell of job wan"
+grep -q "talks TCP to isobench's peer" "$T/wan/report.md" ||
+	fail "report.md of a net job named wan lacks the net method note"
+note "a net job named wan: its loopback cell and its method note, as a job named net"
 
 if [ ${#SKIPPED[@]} -gt 0 ]; then exit 77; fi

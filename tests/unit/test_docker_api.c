@@ -1,11 +1,11 @@
-/* test_docker_api: the pure parts of src/host/docker_api.c: the timeout
+/* test_docker_api: the pure parts of src/host/engines/docker_api.c: the timeout
  * given to libcurl (never 0, which libcurl reads as "no timeout"), the
  * log stream's demultiplexer and the parsing of the engine's replies. */
 #include "unit.h"
 
 #include <errno.h>
 
-#include "docker_api.h"
+#include "engines/docker_api.h"
 
 static void timeout_ms_never_zero(void **state)
 {

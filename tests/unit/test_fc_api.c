@@ -1,4 +1,4 @@
-/* Unit tests of src/host/fc_api.c, the requests the firecracker driver
+/* Unit tests of src/host/engines/fc_api.c, the requests the firecracker driver
  * sends and its checks of the guest kernel. No Firecracker runs here, so
  * a mock API server (a thread on a Unix socket of the test's own) takes
  * the requests and records them, and each is checked against the shapes
@@ -23,7 +23,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "fc_api.h"
+#include "engines/fc_api.h"
 
 /* --- the published shapes ------------------------------------------------ */
 

@@ -8,8 +8,8 @@
  * offsets (the bytes at offset are the bytes handed to the callback). */
 #include "unit.h"
 
-#include "crc32.h"
-#include "frame.h"
+#include "common/crc32.h"
+#include "common/frame.h"
 
 struct event {
 	enum ib_frame_kind kind;

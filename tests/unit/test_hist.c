@@ -6,7 +6,7 @@
  * above 2^40, and the empty histogram. */
 #include "unit.h"
 
-#include "hist.h"
+#include "common/hist.h"
 
 static uint64_t rng_state = 88172645463325252ULL;
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "image_archive.h"
+#include "images/image_archive.h"
 
 static void test_sha256_vector(void **state)
 {

@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "net_link.h"
-#include "state.h"
+#include "net/net_link.h"
+#include "state/state.h"
 
 static void test_run_id_shape(void **state)
 {

@@ -5,7 +5,8 @@
  * the catalogue itself (every default passes its own check). */
 #include "unit.h"
 
-#include "params.h"
+#include "common/params.h"
+#include "common/protocol.h"
 
 static void size_ok(const char *s, uint64_t want)
 {
@@ -250,7 +251,7 @@ static void test_catalogue(void **state)
 		const struct ib_workload_def *w = &ib_workloads[i];
 
 		assert_ptr_equal(ib_workload_find(w->name), w);
-		assert_true(w->nparams <= 16);
+		assert_true(w->nparams <= IB_MAX_PARAMS);
 		for (int k = 0; k < w->nparams; k++) {
 			const struct ib_param_def *p = &w->params[k];
 

@@ -1,4 +1,4 @@
-/* Unit tests of src/host/plan.c: plan files (ib_plan_load on files written
+/* Unit tests of src/host/plan/plan.c: plan files (ib_plan_load on files written
  * to a temporary directory): [global] keys, mode=full changing the
  * defaults while explicit values stay, job sections with benchmark=,
  * per-job runtimes, an empty section still making a job, continuation
@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "plan.h"
+#include "plan/plan.h"
 
 static char tmpdir[256];
 static int nfiles;

@@ -1,4 +1,4 @@
-/* test_proc: src/host/proc.c with many children at once, as footprint's
+/* test_proc: src/host/base/proc.c with many children at once, as footprint's
  * density holds (thousands of instances): every child a struct ib_proc
  * stands for keeps its exit status for its owner, however many there
  * are (the table of them had 64 slots: the 65th was reaped as a stray
@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc.h"
+#include "base/proc.h"
 
 #define MANY 100     /* children of struct ib_procs at once (over 64) */
 #define STRAYS 1000  /* their list is over 4 KiB (5+ digits and a space each) */

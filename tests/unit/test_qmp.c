@@ -1,11 +1,11 @@
-/* test_qmp: the pure parts of src/host/qmp.c: lines taken from the bytes
+/* test_qmp: the pure parts of src/host/engines/qmp.c: lines taken from the bytes
  * read, what a message says to a command, and the vCPU thread ids of
  * query-cpus-fast, range-checked before they become pids. */
 #include "unit.h"
 
 #include <errno.h>
 
-#include "qmp.h"
+#include "engines/qmp.h"
 
 static cJSON *parse(const char *s)
 {

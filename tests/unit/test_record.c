@@ -1,4 +1,4 @@
-/* Unit tests of src/host/record.c, the host's checks of probe records:
+/* Unit tests of src/host/results/record.c, the host's checks of probe records:
  * ib_record_decode accepts every valid record type (hello with protocol 1,
  * sample, info, error, done) and rejects, with a message saying why, a
  * wrong protocol version, missing fields, wrong types, non-finite numbers,
@@ -11,7 +11,7 @@
 
 #include <errno.h>
 
-#include "record.h"
+#include "results/record.h"
 
 #define SAMPLE_HEAD "{\"type\":\"sample\",\"bench\":\"cpu\",\"metric\":\"events_per_s\","
 #define SAMPLE_TAIL "\"unit\":\"events/s\",\"dir\":\"higher\",\"value\":2298.5,\"rep\":0"

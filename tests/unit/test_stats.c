@@ -1,11 +1,11 @@
-/* Unit tests of src/host/stats.c: the summary of a metric's samples
+/* Unit tests of src/host/results/stats.c: the summary of a metric's samples
  * (median, min, max, mean, sample sd, RSD), the order-statistic confidence
  * interval of the median and its exact binomial coverage, the binomial
  * CDF behind it (checked against an independent Pascal-triangle
  * computation), and the bootstrap interval of a ratio of medians. */
 #include "unit.h"
 
-#include "stats.h"
+#include "results/stats.h"
 
 #define EPS 1e-12
 

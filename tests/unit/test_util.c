@@ -1,4 +1,4 @@
-/* Unit tests of the file handling in src/host/util.c that a root tool must
+/* Unit tests of the file handling in src/host/base/util.c that a root tool must
  * get right: ib_rmtree never follows a symlink (inside the tree or as the
  * top path) and never enters another mount; ib_write_file_atomic never
  * writes through a symlink at its destination or at a temp name;
@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 static char tmpdir[256];
 

@@ -1,0 +1,747 @@
+#include "results/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/params.h"
+#include "results/record.h"
+
+static const char *str_of(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+void ib_fmt_value(char *buf, size_t cap, double v)
+{
+	double a = fabs(v);
+
+	if (!isfinite(v))
+		snprintf(buf, cap, "-");
+	else if (a >= 1e9)
+		snprintf(buf, cap, "%.4g", v);
+	else if (a >= 1000)
+		snprintf(buf, cap, "%.0f", v);
+	else if (a >= 100)
+		snprintf(buf, cap, "%.1f", v);
+	else if (a >= 10)
+		snprintf(buf, cap, "%.2f", v);
+	else if (a >= 0.01 || a == 0)
+		snprintf(buf, cap, "%.3f", v);
+	else
+		snprintf(buf, cap, "%.3g", v);
+}
+
+/* --- rows ---------------------------------------------------------------- */
+
+/* A row is one (job, metric, params) across runtimes. */
+struct row {
+	const char *job, *bench, *metric, *key, *unit;
+	int higher;
+	char *label;
+	int *m; /* per column: metric index or -1 */
+};
+
+static int is_size_key(const char *k)
+{
+	return strcmp(k, "size") == 0 || strcmp(k, "bs") == 0 ||
+	       strcmp(k, "array_bytes") == 0 || strcmp(k, "stride") == 0;
+}
+
+static void human_size(char *buf, size_t cap, double v)
+{
+	static const char suffix[] = "kmgt";
+	int i = -1;
+
+	while (v >= 1024 && fmod(v, 1024) == 0 && i < 3) {
+		v /= 1024;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, cap, "%.0f", v);
+	else
+		snprintf(buf, cap, "%.0f%c", v, suffix[i]);
+}
+
+struct mref {
+	int i; /* metric index */
+	const char *job, *metric, *key;
+};
+
+static int cmp_mref(const void *a, const void *b)
+{
+	const struct mref *x = a, *y = b;
+	int c = strcmp(x->job, y->job);
+
+	if (!c)
+		c = strcmp(x->metric, y->metric);
+	if (!c)
+		c = strcmp(x->key, y->key);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The params that are the same in every metric of a job and metric name
+ * (refs[a..b), sorted): the labels need not repeat them. At most 16 (a
+ * sample's params), named by the first metric's. */
+struct constant_params {
+	const char *name[16];
+	int n;
+};
+
+static void find_constant(const struct ib_results *r, const struct mref *refs,
+			  int a, int b, struct constant_params *cp)
+{
+	const cJSON *p;
+
+	cp->n = 0;
+	cJSON_ArrayForEach(p, r->metrics[refs[a].i].params) {
+		int same = 1;
+
+		for (int k = a + 1; k < b && same; k++) {
+			const cJSON *q = cJSON_GetObjectItemCaseSensitive(
+				r->metrics[refs[k].i].params, p->string);
+
+			same = q && cJSON_Compare(p, q, 1);
+		}
+		if (same && cp->n < 16)
+			cp->name[cp->n++] = p->string;
+	}
+}
+
+static int is_constant(const struct constant_params *cp, const char *name)
+{
+	for (int i = 0; i < cp->n; i++)
+		if (strcmp(cp->name[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static char *row_label(const struct ib_metric *m,
+		       const struct constant_params *cp)
+{
+	struct ib_buf b = {0};
+	const cJSON *p;
+	int first = 1;
+
+	ib_buf_puts(&b, m->metric);
+	cJSON_ArrayForEach(p, m->params) {
+		char v[64];
+
+		if (is_constant(cp, p->string))
+			continue;
+		if (cJSON_IsString(p))
+			snprintf(v, sizeof(v), "%s", p->valuestring);
+		else if (is_size_key(p->string))
+			human_size(v, sizeof(v), p->valuedouble);
+		else
+			ib_fmt_num(v, sizeof(v), p->valuedouble);
+		ib_buf_printf(&b, "%s%s=%s", first ? " " : ",", p->string, v);
+		first = 0;
+	}
+	return b.s;
+}
+
+struct row_order {
+	struct row row;
+	int first, job_first; /* first metric of the row, of its job */
+};
+
+static int cmp_row_order(const void *a, const void *b)
+{
+	const struct row_order *x = a, *y = b;
+
+	if (x->job_first != y->job_first)
+		return (x->job_first > y->job_first) - (x->job_first < y->job_first);
+	return (x->first > y->first) - (x->first < y->first);
+}
+
+/* One row per job, metric name and params, in the order of their first
+ * metric, grouped by job (jobs in the order of their first metric). The
+ * metrics are sorted rather than searched per metric: a search was
+ * quadratic in the number of metrics. */
+static struct row *build_rows(const struct ib_results *r, int *nrows)
+{
+	int nm = r->nmetrics, n = 0, ncol = r->columns.n;
+	struct mref *refs = ib_xmalloc(sizeof(*refs) * (size_t)(nm ? nm : 1));
+	struct row_order *ro = ib_xmalloc(sizeof(*ro) * (size_t)(nm ? nm : 1));
+	struct row *rows;
+	struct constant_params cp = {0};
+	int group = 0;
+
+	for (int i = 0; i < nm; i++) {
+		const struct ib_metric *m = &r->metrics[i];
+
+		refs[i] = (struct mref){i, r->cells[m->cell].job, m->metric,
+					m->key};
+	}
+	qsort(refs, (size_t)nm, sizeof(*refs), cmp_mref);
+	for (int k = 0; k < nm; k++) {
+		const struct ib_metric *m = &r->metrics[refs[k].i];
+		int col = ib_strv_find(&r->columns, r->cells[m->cell].runtime);
+
+		if (k == 0 || strcmp(refs[k].job, refs[k - 1].job) ||
+		    strcmp(refs[k].metric, refs[k - 1].metric)) {
+			int end = k + 1;
+
+			while (end < nm && !strcmp(refs[end].job, refs[k].job) &&
+			       !strcmp(refs[end].metric, refs[k].metric))
+				end++;
+			find_constant(r, refs, k, end, &cp);
+			group = 1;
+		}
+		if (group || strcmp(refs[k].key, refs[k - 1].key)) {
+			struct row *w = &ro[n].row;
+
+			*w = (struct row){refs[k].job, m->bench, m->metric,
+					  m->key, m->unit, m->higher,
+					  row_label(m, &cp),
+					  ib_xmalloc(sizeof(int) *
+						     (size_t)(ncol ? ncol : 1))};
+			for (int c = 0; c < ncol; c++)
+				w->m[c] = -1;
+			ro[n].first = refs[k].i;
+			n++;
+		}
+		group = 0;
+		if (col >= 0)
+			ro[n - 1].row.m[col] = refs[k].i;
+	}
+	/* rows of a job are adjacent (sorted by job): its first metric */
+	for (int a = 0, b; a < n; a = b) {
+		int first = ro[a].first;
+
+		for (b = a; b < n && !strcmp(ro[b].row.job, ro[a].row.job); b++)
+			first = ro[b].first < first ? ro[b].first : first;
+		for (int k = a; k < b; k++)
+			ro[k].job_first = first;
+	}
+	qsort(ro, (size_t)n, sizeof(*ro), cmp_row_order);
+	rows = ib_xmalloc(sizeof(*rows) * (size_t)(n ? n : 1));
+	for (int k = 0; k < n; k++)
+		rows[k] = ro[k].row;
+	free(ro);
+	free(refs);
+	*nrows = n;
+	return rows;
+}
+
+static void free_rows(struct row *rows, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(rows[i].label);
+		free(rows[i].m);
+	}
+	free(rows);
+}
+
+/* "2449 x0.98" or "2449" (baseline) or "failed"/"skipped"/"-". */
+static void cell_text(const struct ib_results *r, const struct row *row,
+		      int col, char *buf, size_t cap, int with_ratio)
+{
+	const struct ib_metric *m;
+	char v[32];
+
+	if (row->m[col] < 0) {
+		const struct ib_cell *c = NULL;
+
+		for (int i = 0; i < r->ncells; i++)
+			if (!strcmp(r->cells[i].job, row->job) &&
+			    !strcmp(r->cells[i].runtime, r->columns.v[col]))
+				c = &r->cells[i];
+		snprintf(buf, cap, "%s",
+			 !c ? "-"
+			 : !strcmp(c->status, "skipped") ? "skipped"
+			 : !strcmp(c->status, "not-run") ? "not run"
+			 : !strcmp(c->status, "failed") ? "failed"
+			 : c->unsupported.n ? "unsupported" : "-");
+		return;
+	}
+	m = &r->metrics[row->m[col]];
+	ib_fmt_value(v, sizeof(v), m->st.median);
+	if (with_ratio && m->has_ratio &&
+	    strcmp(r->columns.v[col], r->baseline) != 0)
+		snprintf(buf, cap, "%s%s x%.2f", v, m->rsd_flag ? "!" : "",
+			 m->ratio);
+	else
+		snprintf(buf, cap, "%s%s", v, m->rsd_flag ? "!" : "");
+}
+
+/* --- terminal ------------------------------------------------------------ */
+
+#define EMULATED_NOTE                                                         \
+	"[emulated]: run under emulation (QEMU's TCG: no hardware "           \
+	"virtualization here; see the runtime's accelerator_why). Its "       \
+	"figures measure the emulator and the harness, not the hypervisor."
+
+static int any_emulated(const struct ib_results *r)
+{
+	for (int c = 0; c < r->columns.n; c++)
+		if (ib_results_emulated(r, r->columns.v[c]))
+			return 1;
+	return 0;
+}
+
+void ib_report_terminal(const struct ib_results *r, FILE *out)
+{
+	int nrows, ncol = r->columns.n, wl = 6, wu = 4, flagged = 0;
+	struct row *rows = build_rows(r, &nrows);
+	int *wc = ib_xcalloc((size_t)(ncol ? ncol : 1), sizeof(int));
+	const char *prev_job = "";
+	char buf[96];
+
+	for (int i = 0; i < nrows; i++) {
+		int l = (int)strlen(rows[i].label), u = (int)strlen(rows[i].unit);
+
+		wl = l > wl ? l : wl;
+		wu = u + 2 > wu ? u + 2 : wu;
+		for (int c = 0; c < ncol; c++) {
+			cell_text(r, &rows[i], c, buf, sizeof(buf), 1);
+			if ((int)strlen(buf) > wc[c])
+				wc[c] = (int)strlen(buf);
+			if (rows[i].m[c] >= 0 && r->metrics[rows[i].m[c]].rsd_flag)
+				flagged++;
+		}
+	}
+	for (int c = 0; c < ncol; c++) {
+		char *t = ib_results_title(r, r->columns.v[c]);
+
+		if ((int)strlen(t) > wc[c])
+			wc[c] = (int)strlen(t);
+		free(t);
+	}
+	if (wl > 60)
+		wl = 60;
+	wl += 2; /* labels are indented under their job */
+	fprintf(out, "\n%-*s  %-*s", wl, "metric", wu, "unit");
+	for (int c = 0; c < ncol; c++) {
+		char *t = ib_results_title(r, r->columns.v[c]);
+
+		fprintf(out, "  %*s", wc[c], t);
+		free(t);
+	}
+	fprintf(out, "\n");
+	for (int i = 0; i < nrows; i++) {
+		char unit[40];
+
+		if (strcmp(prev_job, rows[i].job)) {
+			fprintf(out, "%s%s\n", i ? "\n" : "", rows[i].job);
+			prev_job = rows[i].job;
+		}
+		snprintf(unit, sizeof(unit), "%s %s", rows[i].unit,
+			 rows[i].higher ? "^" : "v");
+		fprintf(out, "  %-*.*s  %-*s", wl - 2, wl - 2, rows[i].label, wu,
+			unit);
+		for (int c = 0; c < ncol; c++) {
+			cell_text(r, &rows[i], c, buf, sizeof(buf), 1);
+			fprintf(out, "  %*s", wc[c], buf);
+		}
+		fprintf(out, "\n");
+	}
+	fprintf(out, "\n^ higher is better, v lower is better; xN.NN = ratio to "
+		     "%s (median of launches).\n", r->baseline);
+	if (flagged)
+		fprintf(out, "! %d value%s with RSD above %.3g%% (noisy: see "
+			"report.md for n, RSD and intervals).\n",
+			flagged, flagged == 1 ? "" : "s", r->rsd_target);
+	if (any_emulated(r))
+		fprintf(out, "%s\n", EMULATED_NOTE);
+	if (r->bad_lines)
+		fprintf(out, "damaged raw.jsonl: %d line%s skipped (each named "
+			"in the warnings and report.md); the results are built "
+			"from the rest.\n",
+			r->bad_lines, r->bad_lines == 1 ? "" : "s");
+	for (int i = 0; i < r->ncells; i++) {
+		const struct ib_cell *c = &r->cells[i];
+
+		if (!strcmp(c->status, "failed") || !strcmp(c->status, "partial"))
+			fprintf(out, "%s %s/%s: %s\n", c->status, c->runtime,
+				c->job, c->failures.n ? c->failures.v[0] : "?");
+	}
+	for (int k = 0; k < ncol; k++) {
+		const cJSON *ev = ib_results_runtime(r, r->columns.v[k]);
+
+		if (ev && cJSON_IsFalse(cJSON_GetObjectItem(ev, "available")))
+			fprintf(out, "skipped %s: %s\n", r->columns.v[k],
+				str_of(ev, "why") ?: "not available");
+	}
+	free(wc);
+	free_rows(rows, nrows);
+}
+
+/* --- markdown ------------------------------------------------------------ */
+
+static void md_escape(struct ib_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			ib_buf_puts(b, "\\|");
+		else if (*s == '\n')
+			ib_buf_puts(b, " ");
+		else
+			ib_buf_put(b, s, 1);
+	}
+}
+
+static void md_fingerprint(struct ib_buf *b, const cJSON *fp)
+{
+	const cJSON *v;
+
+	ib_buf_puts(b, "## Host\n\n| | |\n|---|---|\n");
+	cJSON_ArrayForEach(v, fp) {
+		char num[64];
+
+		ib_buf_printf(b, "| %s | ", v->string);
+		if (cJSON_IsString(v))
+			md_escape(b, v->valuestring);
+		else if (cJSON_IsNumber(v)) {
+			ib_fmt_num(num, sizeof(num), v->valuedouble);
+			ib_buf_puts(b, num);
+		} else {
+			char *t = cJSON_PrintUnformatted(v);
+
+			md_escape(b, t ? t : "");
+			cJSON_free(t);
+		}
+		ib_buf_puts(b, " |\n");
+	}
+	ib_buf_puts(b, "\n");
+}
+
+static void md_runtimes(struct ib_buf *b, const struct ib_results *r)
+{
+	ib_buf_puts(b, "## Runtimes\n\n| runtime | status | description |\n"
+		    "|---|---|---|\n");
+	for (int k = 0; k < r->columns.n; k++) {
+		const cJSON *ev = ib_results_runtime(r, r->columns.v[k]);
+		const cJSON *d = ev ? cJSON_GetObjectItem(ev, "describe") : NULL;
+		int avail = ev && !cJSON_IsFalse(cJSON_GetObjectItem(ev, "available"));
+
+		ib_buf_printf(b, "| %s | %s | ", r->columns.v[k],
+			      avail ? "used" : "skipped");
+		if (!avail) {
+			md_escape(b, ev && str_of(ev, "why") ? str_of(ev, "why") : "");
+			if (ev && str_of(ev, "fix")) {
+				ib_buf_puts(b, " (fix: `");
+				md_escape(b, str_of(ev, "fix"));
+				ib_buf_puts(b, "`)");
+			}
+		} else if (d) {
+			char *t = cJSON_PrintUnformatted(d);
+
+			ib_buf_puts(b, "`");
+			md_escape(b, t ? t : "");
+			ib_buf_puts(b, "`");
+			cJSON_free(t);
+		}
+		ib_buf_puts(b, " |\n");
+	}
+	ib_buf_puts(b, "\n");
+}
+
+static void md_method(struct ib_buf *b, const struct ib_results *r)
+{
+	const cJSON *plan = cJSON_GetObjectItem(r->run, "plan");
+	const cJSON *v;
+	double min = 0, max = 0, t = 0, w = 0;
+
+	if ((v = cJSON_GetObjectItem(plan, "min_reps")) && cJSON_IsNumber(v))
+		min = v->valuedouble;
+	if ((v = cJSON_GetObjectItem(plan, "max_reps")) && cJSON_IsNumber(v))
+		max = v->valuedouble;
+	if ((v = cJSON_GetObjectItem(plan, "max_time_s")) && cJSON_IsNumber(v))
+		t = v->valuedouble;
+	if ((v = cJSON_GetObjectItem(plan, "warmup")) && cJSON_IsNumber(v))
+		w = v->valuedouble;
+	ib_buf_printf(b,
+		      "## How these numbers were obtained\n\n"
+		      "- Each cell (a job on a runtime) was launched "
+		      "repeatedly, runtimes interleaved (A B C A B C), until "
+		      "the relative standard deviation of every metric was at "
+		      "most %.3g%%, with at least %.0f and at most %.0f "
+		      "repetitions, or %.0f s per cell; %.0f uncounted warm-up "
+		      "launch%s per cell first.\n"
+		      "- A value is the median over launches; `!` marks an RSD "
+		      "above the target. The interval of the median comes from "
+		      "order statistics (exact binomial coverage, given as "
+		      "`level` where fewer than 6 samples cannot reach 95%%).\n"
+		      "- `xN.NN` is the ratio of medians to the baseline `%s`, "
+		      "with a 95%% percentile-bootstrap interval in the details "
+		      "tables. For ^ metrics a ratio below 1 is a cost, for v "
+		      "metrics above 1.\n"
+		      "- Every sample is in results.json and raw.jsonl; "
+		      "`isobench report DIR` rebuilds this file from raw.jsonl.\n"
+		      "- Each probe workload follows a classic tool's method "
+		      "(README.md, \"Benchmarks\"); `isobench validate` runs "
+		      "them side by side.\n\n",
+		      r->rsd_target, min, max, t, w, w == 1 ? "" : "es",
+		      r->baseline);
+	{
+		const cJSON *job;
+		int first = 1;
+
+		cJSON_ArrayForEach(job, cJSON_GetObjectItem(plan, "jobs")) {
+			const cJSON *k = cJSON_GetObjectItem(job, "reps_per_launch");
+
+			if (!cJSON_IsNumber(k) || k->valuedouble <= 1)
+				continue;
+			ib_buf_printf(b, "%s`%s` %.0f", first ? "- Repetitions "
+				      "per launch (each one sample; the bounds "
+				      "above count repetitions): " : ", ",
+				      str_of(job, "name") ?: "?", k->valuedouble);
+			first = 0;
+		}
+		if (!first)
+			ib_buf_puts(b, ".\n\n");
+	}
+	/* each workload's own note (the catalogue's), once, where a cell of
+	 * the workload is in the run: by benchmark, whatever the job's name */
+	for (int k = 0; k < ib_nworkloads; k++) {
+		if (!ib_workloads[k].report_note)
+			continue;
+		for (int i = 0; i < r->ncells; i++)
+			if (!strcmp(r->cells[i].bench, ib_workloads[k].name)) {
+				ib_buf_printf(b, "- %s\n\n",
+					      ib_workloads[k].report_note);
+				break;
+			}
+	}
+}
+
+/* The rest of a table's header after its first two columns: one column
+ * per runtime, right-aligned. */
+static void md_columns(struct ib_buf *b, const struct ib_results *r)
+{
+	for (int c = 0; c < r->columns.n; c++) {
+		char *t = ib_results_title(r, r->columns.v[c]);
+
+		ib_buf_printf(b, " %s |", t);
+		free(t);
+	}
+	ib_buf_puts(b, "\n|---|---|");
+	for (int c = 0; c < r->columns.n; c++)
+		ib_buf_puts(b, "---:|");
+	ib_buf_puts(b, "\n");
+}
+
+/* Startup is about its tail: p50, p90 and p99 of each phase, runtimes as
+ * columns. */
+static void md_percentiles(struct ib_buf *b, const struct ib_results *r,
+			   const struct row *rows, int nrows)
+{
+	int ncol = r->columns.n;
+	char v[3][32];
+
+	ib_buf_puts(b, "\nPercentiles, p50 / p90 / p99 (nearest rank):\n\n"
+		    "| phase | unit |");
+	md_columns(b, r);
+	for (int k = 0; k < nrows; k++) {
+		ib_buf_puts(b, "| ");
+		md_escape(b, rows[k].label);
+		ib_buf_printf(b, " | %s |", rows[k].unit);
+		for (int c = 0; c < ncol; c++) {
+			const struct ib_metric *m;
+
+			if (rows[k].m[c] < 0) {
+				ib_buf_puts(b, " - |");
+				continue;
+			}
+			m = &r->metrics[rows[k].m[c]];
+			ib_fmt_value(v[0], sizeof(v[0]), m->st.median);
+			ib_fmt_value(v[1], sizeof(v[1]), m->st.p90);
+			ib_fmt_value(v[2], sizeof(v[2]), m->st.p99);
+			ib_buf_printf(b, " %s / %s / %s |", v[0], v[1], v[2]);
+		}
+		ib_buf_puts(b, "\n");
+	}
+}
+
+static void md_tables(struct ib_buf *b, const struct ib_results *r)
+{
+	int nrows, ncol = r->columns.n;
+	struct row *rows = build_rows(r, &nrows);
+	char buf[96], v[32];
+
+	for (int i = 0; i < nrows;) {
+		const char *job = rows[i].job;
+		int end = i;
+
+		while (end < nrows && !strcmp(rows[end].job, job))
+			end++;
+		if (strcmp(job, rows[i].bench))
+			ib_buf_printf(b, "## %s (%s)\n\n| metric | unit |", job,
+				      rows[i].bench);
+		else
+			ib_buf_printf(b, "## %s\n\n| metric | unit |", job);
+		md_columns(b, r);
+		for (int k = i; k < end; k++) {
+			ib_buf_puts(b, "| ");
+			md_escape(b, rows[k].label);
+			ib_buf_printf(b, " | %s %s |", rows[k].unit,
+				      rows[k].higher ? "^" : "v");
+			for (int c = 0; c < ncol; c++) {
+				cell_text(r, &rows[k], c, buf, sizeof(buf), 1);
+				ib_buf_printf(b, " %s |", buf);
+			}
+			ib_buf_puts(b, "\n");
+		}
+		if (ib_workload_find(rows[i].bench) &&
+		    (ib_workload_find(rows[i].bench)->traits & IB_WL_HOST_TIMED))
+			md_percentiles(b, r, rows + i, end - i);
+		ib_buf_puts(b, "\n<details><summary>details: n, spread, "
+			    "intervals</summary>\n\n| metric | runtime | n | "
+			    "median | min | max | p90 | p99 | RSD % | "
+			    "CI of median | level | ratio (95% CI) |\n"
+			    "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+			    "---|---:|---|\n");
+		for (int k = i; k < end; k++)
+			for (int c = 0; c < ncol; c++) {
+				const struct ib_metric *m;
+				char lo[32], hi[32];
+
+				if (rows[k].m[c] < 0)
+					continue;
+				m = &r->metrics[rows[k].m[c]];
+				ib_buf_puts(b, "| ");
+				md_escape(b, rows[k].label);
+				{
+					char *t = ib_results_title(r, r->columns.v[c]);
+
+					ib_buf_printf(b, " | %s | %d | ", t, m->st.n);
+					free(t);
+				}
+				ib_fmt_value(v, sizeof(v), m->st.median);
+				ib_buf_printf(b, "%s | ", v);
+				ib_fmt_value(v, sizeof(v), m->st.min);
+				ib_buf_printf(b, "%s | ", v);
+				ib_fmt_value(v, sizeof(v), m->st.max);
+				ib_buf_printf(b, "%s | ", v);
+				ib_fmt_value(v, sizeof(v), m->st.p90);
+				ib_buf_printf(b, "%s | ", v);
+				ib_fmt_value(v, sizeof(v), m->st.p99);
+				ib_buf_printf(b, "%s | ", v);
+				if (isfinite(m->st.rsd))
+					ib_buf_printf(b, "%.2f%s | ", m->st.rsd,
+						      m->rsd_flag ? " !" : "");
+				else
+					ib_buf_puts(b, "- | ");
+				ib_fmt_value(lo, sizeof(lo), m->st.ci_lo);
+				ib_fmt_value(hi, sizeof(hi), m->st.ci_hi);
+				ib_buf_printf(b, "[%s, %s] | %.3f | ", lo, hi,
+					      m->st.ci_level);
+				if (m->has_ratio)
+					ib_buf_printf(b, "%.3f [%.3f, %.3f] |\n",
+						      m->ratio, m->ratio_lo,
+						      m->ratio_hi);
+				else
+					ib_buf_puts(b, "- |\n");
+			}
+		ib_buf_puts(b, "\n</details>\n\n");
+		i = end;
+	}
+	free_rows(rows, nrows);
+}
+
+static void md_notes(struct ib_buf *b, const struct ib_results *r)
+{
+	int any = 0;
+
+	ib_buf_puts(b, "## Cells\n\n| runtime | job | status | launches | "
+		    "stopped by | notes |\n|---|---|---|---:|---|---|\n");
+	for (int i = 0; i < r->ncells; i++) {
+		const struct ib_cell *c = &r->cells[i];
+
+		ib_buf_printf(b, "| %s | %s | %s | %d | %s | ", c->runtime,
+			      c->job, c->status, c->launches,
+			      c->stopped_by ? c->stopped_by : "-");
+		for (int k = 0; k < c->failures.n; k++) {
+			ib_buf_puts(b, "failure: ");
+			md_escape(b, c->failures.v[k]);
+			ib_buf_puts(b, "; ");
+		}
+		for (int k = 0; k < c->unsupported.n; k++) {
+			ib_buf_puts(b, "unsupported: ");
+			md_escape(b, c->unsupported.v[k]);
+			ib_buf_puts(b, "; ");
+		}
+		for (int k = 0; k < c->infos.n; k++) {
+			md_escape(b, c->infos.v[k]);
+			ib_buf_puts(b, "; ");
+		}
+		ib_buf_puts(b, "|\n");
+	}
+	ib_buf_puts(b, "\n");
+	for (int i = 0; i < r->warnings.n; i++) {
+		if (!any++)
+			ib_buf_puts(b, "## Warnings\n\n");
+		ib_buf_puts(b, "- ");
+		md_escape(b, r->warnings.v[i]);
+		ib_buf_puts(b, "\n");
+	}
+	if (any)
+		ib_buf_puts(b, "\n");
+}
+
+char *ib_report_markdown(const struct ib_results *r)
+{
+	struct ib_buf b = {0};
+	const cJSON *plan = cJSON_GetObjectItem(r->run, "plan");
+
+	ib_buf_printf(&b, "# isobench report\n\nRun `%s`: started %s, ",
+		      str_of(r->run, "run_id") ?: "?",
+		      str_of(r->run, "started") ?: "?");
+	if (r->run_end)
+		ib_buf_printf(&b, "ended %s, status **%s**.",
+			      str_of(r->run_end, "ended") ?: "?",
+			      str_of(r->run_end, "status") ?: "?");
+	else
+		ib_buf_puts(&b, "**incomplete** (the run did not end cleanly; "
+			    "what it measured is below).");
+	ib_buf_printf(&b, " isobench %s, %s suite, plan from %s.\n\n",
+		      str_of(r->run, "isobench") ?: "?",
+		      str_of(plan, "mode") ?: "?", str_of(plan, "source") ?: "?");
+	if (any_emulated(r))
+		ib_buf_printf(&b, "**%s**\n\n", EMULATED_NOTE);
+	if (r->bad_lines)
+		ib_buf_printf(&b, "**raw.jsonl is damaged: %d line%s skipped "
+			      "(see Warnings); what they held is missing "
+			      "below.**\n\n",
+			      r->bad_lines, r->bad_lines == 1 ? "" : "s");
+	md_fingerprint(&b, cJSON_GetObjectItem(r->run, "fingerprint"));
+	md_runtimes(&b, r);
+	md_method(&b, r);
+	md_tables(&b, r);
+	md_notes(&b, r);
+	return b.s;
+}
+
+int ib_report_write_all(const struct ib_results *r, const char *dir,
+			struct ib_err *err)
+{
+	const struct {
+		const char *name;
+		char *(*make)(const struct ib_results *);
+	} files[] = {
+		{"results.json", ib_results_json},
+		{"results.csv", ib_results_csv},
+		{"report.md", ib_report_markdown},
+	};
+
+	for (size_t i = 0; i < IB_ARRAY_LEN(files); i++) {
+		char *text = files[i].make(r), *path;
+		int rc;
+
+		if (!text)
+			return ib_err_set(err, -ENOMEM, "cannot format %s",
+					  files[i].name);
+		path = ib_xasprintf("%s/%s", dir, files[i].name);
+		rc = ib_write_file_atomic(path, text, strlen(text), err);
+		free(path);
+		free(text);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,822 @@
+/* qemu: the probe as /init of a QEMU virtual machine.
+ *
+ * Each launch boots a fresh VM: qemu-system-x86_64 with the guest kernel
+ * and the probe's initramfs (vm_image.h), the run's vCPUs and memory, the
+ * probe's arguments after "--" on the kernel command line. The probe's
+ * records come back over the serial console (QEMU's stdout, the same pipe
+ * the runner reads for any runtime; kernel and firmware text around them
+ * is kept as text), the probe powers the VM off when done and QEMU exits
+ * (-no-reboot turns a guest reboot or panic into an exit too). QMP on a
+ * Unix socket controls the VM: the vCPU thread ids are read from it, and a
+ * held instance is ended with "quit".
+ *
+ * Options: machine = microvm | q35 (virtio-mmio from ACPI and no
+ * firmware, or a PC with PCI and SeaBIOS), accel = auto | kvm | tcg. auto
+ * takes KVM only if a bounded trial boot with KVM reaches the probe (a
+ * host whose KVM opens but cannot run a stock guest, such as one that runs
+ * only PVM guests, hangs in the guest kernel), else TCG, multi-threaded.
+ * The trial's verdict is kept in isobench's runtime directory
+ * (/run/isobench as root): a success until the host reboots, a failure
+ * for 10 minutes (then the next run tries again).
+ * The choice and its reason are in every result's runtime description,
+ * and TCG results are flagged as emulated in every report: such figures
+ * measure the harness and the emulator, not the hypervisor.
+ *
+ * Under TCG the guest's TSC is the host's own (QEMU reads the host's), so
+ * the guest is told its rate (tsc_early_khz, measured here) and to trust
+ * it (tsc=reliable): calibrating it against an emulated PIT fails at
+ * random under TCG's timing, and the fallback (jiffies, 4 ms steps) would
+ * make every timed sample meaningless.
+ *
+ * The scratch disk (the disk benchmark's) is a raw sparse image per
+ * runtime on virtio-blk with cache=none (O_DIRECT on the host, as the
+ * other runtimes' O_DIRECT reaches the host's disk), attached only to
+ * launches of the disk workload: the probe fills it once and marks it. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
+
+#include "common/frame.h"
+#include "common/params.h"
+#include "base/kvm.h"
+#include "engines/qmp.h"
+#include "net/net_link.h"
+#include "runtime/runtime.h"
+#include "state/state.h"
+#include "images/vm_image.h"
+
+#define QEMU_BIN "qemu-system-x86_64"
+#define KVM_TRIAL_S 6      /* a stock kernel under working KVM: < 2 s */
+#define KVM_FAIL_TTL_S 600 /* a failed trial is retried after this */
+#define QMP_TIMEOUT_S 10
+#define SCRATCH_MIN (2ull << 30) /* the disk image (sparse) */
+#define QUIT_GRACE_MS 3000
+#define BOOT_TIMEOUT_TCG_S 60 /* launch to the probe's first record */
+#define BOOT_TIMEOUT_KVM_S 20
+
+static const struct ib_rt_option qemu_options[] = {
+	{"machine", "microvm,q35", "microvm",
+	 "microvm: virtio-mmio, no firmware, no PCI; q35: a PC with PCI and "
+	 "SeaBIOS (a classic VM)", 0},
+	{"accel", "auto,kvm,tcg", "auto",
+	 "auto: KVM if a trial boot with it reaches the probe, else TCG "
+	 "(emulation, flagged in every report)", 0},
+};
+
+struct qemu_rt {
+	struct ib_vm_image img;
+	char *qemu;          /* binary */
+	char *qemu_version;
+	int q35;
+	int kvm;             /* the accelerator chosen: 1 KVM, 0 TCG */
+	char *accel_why;
+	unsigned long tsc_khz; /* the host TSC's rate (TCG's guest TSC) */
+	int cpus;
+	uint64_t mem_mib;
+	char *sock_dir;      /* QMP sockets (a socket path has <= 107 bytes) */
+	char *disk;          /* the scratch image, made on first use */
+	uint64_t disk_size;
+	char *state_name;    /* of the sock_dir record */
+};
+
+struct qemu_launch {
+	char *qmp_path;
+	struct ib_qmp qmp;
+	int nvcpus;
+	pid_t vcpu_tid[64];
+	int qmp_failed;
+	char *cmdline;
+};
+
+static int qemu_available(struct ib_buf *why, struct ib_buf *fix)
+{
+	char *bin = ib_which(QEMU_BIN);
+	struct ib_vm_kernel k;
+	struct ib_err e = {0};
+
+	if (!bin) {
+		ib_buf_printf(why, "%s not found in PATH", QEMU_BIN);
+		ib_buf_puts(fix, "apt-get install qemu-system-x86");
+		return 0;
+	}
+	free(bin);
+	if (ib_vm_kernel_find(NULL, &k, &e) < 0) {
+		ib_buf_puts(why, e.msg);
+		ib_buf_puts(fix, "apt-get install linux-image-cloud-amd64");
+		return 0;
+	}
+	ib_vm_kernel_free(&k);
+	return 1;
+}
+
+/* The host TSC's rate in kHz, timed against CLOCK_MONOTONIC over 50 ms;
+ * 0 where there is no TSC. */
+static unsigned long host_tsc_khz(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	struct timespec ts = {0, 50000000};
+	uint64_t t0 = ib_mono_ns(), c0 = __rdtsc(), t1, c1;
+
+	nanosleep(&ts, NULL);
+	c1 = __rdtsc();
+	t1 = ib_mono_ns();
+	return (unsigned long)((double)(c1 - c0) * 1e6 / (double)(t1 - t0));
+#else
+	return 0;
+#endif
+}
+
+/* "QEMU emulator version 7.2.22 (Debian ...)": read without a shell (a
+ * path is never quoted into a command line), within 10 s. */
+static char *qemu_version(const char *bin)
+{
+	char *v = ib_proc_version_line(bin, "--version",
+				       "QEMU emulator version ", 10);
+
+	return v ? v : ib_xstrdup("unknown");
+}
+
+/* The command line of one boot. probe_argv: the probe's arguments; disk:
+ * the scratch image to attach, or NULL; tap: the net workload's tap
+ * device, or NULL; qmp: the QMP socket, or NULL. */
+static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
+		      const char *disk, const char *tap, const char *qmp,
+		      struct ib_strv *argv, char **cmdline_out,
+		      struct ib_err *err)
+{
+	char *extra = NULL, *cmdline;
+
+	if (!kvm && q->tsc_khz)
+		extra = ib_xasprintf("tsc_early_khz=%lu tsc=reliable", q->tsc_khz);
+	cmdline = ib_vm_cmdline("ttyS0", extra, probe_argv, err);
+	free(extra);
+	if (!cmdline)
+		return err->code;
+	ib_strv_push(argv, q->qemu);
+	ib_strv_push(argv, "-name");
+	ib_strv_push(argv, "isobench");
+	ib_strv_push(argv, "-M");
+	/* guest RAM from a named memfd backend: the footprint benchmark
+	 * tells it apart from the VMM's own memory by its name */
+	ib_strv_push(argv, q->q35 ? "q35,memory-backend=ram"
+				  : "microvm,memory-backend=ram");
+	ib_strv_push(argv, "-object");
+	ib_strv_push_owned(argv, ib_xasprintf("memory-backend-memfd,id=ram,"
+					      "size=%lluM",
+					      (unsigned long long)q->mem_mib));
+	ib_strv_push(argv, "-m");
+	ib_strv_push_owned(argv, ib_xasprintf("%lluM", (unsigned long long)q->mem_mib));
+	ib_strv_push(argv, "-smp");
+	ib_strv_push_owned(argv, ib_xasprintf("%d", q->cpus));
+	ib_strv_push(argv, "-accel");
+	ib_strv_push(argv, kvm ? "kvm" : "tcg,thread=multi");
+	if (kvm) {
+		ib_strv_push(argv, "-cpu");
+		ib_strv_push(argv, "host");
+	}
+	ib_strv_push(argv, "-kernel");
+	ib_strv_push(argv, q->img.kernel.path);
+	ib_strv_push(argv, "-initrd");
+	ib_strv_push(argv, q->img.initramfs);
+	ib_strv_push(argv, "-append");
+	ib_strv_push(argv, cmdline);
+	ib_strv_push(argv, "-nodefaults");
+	ib_strv_push(argv, "-no-user-config");
+	ib_strv_push(argv, "-display");
+	ib_strv_push(argv, "none");
+	ib_strv_push(argv, "-serial");
+	ib_strv_push(argv, "stdio");
+	ib_strv_push(argv, "-no-reboot");
+	if (qmp) {
+		ib_strv_push(argv, "-qmp");
+		ib_strv_push_owned(argv, ib_xasprintf("unix:%s,server=on,wait=off", qmp));
+	}
+	if (disk) {
+		ib_strv_push(argv, "-drive");
+		ib_strv_push_owned(argv, ib_xasprintf("file=%s,if=none,id=scratch,"
+						      "format=raw,cache=none",
+						      disk));
+		ib_strv_push(argv, "-device");
+		ib_strv_push(argv, q->q35 ? "virtio-blk-pci,drive=scratch"
+					  : "virtio-blk-device,drive=scratch");
+	}
+	if (tap) {
+		/* the host end exists (net_link.c); QEMU only opens it */
+		ib_strv_push(argv, "-netdev");
+		ib_strv_push_owned(argv, ib_xasprintf("tap,id=net0,ifname=%s,"
+						      "script=no,downscript=no",
+						      tap));
+		ib_strv_push(argv, "-device");
+		ib_strv_push(argv, q->q35 ? "virtio-net-pci,netdev=net0"
+					  : "virtio-net-device,netdev=net0");
+	}
+	ib_strv_push_owned(argv, NULL);
+	argv->n--;
+	if (cmdline_out)
+		*cmdline_out = cmdline;
+	else
+		free(cmdline);
+	return 0;
+}
+
+/* Where the trial's verdicts are kept (made if missing and create), or
+ * NULL: then none is kept, or read. Caller frees. */
+static char *trial_dir(int create)
+{
+	char *dir;
+
+	if (getenv("ISOBENCH_VM_CACHE")) {
+		if (create)
+			ib_mkdirs(ib_vm_cache_dir(), 0755, NULL);
+		return ib_xstrdup(ib_vm_cache_dir());
+	}
+	if (create)
+		return ib_runtime_dir(NULL);
+	/* only read: never made here, and trusted only if it passes */
+	dir = ib_runtime_dir_path();
+	if (dir && ib_dir_check_private(dir, NULL) < 0) {
+		free(dir);
+		dir = NULL;
+	}
+	return dir;
+}
+
+/* --- the KVM trial ------------------------------------------------------- */
+
+static void trial_frame(void *user, enum ib_frame_kind kind, const char *data,
+			size_t len, uint64_t offset, const char *why)
+{
+	(void)offset;
+	(void)why;
+	if (kind == IB_FRAME_RECORD && len > 16 &&
+	    memmem(data, len, "\"type\":\"hello\"", 14))
+		*(int *)user = 1;
+}
+
+/* A trial's verdict file: 1 "ok ...", 0 "fail ..." (text in *text, the
+ * caller frees), -1 none. A success is kept until the host reboots (/run
+ * is emptied then); a failure only for KVM_FAIL_TTL_S, so that one slow
+ * moment (a loaded host missing the trial's deadline) does not force TCG
+ * on every run until the next boot. */
+static int read_verdict(const char *path, char **text)
+{
+	struct stat st;
+	char *t;
+
+	*text = NULL;
+	if (!path || lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	t = ib_read_file(path, NULL, NULL);
+	if (!t)
+		return -1;
+	if (strncmp(t, "ok ", 3) == 0) {
+		*text = t;
+		return 1;
+	}
+	if (strncmp(t, "fail ", 5) == 0 &&
+	    time(NULL) - st.st_mtime < KVM_FAIL_TTL_S &&
+	    time(NULL) >= st.st_mtime) {
+		*text = t;
+		return 0;
+	}
+	free(t); /* expired, or not a verdict */
+	return -1;
+}
+
+/* Can KVM run a stock guest here? Opens /dev/kvm, makes a VM, then boots
+ * the probe with KVM for at most KVM_TRIAL_S seconds: 1 if its hello
+ * arrived, 0 with why otherwise. The verdict is kept for the host's
+ * uptime (/run is emptied at boot) per image and machine type. */
+static int kvm_trial(struct qemu_rt *q, struct ib_buf *why)
+{
+	static char *const trial_argv[] = {"startup", NULL};
+	/* tests keep theirs apart ($ISOBENCH_VM_CACHE), so a trial runs */
+	char *dir = trial_dir(1);
+	char *cache = !dir ? NULL
+			   : ib_xasprintf("%s/kvm-trial-%.16s-%s", dir,
+					  q->img.sha256,
+					  q->q35 ? "q35" : "microvm");
+	struct ib_strv argv = {0};
+	struct ib_proc p = {0};
+	struct ib_frame_parser fp;
+	struct ib_err e = {0};
+	char *cached;
+	int fd, vm, hello = 0, ok = read_verdict(cache, &cached);
+	uint64_t t0, deadline;
+
+	free(dir);
+	if (ok >= 0) {
+		ib_buf_printf(why, "%s (trial boot %s, kept in %s)",
+			      cached + (ok ? 3 : 5),
+			      ok ? "earlier since the host's boot"
+				 : "failed less than 10 minutes ago",
+			      cache);
+		free(cached);
+		free(cache);
+		return ok;
+	}
+	/* a character device answering KVM's API (kvm.h); not cached: a
+	 * module load or a chmod changes it */
+	fd = ib_kvm_open(why, NULL);
+	if (fd < 0) {
+		free(cache);
+		return 0;
+	}
+	vm = ioctl(fd, KVM_CREATE_VM, 0);
+	if (vm < 0) {
+		ib_buf_printf(why, "KVM_CREATE_VM: %s", strerror(errno));
+		close(fd);
+		free(cache);
+		return 0;
+	}
+	close(vm);
+	close(fd);
+	if (build_argv(q, 1, trial_argv, NULL, NULL, NULL, &argv, NULL, &e) < 0 ||
+	    ib_proc_spawn(&p, argv.v, NULL, IB_PROC_DIE_WITH_PARENT, &e) < 0) {
+		ib_buf_printf(why, "trial boot with KVM could not start: %s", e.msg);
+		ib_strv_free(&argv);
+		free(cache);
+		return 0;
+	}
+	ib_strv_free(&argv);
+	ib_frame_parser_init(&fp, trial_frame, &hello);
+	t0 = ib_mono_ns();
+	deadline = t0 + KVM_TRIAL_S * 1000000000ull;
+	fcntl(p.out_fd, F_SETFL, fcntl(p.out_fd, F_GETFL) | O_NONBLOCK);
+	while (!hello && ib_mono_ns() < deadline) {
+		char buf[4096];
+		ssize_t n = read(p.out_fd, buf, sizeof(buf));
+
+		if (n > 0) {
+			ib_frame_feed(&fp, buf, (size_t)n);
+		} else if (n == 0) {
+			break; /* QEMU exited */
+		} else {
+			struct timespec ts = {0, 2000000};
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	ib_frame_finish(&fp);
+	free(fp.line);
+	ib_proc_kill(&p);
+	ib_proc_close(&p);
+	ok = hello;
+	{
+		struct ib_buf v = {0};
+
+		if (ok)
+			ib_buf_printf(&v, "ok KVM: a trial boot reached the probe "
+				      "in %.2f s",
+				      (double)(ib_mono_ns() - t0) / 1e9);
+		else
+			ib_buf_printf(&v, "fail KVM opens but a trial boot of "
+				      "the guest with it did not reach the "
+				      "probe within %d s (a KVM that runs "
+				      "only special guests, e.g. PVM, or a "
+				      "nested setup)",
+				      KVM_TRIAL_S);
+		ib_buf_puts(why, v.s + (ok ? 3 : 5));
+		if (cache)
+			ib_write_file_atomic(cache, v.s, v.len, NULL);
+		ib_buf_free(&v);
+	}
+	free(cache);
+	return ok;
+}
+
+int ib_vm_kvm_verdict(struct ib_buf *why)
+{
+	char *dir = trial_dir(0);
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *de;
+	int verdict = -1;
+
+	while (d && verdict != 0 && (de = readdir(d))) {
+		char *p, *text;
+		int v;
+
+		if (strncmp(de->d_name, "kvm-trial-", 10) != 0)
+			continue;
+		p = ib_xasprintf("%s/%s", dir, de->d_name);
+		v = read_verdict(p, &text);
+		free(p);
+		/* any failed trial decides: the guest kernel was the same */
+		if (v == 1) {
+			verdict = 1;
+		} else if (v == 0) {
+			verdict = 0;
+			if (why)
+				ib_buf_puts(why, text + 5);
+		}
+		free(text);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return verdict;
+}
+
+/* --- the driver ---------------------------------------------------------- */
+
+/* Everything a boot needs but the run's resources: the image, the
+ * accelerator (a KVM trial where asked), the VM's size. */
+static int qemu_setup(struct qemu_rt *q, const char *machine, const char *accel,
+		      const char *probe, const struct ib_limits *limits,
+		      struct ib_err *err)
+{
+	struct ib_buf why = {0};
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
+
+	q->q35 = strcmp(machine, "q35") == 0;
+	q->qemu = ib_which(QEMU_BIN);
+	if (!q->qemu)
+		return ib_err_set(err, -ENOENT, "%s not found in PATH", QEMU_BIN);
+	q->qemu_version = qemu_version(q->qemu);
+	q->cpus = limits->cpus > 0 ? limits->cpus : (int)(ncpu > 0 ? ncpu : 1);
+	if (q->cpus > 64)
+		q->cpus = 64;
+	q->mem_mib = limits->memory ? limits->memory >> 20 : 1024;
+	rc = ib_vm_image_get(probe, NULL, q->q35 ? IB_VM_BUS_PCI : IB_VM_BUS_MMIO,
+			     &q->img, err);
+	if (rc < 0)
+		return rc;
+	q->tsc_khz = host_tsc_khz();
+	if (strcmp(accel, "tcg") == 0) {
+		q->kvm = 0;
+		q->accel_why = ib_xstrdup("TCG: asked for (accel=tcg)");
+	} else {
+		int ok = kvm_trial(q, &why);
+
+		if (!ok && strcmp(accel, "kvm") == 0) {
+			rc = ib_err_set(err, -ENODEV, "accel=kvm: %s", why.s);
+			ib_buf_free(&why);
+			return rc;
+		}
+		q->kvm = ok;
+		q->accel_why = ok ? ib_xasprintf("%s", why.s)
+				  : ib_xasprintf("TCG, because %s", why.s);
+		ib_buf_free(&why);
+	}
+	return 0;
+}
+
+static void qemu_free(struct qemu_rt *q)
+{
+	ib_vm_image_free(&q->img);
+	free(q->qemu);
+	free(q->qemu_version);
+	free(q->accel_why);
+	free(q->sock_dir);
+	free(q->state_name);
+	free(q->disk);
+	free(q);
+}
+
+static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
+{
+	struct qemu_rt *q = ib_xcalloc(1, sizeof(*q));
+	char *rtdir;
+	int rc;
+
+	rt->priv = q;
+	rc = qemu_setup(q, ib_runtime_opt(rt, "machine"),
+			ib_runtime_opt(rt, "accel"), rt->ctx->probe_path,
+			&rt->ctx->limits, err);
+	if (rc < 0)
+		return rc;
+	/* The QMP sockets' directory, per runtime of the run, in the
+	 * runtime directory: the work directory may be too deep for a
+	 * socket's path. */
+	if (!(rtdir = ib_runtime_dir(err)))
+		return err->code;
+	q->sock_dir = ib_xasprintf("%s/%s-qemu-%s-%s", rtdir, rt->ctx->run_id,
+				   q->q35 ? "q35" : "microvm", q->kvm ? "kvm" : "tcg");
+	free(rtdir);
+	/* the longest of its sockets: "<launch id>.qmp" */
+	{
+		char *longest = ib_xasprintf("%s/%d.qmp", q->sock_dir, 999999);
+
+		rc = ib_sock_path_check(longest, err);
+		free(longest);
+		if (rc < 0)
+			return ib_err_wrap(err, "QMP socket");
+	}
+	q->state_name = ib_xasprintf("qmp-dir-%s-%s", q->q35 ? "q35" : "microvm",
+				     q->kvm ? "kvm" : "tcg");
+	rc = ib_state_add_dir(rt->ctx->state, q->state_name, q->sock_dir, err);
+	if (rc == 0)
+		rc = ib_mkdirs(q->sock_dir, 0700, err);
+	return rc;
+}
+
+char *ib_qemu_command(const char *probe, const char *machine, const char *accel,
+		      const struct ib_limits *limits, char *const *probe_argv,
+		      const char *qmp, char **accel_why, struct ib_err *err)
+{
+	struct qemu_rt *q = ib_xcalloc(1, sizeof(*q));
+	struct ib_strv argv = {0};
+	struct ib_buf cmd = {0};
+
+	if (qemu_setup(q, machine, accel, probe, limits, err) < 0 ||
+	    build_argv(q, q->kvm, probe_argv, NULL, NULL, qmp, &argv, NULL, err) < 0) {
+		qemu_free(q);
+		return NULL;
+	}
+	for (int i = 0; i < argv.n; i++) {
+		/* single quotes: the words hold no quote (ib_vm_cmdline) */
+		ib_buf_printf(&cmd, i ? " '%s'" : "'%s'", argv.v[i]);
+	}
+	if (accel_why)
+		*accel_why = ib_xstrdup(q->accel_why);
+	ib_strv_free(&argv);
+	qemu_free(q);
+	return cmd.s;
+}
+
+/* The workload of a launch: its first argument that is not an option. */
+static const char *launch_workload(char *const *argv)
+{
+	for (char *const *a = argv; *a; a++) {
+		if (strcmp(*a, "--reps") == 0 || strcmp(*a, "--scratch") == 0) {
+			if (a[1])
+				a++;
+			continue;
+		}
+		if ((*a)[0] != '-')
+			return *a;
+	}
+	return "";
+}
+
+/* The disk test's size= argument (its default otherwise), so the image
+ * holds it and the fill mark. */
+static uint64_t launch_disk_need(char *const *argv)
+{
+	uint64_t size = 1ull << 30; /* the full suite's default */
+
+	for (char *const *a = argv; *a; a++)
+		if (strncmp(*a, "size=", 5) == 0)
+			ib_parse_size(*a + 5, &size);
+	return size + (64ull << 20);
+}
+
+static int ensure_disk(struct ib_runtime *rt, struct qemu_rt *q, uint64_t need,
+		       struct ib_err *err)
+{
+	uint64_t size = need > SCRATCH_MIN ? need : SCRATCH_MIN;
+	int fd, rc;
+
+	if (q->disk && q->disk_size >= size)
+		return 0;
+	if (q->disk) {
+		/* ours, made below: grown in place, its mark kept */
+		fd = open(q->disk, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	} else {
+		/* in the run's work directory: removed with it. A new file:
+		 * nothing that was there is followed or reused */
+		q->disk = ib_xasprintf("%s/qemu-%s-scratch.img", rt->ctx->work,
+				       q->q35 ? "q35" : "microvm");
+		fd = open(q->disk, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDWR |
+					   O_CLOEXEC,
+			  0600);
+	}
+	if (fd < 0 || ftruncate(fd, (off_t)size) != 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		rc = ib_err_set(err, -e, "scratch disk image %s: %s", q->disk,
+				strerror(e));
+		if (fd < 0 && q->disk_size == 0) {
+			/* not made here (EEXIST: not ours to unlink) */
+			free(q->disk);
+			q->disk = NULL;
+		}
+		return rc;
+	}
+	close(fd);
+	q->disk_size = size;
+	return 0;
+}
+
+/* QMP, connected on first use: the vCPU threads (kept for pinning and
+ * checked against -smp), then the connection stays for "quit". */
+static int qmp_open(struct qemu_rt *q, struct qemu_launch *ql, pid_t vmm,
+		    struct ib_err *err)
+{
+	uint64_t deadline = ib_mono_ns() + QMP_TIMEOUT_S * 1000000000ull;
+	cJSON *cpus = NULL;
+	int n;
+
+	if (ql->qmp.fd >= 0)
+		return 0;
+	if (ib_qmp_connect(&ql->qmp, ql->qmp_path, vmm, deadline, err) < 0)
+		return err->code;
+	if (ib_qmp_execute(&ql->qmp, "query-cpus-fast", NULL, &cpus, deadline,
+			   err) < 0)
+		return err->code;
+	/* thread ids range-checked before they become pids */
+	n = ib_qmp_vcpu_tids(cpus, ql->vcpu_tid, (int)IB_ARRAY_LEN(ql->vcpu_tid),
+			     err);
+	cJSON_Delete(cpus);
+	if (n < 0)
+		return n;
+	ql->nvcpus = n;
+	if (ql->nvcpus != q->cpus)
+		return ib_err_set(err, -EPROTO, "QMP reports %d vCPU threads, "
+				  "the VM was given %d", ql->nvcpus, q->cpus);
+	return 0;
+}
+
+static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
+		       struct ib_err *err)
+{
+	struct qemu_rt *q = rt->priv;
+	struct qemu_launch *ql = ib_xcalloc(1, sizeof(*ql));
+	struct ib_strv pargv = {0}, argv = {0};
+	const char *disk = NULL;
+	int rc;
+
+	ql->qmp.fd = -1;
+	l->priv = ql;
+	if (strcmp(launch_workload(l->probe_argv), "disk") == 0) {
+		rc = ensure_disk(rt, q, launch_disk_need(l->probe_argv), err);
+		if (rc < 0)
+			return rc;
+		disk = q->disk;
+		ib_strv_push(&pargv, "--scratch");
+		ib_strv_push(&pargv, "/dev/vda");
+	}
+	for (char **a = l->probe_argv; *a; a++)
+		ib_strv_push(&pargv, *a);
+	ib_strv_push_owned(&pargv, NULL);
+	ql->qmp_path = ib_xasprintf("%s/%d.qmp", q->sock_dir, l->id);
+	rc = build_argv(q, q->kvm, pargv.v, disk,
+			l->net ? l->net->host_if : NULL, ql->qmp_path, &argv,
+			&ql->cmdline, err);
+	ib_strv_free(&pargv);
+	if (rc < 0)
+		return rc;
+	/* a guest boots in 1-3 s under TCG here, well under 1 s with KVM;
+	 * a rare TCG boot hangs before userspace (seen once in a few
+	 * hundred): fail it at this deadline, not the launch timeout */
+	l->boot_timeout_s = q->kvm ? BOOT_TIMEOUT_KVM_S : BOOT_TIMEOUT_TCG_S;
+	l->t_launch_ns = ib_mono_ns();
+	rc = ib_proc_spawn(&l->proc, argv.v, rt->ctx->work,
+			   IB_PROC_DIE_WITH_PARENT, err);
+	ib_strv_free(&argv);
+	if (rc < 0)
+		return rc;
+	l->out_fd = l->proc.out_fd;
+	rc = ib_state_add_process(rt->ctx->state, l->name, l->proc.pid,
+				  l->proc.starttime, err);
+	if (rc < 0)
+		return rc;
+	/* QMP answers once QEMU is set up, while the guest boots (it is
+	 * served by QEMU's main loop, not the vCPUs). A QEMU that ended
+	 * first (a kernel it cannot load) is not an error of the launch: its
+	 * output, which the runner reads, says why. */
+	if (qmp_open(q, ql, l->proc.pid, err) < 0) {
+		uint64_t until = ib_mono_ns() + 2000000000ull;
+
+		ql->qmp_failed = 1;
+		/* QMP failing because QEMU is on its way out (it closed the
+		 * socket as it exited): give it a moment to end */
+		while (!ib_pid_ended(l->proc.pid) && ib_mono_ns() < until) {
+			struct timespec ts = {0, 5000000};
+
+			nanosleep(&ts, NULL);
+		}
+		if (ib_pid_ended(l->proc.pid))
+			return 0;
+		return ib_err_wrap(err, "VM %s", l->name);
+	}
+	return 0;
+}
+
+/* Ends a VM that is still running: QMP "quit" (QEMU closes down as on
+ * SIGTERM), else SIGTERM. */
+static void qemu_stop(struct ib_runtime *rt, struct ib_launch *l)
+{
+	struct qemu_launch *ql = l->priv;
+	struct ib_err e = {0};
+
+	if (!ql || l->proc.pid <= 0 || l->proc.reaped)
+		return;
+	if (ql->qmp_failed || qmp_open(rt->priv, ql, l->proc.pid, &e) < 0 ||
+	    ib_qmp_execute(&ql->qmp, "quit", NULL, NULL,
+			   ib_mono_ns() + 2000000000ull, &e) < 0)
+		kill(l->proc.pid, SIGTERM);
+}
+
+static void qemu_teardown(struct ib_runtime *rt, struct ib_launch *l)
+{
+	struct qemu_launch *ql = l->priv;
+
+	if (ql && l->proc.pid > 0 && !l->proc.reaped) {
+		qemu_stop(rt, l);
+		ib_proc_wait(&l->proc, ib_mono_ns() + QUIT_GRACE_MS * 1000000ull);
+	}
+	ib_proc_kill(&l->proc);
+	ib_proc_close(&l->proc);
+	if (l->proc.pid > 0)
+		ib_state_del(rt->ctx->state, l->name, NULL);
+	if (ql) {
+		ib_qmp_close(&ql->qmp);
+		if (ql->qmp_path)
+			unlink(ql->qmp_path);
+		free(ql->qmp_path);
+		free(ql->cmdline);
+		free(ql);
+	}
+	l->priv = NULL;
+}
+
+static void qemu_describe(struct ib_runtime *rt, cJSON *out)
+{
+	struct qemu_rt *q = rt->priv;
+
+	if (!q)
+		return;
+	cJSON_AddStringToObject(out, "version", q->qemu_version);
+	cJSON_AddStringToObject(out, "machine", q->q35 ? "q35" : "microvm");
+	cJSON_AddStringToObject(out, "accelerator", q->kvm ? "kvm" : "tcg");
+	cJSON_AddStringToObject(out, "accelerator_why", q->accel_why ? q->accel_why : "");
+	/* report.c flags every figure of a runtime described as emulated */
+	cJSON_AddBoolToObject(out, "emulated", !q->kvm);
+	cJSON_AddNumberToObject(out, "vcpus", q->cpus);
+	cJSON_AddNumberToObject(out, "memory_mib", (double)q->mem_mib);
+	cJSON_AddStringToObject(out, "guest_kernel", q->img.kernel.path);
+	cJSON_AddStringToObject(out, "guest_kernel_version", q->img.kernel.version);
+	cJSON_AddStringToObject(out, "initramfs", q->img.initramfs);
+	cJSON_AddStringToObject(out, "initramfs_sha256", q->img.sha256);
+	cJSON_AddStringToObject(out, "initramfs_compression", q->img.compression);
+	cJSON_AddNumberToObject(out, "initramfs_modules", q->img.nmodules);
+	if (!q->kvm && q->tsc_khz)
+		cJSON_AddNumberToObject(out, "guest_tsc_khz", (double)q->tsc_khz);
+	cJSON_AddStringToObject(out, "console", "serial ttyS0 (QEMU stdio)");
+	cJSON_AddStringToObject(out, "scratch_disk",
+				"raw image, virtio-blk, cache=none (host O_DIRECT)");
+	cJSON_AddStringToObject(out, "guest_memory", "memfd backend");
+}
+
+static void qemu_release(struct ib_runtime *rt)
+{
+	struct qemu_rt *q = rt->priv;
+
+	if (!q)
+		return;
+	if (q->sock_dir) {
+		ib_rmtree(q->sock_dir);
+		ib_state_del(rt->ctx->state, q->state_name, NULL);
+	}
+	if (q->disk)
+		unlink(q->disk);
+	qemu_free(q);
+	rt->priv = NULL;
+}
+
+static const char *const qemu_also_default[] = {"qemu:machine=q35", NULL};
+
+/* The net workload: a tap on the host, virtio-net in the guest, whose
+ * address the probe sets from its --net-if argument. */
+static int qemu_net_kind(const struct ib_runtime *rt, struct ib_buf *why)
+{
+	(void)rt;
+	(void)why;
+	return IB_NET_TAP;
+}
+
+const struct ib_runtime_ops ib_runtime_qemu = {
+	.name = "qemu",
+	.family = "vm",
+	.summary = "QEMU virtual machine (microvm or q35), the probe as /init; "
+		   "KVM, else TCG",
+	.available = qemu_available,
+	.prepare = qemu_prepare,
+	.launch = qemu_launch,
+	.wait = ib_runtime_wait_proc,
+	.teardown = qemu_teardown,
+	.describe = qemu_describe,
+	.release = qemu_release,
+	.stop = qemu_stop,
+	.own_kernel = 1,
+	.net_kind = qemu_net_kind,
+	.also_default = qemu_also_default,
+	.options = qemu_options,
+	.noptions = IB_ARRAY_LEN(qemu_options),
+};

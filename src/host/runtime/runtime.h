@@ -1,0 +1,203 @@
+/* runtime: the interface every isolation runtime driver implements.
+ *
+ * A driver is a const table of operations, in the manner of fio's
+ * ioengines and crun's handlers, listed once in drivers/runtimes.def
+ * (drivers/registry.h finds them by name). The runner
+ * only ever talks to this interface:
+ *
+ *   available  is it installed and usable here? if not, why and the fix
+ *   prepare    build or reuse what it needs (bundle, image, initramfs)
+ *   launch     start the probe with these arguments; hand back the fd
+ *              its records arrive on
+ *   wait       until the instance has exited, bounded by a deadline
+ *   teardown   remove everything the instance created; always called,
+ *              also after errors, timeouts and signals
+ *   describe   version, mode and every knob that changes the numbers
+ *   release    free what prepare made (the run is over)
+ *   cleanup    remove one leftover resource a killed run recorded
+ *
+ * Every resource a driver creates is recorded in the run's state file
+ * (state.h) before it is created, so `isobench cleanup` can remove it
+ * after a kill -9. */
+#ifndef ISOBENCH_RUNTIME_H
+#define ISOBENCH_RUNTIME_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "base/proc.h"
+#include "base/util.h"
+
+struct ib_state;
+struct ib_net;
+struct ib_cleanup;
+
+/* The resources every runtime gives an instance, the same for all in a
+ * run and recorded with it (the baseline, native, is not limited). */
+struct ib_limits {
+	int cpus;          /* CPUs 0..cpus-1 (cpuset); 0: every online CPU */
+	uint64_t memory;   /* bytes; 0: no limit */
+};
+
+/* What one run gives every driver. */
+struct ib_run_ctx {
+	const char *run_id;     /* names every resource of the run */
+	const char *run_dir;
+	const char *work;       /* the run's own directory on the scratch
+				   filesystem: scratch/ and bundles/ in it */
+	const char *scratch;    /* host directory for the probe's files */
+	const char *probe_path; /* the static isobench-probe */
+	struct ib_state *state;
+	struct ib_limits limits;
+};
+
+/* One start of the probe inside a runtime. */
+struct ib_launch {
+	int id;               /* unique in the run */
+	char *name;           /* "isobench-<run id>-<6-digit id>": names resources */
+	char **probe_argv;    /* arguments after the probe path; NULL ends */
+	int scratch_rootfs;   /* the probe's files on the instance's own
+				 root filesystem, not the bound scratch */
+	struct ib_proc proc;  /* the host process the driver started */
+	int out_fd;           /* where the probe's records arrive */
+	/* Phases on the host's CLOCK_MONOTONIC; 0 where not applicable. */
+	uint64_t t_launch_ns;  /* just before the runtime is invoked */
+	uint64_t t_created_ns; /* create done (runtimes with create/start) */
+	uint64_t t_started_ns; /* start done */
+	uint64_t t_exited_ns;  /* the probe's exit seen by wait */
+	/* Filled by the driver's wait: how the probe ended. */
+	int exit_code;        /* -1 if unknown or killed */
+	int term_signal;      /* 0 if it exited */
+	/* A runtime with a kernel of its own (a VM): the guest's uptime when
+	 * the probe started (its hello), i.e. the guest kernel's boot; 0 if
+	 * not known. Filled by the runner. */
+	double guest_uptime_s;
+	/* Set by a driver whose instance boots a kernel (a VM): seconds
+	 * from launch within which the probe's first record must come, or
+	 * the launch is ended as a boot that hung; 0: only the launch
+	 * timeout applies. */
+	double boot_timeout_s;
+	/* The net workload: the link the instance must be on (net_link.h),
+	 * made by the runner before the launch; NULL for every other
+	 * workload (they run with loopback only, or no network). */
+	const struct ib_net *net;
+	void *priv;           /* the driver's own per-launch state */
+};
+
+struct ib_runtime;
+
+/* An option of a runtime, given in a runtime spec: "gvisor:platform=kvm".
+ * Results name the runtime by its spec, so each option value is a column
+ * of its own (gvisor beside gvisor:platform=kvm). */
+struct ib_rt_option {
+	const char *name;
+	const char *choices; /* comma-separated */
+	const char *dflt;
+	const char *help;
+	/* The option changes only how the net workload is linked (native's
+	 * net=loopback): a column where it is not the default runs only net
+	 * jobs, and "all" adds it when the plan has a net job. */
+	int net_only;
+};
+#define IB_RT_MAX_OPTIONS 8
+
+struct ib_runtime_ops {
+	const char *name;
+	const char *family;
+	const char *summary;
+	/* 1 if usable; else 0, with why (what is missing) and fix (the
+	 * command that would fix it) filled in. */
+	int (*available)(struct ib_buf *why, struct ib_buf *fix);
+	/* Optional: available() for one spec, whose options decide what is
+	 * needed (kata:shim=io.containerd.runc.v2 needs no Kata). rt has
+	 * its options set and no priv (nothing prepared yet). Where set,
+	 * the runner asks it for each column, and available() answers for
+	 * the default options (list, doctor). */
+	int (*available_spec)(const struct ib_runtime *rt, struct ib_buf *why,
+			      struct ib_buf *fix);
+	int (*prepare)(struct ib_runtime *rt, struct ib_err *err);
+	int (*launch)(struct ib_runtime *rt, struct ib_launch *l,
+		      struct ib_err *err);
+	/* 0 when exited, -ETIMEDOUT, -EINTR. */
+	int (*wait)(struct ib_runtime *rt, struct ib_launch *l,
+		    uint64_t deadline_ns);
+	/* Ends the instance if still running, releases everything. */
+	void (*teardown)(struct ib_runtime *rt, struct ib_launch *l);
+	/* Fills out with the runtime's version and settings. */
+	void (*describe)(struct ib_runtime *rt, cJSON *out);
+	/* Frees rt->priv and what prepare made; NULL if nothing. Called
+	 * also when prepare failed. */
+	void (*release)(struct ib_runtime *rt);
+	/* Removes a leftover recorded by this driver (kind/name/... in res)
+	 * of the run cx derived (state.h): only what its run id and
+	 * isobench's fixed locations name, every action through
+	 * ib_cleanup_act (a dry run does nothing), what it did in cx->log.
+	 * Nothing in res but names to check is used: no path, socket,
+	 * argument or config. NULL if the driver records only generic kinds
+	 * (process, dir). */
+	int (*cleanup)(const struct ib_runtime_ops *ops, struct ib_cleanup *cx,
+		       const cJSON *res, struct ib_err *err);
+	/* Optional: asks instance l to end (SIGTERM to its probe) without
+	 * waiting, so that many held instances wind down together before
+	 * each is torn down. */
+	void (*stop)(struct ib_runtime *rt, struct ib_launch *l);
+	/* Optional (footprint.h): host processes of instance l that do not
+	 * inherit its ISOBENCH_LAUNCH marker (a shim its engine started);
+	 * up to max pids into roots. Returns how many. */
+	int (*instance_pids)(struct ib_runtime *rt, struct ib_launch *l,
+			     pid_t *roots, int max);
+	/* Optional: the daemons every instance shares (dockerd,
+	 * containerd), named. Returns how many. */
+	int (*shared_pids)(struct ib_runtime *rt, const char **names,
+			   pid_t *pids, int max);
+	/* Optional: how an instance of rt is linked to the host for the net
+	 * workload (enum ib_net_kind of net_link.h); NULL or
+	 * IB_NET_UNSUPPORTED: it cannot be, and why says so. */
+	int (*net_kind)(const struct ib_runtime *rt, struct ib_buf *why);
+	/* For IB_NET_ENGINE: makes the link (once per run) and fills
+	 * net->host_addr, inst_addr (if known) and how; the driver removes
+	 * it in release. */
+	int (*net_setup)(struct ib_runtime *rt, struct ib_net *net,
+			 struct ib_err *err);
+	/* Specs that "all" (the default) runs beside the plain name: other
+	 * settings that are runtimes of their own (docker with the engine's
+	 * runsc). NULL-terminated, or NULL. */
+	const char *const *also_default;
+	/* Specs added beside a column of this runtime's plain name when the
+	 * plan has a net job (native's loopback reference row). */
+	const char *const *also_default_net;
+	/* 1 if the probe runs on a kernel of its own that boots with every
+	 * launch (a VM): the uptime in its hello is that kernel's boot time,
+	 * reported as the startup phase "guest_kernel". */
+	int own_kernel;
+	/* Driver data shared by several drivers' code (oci_cli.h). */
+	const void *cfg;
+	const struct ib_rt_option *options;
+	int noptions;
+};
+
+/* A runtime in use by one run. */
+struct ib_runtime {
+	const struct ib_runtime_ops *ops;
+	const struct ib_run_ctx *ctx;
+	void *priv;
+	char *label;                   /* its spec, canonical */
+	char *opt[IB_RT_MAX_OPTIONS];  /* value of each option (owned) */
+};
+
+/* 1 if rt has a net_only option set to other than its default: the
+ * column runs only the net workload. */
+int ib_runtime_net_only(const struct ib_runtime *rt);
+/* The value of option name of rt (its default if not given). */
+const char *ib_runtime_opt(const struct ib_runtime *rt, const char *name);
+
+/* The wait op of a driver whose instance is the one process it started
+ * (native, a VMM): waits for l->proc, stamps t_exited_ns, copies its exit
+ * status into l. */
+int ib_runtime_wait_proc(struct ib_runtime *rt, struct ib_launch *l,
+			 uint64_t deadline_ns);
+
+/* Exit summary of a launch, filled by the driver's wait from its proc. */
+const char *ib_signal_name(int sig);
+
+#endif
