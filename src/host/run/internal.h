@@ -1,0 +1,176 @@
+/* run/internal: what the runner's files share (not for the rest of
+ * isobench: run/runner.h is the runner's interface). The runner is split
+ * along its jobs, each file calling only those below it:
+ *   runner.c    ib_run: open, start, rounds, finish, release
+ *   setup.c     the run directory, the runtimes, the cells
+ *   density.c   footprint's rounds of instances held at once
+ *   launch.c    one launch: prepare, start, read, end (both use it)
+ *   policy.c    when a cell stops
+ *   progress.c  the progress line
+ *   log.c       the event log, the host's records, the clock, signals */
+#ifndef ISOBENCH_RUN_INTERNAL_H
+#define ISOBENCH_RUN_INTERNAL_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "common/frame.h"
+#include "net/net_link.h"
+#include "results/rawlog.h"
+#include "results/results.h"
+#include "run/runner.h"
+#include "runtime/runtime.h"
+#include "state/state.h"
+
+#define RAW_KEEP_MAX (4u << 20)  /* probe output kept per launch */
+#define BAD_BYTES_MAX 4096       /* bytes of a bad record kept in raw.jsonl */
+#define DEFAULT_TIMEOUT_S 600
+
+struct cell_state {
+	const struct ib_job *job;
+	struct ib_runtime *rt;
+	int launches, warmups, ok, failed;
+	int rounds;       /* footprint: density rounds done */
+	double seconds;
+	int done;
+};
+
+struct run {
+	struct ib_plan *plan;
+	const struct ib_runner_opts *o;
+	char run_id[64];
+	char *dir, *work, *scratch;
+	char *probe;              /* o->probe_path made absolute */
+	struct ib_run_ctx ctx;
+	struct ib_state state;
+	int state_open;
+	struct ib_rawlog log;
+	struct ib_results live;
+	struct ib_strv columns;   /* every runtime named, plan order */
+	struct ib_runtime *rts;   /* usable ones */
+	int nrts;
+	struct ib_net *nets;      /* per usable runtime: its net link */
+	struct cell_state *cells;
+	int ncells;
+	int next_launch;
+	uint64_t t0;
+	int tty;
+	int io_failed;            /* raw.jsonl could not be written */
+	struct ib_err io_err;
+	int progress_shown;
+	int created_dir;          /* the run directory did not exist before */
+	int rts_set_up;           /* run_setup_runtimes ran: rts[0..nrts) own */
+	int started;              /* the run event is logged: keep the dir */
+};
+
+/* When the probe's first byte arrived: the first byte of its first record.
+ * What comes before it (a VM's firmware and kernel on the console) is not
+ * the probe's; for a container nothing does, and it is the first read. */
+struct first_byte {
+	char tail[IB_FRAME_PREFIX_LEN - 1]; /* a prefix split across reads */
+	size_t ntail;
+	uint64_t t;
+};
+
+struct launch_io {
+	struct run *R;
+	struct ib_launch *l;
+	int frames;        /* framed records seen before done (good or bad) */
+	int hello, done, bad, after_done;
+	long done_records;
+	int done_status;
+	char first_error[300], first_bad[300];
+	struct ib_buf raw; /* the probe's output, up to RAW_KEEP_MAX */
+	int text_lines;
+	/* the last line of text around the records: where a VMM or a guest
+	 * kernel that never reached the probe says why */
+	char last_text[200];
+	int own_kernel; /* the runtime's ops->own_kernel */
+	int holding;    /* the footprint probe said it holds */
+};
+
+/* One launch in flight: what run_launch (one at a time) and a density
+ * round (N at once) both drive, through the same steps: prepare (name,
+ * arguments, the launch event), start (the runtime's launch op), read
+ * (first byte, output kept, records framed and logged), then the
+ * caller's end (wait, teardown, verdict). Zeroed before prepare. */
+struct one_launch {
+	struct ib_launch l;
+	struct launch_io io;
+	struct ib_frame_parser fp;
+	struct ib_strv args;
+	struct first_byte fb;
+	struct ib_net *net;  /* the job's link, if it needs one */
+	int launched;        /* the runtime's launch op succeeded */
+	int eof;             /* the output ended */
+	int ready;           /* density: the instance holds */
+	int boot_hung;       /* density: no record by its boot deadline */
+	char why[1200];      /* why it failed, once known */
+};
+
+/* The signal that interrupted the run, or 0. */
+int run_signal(void);
+
+/* log.c */
+void run_log_event(struct run *R, cJSON *ev);
+double run_since_start(const struct run *R);
+void run_fmt_dur(char *buf, size_t cap, double s);
+/* A record measured on the host, logged as a record of launch id, so that
+ * `isobench report` rebuilds it from raw.jsonl like the probe's: an info
+ * (bench, key, value) or a footprint sample. */
+void run_log_host_info(struct run *R, int id, const char *bench,
+		       const char *key, const char *value);
+void run_log_host_sample(struct run *R, int id, const char *metric,
+			 const char *unit, int higher, double value,
+			 const char *pkey, const char *pval, double pnum);
+
+/* progress.c */
+void run_progress(struct run *R, const struct cell_state *c, int warmup);
+void run_progress_clear(struct run *R);
+
+/* launch.c */
+void run_first_byte_scan(struct first_byte *f, const char *buf, size_t n);
+void run_on_frame(void *user, enum ib_frame_kind kind, const char *data,
+		  size_t len, uint64_t offset, const char *why);
+void run_save_output(struct run *R, const struct launch_io *io);
+double run_launch_timeout(const struct run *R);
+char *run_launch_name(const struct run *R, int id);
+void run_log_launch_event(struct run *R, const struct cell_state *c,
+			  const struct ib_launch *l,
+			  const struct ib_strv *args, int warmup);
+void run_log_end_event(struct run *R, const struct ib_launch *l,
+		       const char *status, const char *why, double wall,
+		       uint64_t t_first_byte, uint64_t t_torn_down);
+int run_job_needs_link(const struct ib_job *job);
+/* One launch of c's job, from start to end, logged; counted in c. */
+void run_launch(struct run *R, struct cell_state *c, int warmup);
+/* The steps of a launch (struct one_launch). prepare: its id and name,
+ * the probe's arguments (the job's link first, made on first use), the
+ * launch event. start: the runtime's launch op (not when the job needs a
+ * link it could not have). read: one read of the probe's output, fed to
+ * the first-byte clock, the kept output and the record parser; returns
+ * the bytes read, 0 at the end of the output (eof set), -1 if there was
+ * nothing to read. free: what prepare and read allocated. */
+void run_launch_prepare(struct run *R, struct cell_state *c,
+			struct one_launch *x, int warmup);
+void run_launch_start(struct run *R, struct cell_state *c,
+		      struct one_launch *x);
+ssize_t run_launch_read(struct one_launch *x, char *buf, size_t cap);
+void run_launch_free(struct one_launch *x);
+void run_pause(double s);
+void run_pause_before(const struct cell_state *c);
+
+/* density.c */
+void run_density_round(struct run *R, struct cell_state *c);
+
+/* policy.c */
+void run_check_cell(struct run *R, struct cell_state *c);
+
+/* setup.c */
+int run_make_dir(struct run *R, struct ib_err *err);
+int run_resolve_runtimes(struct run *R, struct ib_err *err);
+void run_setup_runtimes(struct run *R);
+void run_make_cells(struct run *R);
+void run_log_start(struct run *R);
+
+#endif
