@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engines/daemon.h"
 #include "engines/docker_api.h"
 #include "base/footprint.h"
 #include "base/mount_ns.h"
@@ -123,9 +124,9 @@ static int docker_available(struct ib_buf *why, struct ib_buf *fix)
 /* Does this dockerd make a trust key (key.json) at start? Releases before
  * 23.0 do, in /etc/docker unless daemon.json's "deprecated-key-path" says
  * where; later ones make none and refuse that key. */
-static int dockerd_writes_trust_key(char *bin)
+static int dockerd_writes_trust_key(const char *bin)
 {
-	char *ask[] = {bin, "--version", NULL};
+	char *ask[] = {(char *)bin, "--version", NULL};
 	struct ib_buf out = {0};
 	const char *v;
 	int major = 0;
@@ -140,6 +141,60 @@ static int dockerd_writes_trust_key(char *bin)
 static void stop_own_dockerd(void);
 static char *own_cgroup_parent(const char *run_id);
 
+/* The engine's daemon.json: runsc registered (if installed, twice: with
+ * its own netstack off and with hostinet, for net launches), the
+ * containers' cgroups under the run's own parent, the identity key in the
+ * run's directory. Caller frees. */
+static char *daemon_json(const struct ib_run_ctx *ctx, const char *bin,
+			 const char *runsc)
+{
+	cJSON *cfg = cJSON_CreateObject();
+	char *config;
+
+	if (runsc) {
+		cJSON *rts = cJSON_AddObjectToObject(cfg, "runtimes");
+		cJSON *r = cJSON_AddObjectToObject(rts, "runsc");
+		cJSON *args = cJSON_AddArrayToObject(r, "runtimeArgs");
+
+		cJSON_AddStringToObject(r, "path", runsc);
+		cJSON_AddItemToArray(args, cJSON_CreateString("--network=none"));
+		r = cJSON_AddObjectToObject(rts, RUNSC_HOSTINET);
+		args = cJSON_AddArrayToObject(r, "runtimeArgs");
+		cJSON_AddStringToObject(r, "path", runsc);
+		cJSON_AddItemToArray(args, cJSON_CreateString("--network=host"));
+	}
+	{
+		/* Its containers' cgroups under the run's own
+		 * /isobench/<run id> (as runc's and crun's), not
+		 * docker/<id> in the host's tree; cgroupfs, as the
+		 * path needs, not a systemd slice. */
+		cJSON *opts = cJSON_AddArrayToObject(cfg, "exec-opts");
+		char *parent = own_cgroup_parent(ctx->run_id);
+
+		cJSON_AddItemToArray(opts, cJSON_CreateString(
+			"native.cgroupdriver=cgroupfs"));
+		cJSON_AddStringToObject(cfg, "cgroup-parent", parent);
+		free(parent);
+	}
+	if (dockerd_writes_trust_key(bin)) {
+		/* dockerd before 23 makes /etc/docker/key.json on the
+		 * host otherwise; the engine's identity key belongs to
+		 * the run (a daemon.json key only: no such flag) */
+		char *key = ib_xasprintf("%s/key.json", own.dir);
+
+		cJSON_AddStringToObject(cfg, "deprecated-key-path", key);
+		free(key);
+	}
+	config = cJSON_Print(cfg);
+	cJSON_Delete(cfg);
+	return config ? config : ib_xstrdup("{}");
+}
+
+static int ping_own(void *socket)
+{
+	return ping(socket);
+}
+
 /* Starts isobench's own dockerd (once per run) and waits until it
  * answers. A failed start leaves nothing: a dockerd that runs but does
  * not answer is stopped (with its containerd) and its exec root removed,
@@ -149,8 +204,9 @@ static char *own_cgroup_parent(const char *run_id);
 static int start_own_dockerd(const struct ib_run_ctx *ctx, struct ib_err *err)
 {
 	char *bin = ib_which("dockerd"), *runsc = ib_which("runsc"), *config;
+	char *log = NULL;
 	struct ib_strv argv = {0};
-	uint64_t deadline;
+	struct ib_daemon_spawn spawn;
 	int rc;
 
 	if (own.users++ > 0)
@@ -196,46 +252,8 @@ static int start_own_dockerd(const struct ib_run_ctx *ctx, struct ib_err *err)
 		goto out;
 	{
 		char *path = ib_xasprintf("%s/daemon.json", own.dir);
-		cJSON *cfg = cJSON_CreateObject();
 
-		if (runsc) {
-			cJSON *rts = cJSON_AddObjectToObject(cfg, "runtimes");
-			cJSON *r = cJSON_AddObjectToObject(rts, "runsc");
-			cJSON *args = cJSON_AddArrayToObject(r, "runtimeArgs");
-
-			cJSON_AddStringToObject(r, "path", runsc);
-			cJSON_AddItemToArray(args, cJSON_CreateString("--network=none"));
-			r = cJSON_AddObjectToObject(rts, RUNSC_HOSTINET);
-			args = cJSON_AddArrayToObject(r, "runtimeArgs");
-			cJSON_AddStringToObject(r, "path", runsc);
-			cJSON_AddItemToArray(args, cJSON_CreateString("--network=host"));
-		}
-		{
-			/* Its containers' cgroups under the run's own
-			 * /isobench/<run id> (as runc's and crun's), not
-			 * docker/<id> in the host's tree; cgroupfs, as the
-			 * path needs, not a systemd slice. */
-			cJSON *opts = cJSON_AddArrayToObject(cfg, "exec-opts");
-			char *parent = own_cgroup_parent(ctx->run_id);
-
-			cJSON_AddItemToArray(opts, cJSON_CreateString(
-				"native.cgroupdriver=cgroupfs"));
-			cJSON_AddStringToObject(cfg, "cgroup-parent", parent);
-			free(parent);
-		}
-		if (dockerd_writes_trust_key(bin)) {
-			/* dockerd before 23 makes /etc/docker/key.json on the
-			 * host otherwise; the engine's identity key belongs to
-			 * the run (a daemon.json key only: no such flag) */
-			char *key = ib_xasprintf("%s/key.json", own.dir);
-
-			cJSON_AddStringToObject(cfg, "deprecated-key-path", key);
-			free(key);
-		}
-		config = cJSON_Print(cfg);
-		cJSON_Delete(cfg);
-		if (!config)
-			config = ib_xstrdup("{}");
+		config = daemon_json(ctx, bin, runsc);
 		rc = ib_write_file_atomic(path, config, strlen(config), err);
 		ib_strv_push(&argv, bin);
 		ib_strv_push_owned(&argv, ib_xasprintf("--config-file=%s", path));
@@ -255,62 +273,21 @@ static int start_own_dockerd(const struct ib_run_ctx *ctx, struct ib_err *err)
 	ib_strv_push(&argv, "--ip-forward=false");
 	ib_strv_push(&argv, "--ip-masq=false");
 	ib_strv_push(&argv, "--log-level=warn");
-	{
-		char *log = ib_xasprintf("%s/dockerd.log", own.dir);
-		/* /run/docker, /run/containerd and the like stay in the
-		 * engine's own mount namespace (mount_ns.h); the exec root's
-		 * directory is bound back in, for the sockets */
-		char *keep = ib_xstrdup(own.exec_root), *slash = strrchr(keep, '/');
-		struct ib_spawn_opts so = {.cwd = own.dir,
-					   .flags = IB_PROC_DIE_WITH_PARENT,
-					   .pre_exec = ib_ns_private_run,
-					   .output_file = log};
-
-		if (slash && slash != keep)
-			*slash = '\0';
-		so.pre_exec_arg = keep;
-		rc = ib_proc_start(&own.proc, argv.v, &so, err);
-		free(keep);
-		free(log);
-	}
-	if (rc < 0)
+	/* /run/docker, /run/containerd and the like stay in the engine's
+	 * own mount namespace (engines/daemon.h); the exec root's directory
+	 * is bound back in, for the sockets */
+	log = ib_xasprintf("%s/dockerd.log", own.dir);
+	spawn = (struct ib_daemon_spawn){.name = "dockerd", .argv = argv.v,
+					 .cwd = own.dir, .log = log,
+					 .sock_dir = own.exec_root};
+	if ((rc = ib_daemon_spawn(&own.proc, &spawn, err)) < 0 ||
+	    (rc = ib_state_add_process(ctx->state, "dockerd", own.proc.pid,
+				       own.proc.starttime, err)) < 0)
 		goto out;
-	rc = ib_state_add_process(ctx->state, "dockerd", own.proc.pid,
-				  own.proc.starttime, err);
-	if (rc < 0)
-		goto out;
-	deadline = ib_mono_ns() + DOCKERD_START_S * 1000000000ULL;
-	while (!ping(own.socket)) {
-		struct timespec nap = {0, 50000000};
-
-		if (ib_proc_wait(&own.proc, ib_mono_ns()) == 0 && own.proc.reaped) {
-			char *logp = ib_xasprintf("%s/dockerd.log", own.dir);
-			char *log = ib_read_file(logp, NULL, NULL), *last;
-
-			/* its last line says why; the directory goes away */
-			if (log) {
-				ib_trim(log);
-				last = strrchr(log, '\n');
-				last = last ? last + 1 : log;
-			} else {
-				last = "no log";
-			}
-			rc = ib_err_set(err, -EIO, "dockerd exited at start "
-					"(status %d, signal %d): %.300s",
-					own.proc.exit_code, own.proc.term_signal,
-					last);
-			free(log);
-			free(logp);
-			goto out;
-		}
-		if (ib_mono_ns() > deadline) {
-			rc = ib_err_set(err, -ETIMEDOUT, "dockerd did not answer "
-					"within %d s", DOCKERD_START_S);
-			goto out;
-		}
-		nanosleep(&nap, NULL);
-	}
+	rc = ib_daemon_wait_ready(&own.proc, &spawn, ping_own, own.socket,
+				  DOCKERD_START_S, err);
 out:
+	free(log);
 	ib_strv_free(&argv);
 	free(bin);
 	free(runsc);
@@ -331,12 +308,7 @@ static void stop_own_dockerd(void)
 	if (--own.users > 0)
 		return;
 	if (own.proc.pid > 0) {
-		if (!own.proc.reaped) {
-			kill(own.proc.pid, SIGTERM);
-			if (ib_proc_wait(&own.proc,
-					 ib_mono_ns() + 15000000000ULL) < 0)
-				ib_proc_kill(&own.proc);
-		}
+		ib_daemon_stop(&own.proc, 15);
 		/* also when it exited by itself (a failed start) */
 		ib_state_del(own.ctx->state, "dockerd", NULL);
 	}

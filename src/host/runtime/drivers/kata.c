@@ -62,6 +62,7 @@
 #include <unistd.h>
 
 #include "base/footprint.h"
+#include "engines/daemon.h"
 #include "images/image_archive.h"
 #include "base/kvm.h"
 #include "base/mount_ns.h"
@@ -252,72 +253,42 @@ static int toml_safe(const char *s)
 	return !strpbrk(s, "\"\\\n");
 }
 
+struct answers_arg {
+	const char *ctr, *socket;
+};
+
+static int containerd_answers(void *arg)
+{
+	const struct answers_arg *a = arg;
+
+	return answers(a->ctr, a->socket);
+}
+
 /* Starts containerd with d's config and waits until it answers at
  * d->socket (then 0), or it exits or CONTAINERD_START_S pass. Its output
- * goes to d->dir/containerd.log. */
+ * goes to d->dir/containerd.log. /run/containerd (the shims' sockets in
+ * s/, runc's state in runc/, both fixed paths in containerd 1.6) stays in
+ * containerd's own mount namespace (engines/daemon.h); the directory of
+ * its socket and state is bound back in. ctr's FIFOs are in the work
+ * directory. */
 static int containerd_start(struct ib_containerd *d, const char *ctr,
 			    struct ib_err *err)
 {
 	char *bin = ib_which("containerd");
 	char *log = ib_xasprintf("%s/containerd.log", d->dir);
-	/* /run/containerd (the shims' sockets in s/, runc's state in
-	 * runc/, both fixed paths in containerd 1.6) stays in containerd's
-	 * own mount namespace (mount_ns.h); the directory of its socket and
-	 * state is bound back in. ctr's FIFOs are in the work directory. */
-	char *keep = ib_xstrdup(d->dir), *slash = strrchr(keep, '/');
-	struct ib_spawn_opts so = {.cwd = d->dir,
-				   .flags = IB_PROC_DIE_WITH_PARENT,
-				   .pre_exec = ib_ns_private_run,
-				   .output_file = log};
-	uint64_t deadline;
+	struct answers_arg arg = {ctr, d->socket};
+	struct ib_daemon_spawn spawn = {
+		.name = "containerd", .cwd = d->dir, .log = log,
+		.sock_dir = d->dir,
+		.argv = (char *[]){bin, "--config", d->config, NULL},
+	};
 	int rc;
 
-	if (slash && slash != keep)
-		*slash = '\0';
-	so.pre_exec_arg = keep;
-
-	if (!bin) {
+	if (!bin)
 		rc = ib_err_set(err, -ENOENT, "containerd not found in PATH");
-		goto out;
-	}
-	rc = ib_proc_start(&d->proc, (char *[]){bin, "--config", d->config,
-						NULL},
-			   &so, err);
-	if (rc < 0)
-		goto out;
-	deadline = ib_mono_ns() + CONTAINERD_START_S * 1000000000ULL;
-	while (!answers(ctr, d->socket)) {
-		struct timespec nap = {0, 50000000};
-
-		if (ib_proc_wait(&d->proc, ib_mono_ns()) == 0 && d->proc.reaped) {
-			char *text = ib_read_file(log, NULL, NULL), *last;
-
-			/* its last line says why */
-			if (text) {
-				ib_trim(text);
-				last = strrchr(text, '\n');
-				last = last ? last + 1 : text;
-			} else {
-				last = "no log";
-			}
-			rc = ib_err_set(err, -EIO, "containerd exited at start "
-					"(status %d, signal %d): %.300s",
-					d->proc.exit_code, d->proc.term_signal,
-					last);
-			free(text);
-			goto out;
-		}
-		if (ib_mono_ns() > deadline) {
-			ib_proc_kill(&d->proc);
-			rc = ib_err_set(err, -ETIMEDOUT, "containerd did not answer "
-					"at %s within %d s", d->socket,
-					CONTAINERD_START_S);
-			goto out;
-		}
-		nanosleep(&nap, NULL);
-	}
-out:
-	free(keep);
+	else if ((rc = ib_daemon_spawn(&d->proc, &spawn, err)) == 0)
+		rc = ib_daemon_wait_ready(&d->proc, &spawn, containerd_answers,
+					  &arg, CONTAINERD_START_S, err);
 	free(bin);
 	free(log);
 	return rc;
@@ -327,11 +298,7 @@ out:
  * containerd by design: their tasks are deleted before this). */
 static void containerd_stop(struct ib_containerd *d)
 {
-	if (d->proc.pid > 0 && !d->proc.reaped) {
-		kill(d->proc.pid, SIGTERM);
-		if (ib_proc_wait(&d->proc, ib_mono_ns() + 15000000000ULL) < 0)
-			ib_proc_kill(&d->proc);
-	}
+	ib_daemon_stop(&d->proc, 15);
 }
 
 /* Removes d's directories, mounts below them first (a task's rootfs is
