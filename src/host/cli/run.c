@@ -80,11 +80,55 @@ static void usage_run(FILE *f)
 		ib_cli_exit_codes);
 }
 
-int ib_cmd_run(int argc, char **argv)
+/* What the command line of `isobench run` says. The policy values are
+ * applied after the mode (-1, or UINT64_MAX for memory: not given). */
+struct run_args {
+	struct ib_runner_opts o;
+	struct ib_strv sets;
+	const char *runtimes, *benchmarks, *probe, *baseline, *plan_file;
+	int mode; /* -1 not given, 0 quick, 1 full */
+	double rsd, maxt, timeout;
+	int minr, maxr, warm, cpus;
+	uint64_t memory;
+};
+
+enum { O_QUICK = 256, O_FULL, O_RSD, O_MIN, O_MAX, O_TIME, O_WARM,
+       O_TIMEOUT, O_BASE, O_SCRATCH, O_PROBE, O_NOPROG, O_CPUS, O_MEMORY };
+
+/* One option with a value to check (the numeric ones); 0 or -1. */
+static int parse_value(int opt, struct run_args *a)
 {
-	enum { O_QUICK = 256, O_FULL, O_RSD, O_MIN, O_MAX, O_TIME, O_WARM,
-	       O_TIMEOUT, O_BASE, O_SCRATCH, O_PROBE, O_NOPROG, O_CPUS,
-	       O_MEMORY };
+	switch (opt) {
+	case O_RSD:
+		return ib_cli_parse_dbl("--rsd-target", optarg, 0.001, &a->rsd);
+	case O_MIN:
+		return ib_cli_parse_int("--min-reps", optarg, 1, 10000, &a->minr);
+	case O_MAX:
+		return ib_cli_parse_int("--max-reps", optarg, 1, 10000, &a->maxr);
+	case O_TIME:
+		return ib_cli_parse_dbl("--max-time", optarg, 0.001, &a->maxt);
+	case O_WARM:
+		return ib_cli_parse_int("--warmup", optarg, 0, 100, &a->warm);
+	case O_TIMEOUT:
+		return ib_cli_parse_dbl("--timeout", optarg, 0.001, &a->timeout);
+	case O_CPUS:
+		return ib_cli_parse_int("--cpus", optarg, 0, 4096, &a->cpus);
+	case O_MEMORY:
+		if (ib_parse_size(optarg, &a->memory) < 0 ||
+		    (a->memory && a->memory < (64u << 20))) {
+			fprintf(stderr, "isobench run: --memory: '%s' is "
+				"not a size of at least 64m, or 0\n", optarg);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/* Parses argv into a. Returns 0, 1 for --help (printed), -1 on a bad
+ * option (said). */
+static int parse_run_args(int argc, char **argv, struct run_args *a)
+{
 	static const struct option longopts[] = {
 		{"runtimes", required_argument, NULL, 'r'},
 		{"benchmarks", required_argument, NULL, 'b'},
@@ -108,164 +152,160 @@ int ib_cmd_run(int argc, char **argv)
 		{"memory", required_argument, NULL, O_MEMORY},
 		{NULL, 0, NULL, 0},
 	};
-	struct ib_plan plan;
-	struct ib_runner_opts o = {.progress = 1, .summary = 1};
-	struct ib_strv sets = {0};
-	struct ib_err err = {0};
-	const char *runtimes = NULL, *benchmarks = NULL, *probe = NULL;
-	int mode = -1, opt, rc = IB_EXIT_USAGE;
-	/* explicit policy values, applied after the mode */
-	double rsd = -1, maxt = -1, timeout = -1;
-	int minr = -1, maxr = -1, warm = -1, cpus = -1;
-	uint64_t memory = UINT64_MAX;
-	char *baseline = NULL, *out_abs = NULL, *scratch_abs = NULL;
+	int opt;
 
 	optind = 1;
 	opterr = 0; /* one line of our own, not getopt's two */
 	while ((opt = getopt_long(argc, argv, ":r:b:s:o:qh", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'r': runtimes = optarg; break;
-		case 'b': benchmarks = optarg; break;
-		case 's': ib_strv_push(&sets, optarg); break;
-		case 'o': o.out_dir = optarg; break;
-		case 'q': o.quiet = 1; break;
-		case 'h': usage_run(stdout); ib_strv_free(&sets); return 0;
-		case O_QUICK: mode = 0; break;
-		case O_FULL: mode = 1; break;
-		case O_RSD:
-			if (ib_cli_parse_dbl("--rsd-target", optarg, 0.001, &rsd) < 0)
-				goto out_sets;
-			break;
-		case O_MIN:
-			if (ib_cli_parse_int("--min-reps", optarg, 1, 10000, &minr) < 0)
-				goto out_sets;
-			break;
-		case O_MAX:
-			if (ib_cli_parse_int("--max-reps", optarg, 1, 10000, &maxr) < 0)
-				goto out_sets;
-			break;
-		case O_TIME:
-			if (ib_cli_parse_dbl("--max-time", optarg, 0.001, &maxt) < 0)
-				goto out_sets;
-			break;
-		case O_WARM:
-			if (ib_cli_parse_int("--warmup", optarg, 0, 100, &warm) < 0)
-				goto out_sets;
-			break;
-		case O_TIMEOUT:
-			if (ib_cli_parse_dbl("--timeout", optarg, 0.001, &timeout) < 0)
-				goto out_sets;
-			break;
-		case O_BASE: baseline = optarg; break;
-		case O_SCRATCH: o.scratch_parent = optarg; break;
-		case O_PROBE: probe = optarg; break;
-		case O_NOPROG: o.progress = 0; break;
-		case O_CPUS:
-			if (ib_cli_parse_int("--cpus", optarg, 0, 4096, &cpus) < 0)
-				goto out_sets;
-			break;
-		case O_MEMORY:
-			if (ib_parse_size(optarg, &memory) < 0 ||
-			    (memory && memory < (64u << 20))) {
-				fprintf(stderr, "isobench run: --memory: '%s' is "
-					"not a size of at least 64m, or 0\n",
-					optarg);
-				goto out_sets;
-			}
+		case 'r': a->runtimes = optarg; break;
+		case 'b': a->benchmarks = optarg; break;
+		case 's': ib_strv_push(&a->sets, optarg); break;
+		case 'o': a->o.out_dir = optarg; break;
+		case 'q': a->o.quiet = 1; break;
+		case 'h': usage_run(stdout); return 1;
+		case O_QUICK: a->mode = 0; break;
+		case O_FULL: a->mode = 1; break;
+		case O_BASE: a->baseline = optarg; break;
+		case O_SCRATCH: a->o.scratch_parent = optarg; break;
+		case O_PROBE: a->probe = optarg; break;
+		case O_NOPROG: a->o.progress = 0; break;
+		case O_RSD: case O_MIN: case O_MAX: case O_TIME: case O_WARM:
+		case O_TIMEOUT: case O_CPUS: case O_MEMORY:
+			if (parse_value(opt, a) < 0)
+				return -1;
 			break;
 		case ':':
 		default:
 			ib_cli_bad_option("isobench run", opt == ':', argv, optind);
-			goto out_sets;
+			return -1;
 		}
 	}
 	if (optind < argc - 1) {
 		fprintf(stderr, "isobench run: one plan file at most (got '%s' "
 			"and '%s')\n", argv[optind], argv[optind + 1]);
-		goto out_sets;
+		return -1;
+	}
+	a->plan_file = optind < argc ? argv[optind] : NULL;
+	return 0;
+}
+
+/* The jobs: the plan file's, -b's, or the default suite's. 0 or -1
+ * (said). */
+static int plan_jobs(const struct run_args *a, struct ib_plan *plan)
+{
+	struct ib_err err = {0};
+	struct ib_strv names = {0};
+
+	if (a->plan_file) {
+		if (a->benchmarks) {
+			fprintf(stderr, "isobench run: -b and a plan file "
+				"exclude each other: the plan lists its jobs\n");
+			return -1;
+		}
+		if (ib_plan_load(plan, a->plan_file, &err) < 0) {
+			fprintf(stderr, "isobench: %s\n", err.msg);
+			return -1;
+		}
+		if (a->mode >= 0)
+			ib_plan_apply_mode(plan, a->mode);
+		return 0;
+	}
+	if (!a->benchmarks) {
+		ib_plan_add_default_jobs(plan);
+		return 0;
+	}
+	ib_strv_split(&names, a->benchmarks);
+	if (names.n == 0) {
+		fprintf(stderr, "isobench run: -b: empty list\n");
+		return -1;
+	}
+	for (int i = 0; i < names.n; i++)
+		if (!ib_plan_add_job(plan, NULL, names.v[i], &err)) {
+			fprintf(stderr, "isobench run: -b: %s\n", err.msg);
+			ib_strv_free(&names);
+			return -1;
+		}
+	ib_strv_free(&names);
+	return 0;
+}
+
+/* The plan from the command line: its jobs, then -r, -s and the policy
+ * options over them. 0 or -1 (said). */
+static int make_plan(const struct run_args *a, struct ib_plan *plan)
+{
+	struct ib_err err = {0};
+
+	if (plan_jobs(a, plan) < 0)
+		return -1;
+	if (a->runtimes) {
+		ib_strv_free(&plan->runtimes);
+		ib_strv_split(&plan->runtimes, a->runtimes);
+		if (plan->runtimes.n == 0) {
+			fprintf(stderr, "isobench run: -r: empty list\n");
+			return -1;
+		}
+	}
+	for (int i = 0; i < a->sets.n; i++)
+		if (ib_plan_set(plan, a->sets.v[i], &err) < 0) {
+			fprintf(stderr, "isobench run: %s\n", err.msg);
+			return -1;
+		}
+	if (a->rsd > 0) plan->rsd_target = a->rsd, plan->set_rsd = 1;
+	if (a->minr > 0) plan->min_reps = a->minr, plan->set_min = 1;
+	if (a->maxr > 0) plan->max_reps = a->maxr, plan->set_max = 1;
+	if (a->maxt > 0) plan->max_time = a->maxt, plan->set_time = 1;
+	if (a->warm >= 0) plan->warmup = a->warm, plan->set_warmup = 1;
+	if (a->timeout > 0) plan->timeout = a->timeout;
+	if (a->cpus >= 0) plan->cpus = a->cpus;
+	if (a->memory != UINT64_MAX) plan->memory = a->memory;
+	if (a->baseline) {
+		free(plan->baseline);
+		plan->baseline = ib_xstrdup(a->baseline);
+	}
+	return 0;
+}
+
+int ib_cmd_run(int argc, char **argv)
+{
+	struct run_args a = {
+		.o = {.progress = 1, .summary = 1}, .mode = -1, .rsd = -1,
+		.maxt = -1, .timeout = -1, .minr = -1, .maxr = -1, .warm = -1,
+		.cpus = -1, .memory = UINT64_MAX,
+	};
+	struct ib_plan plan;
+	char *out_abs = NULL, *scratch_abs = NULL, *probe;
+	int rc = IB_EXIT_USAGE, parsed = parse_run_args(argc, argv, &a);
+
+	if (parsed != 0) {
+		ib_strv_free(&a.sets);
+		return parsed > 0 ? 0 : IB_EXIT_USAGE;
 	}
 	/* absolute now, so that no later chdir, and no child started in
 	 * another directory (a runtime, a daemon), reads them otherwise */
-	if ((o.out_dir && !(out_abs = ib_abspath(o.out_dir))) ||
-	    (o.scratch_parent && !(scratch_abs = ib_abspath(o.scratch_parent)))) {
+	if ((a.o.out_dir && !(out_abs = ib_abspath(a.o.out_dir))) ||
+	    (a.o.scratch_parent &&
+	     !(scratch_abs = ib_abspath(a.o.scratch_parent)))) {
 		fprintf(stderr, "isobench run: the current directory: %s\n",
 			strerror(errno));
-		rc = IB_EXIT_ENV;
-		goto out_sets;
+		ib_strv_free(&a.sets);
+		free(out_abs);
+		return IB_EXIT_ENV;
 	}
 	if (out_abs)
-		o.out_dir = out_abs;
+		a.o.out_dir = out_abs;
 	if (scratch_abs)
-		o.scratch_parent = scratch_abs;
-	ib_plan_init(&plan, mode == 1);
-	if (optind < argc) {
-		if (benchmarks) {
-			fprintf(stderr, "isobench run: -b and a plan file "
-				"exclude each other: the plan lists its jobs\n");
-			goto out_plan;
-		}
-		if (ib_plan_load(&plan, argv[optind], &err) < 0) {
-			fprintf(stderr, "isobench: %s\n", err.msg);
-			goto out_plan;
-		}
-		if (mode >= 0)
-			ib_plan_apply_mode(&plan, mode);
-	} else if (benchmarks) {
-		struct ib_strv names = {0};
-
-		ib_strv_split(&names, benchmarks);
-		if (names.n == 0) {
-			fprintf(stderr, "isobench run: -b: empty list\n");
-			ib_strv_free(&names);
-			goto out_plan;
-		}
-		for (int i = 0; i < names.n; i++)
-			if (!ib_plan_add_job(&plan, NULL, names.v[i], &err)) {
-				fprintf(stderr, "isobench run: -b: %s\n", err.msg);
-				ib_strv_free(&names);
-				goto out_plan;
-			}
-		ib_strv_free(&names);
-	} else {
-		ib_plan_add_default_jobs(&plan);
-	}
-	if (runtimes) {
-		ib_strv_free(&plan.runtimes);
-		ib_strv_split(&plan.runtimes, runtimes);
-		if (plan.runtimes.n == 0) {
-			fprintf(stderr, "isobench run: -r: empty list\n");
-			goto out_plan;
-		}
-	}
-	for (int i = 0; i < sets.n; i++)
-		if (ib_plan_set(&plan, sets.v[i], &err) < 0) {
-			fprintf(stderr, "isobench run: %s\n", err.msg);
-			goto out_plan;
-		}
-	if (rsd > 0) plan.rsd_target = rsd, plan.set_rsd = 1;
-	if (minr > 0) plan.min_reps = minr, plan.set_min = 1;
-	if (maxr > 0) plan.max_reps = maxr, plan.set_max = 1;
-	if (maxt > 0) plan.max_time = maxt, plan.set_time = 1;
-	if (warm >= 0) plan.warmup = warm, plan.set_warmup = 1;
-	if (timeout > 0) plan.timeout = timeout;
-	if (cpus >= 0) plan.cpus = cpus;
-	if (memory != UINT64_MAX) plan.memory = memory;
-	if (baseline) {
-		free(plan.baseline);
-		plan.baseline = ib_xstrdup(baseline);
-	}
-	{
-		char *p = ib_cli_probe_path(probe);
-
-		o.probe_path = p;
+		a.o.scratch_parent = scratch_abs;
+	ib_plan_init(&plan, a.mode == 1);
+	if (make_plan(&a, &plan) == 0) {
+		probe = ib_cli_probe_path(a.probe);
+		a.o.probe_path = probe;
 		ib_runner_install_signals();
-		rc = ib_run(&plan, &o);
-		free(p);
+		rc = ib_run(&plan, &a.o);
+		free(probe);
 	}
-out_plan:
 	ib_plan_free(&plan);
-out_sets:
-	ib_strv_free(&sets);
+	ib_strv_free(&a.sets);
 	free(out_abs);
 	free(scratch_abs);
 	return rc;

@@ -101,29 +101,122 @@ static int reply(int fd, const void *buf, size_t n)
 }
 
 /* Handles readiness of c; returns 0 to keep it, -1 to close it. */
-static int serve(int ep, struct conn *c, uint32_t events, char *buf,
-		 const char *block)
+/* A stream from the peer: the probe closing (EOF, RST) ends it; else up
+ * to 64 blocks sent per event. */
+static int serve_source(struct conn *c, uint32_t events, char *buf,
+			const char *block)
 {
 	ssize_t r;
 
-	if (c->st == C_SOURCE) {
-		/* the probe closing (EOF, RST) ends a source */
-		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-			r = recv(c->fd, buf, SINK_BUF, MSG_DONTWAIT);
-			if (r == 0 || (r < 0 && errno != EAGAIN))
-				return -1;
-		}
-		for (int i = 0; i < 64; i++) {
-			ssize_t w = send(c->fd, block + c->src_off,
-					 c->block - c->src_off,
-					 MSG_NOSIGNAL | MSG_DONTWAIT);
-
-			if (w < 0)
-				return errno == EAGAIN || errno == EINTR ? 0 : -1;
-			c->src_off = (c->src_off + (uint64_t)w) % c->block;
-		}
-		return 0;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		r = recv(c->fd, buf, SINK_BUF, MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno != EAGAIN))
+			return -1;
 	}
+	for (int i = 0; i < 64; i++) {
+		ssize_t w = send(c->fd, block + c->src_off,
+				 c->block - c->src_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		c->src_off = (c->src_off + (uint64_t)w) % c->block;
+	}
+	return 0;
+}
+
+/* A sink's sender is done: report what was counted, and over how long
+ * (the warm-up excluded). */
+static void sink_report(struct conn *c)
+{
+	struct ib_net_count cnt;
+	unsigned char out[sizeof(cnt)];
+	uint64_t w = c->counted ? c->t_last - (c->t_first +
+					       c->warmup_ms * 1000000ULL)
+				: 0;
+
+	for (int i = 0; i < 8; i++) {
+		out[i] = (unsigned char)(c->counted >> (8 * i));
+		out[8 + i] = (unsigned char)(w >> (8 * i));
+	}
+	reply(c->fd, out, sizeof(out));
+}
+
+/* r bytes read in state c->st (the mode byte, the hello, a sink's or an
+ * rr's data). Returns 1 to read on, 0 to wait for the next event, -1 to
+ * close. */
+static int on_bytes(int ep, struct conn *c, const char *buf, ssize_t r)
+{
+	switch (c->st) {
+	case C_MODE:
+		c->mode = buf[0];
+		if (c->mode == IB_NET_RR) {
+			c->st = C_RR;
+		} else if (c->mode == IB_NET_CRR) {
+			char b = 'c';
+
+			reply(c->fd, &b, 1);
+			return -1; /* we close first, as TCP_CRR's server */
+		} else if (c->mode == IB_NET_SINK || c->mode == IB_NET_SOURCE) {
+			c->st = C_HELLO;
+		} else {
+			return -1;
+		}
+		return 1;
+	case C_HELLO:
+		c->hello_len += (size_t)r;
+		if (c->hello_len < sizeof(c->hello))
+			return 1;
+		if (le32(c->hello) != IB_NET_MAGIC)
+			return -1;
+		c->block = le32(c->hello + 4);
+		c->warmup_ms = le32(c->hello + 8);
+		if (c->mode == IB_NET_SOURCE) {
+			if (c->block == 0 || c->block > IB_NET_MAX_BLOCK)
+				return -1;
+			c->st = C_SOURCE;
+			want(ep, c, EPOLLIN | EPOLLOUT);
+			return 0;
+		}
+		c->st = C_SINK;
+		return 1;
+	case C_SINK: {
+		uint64_t now = ib_mono_ns();
+
+		if (!c->t_first)
+			c->t_first = now;
+		if (now >= c->t_first + c->warmup_ms * 1000000ULL) {
+			c->counted += (uint64_t)r;
+			c->t_last = now;
+		}
+		return 1;
+	}
+	case C_RR: {
+		ssize_t w = send(c->fd, buf, (size_t)r,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0 && errno != EAGAIN)
+			return -1;
+		if (w < 0)
+			w = 0;
+		if (w < r) {
+			memcpy(c->pending, buf + w, (size_t)(r - w));
+			c->npending = (size_t)(r - w);
+			want(ep, c, EPOLLOUT);
+			return 0;
+		}
+		return 1;
+	}
+	default:
+		return -1;
+	}
+}
+
+static int serve(int ep, struct conn *c, uint32_t events, char *buf,
+		 const char *block)
+{
+	if (c->st == C_SOURCE)
+		return serve_source(c, events, buf, block);
 	if (c->st == C_RR && c->npending) {
 		ssize_t w = send(c->fd, c->pending, c->npending,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -140,6 +233,8 @@ static int serve(int ep, struct conn *c, uint32_t events, char *buf,
 	 * fast stream does not starve the others */
 	for (int reads = 0; reads < 64; reads++) {
 		size_t cap = SINK_BUF;
+		ssize_t r;
+		int go;
 
 		if (c->st == C_MODE)
 			cap = 1;
@@ -153,87 +248,13 @@ static int serve(int ep, struct conn *c, uint32_t events, char *buf,
 		if (r < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		if (r == 0) {
-			struct ib_net_count cnt;
-			unsigned char out[sizeof(cnt)];
-			uint64_t w;
-
-			if (c->st != C_SINK)
-				return -1;
-			/* the sender is done: report what was counted */
-			w = c->counted ? c->t_last - (c->t_first +
-						      c->warmup_ms * 1000000ULL)
-				       : 0;
-			for (int i = 0; i < 8; i++) {
-				out[i] = (unsigned char)(c->counted >> (8 * i));
-				out[8 + i] = (unsigned char)(w >> (8 * i));
-			}
-			reply(c->fd, out, sizeof(out));
+			if (c->st == C_SINK)
+				sink_report(c);
 			return -1;
 		}
-		switch (c->st) {
-		case C_MODE:
-			c->mode = buf[0];
-			if (c->mode == IB_NET_RR) {
-				c->st = C_RR;
-			} else if (c->mode == IB_NET_CRR) {
-				char b = 'c';
-
-				reply(c->fd, &b, 1);
-				return -1; /* we close first, as TCP_CRR's server */
-			} else if (c->mode == IB_NET_SINK ||
-				   c->mode == IB_NET_SOURCE) {
-				c->st = C_HELLO;
-			} else {
-				return -1;
-			}
-			break;
-		case C_HELLO:
-			c->hello_len += (size_t)r;
-			if (c->hello_len < sizeof(c->hello))
-				break;
-			if (le32(c->hello) != IB_NET_MAGIC)
-				return -1;
-			c->block = le32(c->hello + 4);
-			c->warmup_ms = le32(c->hello + 8);
-			if (c->mode == IB_NET_SOURCE) {
-				if (c->block == 0 || c->block > IB_NET_MAX_BLOCK)
-					return -1;
-				c->st = C_SOURCE;
-				want(ep, c, EPOLLIN | EPOLLOUT);
-				return 0;
-			}
-			c->st = C_SINK;
-			break;
-		case C_SINK: {
-			uint64_t now = ib_mono_ns();
-
-			if (!c->t_first)
-				c->t_first = now;
-			if (now >= c->t_first + c->warmup_ms * 1000000ULL) {
-				c->counted += (uint64_t)r;
-				c->t_last = now;
-			}
-			break;
-		}
-		case C_RR: {
-			ssize_t w = send(c->fd, buf, (size_t)r,
-					 MSG_NOSIGNAL | MSG_DONTWAIT);
-
-			if (w < 0 && errno != EAGAIN)
-				return -1;
-			if (w < 0)
-				w = 0;
-			if (w < r) {
-				memcpy(c->pending, buf + w, (size_t)(r - w));
-				c->npending = (size_t)(r - w);
-				want(ep, c, EPOLLOUT);
-				return 0;
-			}
-			break;
-		}
-		default:
-			return -1;
-		}
+		go = on_bytes(ep, c, buf, r);
+		if (go <= 0)
+			return go;
 	}
 	return 0;
 }
@@ -434,7 +455,14 @@ static void peer_usage(FILE *f)
 		PEER_MAX_CONNS);
 }
 
-int ib_peer_main(int argc, char **argv)
+struct peer_args {
+	const char *listen_at;
+	int cpu;       /* -1: not pinned */
+	int max_conns;
+};
+
+/* The peer's command line; 0, 1 (--help, printed) or 2 (said). */
+static int parse_peer_args(int argc, char **argv, struct peer_args *a)
 {
 	static const struct option longopts[] = {
 		{"listen", required_argument, NULL, 'l'},
@@ -443,67 +471,64 @@ int ib_peer_main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *listen_at = NULL;
-	int cpu = -1, opt, ls, ep, one = 1, max_conns = PEER_MAX_CONNS;
-	struct conn_cap cap = {.spare_fd = -1};
-	struct sockaddr_in sa;
-	socklen_t salen = sizeof(sa);
-	char *buf, *block, addr[INET_ADDRSTRLEN];
-	struct sigaction act;
+	int opt;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "l:c:m:h", longopts, NULL)) != -1) {
+		char *end;
+		long v;
+
 		switch (opt) {
 		case 'l':
-			listen_at = optarg;
+			a->listen_at = optarg;
 			break;
-		case 'c': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
+		case 'c':
+			v = strtol(optarg, &end, 10);
 			if (*end || end == optarg || v < 0 || v >= CPU_SETSIZE) {
 				fprintf(stderr, "isobench peer: --cpu: '%s' is "
 					"not a CPU number\n", optarg);
 				return 2;
 			}
-			cpu = (int)v;
+			a->cpu = (int)v;
 			break;
-		}
-		case 'm': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
+		case 'm':
+			v = strtol(optarg, &end, 10);
 			if (*end || end == optarg || v < 1 || v > 1000000) {
 				fprintf(stderr, "isobench peer: --max-conns: '%s' "
 					"is not a number from 1 to 1000000\n",
 					optarg);
 				return 2;
 			}
-			max_conns = (int)v;
+			a->max_conns = (int)v;
 			break;
-		}
 		case 'h':
 			peer_usage(stdout);
-			return 0;
+			return 1;
 		default:
 			peer_usage(stderr);
 			return 2;
 		}
 	}
-	if (!listen_at || ib_peer_parse_addr(listen_at, &sa) < 0) {
-		fprintf(stderr, "isobench peer: --listen: %s\n",
-			listen_at ? "not IPv4-ADDR:PORT" : "missing");
-		return 2;
-	}
-	if (cpu >= 0) {
+	return 0;
+}
+
+/* Pinned (if asked), signals set, the listening socket bound to *sa
+ * (its port filled in). Returns the socket, or -1 (said). */
+static int peer_listen(const struct peer_args *a, struct sockaddr_in *sa)
+{
+	socklen_t salen = sizeof(*sa);
+	struct sigaction act;
+	int ls, one = 1;
+
+	if (a->cpu >= 0) {
 		cpu_set_t set;
 
 		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
+		CPU_SET(a->cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set) != 0) {
 			fprintf(stderr, "isobench peer: pinning to CPU %d: %s\n",
-				cpu, strerror(errno));
-			return 1;
+				a->cpu, strerror(errno));
+			return -1;
 		}
 	}
 	memset(&act, 0, sizeof(act));
@@ -514,13 +539,35 @@ int ib_peer_main(int argc, char **argv)
 	ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one,
 				 sizeof(one)) != 0 ||
-	    bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    bind(ls, (struct sockaddr *)sa, sizeof(*sa)) != 0 ||
 	    listen(ls, 1024) != 0 ||
-	    getsockname(ls, (struct sockaddr *)&sa, &salen) != 0) {
+	    getsockname(ls, (struct sockaddr *)sa, &salen) != 0) {
 		fprintf(stderr, "isobench peer: listening on %s: %s\n",
-			listen_at, strerror(errno));
-		return 1;
+			a->listen_at, strerror(errno));
+		if (ls >= 0)
+			close(ls);
+		return -1;
 	}
+	return ls;
+}
+
+int ib_peer_main(int argc, char **argv)
+{
+	struct peer_args a = {.cpu = -1, .max_conns = PEER_MAX_CONNS};
+	struct conn_cap cap = {.spare_fd = -1};
+	struct sockaddr_in sa;
+	char *buf, *block, addr[INET_ADDRSTRLEN];
+	int rc = parse_peer_args(argc, argv, &a), ls, ep;
+
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (!a.listen_at || ib_peer_parse_addr(a.listen_at, &sa) < 0) {
+		fprintf(stderr, "isobench peer: --listen: %s\n",
+			a.listen_at ? "not IPv4-ADDR:PORT" : "missing");
+		return 2;
+	}
+	if ((ls = peer_listen(&a, &sa)) < 0)
+		return 1;
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	buf = malloc(SINK_BUF);
 	block = malloc(IB_NET_MAX_BLOCK);
@@ -529,7 +576,7 @@ int ib_peer_main(int argc, char **argv)
 		return 1;
 	}
 	memset(block, 0xa5, IB_NET_MAX_BLOCK);
-	cap.max = conn_limit(max_conns);
+	cap.max = conn_limit(a.max_conns);
 	cap.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	{
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};

@@ -640,11 +640,13 @@ static void free_sections(struct loader *ld)
 	free(ld->sec);
 }
 
-int ib_plan_load(struct ib_plan *p, const char *path, struct ib_err *err)
+/* Reads path into ld's sections (inih), after refusing a NUL byte (it
+ * would hide the rest of its line from the line reader, and be called
+ * "too long"). 0 or -errno with err naming the file and line. */
+static int read_sections(struct loader *ld, const char *path,
+			 struct ib_err *err)
 {
-	struct loader ld = {0};
-	char why[512];
-	int rc, global_seen = 0;
+	int c, line = 1, rc;
 
 	/* Debian's inih makes its options run-time settings: stop at the
 	 * first error (so the line reported is the first bad one); allow
@@ -652,137 +654,143 @@ int ib_plan_load(struct ib_plan *p, const char *path, struct ib_err *err)
 	 * characters and a list of disk tests can be longer. */
 	ini_stop_on_first_error = 1;
 	ini_allow_multiline = 1;
-	ld.f = fopen(path, "re");
-	if (!ld.f)
+	ld->f = fopen(path, "re");
+	if (!ld->f)
 		return ib_err_set(err, -errno, "cannot read plan %s: %s", path,
 				  strerror(errno));
-	/* A NUL byte would hide the rest of its line from the line reader
-	 * (and be called "too long"): a plan is text, say so. */
-	{
-		int c, line = 1;
-
-		while ((c = getc(ld.f)) != EOF) {
-			if (c == '\n')
-				line++;
-			if (c == '\0') {
-				fclose(ld.f);
-				return ib_err_set(err, -EINVAL,
-						  "%s:%d: a NUL byte: a plan is "
-						  "a text file",
-						  path, line);
-			}
+	while ((c = getc(ld->f)) != EOF) {
+		if (c == '\n')
+			line++;
+		if (c == '\0') {
+			fclose(ld->f);
+			return ib_err_set(err, -EINVAL, "%s:%d: a NUL byte: a "
+					  "plan is a text file", path, line);
 		}
-		rewind(ld.f);
 	}
-	rc = ini_parse_stream(reader, &ld, handler, &ld);
-	if (rc == 0 && ld.overlong)
-		rc = ld.overlong;
-	if (rc == 0 && ld.too_many)
-		rc = ld.too_many;
-	if (rc == 0 && ferror(ld.f))
+	rewind(ld->f);
+	rc = ini_parse_stream(reader, ld, handler, ld);
+	if (rc == 0 && ld->overlong)
+		rc = ld->overlong;
+	if (rc == 0 && ld->too_many)
+		rc = ld->too_many;
+	if (rc == 0 && ferror(ld->f))
 		rc = -1;
-	fclose(ld.f);
-	if (rc != 0) {
-		if (rc < 0)
-			ib_err_set(err, -EIO, "%s: cannot read the plan", path);
-		else if (rc == ld.overlong)
-			ib_err_set(err, -EINVAL, "%s:%d: line too long", path, rc);
-		else if (rc == ld.too_many)
-			ib_err_set(err, -E2BIG, "%s:%d: more than %d jobs", path,
-				   rc, MAX_JOBS);
-		else
-			ib_err_set(err, -EINVAL, "%s:%d: %s", path, rc,
-				   ld.err_line == rc
-					   ? ld.err
-					   : "not a valid line: expected "
-					     "[section], key = value, or a "
-					     "comment");
-		free_sections(&ld);
-		return err ? err->code : -EINVAL;
-	}
-	free(p->source);
-	p->source = ib_xstrdup(path);
-	/* [global] first, wherever it is, so its mode sets the defaults the
-	 * jobs start from. */
-	for (int s = 0; s < ld.nsec; s++) {
-		struct section *sec = &ld.sec[s];
+	fclose(ld->f);
+	if (rc == 0)
+		return 0;
+	if (rc < 0)
+		return ib_err_set(err, -EIO, "%s: cannot read the plan", path);
+	if (rc == ld->overlong)
+		return ib_err_set(err, -EINVAL, "%s:%d: line too long", path, rc);
+	if (rc == ld->too_many)
+		return ib_err_set(err, -E2BIG, "%s:%d: more than %d jobs", path,
+				  rc, MAX_JOBS);
+	return ib_err_set(err, -EINVAL, "%s:%d: %s", path, rc,
+			  ld->err_line == rc
+				  ? ld->err
+				  : "not a valid line: expected [section], "
+				    "key = value, or a comment");
+}
+
+/* [global], wherever it is (once), its mode before its other keys: its
+ * defaults must not override them. 0 or -EINVAL with err. */
+static int load_global(struct ib_plan *p, const struct loader *ld,
+		       const char *path, struct ib_err *err)
+{
+	char why[512];
+	int seen = 0;
+
+	for (int s = 0; s < ld->nsec; s++) {
+		const struct section *sec = &ld->sec[s];
 
 		if (strcmp(sec->name, "global") != 0)
 			continue;
-		if (global_seen++) {
-			ib_err_set(err, -EINVAL, "%s:%d: a second [global]", path,
-				   sec->line);
-			goto fail;
-		}
-		/* mode before the rest: its defaults must not override them */
+		if (seen++)
+			return ib_err_set(err, -EINVAL, "%s:%d: a second "
+					  "[global]", path, sec->line);
 		for (int pass = 0; pass < 2; pass++)
 			for (int i = 0; i < sec->keys.n; i++) {
 				if ((strcmp(sec->keys.v[i], "mode") == 0) != (pass == 0))
 					continue;
 				if (apply_global(p, sec->keys.v[i],
 						 sec->values.v[i], why,
-						 sizeof(why)) < 0) {
-					ib_err_set(err, -EINVAL, "%s:%s: %s", path,
-						   sec->lines.v[i], why);
-					goto fail;
-				}
+						 sizeof(why)) < 0)
+					return ib_err_set(err, -EINVAL,
+							  "%s:%s: %s", path,
+							  sec->lines.v[i], why);
 			}
 	}
-	for (int s = 0; s < ld.nsec; s++) {
-		struct section *sec = &ld.sec[s];
-		const char *bench = sec->name;
-		struct ib_job *job;
-		int bi;
-
-		if (strcmp(sec->name, "global") == 0)
-			continue;
-		if (sec->name[0] == '\0') {
-			ib_err_set(err, -EINVAL, "%s:%d: a section needs a name",
-				   path, sec->line);
-			goto fail;
-		}
-		bi = ib_strv_find(&sec->keys, "benchmark");
-		if (bi >= 0)
-			bench = sec->values.v[bi];
-		job = ib_plan_add_job(p, sec->name, bench, err);
-		if (!job) {
-			if (bi >= 0)
-				ib_err_wrap(err, "%s:%s", path, sec->lines.v[bi]);
-			else
-				ib_err_wrap(err, "%s:%d", path, sec->line);
-			goto fail;
-		}
-		for (int i = 0; i < sec->keys.n; i++) {
-			if (i == bi)
-				continue;
-			if (strcmp(sec->keys.v[i], "runtimes") == 0) {
-				ib_strv_split(&job->runtimes, sec->values.v[i]);
-				if (job->runtimes.n == 0 ||
-				    check_runtimes(&job->runtimes, 0, why,
-						   sizeof(why)) < 0) {
-					ib_err_set(err, -EINVAL, "%s:%s: [%s]: %s",
-						   path, sec->lines.v[i], sec->name,
-						   job->runtimes.n ? why
-								   : "runtimes is empty");
-					goto fail;
-				}
-				continue;
-			}
-			if (ib_job_set(job, sec->keys.v[i], sec->values.v[i],
-				       err) < 0) {
-				ib_err_wrap(err, "%s:%s", path, sec->lines.v[i]);
-				goto fail;
-			}
-		}
-	}
-	if (p->njobs == 0) {
-		ib_err_set(err, -EINVAL, "%s: the plan has no jobs (add a "
-			   "section such as [cpu])", path);
-		goto fail;
-	}
-	free_sections(&ld);
 	return 0;
-fail:
+}
+
+/* One job section: its benchmark (benchmark = , or its name), its
+ * runtimes, its parameters. 0 or -errno with err naming the line. */
+static int load_job(struct ib_plan *p, const struct section *sec,
+		    const char *path, struct ib_err *err)
+{
+	const char *bench = sec->name;
+	struct ib_job *job;
+	char why[512];
+	int bi;
+
+	if (sec->name[0] == '\0')
+		return ib_err_set(err, -EINVAL, "%s:%d: a section needs a name",
+				  path, sec->line);
+	bi = ib_strv_find(&sec->keys, "benchmark");
+	if (bi >= 0)
+		bench = sec->values.v[bi];
+	job = ib_plan_add_job(p, sec->name, bench, err);
+	if (!job) {
+		if (bi >= 0)
+			ib_err_wrap(err, "%s:%s", path, sec->lines.v[bi]);
+		else
+			ib_err_wrap(err, "%s:%d", path, sec->line);
+		return err ? err->code : -EINVAL;
+	}
+	for (int i = 0; i < sec->keys.n; i++) {
+		if (i == bi)
+			continue;
+		if (strcmp(sec->keys.v[i], "runtimes") == 0) {
+			ib_strv_split(&job->runtimes, sec->values.v[i]);
+			if (job->runtimes.n == 0 ||
+			    check_runtimes(&job->runtimes, 0, why,
+					   sizeof(why)) < 0)
+				return ib_err_set(err, -EINVAL, "%s:%s: [%s]: %s",
+						  path, sec->lines.v[i], sec->name,
+						  job->runtimes.n
+							  ? why
+							  : "runtimes is empty");
+			continue;
+		}
+		if (ib_job_set(job, sec->keys.v[i], sec->values.v[i], err) < 0) {
+			ib_err_wrap(err, "%s:%s", path, sec->lines.v[i]);
+			return err ? err->code : -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int ib_plan_load(struct ib_plan *p, const char *path, struct ib_err *err)
+{
+	struct loader ld = {0};
+	int rc;
+
+	rc = read_sections(&ld, path, err);
+	if (rc < 0) {
+		free_sections(&ld);
+		return rc;
+	}
+	free(p->source);
+	p->source = ib_xstrdup(path);
+	/* [global] first, wherever it is, so its mode sets the defaults the
+	 * jobs start from */
+	rc = load_global(p, &ld, path, err);
+	for (int s = 0; rc == 0 && s < ld.nsec; s++)
+		if (strcmp(ld.sec[s].name, "global") != 0)
+			rc = load_job(p, &ld.sec[s], path, err);
+	if (rc == 0 && p->njobs == 0)
+		rc = ib_err_set(err, -EINVAL, "%s: the plan has no jobs (add a "
+				"section such as [cpu])", path);
 	free_sections(&ld);
-	return err ? err->code : -EINVAL;
+	return rc;
 }

@@ -1175,6 +1175,104 @@ static const char *verdict(const struct check *c, double ratio)
 	return fabs(ratio - 1) * 100 <= c->target_pct ? "ok" : "MISS";
 }
 
+/* The net checks: the median of the back-to-back pairs' ratios beside
+ * the ratio of the medians. */
+static void print_net_notes(FILE *f, int markdown)
+{
+	for (size_t i = 0; i < IB_ARRAY_LEN(checks); i++) {
+		const struct check *c = &checks[i];
+		double r[MAX_ROUNDS * 3];
+		int n = 0;
+
+		/* sides ran back to back, so a host's drift hits a pair alike:
+		 * the median of the pairs' ratios is shown beside */
+		if (strncmp(c->id, "net-", 4) || !c->selected)
+			continue;
+		for (; n < c->np && n < c->nt; n++)
+			r[n] = c->pv[n] / c->tv[n];
+		if (n < 2)
+			continue;
+		fprintf(f, "%s%s: the median of the %d back-to-back pairs' "
+			"ratios is %.3f (the verdict uses the ratio of the "
+			"medians). Clients run on the first CPU, servers (the "
+			"peer, %s) on the last.\n", markdown ? "\n" : "",
+			c->id, n, median_of(r, n),
+			strcmp(c->id, "net-rr") ? "iperf3 -s" : "sockperf server");
+	}
+}
+
+/* membw: the copy kernels, like for like in bytes moved. */
+static void print_membw_note(FILE *f, int markdown, const struct vctx *v)
+{
+	for (size_t i = 0; i < IB_ARRAY_LEN(checks); i++) {
+		const struct check *c = &checks[i];
+		double copy = median_of(v->membw_copy, v->ncopy);
+		double mbw = median_of(c->tv, c->nt);
+		char a[32], b[32];
+
+		if (strcmp(c->id, "membw") || !c->selected || !v->ncopy || !c->nt)
+			continue;
+		ib_fmt_value(a, sizeof(a), copy);
+		ib_fmt_value(b, sizeof(b), mbw * c->tool_scale);
+		fprintf(f, "%smembw copy, like for like in bytes moved: the "
+			"probe's STREAM copy %s MB/s, mbw's memcpy %s MB/s "
+			"(x2 x 1.048576), ratio %.3f; no target (a loop of "
+			"doubles against libc's memcpy).\n",
+			markdown ? "\n" : "", a, b, copy / (mbw * c->tool_scale));
+	}
+}
+
+/* startup: the harness's share of a VM launch (startup-qemu), and runc's
+ * default lifecycle beside `runc run` (startup-runc). */
+static void print_startup_notes(FILE *f, int markdown, const struct vctx *v)
+{
+	for (size_t i = 0; i < IB_ARRAY_LEN(checks); i++) {
+		const struct check *c = &checks[i];
+		double torn = median_of(v->torn_down, v->ntorn);
+		double exited = median_of(v->create_exited, v->ntorn);
+		double hf = median_of(c->tv, c->nt);
+		char a[32], b[32], e[32];
+
+		if (!strcmp(c->id, "startup-qemu") && c->selected &&
+		    v->nvm_is > 1 && v->nvm_hf > 1) {
+			double r, lo, hi, mb = median_of(v->vm_hf, v->nvm_hf);
+
+			/* the difference of the medians over every launch,
+			 * with the bootstrap interval of their ratio scaled
+			 * by hyperfine's median */
+			ib_ratio_ci(v->vm_is, v->nvm_is, v->vm_hf, v->nvm_hf, &r,
+				    &lo, &hi);
+			fprintf(f, "%sstartup-qemu: the harness's share of a VM "
+				"launch, isobench's launch to exit minus "
+				"hyperfine's over %d and %d launches: %+.1f ms, "
+				"95%% interval [%+.1f, %+.1f] ms; target at most "
+				"5 ms: %s.\n",
+				markdown ? "\n" : "", v->nvm_is, v->nvm_hf,
+				(r - 1) * mb, (lo - 1) * mb, (hi - 1) * mb,
+				(hi - 1) * mb <= 5 ? "met"
+				: (lo - 1) * mb > 5
+					? "MISSED"
+					: "undecided: the launches' own spread is "
+					  "wider than the target");
+		}
+		if (strcmp(c->id, "startup-runc") || !c->selected || !v->ntorn ||
+		    !c->nt)
+			continue;
+		ib_fmt_value(a, sizeof(a), torn);
+		ib_fmt_value(b, sizeof(b), hf);
+		ib_fmt_value(e, sizeof(e), exited);
+		fprintf(f, "%sstartup: both sides run `runc run` (isobench's "
+			"runc:lifecycle=run, on its own). isobench's default runc "
+			"lifecycle, create + start + wait (+ delete), right after "
+			"in each round: %s ms to exit (ratio %.3f to hyperfine), %s ms to "
+			"torn down (%.3f): separate runc commands cost more than "
+			"one `runc run`. Each side: the median of %d launches a "
+			"round, then the median over rounds.\n",
+			markdown ? "\n" : "", e, exited / hf, a, torn / hf,
+			v->launches);
+	}
+}
+
 static int print_table(FILE *f, int markdown, int rounds,
 		       const struct vctx *v)
 {
@@ -1239,87 +1337,9 @@ static int print_table(FILE *f, int markdown, int rounds,
 			"cost of the token passing; on any CPU, cross-CPU "
 			"wake-ups in a VM add a cost that swings with the host, "
 			"shown without a target");
-	for (size_t i = 0; i < IB_ARRAY_LEN(checks); i++) {
-		const struct check *c = &checks[i];
-		double r[MAX_ROUNDS * 3];
-		int n = 0;
-
-		/* sides ran back to back, so a host's drift hits a pair alike:
-		 * the median of the pairs' ratios is shown beside */
-		if (strncmp(c->id, "net-", 4) || !c->selected)
-			continue;
-		for (; n < c->np && n < c->nt; n++)
-			r[n] = c->pv[n] / c->tv[n];
-		if (n < 2)
-			continue;
-		fprintf(f, "%s%s: the median of the %d back-to-back pairs' "
-			"ratios is %.3f (the verdict uses the ratio of the "
-			"medians). Clients run on the first CPU, servers (the "
-			"peer, %s) on the last.\n", markdown ? "\n" : "",
-			c->id, n, median_of(r, n),
-			strcmp(c->id, "net-rr") ? "iperf3 -s" : "sockperf server");
-	}
-	for (size_t i = 0; i < IB_ARRAY_LEN(checks); i++) {
-		const struct check *c = &checks[i];
-		double copy = median_of(v->membw_copy, v->ncopy);
-		double mbw = median_of(c->tv, c->nt);
-		char a[32], b[32];
-
-		if (strcmp(c->id, "membw") || !c->selected || !v->ncopy || !c->nt)
-			continue;
-		ib_fmt_value(a, sizeof(a), copy);
-		ib_fmt_value(b, sizeof(b), mbw * c->tool_scale);
-		fprintf(f, "%smembw copy, like for like in bytes moved: the "
-			"probe's STREAM copy %s MB/s, mbw's memcpy %s MB/s "
-			"(x2 x 1.048576), ratio %.3f; no target (a loop of "
-			"doubles against libc's memcpy).\n",
-			markdown ? "\n" : "", a, b, copy / (mbw * c->tool_scale));
-	}
-	for (size_t i = 0; i < IB_ARRAY_LEN(checks); i++) {
-		const struct check *c = &checks[i];
-		double torn = median_of(v->torn_down, v->ntorn);
-		double exited = median_of(v->create_exited, v->ntorn);
-		double hf = median_of(c->tv, c->nt);
-		char a[32], b[32], e[32];
-
-		if (!strcmp(c->id, "startup-qemu") && c->selected &&
-		    v->nvm_is > 1 && v->nvm_hf > 1) {
-			double r, lo, hi, mb = median_of(v->vm_hf, v->nvm_hf);
-
-			/* the difference of the medians over every launch,
-			 * with the bootstrap interval of their ratio scaled
-			 * by hyperfine's median */
-			ib_ratio_ci(v->vm_is, v->nvm_is, v->vm_hf, v->nvm_hf, &r,
-				    &lo, &hi);
-			fprintf(f, "%sstartup-qemu: the harness's share of a VM "
-				"launch, isobench's launch to exit minus "
-				"hyperfine's over %d and %d launches: %+.1f ms, "
-				"95%% interval [%+.1f, %+.1f] ms; target at most "
-				"5 ms: %s.\n",
-				markdown ? "\n" : "", v->nvm_is, v->nvm_hf,
-				(r - 1) * mb, (lo - 1) * mb, (hi - 1) * mb,
-				(hi - 1) * mb <= 5 ? "met"
-				: (lo - 1) * mb > 5
-					? "MISSED"
-					: "undecided: the launches' own spread is "
-					  "wider than the target");
-		}
-		if (strcmp(c->id, "startup-runc") || !c->selected || !v->ntorn ||
-		    !c->nt)
-			continue;
-		ib_fmt_value(a, sizeof(a), torn);
-		ib_fmt_value(b, sizeof(b), hf);
-		ib_fmt_value(e, sizeof(e), exited);
-		fprintf(f, "%sstartup: both sides run `runc run` (isobench's "
-			"runc:lifecycle=run, on its own). isobench's default runc "
-			"lifecycle, create + start + wait (+ delete), right after "
-			"in each round: %s ms to exit (ratio %.3f to hyperfine), %s ms to "
-			"torn down (%.3f): separate runc commands cost more than "
-			"one `runc run`. Each side: the median of %d launches a "
-			"round, then the median over rounds.\n",
-			markdown ? "\n" : "", e, exited / hf, a, torn / hf,
-			v->launches);
-	}
+	print_net_notes(f, markdown);
+	print_membw_note(f, markdown, v);
+	print_startup_notes(f, markdown, v);
 	return misses;
 }
 
@@ -1367,6 +1387,61 @@ static void write_json(const struct vctx *v, int rounds)
 	free(path);
 	cJSON_free(text);
 	cJSON_Delete(o);
+}
+
+/* The rounds: every selected check once a round, its probe side and its
+ * tool side alternating which goes first (pairs, then rounds: A B, B A,
+ * A B, ...); a check whose tool is missing or whose side failed is
+ * recorded as such and skipped from then on. */
+static void run_rounds(struct vctx *v, int rounds, const struct ib_strv *only)
+{
+	for (v->round = 1; v->round <= rounds && !ib_runner_interrupted(); v->round++) {
+		for (size_t i = 0; i < IB_ARRAY_LEN(checks) &&
+				   !ib_runner_interrupted(); i++) {
+			struct check *c = &checks[i];
+			char *tool;
+
+			if (only->n && ib_strv_find(only, c->id) < 0)
+				continue;
+			c->selected = 1;
+			if (c->max_rounds && v->round > c->max_rounds)
+				continue;
+			tool = ib_which(c->prog);
+			if (!tool) {
+				snprintf(c->failure, sizeof(c->failure),
+					 "%s not installed: apt-get install -y %s",
+					 c->prog, c->pkg);
+				continue;
+			}
+			free(tool);
+			if (c->failure[0])
+				continue;
+			fprintf(stderr, "  round %d/%d: %s\n", v->round, rounds, c->id);
+			/* pairs alternate which side goes first, and so do
+			 * rounds: A B, B A, A B, ... */
+			for (int pair = 0; pair < c->pairs && !c->failure[0]; pair++)
+				for (int side = 0; side < 2; side++) {
+					int probe_turn = (side == 0) ==
+							 ((v->round + pair) % 2 == 1);
+					double x;
+					struct ib_err e = {0};
+
+					if (c->np >= MAX_ROUNDS * 3 ||
+					    (probe_turn ? c->probe(v, &x, &e)
+							: c->tool_fn(v, &x, &e))) {
+						snprintf(c->failure,
+							 sizeof(c->failure), "%s",
+							 e.msg[0] ? e.msg
+								  : "too many samples");
+						break;
+					}
+					if (probe_turn)
+						c->pv[c->np++] = x;
+					else
+						c->tv[c->nt++] = x;
+				}
+		}
+	}
 }
 
 int ib_validate_known_check(const char *id)
@@ -1442,53 +1517,7 @@ int ib_validate_run(const struct ib_validate_opts *o)
 	fprintf(stderr, "isobench validate: %d rounds of %zu checks, %g s per "
 		"side; raw outputs in %s/raw\n", rounds, IB_ARRAY_LEN(checks),
 		v.secs, v.outdir);
-	for (v.round = 1; v.round <= rounds && !ib_runner_interrupted(); v.round++) {
-		for (size_t i = 0; i < IB_ARRAY_LEN(checks) &&
-				   !ib_runner_interrupted(); i++) {
-			struct check *c = &checks[i];
-			char *tool;
-
-			if (only.n && ib_strv_find(&only, c->id) < 0)
-				continue;
-			c->selected = 1;
-			if (c->max_rounds && v.round > c->max_rounds)
-				continue;
-			tool = ib_which(c->prog);
-			if (!tool) {
-				snprintf(c->failure, sizeof(c->failure),
-					 "%s not installed: apt-get install -y %s",
-					 c->prog, c->pkg);
-				continue;
-			}
-			free(tool);
-			if (c->failure[0])
-				continue;
-			fprintf(stderr, "  round %d/%d: %s\n", v.round, rounds, c->id);
-			/* pairs alternate which side goes first, and so do
-			 * rounds: A B, B A, A B, ... */
-			for (int pair = 0; pair < c->pairs && !c->failure[0]; pair++)
-				for (int side = 0; side < 2; side++) {
-					int probe_turn = (side == 0) ==
-							 ((v.round + pair) % 2 == 1);
-					double x;
-					struct ib_err e = {0};
-
-					if (c->np >= MAX_ROUNDS * 3 ||
-					    (probe_turn ? c->probe(&v, &x, &e)
-							: c->tool_fn(&v, &x, &e))) {
-						snprintf(c->failure,
-							 sizeof(c->failure), "%s",
-							 e.msg[0] ? e.msg
-								  : "too many samples");
-						break;
-					}
-					if (probe_turn)
-						c->pv[c->np++] = x;
-					else
-						c->tv[c->nt++] = x;
-				}
-		}
-	}
+	run_rounds(&v, rounds, &only);
 	misses = print_table(stdout, 0, rounds, &v);
 	path = ib_xasprintf("%s/validation.md", v.outdir);
 	{
