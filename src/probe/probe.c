@@ -23,10 +23,9 @@ static const struct {
 	const char *name;
 	int (*run)(const struct probe_args *a);
 } runners[] = {
-	{"cpu", wl_cpu},       {"membw", wl_membw},     {"memlat", wl_memlat},
-	{"syscall", wl_syscall}, {"ctxsw", wl_ctxsw},   {"disk", wl_disk},
-	{"startup", wl_startup}, {"footprint", wl_hold},
-	{"net", wl_net},
+#define X(name, fn) {#name, fn},
+#include "workloads.def"
+#undef X
 };
 
 static int param_index(const struct ib_workload_def *w, const char *name)
@@ -151,6 +150,41 @@ static void usage(FILE *f)
 	}
 }
 
+/* The workload's parameters: each default (of the quick or full suite),
+ * then each key=value argument, checked against the catalogue. Returns 0,
+ * or -1 with the error record emitted. */
+static int set_params(struct probe_args *args, const char *workload,
+		      int argc, char **argv, int full)
+{
+	for (int i = 0; i < args->wl->nparams; i++)
+		args->value[i] = ib_param_default(&args->wl->params[i], full);
+	for (int i = 0; i < argc; i++) {
+		char *eq = strchr(argv[i], '='), why[256];
+		int idx;
+
+		if (!eq) {
+			emit_error(workload, "invalid",
+				   "argument '%s' is not key=value", argv[i]);
+			return -1;
+		}
+		*eq = '\0';
+		idx = param_index(args->wl, argv[i]);
+		if (idx < 0) {
+			emit_error(workload, "invalid",
+				   "unknown parameter '%s' for workload '%s'",
+				   argv[i], workload);
+			return -1;
+		}
+		if (ib_param_check(&args->wl->params[idx], eq + 1, why,
+				   sizeof(why)) < 0) {
+			emit_error(workload, "invalid", "%s: %s", argv[i], why);
+			return -1;
+		}
+		args->value[idx] = eq + 1;
+	}
+	return 0;
+}
+
 static int probe_main(int argc, char **argv, double uptime, int in_vm)
 {
 	struct ib_timer_info timer;
@@ -255,34 +289,10 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 		emit_done(2);
 		return 2;
 	}
-	for (int i = 0; i < args.wl->nparams; i++)
-		args.value[i] = ib_param_default(&args.wl->params[i], full);
-	for (int i = optind + 1; i < argc; i++) {
-		char *eq = strchr(argv[i], '='), why[256];
-		int idx;
-
-		if (!eq) {
-			emit_error(workload, "invalid",
-				   "argument '%s' is not key=value", argv[i]);
-			emit_done(2);
-			return 2;
-		}
-		*eq = '\0';
-		idx = param_index(args.wl, argv[i]);
-		if (idx < 0) {
-			emit_error(workload, "invalid",
-				   "unknown parameter '%s' for workload '%s'",
-				   argv[i], workload);
-			emit_done(2);
-			return 2;
-		}
-		if (ib_param_check(&args.wl->params[idx], eq + 1, why,
-				   sizeof(why)) < 0) {
-			emit_error(workload, "invalid", "%s: %s", argv[i], why);
-			emit_done(2);
-			return 2;
-		}
-		args.value[idx] = eq + 1;
+	if (set_params(&args, workload, argc - optind - 1, argv + optind + 1,
+		       full) < 0) {
+		emit_done(2);
+		return 2;
 	}
 	for (int r = 0; r < reps && status == 0; r++) {
 		emit_set_rep(r);

@@ -58,14 +58,8 @@ uint64_t probe_llc_bytes(const char **source);
  * success, 1 on failure. What the runtime lacks (io_uring, O_DIRECT, a
  * system call) is an "unsupported" error record, not a failure: the other
  * figures of the workload stand. */
-int wl_cpu(const struct probe_args *a);
-int wl_membw(const struct probe_args *a);
-int wl_memlat(const struct probe_args *a);
-int wl_syscall(const struct probe_args *a);
-int wl_ctxsw(const struct probe_args *a);
-int wl_disk(const struct probe_args *a);
-int wl_startup(const struct probe_args *a);
-int wl_hold(const struct probe_args *a);
-int wl_net(const struct probe_args *a);
+#define X(name, fn) int fn(const struct probe_args *a);
+#include "workloads.def"
+#undef X
 
 #endif

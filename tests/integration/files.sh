@@ -147,6 +147,11 @@ set +e
 rc=$?
 set -e
 no_sanitizer_report "$T/vexist.err"
+if [ "$rc" -ne 3 ]; then
+	echo "--- validate's stderr:" >&2
+	head -c 2000 "$T/vexist.err" >&2 || true
+	echo "--- made in advance: $(ls "$T/vscratch" | head -n 3) ..." >&2
+fi
 assert_eq "$rc" 3 "5: validate with its work directory made in advance: exit status"
 grep -q "File exists" "$T/vexist.err" ||
 	fail "5: the refusal does not say why: $(cat "$T/vexist.err")"
