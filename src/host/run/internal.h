@@ -164,6 +164,13 @@ void run_pause_before(const struct cell_state *c);
 void run_density_round(struct run *R, struct cell_state *c);
 
 /* policy.c */
+/* Why cell c stops now ("failure", "rounds", "launches", "max_reps",
+ * "rsd_target", "max_time"), or NULL to go on: the plan's bounds and its
+ * workload's stop rule, given the largest RSD of its metrics so far (NAN
+ * when there is none). Pure: tests call it. */
+const char *run_stop_rule(const struct ib_plan *p, const struct cell_state *c,
+			  double rsd);
+/* Stops c (logged) if run_stop_rule says so. */
 void run_check_cell(struct run *R, struct cell_state *c);
 
 /* setup.c */

@@ -3,19 +3,8 @@
  * failure. */
 #include "run/internal.h"
 
-#include <errno.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-#include <dirent.h>
-
-
-/* --- the policy ---------------------------------------------------------- */
+#include <stdio.h>
 
 static void cell_finished(struct run *R, struct cell_state *c, const char *why,
 			  double rsd)
@@ -41,52 +30,48 @@ static void cell_finished(struct run *R, struct cell_state *c, const char *why,
 	}
 }
 
+const char *run_stop_rule(const struct ib_plan *p, const struct cell_state *c,
+			  double rsd)
+{
+	uint64_t want = 0;
+
+	/* A cell whose first launch fails would fail again: stop it; one
+	 * that has worked tolerates a single failure. */
+	if (c->failed > 0 && (c->ok == 0 || c->failed >= 2))
+		return "failure";
+	if (c->job->wl->stop == IB_STOP_ROUNDS) {
+		ib_parse_count(ib_job_value(c->job, "rounds"), &want);
+		if (c->failed > 0)
+			return "failure";
+		return (uint64_t)c->rounds >= want ? "rounds" : NULL;
+	}
+	/* A fixed number of launches, each a sample of every phase, so
+	 * that p90 and p99 mean the same in every column. */
+	if (c->job->wl->stop == IB_STOP_LAUNCHES) {
+		ib_parse_count(ib_job_value(c->job, "launches"), &want);
+		return (uint64_t)c->launches >= want ? "launches" : NULL;
+	}
+	/* Repetitions, not launches: a launch may run several (--reps). */
+	if (c->launches * c->job->reps_per_launch >= p->max_reps)
+		return "max_reps";
+	if (c->launches * c->job->reps_per_launch < p->min_reps)
+		return NULL;
+	if (isfinite(rsd) && rsd <= p->rsd_target)
+		return "rsd_target";
+	if (c->seconds >= p->max_time)
+		return "max_time";
+	return NULL;
+}
+
 void run_check_cell(struct run *R, struct cell_state *c)
 {
-	const struct ib_plan *p = R->plan;
 	struct ib_cell *lc = ib_results_cell(&R->live, c->rt->label,
 					     c->job->name);
 	double rsd = lc ? ib_cell_max_rsd(&R->live, (int)(lc - R->live.cells),
 					  NULL)
 			: NAN;
+	const char *why = run_stop_rule(R->plan, c, rsd);
 
-	/* A cell whose first launch fails would fail again: stop it; one
-	 * that has worked tolerates a single failure. */
-	if (c->failed > 0 && (c->ok == 0 || c->failed >= 2)) {
-		cell_finished(R, c, "failure", rsd);
-		return;
-	}
-	if (c->job->wl->stop == IB_STOP_ROUNDS) {
-		uint64_t want = 0;
-
-		ib_parse_count(ib_job_value(c->job, "rounds"), &want);
-		if (c->failed > 0)
-			cell_finished(R, c, "failure", rsd);
-		else if ((uint64_t)c->rounds >= want)
-			cell_finished(R, c, "rounds", rsd);
-		return;
-	}
-	/* A fixed number of launches, each a sample of every phase, so
-	 * that p90 and p99 mean the same in every column. */
-	if (c->job->wl->stop == IB_STOP_LAUNCHES) {
-		uint64_t want = 0;
-
-		ib_parse_count(ib_job_value(c->job, "launches"), &want);
-		if ((uint64_t)c->launches >= want)
-			cell_finished(R, c, "launches", rsd);
-		return;
-	}
-	/* Repetitions, not launches: a launch may run several (--reps). */
-	if (c->launches * c->job->reps_per_launch >= p->max_reps) {
-		cell_finished(R, c, "max_reps", rsd);
-		return;
-	}
-	if (c->launches * c->job->reps_per_launch < p->min_reps)
-		return;
-	if (isfinite(rsd) && rsd <= p->rsd_target) {
-		cell_finished(R, c, "rsd_target", rsd);
-		return;
-	}
-	if (c->seconds >= p->max_time)
-		cell_finished(R, c, "max_time", rsd);
+	if (why)
+		cell_finished(R, c, why, rsd);
 }
