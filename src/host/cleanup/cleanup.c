@@ -302,7 +302,7 @@ int ib_cleanup_run(const char *run_dir, const struct ib_cleanup_opts *o,
 	const char *rtd = getenv("ISOBENCH_RUNTIME_DIR");
 	char *text = NULL, *save = NULL, *line;
 	cJSON *live = cJSON_CreateArray(), *first = NULL;
-	int failed = 0, n = 0, rc;
+	int failed = 0, n = 0, rc, torn = 0;
 
 	if (!o)
 		o = &none;
@@ -322,6 +322,7 @@ int ib_cleanup_run(const char *run_dir, const struct ib_cleanup_opts *o,
 	if ((rc = open_state(&cx, run_dir, err)) < 0)
 		goto out;
 	text = read_fd(cx.fd, 64 << 20);
+	torn = text && *text && text[strlen(text) - 1] != '\n';
 	/* The header first, then the replay: adds minus dels, in order of
 	 * creation. */
 	line = strtok_r(text, "\n", &save);
@@ -365,6 +366,12 @@ int ib_cleanup_run(const char *run_dir, const struct ib_cleanup_opts *o,
 	if (!cx.dry_run)
 		cx.wfd = openat(cx.dirfd, "state.jsonl",
 				O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	/* A line torn by the kill ends the file: the first "del" would be
+	 * glued to it and lost (and its resource acted on again by the next
+	 * cleanup), so the torn line is ended first. */
+	if (torn && cx.wfd >= 0 && write(cx.wfd, "\n", 1) != 1)
+		ib_buf_printf(log, "%s/state.jsonl: cannot end its torn last "
+			      "line: %s\n", cx.run_dir, strerror(errno));
 	/* Remove in reverse order of creation: instances before what they
 	 * were built on. Each removal is struck off at once: a record that
 	 * keeps failing does not hold back the others. */
