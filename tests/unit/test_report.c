@@ -1,0 +1,130 @@
+/* test_report: the writer of a run directory's files
+ * (src/host/results/report.c, ib_report_write_all), on the raw log of
+ * tests/fixtures/run-pre-layout: results.json, results.csv and report.md
+ * are exactly what their generators give (and what that run wrote);
+ * each replaces a symlink in its place instead of writing through it; a
+ * directory that does not exist is an error naming the file. */
+#include "unit.h"
+
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "results/report.h"
+#include "results/results.h"
+
+static char T[256];
+static struct ib_results R;
+
+static int rm_one(const char *p, const struct stat *st, int flag,
+		  struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	return flag == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+static int setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR"), *fix = getenv("FIXTURE_DIR");
+	struct ib_err err = {0};
+	char *raw;
+	int rc;
+
+	(void)state;
+	if (!fix)
+		return -1;
+	snprintf(T, sizeof(T), "%s/isobench-test-report-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(T))
+		return -1;
+	ib_results_init(&R);
+	raw = ib_xasprintf("%s/raw.jsonl", fix);
+	rc = ib_results_load(&R, raw, &err);
+	free(raw);
+	if (rc < 0)
+		fprintf(stderr, "fixture: %s\n", err.msg);
+	return rc < 0 ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ib_results_free(&R);
+	return nftw(T, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+	char *p = ib_xasprintf("%s/%s", dir, name);
+	char *text = ib_read_file(p, NULL, NULL);
+
+	if (!text)
+		fail_msg("cannot read %s", p);
+	free(p);
+	return text;
+}
+
+static void test_files(void **state)
+{
+	const char *fix = getenv("FIXTURE_DIR");
+	char *(*make[])(const struct ib_results *) = {
+		ib_results_json, ib_results_csv, ib_report_markdown};
+	const char *names[] = {"results.json", "results.csv", "report.md"};
+	char *bait = ib_xasprintf("%s/bait", T), *link;
+	struct ib_err err = {0};
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	/* a symlink where results.json goes: replaced, not followed */
+	f = fopen(bait, "w");
+	assert_non_null(f);
+	fputs("bait", f);
+	fclose(f);
+	link = ib_xasprintf("%s/results.json", T);
+	assert_int_equal(symlink(bait, link), 0);
+	if (ib_report_write_all(&R, T, &err) < 0)
+		fail_msg("write: %s", err.msg);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	{
+		char *b = ib_read_file(bait, NULL, NULL);
+
+		assert_string_equal(b, "bait");
+		free(b);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		char *got = slurp(T, names[i]), *want = make[i](&R);
+		char *then = slurp(fix, names[i]);
+
+		assert_string_equal(got, want);
+		assert_string_equal(got, then);
+		free(got);
+		free(want);
+		free(then);
+	}
+	free(link);
+	free(bait);
+}
+
+static void test_missing_dir(void **state)
+{
+	char *dir = ib_xasprintf("%s/no/such/dir", T);
+	struct ib_err err = {0};
+
+	(void)state;
+	assert_true(ib_report_write_all(&R, dir, &err) < 0);
+	assert_non_null(strstr(err.msg, "results.json"));
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_missing_dir),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
