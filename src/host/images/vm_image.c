@@ -498,72 +498,59 @@ static int write_image(const char *tmp, const char *compression,
 	return rc;
 }
 
-int ib_vm_image_get(const char *probe_path, const char *kernel_path,
-		    enum ib_vm_bus bus, struct ib_vm_image *img,
-		    struct ib_err *err)
+/* The modules the guest needs for its bus (want, 4 of them) and their
+ * dependencies, in load order, into order: none when the kernel has no
+ * modules directory; a module neither in modules.dep nor built in is an
+ * error naming it. */
+static int modules_needed(struct ib_vm_image *img, const char *const *want,
+			  struct ib_moddep *dep, struct ib_strv *order,
+			  struct ib_err *err)
 {
-	const char *const *want = bus == IB_VM_BUS_PCI ? pci_modules : mmio_modules;
-	struct ib_moddep dep = {0};
-	struct ib_strv order = {0};
-	struct image_file *files = NULL;
-	struct ib_buf modlist = {0};
-	EVP_MD_CTX *h = NULL;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-	int nfiles = 0, rc;
-	char *sum_path = NULL;
+	int rc;
 
-	memset(img, 0, sizeof(*img));
-	rc = ib_vm_kernel_find(kernel_path, &img->kernel, err);
+	if (!img->kernel.modules)
+		return 0;
+	rc = moddep_load(img->kernel.modules, dep, err);
 	if (rc < 0)
 		return rc;
-	img->compression = pick_compression(&img->kernel);
-	if (img->kernel.modules) {
-		rc = moddep_load(img->kernel.modules, &dep, err);
-		if (rc < 0)
-			goto out;
-		for (size_t i = 0; i < 4; i++) {
-			int j = ib_moddep_find(&dep, want[i]);
+	for (size_t i = 0; i < 4; i++) {
+		int j = ib_moddep_find(dep, want[i]);
 
-			if (j < 0) {
-				if (builtin(img->kernel.modules, want[i]))
-					continue;
-				rc = ib_err_set(err, -ENOENT,
-						"guest kernel %s: module %s is "
-						"neither in %s/modules.dep nor "
-						"built in",
-						img->kernel.version, want[i],
-						img->kernel.modules);
-				goto out;
-			}
-			rc = ib_moddep_order(&dep, j, &order, err);
-			if (rc < 0)
-				goto out;
+		if (j < 0) {
+			if (builtin(img->kernel.modules, want[i]))
+				continue;
+			return ib_err_set(err, -ENOENT,
+					  "guest kernel %s: module %s is "
+					  "neither in %s/modules.dep nor "
+					  "built in",
+					  img->kernel.version, want[i],
+					  img->kernel.modules);
 		}
+		rc = ib_moddep_order(dep, j, order, err);
+		if (rc < 0)
+			return rc;
 	}
-	/* The inputs, hashed in a fixed order. */
-	files = ib_xcalloc((size_t)order.n + 1, sizeof(*files));
-	files[nfiles].src = ib_xstrdup(probe_path);
-	files[nfiles].dst = ib_xstrdup("init");
-	files[nfiles++].mode = 0755;
-	for (int i = 0; i < order.n; i++) {
-		files[nfiles].src = ib_xasprintf("%s/%s", img->kernel.modules,
-						 order.v[i]);
-		files[nfiles].dst = ib_xasprintf("lib/modules/%s/%s",
-						 img->kernel.version, order.v[i]);
-		files[nfiles++].mode = 0644;
-		ib_buf_printf(&modlist, "/lib/modules/%s/%s\n",
-			      img->kernel.version, order.v[i]);
-	}
-	img->nmodules = order.n;
-	h = EVP_MD_CTX_new();
+	return 0;
+}
+
+/* img->sha256: the image's inputs hashed in a fixed order (the format's
+ * version, the compression, the module list, each file's name, length
+ * and bytes). */
+static int hash_inputs(struct ib_vm_image *img, const struct image_file *files,
+		       int nfiles, const char *modlist, struct ib_err *err)
+{
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	int rc = 0;
+
 	if (!h || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1) {
 		rc = ib_err_set(err, -ENOMEM, "SHA-256 unavailable (OpenSSL)");
 		goto out;
 	}
 	hash_str(h, FORMAT_VERSION);
 	hash_str(h, img->compression);
-	hash_str(h, modlist.s ? modlist.s : "");
+	hash_str(h, modlist);
 	for (int i = 0; i < nfiles; i++) {
 		size_t len;
 		char *data = ib_read_file(files[i].src, &len, err);
@@ -581,6 +568,50 @@ int ib_vm_image_get(const char *probe_path, const char *kernel_path,
 	img->sha256 = ib_xmalloc(mdlen * 2 + 1);
 	for (unsigned i = 0; i < mdlen; i++)
 		sprintf(img->sha256 + 2 * i, "%02x", md[i]);
+out:
+	if (h)
+		EVP_MD_CTX_free(h);
+	return rc;
+}
+
+int ib_vm_image_get(const char *probe_path, const char *kernel_path,
+		    enum ib_vm_bus bus, struct ib_vm_image *img,
+		    struct ib_err *err)
+{
+	const char *const *want = bus == IB_VM_BUS_PCI ? pci_modules : mmio_modules;
+	struct ib_moddep dep = {0};
+	struct ib_strv order = {0};
+	struct image_file *files = NULL;
+	struct ib_buf modlist = {0};
+	int nfiles = 0, rc;
+	char *sum_path = NULL;
+
+	memset(img, 0, sizeof(*img));
+	rc = ib_vm_kernel_find(kernel_path, &img->kernel, err);
+	if (rc < 0)
+		return rc;
+	img->compression = pick_compression(&img->kernel);
+	rc = modules_needed(img, want, &dep, &order, err);
+	if (rc < 0)
+		goto out;
+	/* The inputs, hashed in a fixed order. */
+	files = ib_xcalloc((size_t)order.n + 1, sizeof(*files));
+	files[nfiles].src = ib_xstrdup(probe_path);
+	files[nfiles].dst = ib_xstrdup("init");
+	files[nfiles++].mode = 0755;
+	for (int i = 0; i < order.n; i++) {
+		files[nfiles].src = ib_xasprintf("%s/%s", img->kernel.modules,
+						 order.v[i]);
+		files[nfiles].dst = ib_xasprintf("lib/modules/%s/%s",
+						 img->kernel.version, order.v[i]);
+		files[nfiles++].mode = 0644;
+		ib_buf_printf(&modlist, "/lib/modules/%s/%s\n",
+			      img->kernel.version, order.v[i]);
+	}
+	img->nmodules = order.n;
+	rc = hash_inputs(img, files, nfiles, modlist.s ? modlist.s : "", err);
+	if (rc < 0)
+		goto out;
 	img->initramfs = ib_xasprintf(
 		"%s/initramfs-%.16s.cpio%s", ib_vm_cache_dir(), img->sha256,
 		strcmp(img->compression, "zstd") == 0   ? ".zst"
@@ -620,8 +651,6 @@ int ib_vm_image_get(const char *probe_path, const char *kernel_path,
 	}
 out:
 	free(sum_path);
-	if (h)
-		EVP_MD_CTX_free(h);
 	for (int i = 0; i < nfiles; i++) {
 		free(files[i].src);
 		free(files[i].dst);

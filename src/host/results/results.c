@@ -694,28 +694,10 @@ char *ib_metric_label(const struct ib_metric *m)
 	return b.s;
 }
 
-char *ib_results_json(const struct ib_results *r)
+/* results.json's "runtimes": each column with what its runtime event
+ * said of it. */
+static void json_runtimes(const struct ib_results *r, cJSON *rts)
 {
-	cJSON *o = cJSON_CreateObject(), *cells, *metrics, *rts, *warn;
-	const cJSON *plan = cJSON_GetObjectItem(r->run, "plan");
-	char *text;
-
-	cJSON_AddStringToObject(o, "schema", "isobench-results");
-	cJSON_AddNumberToObject(o, "schema_version", IB_RESULTS_SCHEMA_VERSION);
-	cJSON_AddStringToObject(o, "isobench", str_of(r->run, "isobench") ?: "");
-	cJSON_AddStringToObject(o, "run_id", str_of(r->run, "run_id") ?: "");
-	cJSON_AddStringToObject(o, "started", str_of(r->run, "started") ?: "");
-	if (r->run_end) {
-		cJSON_AddStringToObject(o, "ended", str_of(r->run_end, "ended") ?: "");
-		cJSON_AddStringToObject(o, "status", str_of(r->run_end, "status") ?: "");
-	} else {
-		cJSON_AddNullToObject(o, "ended");
-		cJSON_AddStringToObject(o, "status", "incomplete");
-	}
-	cJSON_AddItemToObject(o, "plan", cJSON_Duplicate(plan, 1));
-	cJSON_AddItemToObject(o, "fingerprint",
-			      cJSON_Duplicate(cJSON_GetObjectItem(r->run, "fingerprint"), 1));
-	rts = cJSON_AddArrayToObject(o, "runtimes");
 	for (int i = 0; i < r->columns.n; i++) {
 		const cJSON *ev = ib_results_runtime(r, r->columns.v[i]);
 		cJSON *x = cJSON_CreateObject();
@@ -732,7 +714,11 @@ char *ib_results_json(const struct ib_results *r)
 		}
 		cJSON_AddItemToArray(rts, x);
 	}
-	cells = cJSON_AddArrayToObject(o, "cells");
+}
+
+/* results.json's "cells": each with its launches and how it ended. */
+static void json_cells(const struct ib_results *r, cJSON *cells)
+{
 	for (int i = 0; i < r->ncells; i++) {
 		const struct ib_cell *c = &r->cells[i];
 		cJSON *x = cJSON_CreateObject(), *arr;
@@ -762,7 +748,11 @@ char *ib_results_json(const struct ib_results *r)
 			cJSON_AddItemToArray(arr, cJSON_CreateString(c->infos.v[k]));
 		cJSON_AddItemToArray(cells, x);
 	}
-	metrics = cJSON_AddArrayToObject(o, "metrics");
+}
+
+/* results.json's "metrics": samples, summary, interval, ratio. */
+static void json_metrics(const struct ib_results *r, cJSON *metrics)
+{
 	for (int i = 0; i < r->nmetrics; i++) {
 		const struct ib_metric *m = &r->metrics[i];
 		const struct ib_cell *c = &r->cells[m->cell];
@@ -806,6 +796,32 @@ char *ib_results_json(const struct ib_results *r)
 		}
 		cJSON_AddItemToArray(metrics, x);
 	}
+}
+
+char *ib_results_json(const struct ib_results *r)
+{
+	cJSON *o = cJSON_CreateObject(), *warn;
+	const cJSON *plan = cJSON_GetObjectItem(r->run, "plan");
+	char *text;
+
+	cJSON_AddStringToObject(o, "schema", "isobench-results");
+	cJSON_AddNumberToObject(o, "schema_version", IB_RESULTS_SCHEMA_VERSION);
+	cJSON_AddStringToObject(o, "isobench", str_of(r->run, "isobench") ?: "");
+	cJSON_AddStringToObject(o, "run_id", str_of(r->run, "run_id") ?: "");
+	cJSON_AddStringToObject(o, "started", str_of(r->run, "started") ?: "");
+	if (r->run_end) {
+		cJSON_AddStringToObject(o, "ended", str_of(r->run_end, "ended") ?: "");
+		cJSON_AddStringToObject(o, "status", str_of(r->run_end, "status") ?: "");
+	} else {
+		cJSON_AddNullToObject(o, "ended");
+		cJSON_AddStringToObject(o, "status", "incomplete");
+	}
+	cJSON_AddItemToObject(o, "plan", cJSON_Duplicate(plan, 1));
+	cJSON_AddItemToObject(o, "fingerprint",
+			      cJSON_Duplicate(cJSON_GetObjectItem(r->run, "fingerprint"), 1));
+	json_runtimes(r, cJSON_AddArrayToObject(o, "runtimes"));
+	json_cells(r, cJSON_AddArrayToObject(o, "cells"));
+	json_metrics(r, cJSON_AddArrayToObject(o, "metrics"));
 	warn = cJSON_AddArrayToObject(o, "warnings");
 	for (int i = 0; i < r->warnings.n; i++)
 		cJSON_AddItemToArray(warn, cJSON_CreateString(r->warnings.v[i]));

@@ -262,6 +262,75 @@ static int64_t run_uring(struct disk_run *d, const struct ib_disk_test *t,
 	return (int64_t)ops;
 }
 
+/* One test of the list (name: "randread-4k-qd1" and the like) on d's
+ * file: its samples, or an error record. Returns 1 if it failed (an
+ * "unsupported" one does not). */
+static int one_test(struct disk_run *d, const char *name, uint64_t size,
+		    double seconds)
+{
+	static struct ib_hist h; /* 17 KiB: keep it off the stack */
+	struct ib_disk_test t;
+	char why[256];
+	uint64_t elapsed = 0;
+	const char *what;
+	int64_t ops;
+	double secs;
+
+	if (ib_disk_test_parse(name, &t, why, sizeof(why)) < 0 ||
+	    t.bs > size) {
+		emit_error("disk", "invalid", "%s",
+			   t.bs > size ? "block size larger than the file"
+				       : why);
+		return 1;
+	}
+	what = t.write ? "pwrite" : "pread";
+	ib_hist_init(&h);
+	d->next_seq = 0;
+	if (t.qd == 1)
+		ops = run_sync(d, &t, seconds, &h, &elapsed);
+	else
+		ops = run_uring(d, &t, seconds, &h, &elapsed, &what);
+	if (ops < 0) {
+		int err = (int)-ops;
+		int unsup = err == ENOSYS || err == EPERM ||
+			    err == EOPNOTSUPP ||
+			    (err == EINVAL && t.qd > 1);
+
+		emit_error("disk", unsup ? "unsupported" : "failed",
+			   "%s: %s: %s", name, what, strerror(err));
+		return !unsup;
+	}
+	if (ops == 0 || elapsed == 0) {
+		emit_error("disk", "failed",
+			   "%s: no I/O completed in the measured window",
+			   name);
+		return 1;
+	}
+	secs = (double)elapsed / 1e9;
+	{
+		const struct ib_pv pv[] = {
+			PV_STR("test", name), PV_NUM("bs", t.bs),
+			PV_NUM("qd", t.qd), PV_NUM("size", size)};
+
+		emit_sample("disk", "iops", "IO/s", IB_HIGHER_IS_BETTER,
+			    (double)ops / secs, pv, 4);
+		emit_sample("disk", "bw", "MiB/s", IB_HIGHER_IS_BETTER,
+			    (double)ops * (double)t.bs / 1048576.0 / secs,
+			    pv, 4);
+		emit_sample("disk", "lat_p50", "us", IB_LOWER_IS_BETTER,
+			    (double)ib_hist_percentile(&h, 50) / 1e3, pv,
+			    4);
+		emit_sample("disk", "lat_p99", "us", IB_LOWER_IS_BETTER,
+			    (double)ib_hist_percentile(&h, 99) / 1e3, pv,
+			    4);
+		emit_sample("disk", "lat_p99.9", "us",
+			    IB_LOWER_IS_BETTER,
+			    (double)ib_hist_percentile(&h, 99.9) / 1e3,
+			    pv, 4);
+	}
+	return 0;
+}
+
 int wl_disk(const struct probe_args *a)
 {
 	uint64_t size = arg_size(a, "size"), max_buf = 0;
@@ -324,71 +393,8 @@ int wl_disk(const struct probe_args *a)
 	emit_info_str("disk", "file", path);
 
 	cur = arg_str(a, "tests");
-	while (arg_list_next(&cur, name, sizeof(name))) {
-		static struct ib_hist h; /* 17 KiB: keep it off the stack */
-		struct ib_disk_test t;
-		uint64_t elapsed = 0;
-		const char *what;
-		int64_t ops;
-		double secs;
-
-		if (ib_disk_test_parse(name, &t, why, sizeof(why)) < 0 ||
-		    t.bs > size) {
-			emit_error("disk", "invalid", "%s",
-				   t.bs > size ? "block size larger than the file"
-					       : why);
-			failed = 1;
-			continue;
-		}
-		what = t.write ? "pwrite" : "pread";
-		ib_hist_init(&h);
-		d.next_seq = 0;
-		if (t.qd == 1)
-			ops = run_sync(&d, &t, seconds, &h, &elapsed);
-		else
-			ops = run_uring(&d, &t, seconds, &h, &elapsed, &what);
-		if (ops < 0) {
-			int err = (int)-ops;
-			int unsup = err == ENOSYS || err == EPERM ||
-				    err == EOPNOTSUPP ||
-				    (err == EINVAL && t.qd > 1);
-
-			emit_error("disk", unsup ? "unsupported" : "failed",
-				   "%s: %s: %s", name, what, strerror(err));
-			if (!unsup)
-				failed = 1;
-			continue;
-		}
-		if (ops == 0 || elapsed == 0) {
-			emit_error("disk", "failed",
-				   "%s: no I/O completed in the measured window",
-				   name);
-			failed = 1;
-			continue;
-		}
-		secs = (double)elapsed / 1e9;
-		{
-			const struct ib_pv pv[] = {
-				PV_STR("test", name), PV_NUM("bs", t.bs),
-				PV_NUM("qd", t.qd), PV_NUM("size", size)};
-
-			emit_sample("disk", "iops", "IO/s", IB_HIGHER_IS_BETTER,
-				    (double)ops / secs, pv, 4);
-			emit_sample("disk", "bw", "MiB/s", IB_HIGHER_IS_BETTER,
-				    (double)ops * (double)t.bs / 1048576.0 / secs,
-				    pv, 4);
-			emit_sample("disk", "lat_p50", "us", IB_LOWER_IS_BETTER,
-				    (double)ib_hist_percentile(&h, 50) / 1e3, pv,
-				    4);
-			emit_sample("disk", "lat_p99", "us", IB_LOWER_IS_BETTER,
-				    (double)ib_hist_percentile(&h, 99) / 1e3, pv,
-				    4);
-			emit_sample("disk", "lat_p99.9", "us",
-				    IB_LOWER_IS_BETTER,
-				    (double)ib_hist_percentile(&h, 99.9) / 1e3,
-				    pv, 4);
-		}
-	}
+	while (arg_list_next(&cur, name, sizeof(name)))
+		failed |= one_test(&d, name, size, seconds);
 	free(d.buf);
 	close(d.fd);
 	return failed;

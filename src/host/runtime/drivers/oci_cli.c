@@ -358,6 +358,77 @@ static int lifecycle_run(const struct ib_runtime *rt)
 	return v && !strcmp(v, "run");
 }
 
+/* runc's default lifecycle: `create` (timed: l->t_created_ns), the
+ * container's init adopted (isobench is the subreaper of what create
+ * leaves: the init, under runsc its sandbox and gofer), then `start`
+ * (l->t_started_ns). argv holds the runtime and its global arguments. */
+static int create_and_start(struct ib_runtime *rt, struct ib_launch *l,
+			    struct ib_strv *argv, const struct ib_spawn_opts *so,
+			    const char *pidfile, const char *cgroup,
+			    struct ib_err *err)
+{
+	const struct ib_oci_cli *cli = cli_of(rt->ops);
+	struct oci_rt *o = rt->priv;
+	struct oci_launch *ol = l->priv;
+	struct ib_proc create;
+	struct ib_buf out = {0};
+	char *pid;
+	int rc;
+
+	ib_strv_push(argv, "create");
+	ib_strv_push(argv, "--bundle");
+	ib_strv_push(argv, ol->bundle);
+	ib_strv_push(argv, "--pid-file");
+	ib_strv_push(argv, pidfile);
+	ib_strv_push(argv, l->name);
+	/* isobench is the subreaper of what create leaves: the container's
+	 * init (runsc: its sandbox, which exits with the container's status,
+	 * and its gofer) become its children, to wait for and reap. */
+	ib_proc_subreaper(1);
+	prepare_cpuset_parent(cgroup);
+	l->t_launch_ns = ib_mono_ns();
+	rc = ib_proc_start(&create, argv->v, so, err);
+	if (rc < 0)
+		goto out;
+	l->out_fd = create.out_fd; /* the container's init keeps it open */
+	if (ib_proc_wait(&create, ib_mono_ns() + CMD_TIMEOUT_S * 1000000000ULL) < 0) {
+		ib_proc_kill(&create);
+		rc = ib_err_set(err, -ETIMEDOUT, "%s create: no exit within %d s",
+				rt->ops->name, CMD_TIMEOUT_S);
+		goto out;
+	}
+	if (create.exit_code != 0) {
+		drain(l->out_fd, &out);
+		rc = ib_err_set(err, -EIO, "%s create: exit status %d: %s",
+				rt->ops->name, create.exit_code,
+				out.s ? ib_trim(out.s) : "");
+		goto out;
+	}
+	l->t_created_ns = ib_mono_ns();
+	pid = ib_read_file(pidfile, NULL, err);
+	if (!pid) {
+		rc = err->code;
+		goto out;
+	}
+	/* isobench is the subreaper: the init is its child now */
+	ib_proc_adopt(&l->proc, (pid_t)atoi(pid));
+	free(pid);
+	rc = run_cmd_ns(cli, o->binary, ol->global,
+			(const char *[]){"start", l->name, NULL}, CMD_TIMEOUT_S,
+			ol->netns, &out, err);
+	if (rc != 0) {
+		if (rc > 0)
+			rc = ib_err_set(err, -EIO, "%s start: exit status %d: %s",
+					rt->ops->name, rc,
+					out.s ? ib_trim(out.s) : "");
+		goto out;
+	}
+	l->t_started_ns = ib_mono_ns();
+out:
+	ib_buf_free(&out);
+	return rc;
+}
+
 int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 		      struct ib_err *err)
 {
@@ -369,11 +440,9 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 	struct ib_spawn_opts so = {.flags = IB_PROC_DIE_WITH_PARENT |
 					    IB_PROC_KEEP_GROUP,
 				   .pre_exec = cli->pre_exec};
-	char *pidfile, *cgroup = cgroup_path(rt, l->name), *pid;
+	char *pidfile, *cgroup = cgroup_path(rt, l->name);
 	const char *netns = l->net ? l->net->netns_path : NULL;
 	struct netns_exec nx = {netns, cli->pre_exec};
-	struct ib_proc create;
-	struct ib_buf out = {0};
 	cJSON *res;
 	int rc;
 
@@ -429,57 +498,8 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 			l->out_fd = l->proc.out_fd;
 		goto out;
 	}
-	ib_strv_push(&argv, "create");
-	ib_strv_push(&argv, "--bundle");
-	ib_strv_push(&argv, ol->bundle);
-	ib_strv_push(&argv, "--pid-file");
-	ib_strv_push(&argv, pidfile);
-	ib_strv_push(&argv, l->name);
-	/* isobench is the subreaper of what create leaves: the container's
-	 * init (runsc: its sandbox, which exits with the container's status,
-	 * and its gofer) become its children, to wait for and reap. */
-	ib_proc_subreaper(1);
-	prepare_cpuset_parent(cgroup);
-	l->t_launch_ns = ib_mono_ns();
-	rc = ib_proc_start(&create, argv.v, &so, err);
-	if (rc < 0)
-		goto out;
-	l->out_fd = create.out_fd; /* the container's init keeps it open */
-	if (ib_proc_wait(&create, ib_mono_ns() + CMD_TIMEOUT_S * 1000000000ULL) < 0) {
-		ib_proc_kill(&create);
-		rc = ib_err_set(err, -ETIMEDOUT, "%s create: no exit within %d s",
-				rt->ops->name, CMD_TIMEOUT_S);
-		goto out;
-	}
-	if (create.exit_code != 0) {
-		drain(l->out_fd, &out);
-		rc = ib_err_set(err, -EIO, "%s create: exit status %d: %s",
-				rt->ops->name, create.exit_code,
-				out.s ? ib_trim(out.s) : "");
-		goto out;
-	}
-	l->t_created_ns = ib_mono_ns();
-	pid = ib_read_file(pidfile, NULL, err);
-	if (!pid) {
-		rc = err->code;
-		goto out;
-	}
-	/* isobench is the subreaper: the init is its child now */
-	ib_proc_adopt(&l->proc, (pid_t)atoi(pid));
-	free(pid);
-	rc = run_cmd_ns(cli, o->binary, ol->global,
-			(const char *[]){"start", l->name, NULL}, CMD_TIMEOUT_S,
-			netns, &out, err);
-	if (rc != 0) {
-		if (rc > 0)
-			rc = ib_err_set(err, -EIO, "%s start: exit status %d: %s",
-					rt->ops->name, rc,
-					out.s ? ib_trim(out.s) : "");
-		goto out;
-	}
-	l->t_started_ns = ib_mono_ns();
+	rc = create_and_start(rt, l, &argv, &so, pidfile, cgroup, err);
 out:
-	ib_buf_free(&out);
 	ib_strv_free(&argv);
 	ib_strv_free(&pargv);
 	free(pidfile);
@@ -871,15 +891,36 @@ int ib_oci_cli_net_setup(struct ib_runtime *rt, struct ib_net *net,
 	return 0;
 }
 
-/* The runtime's global arguments for cleanup, rebuilt from its own
- * options, never replayed: runc and crun take none; runsc takes its
- * --platform and --network, each only as one of the option's choices
- * (a recorded "--root" or "--log FILE" is dropped, and said). */
+/* The runtime's global arguments for cleanup, rebuilt, never replayed:
+ * its state root, derived from the run id; then its own options: runc
+ * and crun take none; runsc takes its --platform and --network, each
+ * only as one of the option's choices (a recorded "--root" or "--log
+ * FILE" is dropped, and said). */
 static void cleanup_global(const struct ib_runtime_ops *ops,
-			   const struct ib_oci_cli *cli, const cJSON *res,
-			   struct ib_strv *global, struct ib_buf *log)
+			   const struct ib_oci_cli *cli,
+			   const struct ib_cleanup *cx, const cJSON *res,
+			   struct ib_strv *global)
 {
+	struct ib_buf *log = cx->log;
 	const cJSON *a;
+
+	/* the state root the driver gives it (state_root), derived from the
+	 * run id; a run from before there was one used the default */
+	{
+		char *entry = ib_xasprintf("oci-%s", cx->run_id);
+		char *rt_entry = ib_cleanup_rt_path(cx, entry);
+		char *root = ib_xasprintf("%s/%s", rt_entry, cli->program);
+		struct stat st;
+
+		if (lstat(root, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    ib_cleanup_path_ok(cx, root, NULL) == 0) {
+			ib_strv_push(global, "--root");
+			ib_strv_push(global, root);
+		}
+		free(root);
+		free(rt_entry);
+		free(entry);
+	}
 
 	cJSON_ArrayForEach(a, cJSON_GetObjectItem(res, "args")) {
 		const char *v = cJSON_GetStringValue(a), *eq;
@@ -959,24 +1000,7 @@ int ib_oci_cli_cleanup(const struct ib_runtime_ops *ops, struct ib_cleanup *cx,
 				ops->name, name, cli->program);
 		goto out;
 	}
-	/* the state root the driver gives it (state_root), derived from the
-	 * run id; a run from before there was one used the default */
-	{
-		char *entry = ib_xasprintf("oci-%s", cx->run_id);
-		char *rt_entry = ib_cleanup_rt_path(cx, entry);
-		char *root = ib_xasprintf("%s/%s", rt_entry, cli->program);
-		struct stat st;
-
-		if (lstat(root, &st) == 0 && S_ISDIR(st.st_mode) &&
-		    ib_cleanup_path_ok(cx, root, NULL) == 0) {
-			ib_strv_push(&global, "--root");
-			ib_strv_push(&global, root);
-		}
-		free(root);
-		free(rt_entry);
-		free(entry);
-	}
-	cleanup_global(ops, cli, res, &global, cx->log);
+	cleanup_global(ops, cli, cx, res, &global);
 	/* The bundle and cgroup as the driver makes them for this name. */
 	if (cx->work)
 		bundle = ib_xasprintf("%s/bundles/%s", cx->work, name);
