@@ -23,6 +23,11 @@ one include line per edge, and the exit status is 1.
                                     (An include cycle can hide behind a
                                     header of a third folder; a call
                                     cannot.)
+  Both modes also check that only the command line prints: outside
+  host/cli/, host/validate/, the peer command (host/net/peer.c), the
+  out-of-memory abort (host/base/util.c) and the probe, no code names
+  stdout or stderr or calls printf, puts or perror (code, not comments
+  or strings).
   scripts/check-layout.py --self-test
                                     runs the check on two small trees made
                                     in a temporary directory, one with a
@@ -114,6 +119,45 @@ def cycles(edges):
         if v not in index:
             visit(v)
     return out
+
+
+PRINT_OK = ('host/cli/', 'host/validate/', 'host/net/peer.c',
+            'host/base/util.c', 'probe/', 'common/')
+def code_only(text):
+    """text without comments and string or character literals."""
+    return re.sub(r'/\*.*?\*/|//[^\n]*|"(\\.|[^"\\\n])*"|'
+                  r"'(\\.|[^'\\\n])*'",
+                  lambda m: re.sub(r'[^\n]', ' ', m.group(0)), text,
+                  flags=re.S)
+
+
+def printers(src):
+    """'file:line: text' of each place outside PRINT_OK that prints."""
+    out = []
+    for root, _, files in os.walk(src):
+        for f in sorted(files):
+            if not f.endswith('.c'):
+                continue
+            path = os.path.join(root, f)
+            rel = os.path.relpath(path, src)
+            if rel.startswith(PRINT_OK):
+                continue
+            with open(path, encoding='utf-8', errors='replace') as fh:
+                text = fh.read()
+            code = code_only(text).split('\n')
+            lines = text.split('\n')
+            for n, line in enumerate(code):
+                if re.search(r'\b(stdout|stderr)\b|\b(printf|puts|perror)\s*\(',
+                             line):
+                    out.append('%s:%d: %s' % (rel, n + 1, lines[n].strip()))
+    return out
+
+
+def report_printers(src, quiet=False):
+    found = printers(src)
+    for p in found if not quiet else []:
+        print('check-layout: prints outside the command line: ' + p)
+    return 1 if found else 0
 
 
 def load_rules(src):
@@ -248,7 +292,7 @@ def check(src, quiet=False):
         for (a, b), where in sorted(edges.items()):
             if a in comp and b in comp:
                 print('  %s -> %s   (%s)' % (a, b, where))
-    if not quiet and report_rules(edges, src):
+    if not quiet and (report_rules(edges, src) | report_printers(src)):
         return 1
     if unresolved:
         return 2
@@ -318,6 +362,18 @@ def self_test():
         if rc != 1:
             print('check-layout: self-test: a call cycle between two '
                   'folders went unseen (status %d)' % rc)
+            return 1
+    with tempfile.TemporaryDirectory() as d:
+        tree(d, {'host/a/quiet.c': '/* stderr */ const char *s = "stdout";\n',
+                 'host/cli/loud.c': 'int f(void) { return printf("x"); }\n'})
+        if printers(d):
+            print('check-layout: self-test: a comment, a string or the '
+                  'command line counted as printing')
+            return 1
+        tree(d, {'host/a/loud.c': 'void g(void) { fputs("x", stderr); }\n'})
+        if len(printers(d)) != 1:
+            print('check-layout: self-test: printing outside the command '
+                  'line went unseen')
             return 1
     layers = {'host/a': 1, 'host/b': 2}
     if not rule_breaks({('host/a', 'host/b'): 'x.c'}, layers) or \

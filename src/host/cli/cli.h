@@ -4,6 +4,8 @@
 #ifndef ISOBENCH_CLI_H
 #define ISOBENCH_CLI_H
 
+#include "run/runner.h"
+
 /* The probe: $ISOBENCH_PROBE, else next to the isobench binary, else in
  * the build tree beside it. Caller frees. */
 char *ib_cli_probe_path(const char *given);
@@ -21,6 +23,17 @@ int ib_cli_parse_int(const char *opt, const char *v, int min, int max,
 		     int *out);
 int ib_cli_parse_dbl(const char *opt, const char *v, double min,
 		     double *out);
+
+/* The reporter of a run (run/runner.h) on the terminal: errors and
+ * warnings always, notes and the last line unless quiet, a line per
+ * finished cell when stderr is not a terminal (a log), the progress line
+ * when it is, the summary table on stdout. */
+struct ib_cli_reporter {
+	struct ib_reporter r;
+	int quiet, progress, summary, tty, shown;
+};
+void ib_cli_reporter_init(struct ib_cli_reporter *c, int quiet, int progress,
+			  int summary);
 
 /* The exit codes, as every --help ends. */
 extern const char ib_cli_exit_codes[];

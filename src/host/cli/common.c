@@ -12,6 +12,7 @@
 #include <dirent.h>
 
 #include "cli/cli.h"
+#include "results/report.h"
 #include "run/runner.h"
 
 const char ib_cli_exit_codes[] =
@@ -101,4 +102,91 @@ void ib_cli_bad_option(const char *cmd, int missing_value, char **argv,
 		missing_value ? "a value is needed after" : "unknown option",
 		opt, !missing_value && strncmp(arg, "--", 2) == 0 &&
 		strchr(arg, '=') ? ", or it takes no value" : "", cmd);
+}
+
+/* --- the reporter of `isobench run` ------------------------------------ */
+
+static void fmt_dur(char *buf, size_t cap, double s)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 3600)
+		snprintf(buf, cap, "%d:%02d:%02d", (int)s / 3600,
+			 ((int)s / 60) % 60, (int)s % 60);
+	else
+		snprintf(buf, cap, "%d:%02d", (int)s / 60, (int)s % 60);
+}
+
+static void clear_line(struct ib_cli_reporter *c)
+{
+	if (c->shown) {
+		fprintf(stderr, "\r\033[K");
+		c->shown = 0;
+	}
+}
+
+static void cli_message(void *ctx, enum ib_report_kind kind, const char *text)
+{
+	struct ib_cli_reporter *c = ctx;
+
+	switch (kind) {
+	case IB_REPORT_ERROR:
+	case IB_REPORT_WARNING:
+		break;
+	case IB_REPORT_CELL: /* a terminal has the progress line instead */
+		if (c->quiet || c->tty)
+			return;
+		break;
+	case IB_REPORT_NOTE:
+	case IB_REPORT_DONE:
+		if (c->quiet)
+			return;
+		break;
+	}
+	clear_line(c);
+	fprintf(stderr, "%sisobench: %s\n", kind == IB_REPORT_DONE ? "\n" : "",
+		text);
+}
+
+static void cli_progress(void *ctx, const struct ib_progress *p)
+{
+	struct ib_cli_reporter *c = ctx;
+	char el[32], a[32], b[32];
+
+	if (!p) {
+		clear_line(c);
+		return;
+	}
+	if (!c->tty || c->quiet || !c->progress)
+		return;
+	fmt_dur(el, sizeof(el), p->elapsed_s);
+	fmt_dur(a, sizeof(a), p->eta_lo_s);
+	fmt_dur(b, sizeof(b), p->eta_hi_s);
+	fprintf(stderr, "\r\033[K[%s, ETA %s%s%s] %d/%d cells done | %s %s %s %d",
+		el, a, strcmp(a, b) ? "-" : "", strcmp(a, b) ? b : "",
+		p->cells_done, p->ncells, p->runtime, p->job,
+		p->warmup ? "warm-up" : "launch", p->launch);
+	fflush(stderr);
+	c->shown = 1;
+}
+
+static void cli_summary(void *ctx, const struct ib_results *r)
+{
+	struct ib_cli_reporter *c = ctx;
+
+	if (c->summary && !c->quiet)
+		ib_report_terminal(r, stdout);
+}
+
+void ib_cli_reporter_init(struct ib_cli_reporter *c, int quiet, int progress,
+			  int summary)
+{
+	memset(c, 0, sizeof(*c));
+	c->quiet = quiet;
+	c->progress = progress;
+	c->summary = summary;
+	c->tty = isatty(2);
+	c->r = (struct ib_reporter){.ctx = c, .message = cli_message,
+				    .progress = cli_progress,
+				    .summary = cli_summary};
 }

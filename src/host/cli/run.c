@@ -87,6 +87,7 @@ struct run_args {
 	struct ib_strv sets;
 	const char *runtimes, *benchmarks, *probe, *baseline, *plan_file;
 	int mode; /* -1 not given, 0 quick, 1 full */
+	int quiet, progress;
 	double rsd, maxt, timeout;
 	int minr, maxr, warm, cpus;
 	uint64_t memory;
@@ -162,14 +163,14 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		case 'b': a->benchmarks = optarg; break;
 		case 's': ib_strv_push(&a->sets, optarg); break;
 		case 'o': a->o.out_dir = optarg; break;
-		case 'q': a->o.quiet = 1; break;
+		case 'q': a->quiet = 1; break;
 		case 'h': usage_run(stdout); return 1;
 		case O_QUICK: a->mode = 0; break;
 		case O_FULL: a->mode = 1; break;
 		case O_BASE: a->baseline = optarg; break;
 		case O_SCRATCH: a->o.scratch_parent = optarg; break;
 		case O_PROBE: a->probe = optarg; break;
-		case O_NOPROG: a->o.progress = 0; break;
+		case O_NOPROG: a->progress = 0; break;
 		case O_RSD: case O_MIN: case O_MAX: case O_TIME: case O_WARM:
 		case O_TIMEOUT: case O_CPUS: case O_MEMORY:
 			if (parse_value(opt, a) < 0)
@@ -269,7 +270,7 @@ static int make_plan(const struct run_args *a, struct ib_plan *plan)
 int ib_cmd_run(int argc, char **argv)
 {
 	struct run_args a = {
-		.o = {.progress = 1, .summary = 1}, .mode = -1, .rsd = -1,
+		.progress = 1, .mode = -1, .rsd = -1,
 		.maxt = -1, .timeout = -1, .minr = -1, .maxr = -1, .warm = -1,
 		.cpus = -1, .memory = UINT64_MAX,
 	};
@@ -298,6 +299,10 @@ int ib_cmd_run(int argc, char **argv)
 		a.o.scratch_parent = scratch_abs;
 	ib_plan_init(&plan, a.mode == 1);
 	if (make_plan(&a, &plan) == 0) {
+		struct ib_cli_reporter rep;
+
+		ib_cli_reporter_init(&rep, a.quiet, a.progress, 1);
+		a.o.reporter = &rep.r;
 		probe = ib_cli_probe_path(a.probe);
 		a.o.probe_path = probe;
 		ib_runner_install_signals();

@@ -54,10 +54,8 @@ struct run {
 	int ncells;
 	int next_launch;
 	uint64_t t0;
-	int tty;
 	int io_failed;            /* raw.jsonl could not be written */
 	struct ib_err io_err;
-	int progress_shown;
 	int created_dir;          /* the run directory did not exist before */
 	int rts_set_up;           /* run_setup_runtimes ran: rts[0..nrts) own */
 	int started;              /* the run event is logged: keep the dir */
@@ -112,9 +110,12 @@ struct one_launch {
 int run_signal(void);
 
 /* log.c */
+/* A message to the run's reporter (runner.h), printf-style, without the
+ * "isobench: " prefix or a newline. */
+void run_say(const struct run *R, enum ib_report_kind kind, const char *fmt,
+	     ...) __attribute__((format(printf, 3, 4)));
 void run_log_event(struct run *R, cJSON *ev);
 double run_since_start(const struct run *R);
-void run_fmt_dur(char *buf, size_t cap, double s);
 /* A record measured on the host, logged as a record of launch id, so that
  * `isobench report` rebuilds it from raw.jsonl like the probe's: an info
  * (bench, key, value) or a footprint sample. */

@@ -5,7 +5,9 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static volatile sig_atomic_t got_signal;
@@ -47,24 +49,13 @@ void run_log_event(struct run *R, cJSON *ev)
 	if (!R->io_failed && ib_rawlog_append(&R->log, ev, &R->io_err) < 0)
 		R->io_failed = 1;
 	if (ib_results_feed(&R->live, ev, &e) < 0 && !R->io_failed)
-		fprintf(stderr, "isobench: internal: %s\n", e.msg);
+		run_say(R, IB_REPORT_ERROR, "internal: %s", e.msg);
 	cJSON_Delete(ev);
 }
 
 double run_since_start(const struct run *R)
 {
 	return (double)(ib_mono_ns() - R->t0) / 1e9;
-}
-
-void run_fmt_dur(char *buf, size_t cap, double s)
-{
-	if (s < 0)
-		s = 0;
-	if (s >= 3600)
-		snprintf(buf, cap, "%d:%02d:%02d", (int)s / 3600,
-			 ((int)s / 60) % 60, (int)s % 60);
-	else
-		snprintf(buf, cap, "%d:%02d", (int)s / 60, (int)s % 60);
 }
 
 /* A record of what isobench measured on the host, logged as a record of
@@ -112,4 +103,22 @@ void run_log_host_info(struct run *R, int id, const char *bench,
 	cJSON_AddStringToObject(rec, "key", key);
 	cJSON_AddStringToObject(rec, "value", value);
 	run_log_event(R, ev);
+}
+
+void run_say(const struct run *R, enum ib_report_kind kind, const char *fmt,
+	     ...)
+{
+	const struct ib_reporter *rep = R->o->reporter;
+	char *text;
+	va_list ap;
+
+	if (!rep || !rep->message)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	if (text)
+		rep->message(rep->ctx, kind, text);
+	free(text);
 }

@@ -17,15 +17,14 @@ static void cell_finished(struct run *R, struct cell_state *c, const char *why,
 	cJSON_AddStringToObject(ev, "job", c->job->name);
 	cJSON_AddStringToObject(ev, "why", why);
 	run_log_event(R, ev);
-	if (!R->tty && !R->o->quiet) {
+	{
 		char r[32] = "-";
 
 		if (isfinite(rsd))
 			snprintf(r, sizeof(r), "%.2f%%", rsd);
-		fprintf(stderr,
-			"isobench: %s/%s: %d launch%s, max RSD %s, stopped by "
-			"%s (%.0f s elapsed)\n",
-			c->rt->label, c->job->name, c->launches,
+		run_say(R, IB_REPORT_CELL,
+			"%s/%s: %d launch%s, max RSD %s, stopped by %s (%.0f s "
+			"elapsed)", c->rt->label, c->job->name, c->launches,
 			c->launches == 1 ? "" : "es", r, why, run_since_start(R));
 	}
 }

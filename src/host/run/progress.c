@@ -1,5 +1,5 @@
-/* run/progress: the progress line on a terminal, with an estimate of the
- * time left. */
+/* run/progress: where the run is, with an estimate of the time left,
+ * handed to the reporter (the command line draws it on a terminal). */
 #include "run/internal.h"
 
 #include <errno.h>
@@ -66,31 +66,25 @@ static void eta(const struct run *R, double *lo, double *hi)
 
 void run_progress(struct run *R, const struct cell_state *c, int warmup)
 {
-	char el[32], a[32], b[32];
-	double lo, hi;
-	int done = 0;
+	const struct ib_reporter *rep = R->o->reporter;
+	struct ib_progress p = {.ncells = R->ncells, .runtime = c->rt->label,
+				.job = c->job->name, .warmup = warmup,
+				.launch = warmup ? c->warmups + 1
+						 : c->launches + 1};
 
-	if (!R->tty || R->o->quiet || !R->o->progress)
+	if (!rep || !rep->progress)
 		return;
 	for (int i = 0; i < R->ncells; i++)
-		done += R->cells[i].done;
-	eta(R, &lo, &hi);
-	run_fmt_dur(el, sizeof(el), run_since_start(R));
-	run_fmt_dur(a, sizeof(a), lo);
-	run_fmt_dur(b, sizeof(b), hi);
-	fprintf(stderr, "\r\033[K[%s, ETA %s%s%s] %d/%d cells done | %s %s %s %d",
-		el, a, strcmp(a, b) ? "-" : "", strcmp(a, b) ? b : "", done,
-		R->ncells, c->rt->label, c->job->name,
-		warmup ? "warm-up" : "launch",
-		warmup ? c->warmups + 1 : c->launches + 1);
-	fflush(stderr);
-	R->progress_shown = 1;
+		p.cells_done += R->cells[i].done;
+	eta(R, &p.eta_lo_s, &p.eta_hi_s);
+	p.elapsed_s = run_since_start(R);
+	rep->progress(rep->ctx, &p);
 }
 
 void run_progress_clear(struct run *R)
 {
-	if (R->progress_shown) {
-		fprintf(stderr, "\r\033[K");
-		R->progress_shown = 0;
-	}
+	const struct ib_reporter *rep = R->o->reporter;
+
+	if (rep && rep->progress)
+		rep->progress(rep->ctx, NULL);
 }

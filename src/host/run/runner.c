@@ -28,16 +28,16 @@ static int run_open(struct run *R)
 	char *path;
 
 	if (ib_plan_check(R->plan, &err) < 0) {
-		fprintf(stderr, "isobench: %s\n", err.msg);
+		run_say(R, IB_REPORT_ERROR, "%s", err.msg);
 		return IB_EXIT_USAGE;
 	}
 	if (run_resolve_runtimes(R, &err) < 0) {
-		fprintf(stderr, "isobench: %s\n", err.msg);
+		run_say(R, IB_REPORT_ERROR, "%s", err.msg);
 		return IB_EXIT_USAGE;
 	}
 	if (access(R->o->probe_path, X_OK) != 0) {
-		fprintf(stderr,
-			"isobench: probe %s: %s (build it, or give --probe)\n",
+		run_say(R, IB_REPORT_ERROR,
+			"probe %s: %s (build it, or give --probe)",
 			R->o->probe_path, strerror(errno));
 		return IB_EXIT_ENV;
 	}
@@ -47,14 +47,14 @@ static int run_open(struct run *R)
 	if (!R->probe)
 		R->probe = ib_xstrdup(R->o->probe_path);
 	if (run_make_dir(R, &err) < 0) {
-		fprintf(stderr, "isobench: %s\n", err.msg);
+		run_say(R, IB_REPORT_ERROR, "%s", err.msg);
 		return IB_EXIT_ENV;
 	}
 	path = ib_xasprintf("%s/raw.jsonl", R->dir);
 	if (ib_rawlog_create(&R->log, path, &err) < 0 ||
 	    ib_state_open(&R->state, R->dir, R->run_id, &err) < 0) {
 		free(path);
-		fprintf(stderr, "isobench: %s\n", err.msg);
+		run_say(R, IB_REPORT_ERROR, "%s", err.msg);
 		return IB_EXIT_ENV;
 	}
 	free(path);
@@ -63,7 +63,7 @@ static int run_open(struct run *R)
 	 * escapes its process group (a daemon's helpers) is still found. */
 	setenv("ISOBENCH_RUN", R->run_id, 1);
 	if (ib_state_add_marker(&R->state, R->run_id, &err) < 0) {
-		fprintf(stderr, "isobench: %s\n", err.msg);
+		run_say(R, IB_REPORT_ERROR, "%s", err.msg);
 		return IB_EXIT_ENV;
 	}
 
@@ -81,14 +81,14 @@ static int run_open(struct run *R)
 
 		if (ib_mkdirs(parent, 0700, &err) < 0 ||
 		    ib_mkdir_private(work, 0700, 1, &err) < 0) {
-			fprintf(stderr, "isobench: scratch directory: %s\n",
+			run_say(R, IB_REPORT_ERROR, "scratch directory: %s",
 				err.msg);
 			free(work);
 			return IB_EXIT_ENV;
 		}
 		R->work = work;
 		if (ib_state_add_dir(&R->state, "work", R->work, &err) < 0) {
-			fprintf(stderr, "isobench: %s\n", err.msg);
+			run_say(R, IB_REPORT_ERROR, "%s", err.msg);
 			rmdir(R->work);
 			free(R->work);
 			R->work = NULL;
@@ -97,7 +97,7 @@ static int run_open(struct run *R)
 	}
 	R->scratch = ib_xasprintf("%s/scratch", R->work);
 	if (ib_mkdirs(R->scratch, 0700, &err) < 0) {
-		fprintf(stderr, "isobench: scratch directory: %s\n", err.msg);
+		run_say(R, IB_REPORT_ERROR, "scratch directory: %s", err.msg);
 		return IB_EXIT_ENV;
 	}
 	R->ctx = (struct ib_run_ctx){
@@ -115,7 +115,7 @@ static int run_open(struct run *R)
 		free(path);
 		free(ini);
 		if (wrc < 0) {
-			fprintf(stderr, "isobench: %s\n", err.msg);
+			run_say(R, IB_REPORT_ERROR, "%s", err.msg);
 			return IB_EXIT_ENV;
 		}
 	}
@@ -129,20 +129,19 @@ static int run_start(struct run *R)
 	int rc = IB_EXIT_OK;
 
 	R->t0 = ib_mono_ns();
-	if (!R->o->quiet)
-		fprintf(stderr, "isobench: run %s -> %s\n", R->run_id, R->dir);
+	run_say(R, IB_REPORT_NOTE, "run %s -> %s", R->run_id, R->dir);
 	run_log_start(R);
 	R->started = 1;
 	run_setup_runtimes(R);
 	if (R->nrts == 0) {
-		fprintf(stderr, "isobench: no usable runtime among those asked "
-			"for; nothing measured\n");
+		run_say(R, IB_REPORT_ERROR, "no usable runtime among those asked "
+			"for; nothing measured");
 		rc = IB_EXIT_ENV;
 	}
 	if (!ib_runtime_find(R->plan->baseline) ||
 	    ib_strv_find(&R->columns, R->plan->baseline) < 0)
-		fprintf(stderr, "isobench: baseline %s is not in this run: no "
-			"ratios\n", R->plan->baseline);
+		run_say(R, IB_REPORT_WARNING, "baseline %s is not in this run: "
+			"no ratios", R->plan->baseline);
 	run_make_cells(R);
 	R->nets = ib_xcalloc((size_t)(R->nrts ? R->nrts : 1), sizeof(*R->nets));
 	return rc;
@@ -201,7 +200,7 @@ static int run_finish(struct run *R, int rc)
 
 	run_progress_clear(R);
 	if (R->io_failed) {
-		fprintf(stderr, "isobench: %s\n", R->io_err.msg);
+		run_say(R, IB_REPORT_ERROR, "%s", R->io_err.msg);
 		rc = IB_EXIT_ENV;
 	}
 	ev = cJSON_CreateObject();
@@ -219,21 +218,19 @@ static int run_finish(struct run *R, int rc)
 	ib_results_init(&final);
 	if (ib_results_load(&final, path, &err) < 0 ||
 	    ib_report_write_all(&final, R->dir, &err) < 0) {
-		fprintf(stderr, "isobench: %s\n", err.msg);
+		run_say(R, IB_REPORT_ERROR, "%s", err.msg);
 		rc = IB_EXIT_ENV;
 	} else {
 		for (int i = 0; i < final.ncells; i++)
 			if (!strcmp(final.cells[i].status, "failed") ||
 			    !strcmp(final.cells[i].status, "partial"))
 				any_failed = 1;
-		if (R->o->summary && !R->o->quiet)
-			ib_report_terminal(&final, stdout);
-		if (!R->o->quiet)
-			fprintf(stderr,
-				"\nisobench: %s in %.0f s: %s/{raw.jsonl, "
-				"results.json, results.csv, report.md}\n",
-				run_signal() ? "interrupted" : "done",
-				run_since_start(R), R->dir);
+		if (R->o->reporter && R->o->reporter->summary)
+			R->o->reporter->summary(R->o->reporter->ctx, &final);
+		run_say(R, IB_REPORT_DONE, "%s in %.0f s: %s/{raw.jsonl, "
+			"results.json, results.csv, report.md}",
+			run_signal() ? "interrupted" : "done",
+			run_since_start(R), R->dir);
 	}
 	free(path);
 	ib_results_free(&final);
@@ -314,7 +311,6 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 	R.plan = plan;
 	R.o = o;
 	R.log.fd = -1;
-	R.tty = isatty(2);
 	ib_results_init(&R.live);
 	ib_run_id_make(R.run_id, sizeof(R.run_id));
 	rc = run_open(&R);

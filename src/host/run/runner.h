@@ -25,17 +25,46 @@ enum ib_exit {
 	IB_EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM: results so far kept */
 };
 
+/* What a run tells its user as it goes. The runner prints nothing
+ * itself: it hands every message, the progress and the summary to a
+ * reporter (the command line's writes them to stderr and stdout, see
+ * cli/common.c); a NULL reporter or callback says nothing. */
+enum ib_report_kind {
+	IB_REPORT_ERROR,   /* what stops the run, or failed in it */
+	IB_REPORT_WARNING, /* what the user must know (no baseline) */
+	IB_REPORT_NOTE,    /* what it does (its directory, a runtime skipped) */
+	IB_REPORT_CELL,    /* a cell finished (one line each, for logs) */
+	IB_REPORT_DONE,    /* the run's last line */
+};
+
+struct ib_progress {
+	double elapsed_s, eta_lo_s, eta_hi_s;
+	int cells_done, ncells;
+	const char *runtime, *job;
+	int warmup;        /* a warm-up launch, not a counted one */
+	int launch;        /* its number in the cell, from 1 */
+};
+
+struct ib_results;
+
+struct ib_reporter {
+	void *ctx;
+	void (*message)(void *ctx, enum ib_report_kind kind, const char *text);
+	/* the progress line: p, or NULL to clear it */
+	void (*progress)(void *ctx, const struct ib_progress *p);
+	/* the results once written (the summary table) */
+	void (*summary)(void *ctx, const struct ib_results *r);
+};
+
 struct ib_runner_opts {
 	const char *out_dir;     /* NULL: ./isobench-results/<run id> */
 	const char *scratch_parent; /* NULL: /var/tmp */
 	const char *probe_path;
-	int progress;            /* progress line on stderr if a terminal */
-	int quiet;               /* no progress, no table */
-	int summary;             /* print the table at the end */
+	const struct ib_reporter *reporter; /* NULL: silent */
 };
 
-/* Runs the plan; returns an enum ib_exit value. Messages go to stderr;
- * the summary table to stdout. */
+/* Runs the plan; returns an enum ib_exit value. What it says goes to
+ * o->reporter. */
 int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o);
 
 /* Installs SIGINT/SIGTERM handlers that only set a flag (no SA_RESTART,

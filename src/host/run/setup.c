@@ -228,7 +228,7 @@ void run_setup_runtimes(struct run *R)
 			cJSON_AddStringToObject(ev, "why", why.s ? why.s : "not usable");
 			if (fix.s)
 				cJSON_AddStringToObject(ev, "fix", fix.s);
-			fprintf(stderr, "isobench: skipping %s: %s%s%s%s\n",
+			run_say(R, IB_REPORT_WARNING, "skipping %s: %s%s%s%s",
 				rt.label, why.s ? why.s : "not usable",
 				fix.s ? " (fix: " : "", fix.s ? fix.s : "",
 				fix.s ? ")" : "");
