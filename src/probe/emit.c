@@ -131,18 +131,18 @@ static void jb_send(struct jbuf *b)
 	records_written++;
 }
 
-void emit_init(int fd)
+void pb_emit_init(int fd)
 {
 	out_fd = fd;
 }
 
-void emit_set_rep(int rep)
+void pb_emit_set_rep(int rep)
 {
 	cur_rep = rep;
 }
 
-void emit_hello(const struct ib_timer_info *t, double uptime_s,
-		const char *workload, int argc, char **argv)
+void pb_emit_hello(const struct ib_timer_info *t, double uptime_s,
+		   const char *workload, int argc, char **argv)
 {
 	struct jbuf b;
 
@@ -166,15 +166,15 @@ void emit_hello(const struct ib_timer_info *t, double uptime_s,
 	jb_send(&b);
 }
 
-void emit_sample(const char *bench, const char *metric, const char *unit,
-		 enum ib_direction dir, double value, const struct ib_pv *params,
-		 int nparams)
+void pb_emit_sample(const char *bench, const char *metric, const char *unit,
+		    enum ib_direction dir, double value, const struct ib_pv *params,
+		    int nparams)
 {
 	struct jbuf b;
 
 	if (!isfinite(value)) {
-		emit_error(bench, "failed", "metric %s came out non-finite",
-			   metric);
+		pb_emit_error(bench, "failed", "metric %s came out non-finite",
+			      metric);
 		return;
 	}
 	jb_begin(&b, "sample");
@@ -198,7 +198,7 @@ void emit_sample(const char *bench, const char *metric, const char *unit,
 	jb_send(&b);
 }
 
-void emit_info_str(const char *bench, const char *key, const char *value)
+void pb_emit_info_str(const char *bench, const char *key, const char *value)
 {
 	struct jbuf b;
 
@@ -209,7 +209,7 @@ void emit_info_str(const char *bench, const char *key, const char *value)
 	jb_send(&b);
 }
 
-void emit_info_num(const char *bench, const char *key, double value)
+void pb_emit_info_num(const char *bench, const char *key, double value)
 {
 	struct jbuf b;
 
@@ -220,7 +220,7 @@ void emit_info_num(const char *bench, const char *key, double value)
 	jb_send(&b);
 }
 
-void emit_error(const char *bench, const char *reason, const char *fmt, ...)
+void pb_emit_error(const char *bench, const char *reason, const char *fmt, ...)
 {
 	struct jbuf b;
 	char msg[1024];
@@ -237,7 +237,7 @@ void emit_error(const char *bench, const char *reason, const char *fmt, ...)
 	jb_send(&b);
 }
 
-void emit_done(int status)
+void pb_emit_done(int status)
 {
 	struct jbuf b;
 

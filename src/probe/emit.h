@@ -29,23 +29,23 @@ struct ib_timer_info {
 };
 
 /* Records go to fd (normally 1). */
-void emit_init(int fd);
+void pb_emit_init(int fd);
 /* Repetition index stamped on samples (the probe's --reps loop). */
-void emit_set_rep(int rep);
-void emit_hello(const struct ib_timer_info *t, double uptime_s,
-		const char *workload, int argc, char **argv);
+void pb_emit_set_rep(int rep);
+void pb_emit_hello(const struct ib_timer_info *t, double uptime_s,
+		   const char *workload, int argc, char **argv);
 /* A measurement. A non-finite value is turned into an error record. */
-void emit_sample(const char *bench, const char *metric, const char *unit,
-		 enum ib_direction dir, double value, const struct ib_pv *params,
-		 int nparams);
+void pb_emit_sample(const char *bench, const char *metric, const char *unit,
+		    enum ib_direction dir, double value, const struct ib_pv *params,
+		    int nparams);
 /* Context that explains results (sizes chosen, cache sizes, ...). */
-void emit_info_str(const char *bench, const char *key, const char *value);
-void emit_info_num(const char *bench, const char *key, double value);
+void pb_emit_info_str(const char *bench, const char *key, const char *value);
+void pb_emit_info_num(const char *bench, const char *key, double value);
 /* reason: "unsupported" (the runtime lacks something: a syscall, O_DIRECT),
  * "failed" (an error while measuring), "invalid" (bad parameters). */
-void emit_error(const char *bench, const char *reason, const char *fmt, ...)
+void pb_emit_error(const char *bench, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Last record: how many records came before it, and the exit status. */
-void emit_done(int status);
+void pb_emit_done(int status);
 
 #endif

@@ -4,7 +4,7 @@
 
 static uint64_t min_run_ns = 1000000;
 
-double harness_uptime_s(void)
+double pb_harness_uptime_s(void)
 {
 	struct timespec ts;
 
@@ -13,7 +13,7 @@ double harness_uptime_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void harness_timer_measure(struct ib_timer_info *t)
+void pb_harness_timer_measure(struct ib_timer_info *t)
 {
 	struct timespec res;
 	uint64_t prev, gran = UINT64_MAX, start, end;
@@ -67,7 +67,7 @@ void harness_timer_measure(struct ib_timer_info *t)
 		min_run_ns = 1000000;
 }
 
-uint64_t harness_min_run_ns(void)
+uint64_t pb_harness_min_run_ns(void)
 {
 	return min_run_ns;
 }
@@ -79,14 +79,14 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-double harness_median(double *v, int n)
+double pb_harness_median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-double harness_ns_per_iter(harness_fn fn, void *ctx, double seconds,
-			   int runs, enum harness_pick pick)
+double pb_harness_ns_per_iter(harness_fn fn, void *ctx, double seconds,
+			      int runs, enum harness_pick pick)
 {
 	uint64_t iters = 1, elapsed = 0, run_ns;
 	double per_run_ns, *v, best;
@@ -127,7 +127,7 @@ double harness_ns_per_iter(harness_fn fn, void *ctx, double seconds,
 			if (v[r] < best)
 				best = v[r];
 	} else {
-		best = harness_median(v, runs);
+		best = pb_harness_median(v, runs);
 	}
 	free(v);
 	return best;

@@ -23,12 +23,12 @@ static inline uint64_t now_ns(void)
 }
 
 /* Seconds since boot (in a VM: since the guest kernel started). */
-double harness_uptime_s(void);
+double pb_harness_uptime_s(void);
 
 /* Measures the clock: resolution, granularity and cost of a read. */
-void harness_timer_measure(struct ib_timer_info *t);
+void pb_harness_timer_measure(struct ib_timer_info *t);
 /* Shortest run worth timing, from the measured clock (at least 1 ms). */
-uint64_t harness_min_run_ns(void);
+uint64_t pb_harness_min_run_ns(void);
 
 /* Code under test: performs `iters` iterations of its operation. */
 typedef void (*harness_fn)(void *ctx, uint64_t iters);
@@ -38,11 +38,11 @@ enum harness_pick { HARNESS_MEDIAN, HARNESS_MIN };
 /* Nanoseconds per iteration of fn: calibrates (warming up), then times
  * `runs` runs that together take about `seconds`, and returns the median
  * or the minimum of their per-iteration times. */
-double harness_ns_per_iter(harness_fn fn, void *ctx, double seconds,
-			   int runs, enum harness_pick pick);
+double pb_harness_ns_per_iter(harness_fn fn, void *ctx, double seconds,
+			      int runs, enum harness_pick pick);
 
 /* Sorts v[0..n) ascending and returns its median (n > 0). */
-double harness_median(double *v, int n);
+double pb_harness_median(double *v, int n);
 
 /* xorshift64*: a small, fast, seedable generator for offsets and
  * permutations (the probe needs repeatable randomness, not secrecy). */

@@ -43,15 +43,15 @@ static const char *arg_value(const struct probe_args *a, const char *name)
 	/* A workload asking for a parameter it does not declare is a bug in
 	 * the probe itself, found by the first test that runs it. */
 	if (i < 0) {
-		emit_error(a->wl->name, "failed",
-			   "probe bug: undeclared parameter '%s'", name);
-		emit_done(1);
+		pb_emit_error(a->wl->name, "failed",
+			      "probe bug: undeclared parameter '%s'", name);
+		pb_emit_done(1);
 		exit(1);
 	}
 	return a->value[i];
 }
 
-uint64_t arg_count(const struct probe_args *a, const char *name)
+uint64_t pb_arg_count(const struct probe_args *a, const char *name)
 {
 	uint64_t v = 0;
 
@@ -59,7 +59,7 @@ uint64_t arg_count(const struct probe_args *a, const char *name)
 	return v;
 }
 
-uint64_t arg_size(const struct probe_args *a, const char *name)
+uint64_t pb_arg_size(const struct probe_args *a, const char *name)
 {
 	uint64_t v = 0;
 
@@ -67,7 +67,7 @@ uint64_t arg_size(const struct probe_args *a, const char *name)
 	return v;
 }
 
-double arg_seconds(const struct probe_args *a, const char *name)
+double pb_arg_seconds(const struct probe_args *a, const char *name)
 {
 	double v = 0;
 
@@ -75,12 +75,12 @@ double arg_seconds(const struct probe_args *a, const char *name)
 	return v;
 }
 
-const char *arg_str(const struct probe_args *a, const char *name)
+const char *pb_arg_str(const struct probe_args *a, const char *name)
 {
 	return arg_value(a, name);
 }
 
-int arg_list_next(const char **cursor, char *word, size_t cap)
+int pb_arg_list_next(const char **cursor, char *word, size_t cap)
 {
 	const char *c = *cursor;
 	size_t n;
@@ -99,13 +99,13 @@ int arg_list_next(const char **cursor, char *word, size_t cap)
 	return 1;
 }
 
-int arg_list_has(const struct probe_args *a, const char *name,
-		 const char *word)
+int pb_arg_list_has(const struct probe_args *a, const char *name,
+		    const char *word)
 {
 	const char *cur = arg_value(a, name);
 	char w[128];
 
-	while (arg_list_next(&cur, w, sizeof(w)))
+	while (pb_arg_list_next(&cur, w, sizeof(w)))
 		if (strcmp(w, word) == 0)
 			return 1;
 	return 0;
@@ -163,21 +163,21 @@ static int set_params(struct probe_args *args, const char *workload,
 		int idx;
 
 		if (!eq) {
-			emit_error(workload, "invalid",
-				   "argument '%s' is not key=value", argv[i]);
+			pb_emit_error(workload, "invalid",
+				      "argument '%s' is not key=value", argv[i]);
 			return -1;
 		}
 		*eq = '\0';
 		idx = param_index(args->wl, argv[i]);
 		if (idx < 0) {
-			emit_error(workload, "invalid",
-				   "unknown parameter '%s' for workload '%s'",
-				   argv[i], workload);
+			pb_emit_error(workload, "invalid",
+				      "unknown parameter '%s' for workload '%s'",
+				      argv[i], workload);
 			return -1;
 		}
 		if (ib_param_check(&args->wl->params[idx], eq + 1, why,
 				   sizeof(why)) < 0) {
-			emit_error(workload, "invalid", "%s: %s", argv[i], why);
+			pb_emit_error(workload, "invalid", "%s: %s", argv[i], why);
 			return -1;
 		}
 		args->value[idx] = eq + 1;
@@ -208,7 +208,7 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 
 	memset(&args, 0, sizeof(args));
 	args.scratch = ".";
-	emit_init(1);
+	pb_emit_init(1);
 	while ((opt = getopt_long(argc, argv, "+s:r:p:n:fhV", longopts, NULL)) != -1) {
 		uint64_t n;
 
@@ -252,11 +252,11 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 	}
 	workload = optind < argc ? argv[optind] : NULL;
 
-	harness_timer_measure(&timer);
-	emit_hello(&timer, uptime, workload, argc, argv);
-	if (in_vm && (vm_setup(args.scratch) < 0 ||
-		      (net_if && vm_net_setup(net_if) < 0))) {
-		emit_done(1);
+	pb_harness_timer_measure(&timer);
+	pb_emit_hello(&timer, uptime, workload, argc, argv);
+	if (in_vm && (pb_vm_setup(args.scratch) < 0 ||
+			 (net_if && pb_vm_net_setup(net_if) < 0))) {
+		pb_emit_done(1);
 		return 1;
 	}
 
@@ -269,15 +269,15 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 			"refusing to write to it (its contents would be lost); "
 			"give a directory, or add --scratch-device if %s is a "
 			"disk to overwrite\n", args.scratch, args.scratch);
-		emit_error(workload, "invalid", "--scratch %s is a block device: "
-			   "refused without --scratch-device (outside a VM)",
-			   args.scratch);
-		emit_done(2);
+		pb_emit_error(workload, "invalid", "--scratch %s is a block device: "
+			      "refused without --scratch-device (outside a VM)",
+			      args.scratch);
+		pb_emit_done(2);
 		return 2;
 	}
 	if (!workload) {
-		emit_error(NULL, "invalid", "no workload given (try --help)");
-		emit_done(2);
+		pb_emit_error(NULL, "invalid", "no workload given (try --help)");
+		pb_emit_done(2);
 		return 2;
 	}
 	args.wl = ib_workload_find(workload);
@@ -285,33 +285,33 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 		if (strcmp(runners[i].name, workload) == 0)
 			run = runners[i].run;
 	if (!args.wl || !run) {
-		emit_error(workload, "invalid", "unknown workload '%s'", workload);
-		emit_done(2);
+		pb_emit_error(workload, "invalid", "unknown workload '%s'", workload);
+		pb_emit_done(2);
 		return 2;
 	}
 	if (set_params(&args, workload, argc - optind - 1, argv + optind + 1,
 		       full) < 0) {
-		emit_done(2);
+		pb_emit_done(2);
 		return 2;
 	}
 	for (int r = 0; r < reps && status == 0; r++) {
-		emit_set_rep(r);
+		pb_emit_set_rep(r);
 		status = run(&args);
 	}
-	emit_done(status);
+	pb_emit_done(status);
 	return status;
 }
 
 int main(int argc, char **argv)
 {
 	/* Uptime first: in a VM it is the guest's time to userspace. */
-	double uptime = harness_uptime_s();
-	int in_vm = vm_is_init(argc > 0 ? argv[0] : NULL), status;
+	double uptime = pb_harness_uptime_s();
+	int in_vm = pb_vm_is_init(argc > 0 ? argv[0] : NULL), status;
 
 	if (in_vm)
-		vm_console_prepare();
+		pb_vm_console_prepare();
 	status = probe_main(argc, argv, uptime, in_vm);
 	if (in_vm)
-		vm_poweroff(); /* pid 1 must not return */
+		pb_vm_poweroff(); /* pid 1 must not return */
 	return status;
 }

@@ -22,37 +22,37 @@ struct probe_args {
 	const char *peer;                    /* net: the peer, ADDR:PORT */
 };
 
-uint64_t arg_count(const struct probe_args *a, const char *name);
-uint64_t arg_size(const struct probe_args *a, const char *name);
-double arg_seconds(const struct probe_args *a, const char *name);
-const char *arg_str(const struct probe_args *a, const char *name);
+uint64_t pb_arg_count(const struct probe_args *a, const char *name);
+uint64_t pb_arg_size(const struct probe_args *a, const char *name);
+double pb_arg_seconds(const struct probe_args *a, const char *name);
+const char *pb_arg_str(const struct probe_args *a, const char *name);
 /* Is word one of the comma-separated items of list parameter name? */
-int arg_list_has(const struct probe_args *a, const char *name,
-		 const char *word);
+int pb_arg_list_has(const struct probe_args *a, const char *name,
+		    const char *word);
 /* Copies the next comma-separated item of *cursor into word (cap bytes)
  * and advances *cursor; returns 0 at the end of the list. */
-int arg_list_next(const char **cursor, char *word, size_t cap);
+int pb_arg_list_next(const char **cursor, char *word, size_t cap);
 
 /* vm_init.c: the probe as a VM's /init (pid 1, started as "/init"). */
-int vm_is_init(const char *argv0);
+int pb_vm_is_init(const char *argv0);
 /* Raw console output, kernel messages quieted; before hello. */
-void vm_console_prepare(void);
+void pb_vm_console_prepare(void);
 /* Mounts /proc, /sys, /dev, loads the listed modules, waits for scratch
  * if it is a device node; after hello. -1 after an error record. */
-int vm_setup(const char *scratch);
+int pb_vm_setup(const char *scratch);
 /* Gives the VM's first network interface the address cidr
  * ("198.18.3.2/24") and brings it and loopback up; -1 after an error
  * record. */
-int vm_net_setup(const char *cidr);
+int pb_vm_net_setup(const char *cidr);
 /* Syncs and powers the VM off; never returns. */
-void vm_poweroff(void) __attribute__((noreturn));
+void pb_vm_poweroff(void) __attribute__((noreturn));
 
 /* CPUs this process may run on (sched_getaffinity), at least 1. */
-int probe_ncpus(void);
+int pb_ncpus(void);
 /* Total last-level cache in bytes: distinct caches of the highest level,
  * from sysfs, else from CPUID leaf 4 / 0x8000001d, else 0. *source says
  * which ("sysfs", "cpuid", "unknown"). */
-uint64_t probe_llc_bytes(const char **source);
+uint64_t pb_llc_bytes(const char **source);
 
 /* Workloads: each emits its samples (or error records) and returns 0 on
  * success, 1 on failure. What the runtime lacks (io_uring, O_DIRECT, a

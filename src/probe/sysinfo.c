@@ -8,7 +8,7 @@
 
 #include "probe.h"
 
-int probe_ncpus(void)
+int pb_ncpus(void)
 {
 	cpu_set_t set;
 	int n;
@@ -155,7 +155,7 @@ static uint64_t llc_from_cpuid(void)
 }
 #endif
 
-uint64_t probe_llc_bytes(const char **source)
+uint64_t pb_llc_bytes(const char **source)
 {
 	uint64_t v = llc_from_sysfs();
 

@@ -26,7 +26,7 @@ static int sys_enter(int fd, unsigned submit, unsigned min, unsigned flags)
 	return rc < 0 ? -errno : (int)rc;
 }
 
-int uring_init(struct uring *r, unsigned entries)
+int pb_uring_init(struct uring *r, unsigned entries)
 {
 	struct io_uring_params p;
 	char *sq, *cq;
@@ -71,7 +71,7 @@ int uring_init(struct uring *r, unsigned entries)
 	    r->sqes == MAP_FAILED) {
 		int err = -errno;
 
-		uring_exit(r);
+		pb_uring_exit(r);
 		return err;
 	}
 	sq = r->sq_map;
@@ -87,7 +87,7 @@ int uring_init(struct uring *r, unsigned entries)
 	return 0;
 }
 
-void uring_exit(struct uring *r)
+void pb_uring_exit(struct uring *r)
 {
 	if (r->sqes && r->sqes != MAP_FAILED)
 		munmap(r->sqes, r->sqes_len);
@@ -101,8 +101,8 @@ void uring_exit(struct uring *r)
 	r->fd = -1;
 }
 
-int uring_queue_rw(struct uring *r, int write, int fd, void *buf,
-		   unsigned len, uint64_t off, uint64_t user_data)
+int pb_uring_queue_rw(struct uring *r, int write, int fd, void *buf,
+		      unsigned len, uint64_t off, uint64_t user_data)
 {
 	unsigned head = __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE);
 	unsigned tail = *r->sq_tail, idx;
@@ -125,7 +125,7 @@ int uring_queue_rw(struct uring *r, int write, int fd, void *buf,
 	return 0;
 }
 
-int uring_submit_wait(struct uring *r, unsigned min_complete)
+int pb_uring_submit_wait(struct uring *r, unsigned min_complete)
 {
 	int rc;
 
@@ -142,7 +142,7 @@ int uring_submit_wait(struct uring *r, unsigned min_complete)
 	return 0;
 }
 
-int uring_reap(struct uring *r, uint64_t *user_data, int *res)
+int pb_uring_reap(struct uring *r, uint64_t *user_data, int *res)
 {
 	unsigned head = *r->cq_head;
 	struct io_uring_cqe *cqe;

@@ -3,7 +3,7 @@
  *
  * One ring, `entries` deep; read/write of a fixed buffer at an offset;
  * submit, and wait for at least one completion. Where the kernel or the
- * runtime (a sandbox, a seccomp profile) lacks io_uring, uring_init fails
+ * runtime (a sandbox, a seccomp profile) lacks io_uring, pb_uring_init fails
  * with the errno that says so and the workload reports "unsupported". */
 #ifndef ISOBENCH_PROBE_URING_H
 #define ISOBENCH_PROBE_URING_H
@@ -30,18 +30,18 @@ struct uring {
 };
 
 /* Returns 0, or -errno. */
-int uring_init(struct uring *r, unsigned entries);
-void uring_exit(struct uring *r);
+int pb_uring_init(struct uring *r, unsigned entries);
+void pb_uring_exit(struct uring *r);
 /* Queues one read (write = 0) or write of len bytes at buf to fd at off,
  * tagged with user_data. Returns 0, or -EBUSY when the ring is full. */
-int uring_queue_rw(struct uring *r, int write, int fd, void *buf,
-		   unsigned len, uint64_t off, uint64_t user_data);
+int pb_uring_queue_rw(struct uring *r, int write, int fd, void *buf,
+		      unsigned len, uint64_t off, uint64_t user_data);
 /* Submits what is queued, posts finished completions, and waits until
  * at least min_complete are available (0: does not wait). Returns 0 or
  * -errno. */
-int uring_submit_wait(struct uring *r, unsigned min_complete);
+int pb_uring_submit_wait(struct uring *r, unsigned min_complete);
 /* Takes the next completion, if any: returns 1 and fills user_data and
  * res (bytes done or -errno), or 0 when none is ready. */
-int uring_reap(struct uring *r, uint64_t *user_data, int *res);
+int pb_uring_reap(struct uring *r, uint64_t *user_data, int *res);
 
 #endif

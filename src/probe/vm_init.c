@@ -45,7 +45,7 @@
 
 #define MODULE_LIST "/etc/isobench-modules"
 
-int vm_is_init(const char *argv0)
+int pb_vm_is_init(const char *argv0)
 {
 	/* pid 1 alone is not enough: the probe is pid 1 of every
 	 * container's pid namespace too, where it must behave as any
@@ -54,7 +54,7 @@ int vm_is_init(const char *argv0)
 	return getpid() == 1 && argv0 && strcmp(argv0, "/init") == 0;
 }
 
-void vm_console_prepare(void)
+void pb_vm_console_prepare(void)
 {
 	struct termios t;
 
@@ -71,8 +71,8 @@ static int mount_one(const char *src, const char *dir, const char *type)
 {
 	mkdir(dir, 0755);
 	if (mount(src, dir, type, MS_NOSUID, NULL) != 0 && errno != EBUSY) {
-		emit_error("vm", "failed", "mount %s on %s: %s", type, dir,
-			   strerror(errno));
+		pb_emit_error("vm", "failed", "mount %s on %s: %s", type, dir,
+			      strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -95,14 +95,14 @@ static int load_modules(int *loaded)
 			continue;
 		fd = open(line, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			emit_error("vm", "failed", "module %s: %s", line,
-				   strerror(errno));
+			pb_emit_error("vm", "failed", "module %s: %s", line,
+				      strerror(errno));
 			rc = -1;
 			break;
 		}
 		if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST) {
-			emit_error("vm", "failed", "loading module %s: %s", line,
-				   strerror(errno));
+			pb_emit_error("vm", "failed", "loading module %s: %s", line,
+				      strerror(errno));
 			close(fd);
 			rc = -1;
 			break;
@@ -114,7 +114,7 @@ static int load_modules(int *loaded)
 	return rc;
 }
 
-int vm_setup(const char *scratch)
+int pb_vm_setup(const char *scratch)
 {
 	uint64_t t0 = now_ns();
 	int loaded = 0;
@@ -136,15 +136,15 @@ int vm_setup(const char *scratch)
 			nanosleep(&ts, NULL);
 		}
 		if (stat(scratch, &st) != 0) {
-			emit_error("vm", "failed",
-				   "scratch disk %s did not appear within 5 s "
-				   "of loading the modules",
-				   scratch);
+			pb_emit_error("vm", "failed",
+				      "scratch disk %s did not appear within 5 s "
+				      "of loading the modules",
+				      scratch);
 			return -1;
 		}
 	}
-	emit_info_num("vm", "modules_loaded", loaded);
-	emit_info_num("vm", "setup_ms", (double)(now_ns() - t0) / 1e6);
+	pb_emit_info_num("vm", "modules_loaded", loaded);
+	pb_emit_info_num("vm", "setup_ms", (double)(now_ns() - t0) / 1e6);
 	return 0;
 }
 
@@ -201,7 +201,7 @@ static int first_nic(char *name, size_t cap, double wait_s)
 	}
 }
 
-int vm_net_setup(const char *cidr)
+int pb_vm_net_setup(const char *cidr)
 {
 	char addr[32], nic[IFNAMSIZ];
 	const char *slash = strchr(cidr, '/');
@@ -210,26 +210,26 @@ int vm_net_setup(const char *cidr)
 
 	if (!slash || (size_t)(slash - cidr) >= sizeof(addr) ||
 	    (prefix = atoi(slash + 1)) < 1 || prefix > 32) {
-		emit_error("vm", "invalid", "--net-if '%s' is not ADDR/PREFIX",
-			   cidr);
+		pb_emit_error("vm", "invalid", "--net-if '%s' is not ADDR/PREFIX",
+			      cidr);
 		return -1;
 	}
 	memcpy(addr, cidr, (size_t)(slash - cidr));
 	addr[slash - cidr] = '\0';
 	if (inet_pton(AF_INET, addr, &in) != 1) {
-		emit_error("vm", "invalid", "--net-if '%s': bad IPv4 address",
-			   cidr);
+		pb_emit_error("vm", "invalid", "--net-if '%s': bad IPv4 address",
+			      cidr);
 		return -1;
 	}
 	if (first_nic(nic, sizeof(nic), 5) < 0) {
-		emit_error("vm", "failed",
-			   "no network interface appeared within 5 s (is "
-			   "virtio_net in the image?)");
+		pb_emit_error("vm", "failed",
+			      "no network interface appeared within 5 s (is "
+			      "virtio_net in the image?)");
 		return -1;
 	}
 	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (sock < 0) {
-		emit_error("vm", "failed", "socket: %s", strerror(errno));
+		pb_emit_error("vm", "failed", "socket: %s", strerror(errno));
 		return -1;
 	}
 	rc = if_up(sock, "lo", NULL, 0);
@@ -237,15 +237,15 @@ int vm_net_setup(const char *cidr)
 		rc = if_up(sock, nic, &in, prefix);
 	close(sock);
 	if (rc < 0) {
-		emit_error("vm", "failed", "configuring %s as %s: %s", nic, cidr,
-			   strerror(-rc));
+		pb_emit_error("vm", "failed", "configuring %s as %s: %s", nic, cidr,
+			      strerror(-rc));
 		return -1;
 	}
-	emit_info_str("vm", "net_if", nic);
+	pb_emit_info_str("vm", "net_if", nic);
 	return 0;
 }
 
-void vm_poweroff(void)
+void pb_vm_poweroff(void)
 {
 	sync();
 	reboot(RB_POWER_OFF);

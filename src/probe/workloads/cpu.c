@@ -105,16 +105,16 @@ static double run_threads(unsigned long long max_prime, int nthreads,
 	return (double)events / ((double)(now_ns() - t0) / 1e9);
 }
 
-int wl_cpu(const struct probe_args *a)
+int pb_wl_cpu(const struct probe_args *a)
 {
-	unsigned long long max_prime = arg_count(a, "max_prime");
-	double seconds = arg_seconds(a, "duration");
-	int n = (int)arg_count(a, "threads"), counts[2], ncounts = 1;
+	unsigned long long max_prime = pb_arg_count(a, "max_prime");
+	double seconds = pb_arg_seconds(a, "duration");
+	int n = (int)pb_arg_count(a, "threads"), counts[2], ncounts = 1;
 	unsigned long long primes = 0;
 	double rate;
 
 	if (n == 0)
-		n = probe_ncpus();
+		n = pb_ncpus();
 	counts[0] = 1;
 	if (n > 1)
 		counts[ncounts++] = n;
@@ -125,16 +125,16 @@ int wl_cpu(const struct probe_args *a)
 	for (int i = 0; i < ncounts; i++) {
 		rate = run_threads(max_prime, counts[i], seconds, &primes);
 		if (rate < 0) {
-			emit_error("cpu", "failed",
-				   "could not start %d threads", counts[i]);
+			pb_emit_error("cpu", "failed",
+				      "could not start %d threads", counts[i]);
 			return 1;
 		}
-		emit_sample("cpu", "events_per_s", "events/s",
-			    IB_HIGHER_IS_BETTER, rate,
-			    (struct ib_pv[]){PV_NUM("threads", counts[i]),
-					     PV_NUM("max_prime", max_prime)},
-			    2);
+		pb_emit_sample("cpu", "events_per_s", "events/s",
+			       IB_HIGHER_IS_BETTER, rate,
+			       (struct ib_pv[]){PV_NUM("threads", counts[i]),
+						PV_NUM("max_prime", max_prime)},
+			       2);
 	}
-	emit_info_num("cpu", "primes_per_event", (double)primes);
+	pb_emit_info_num("cpu", "primes_per_event", (double)primes);
 	return 0;
 }

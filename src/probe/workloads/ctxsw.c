@@ -45,23 +45,23 @@ static void pin_to_first_cpu(void)
 		}
 }
 
-int wl_ctxsw(const struct probe_args *a)
+int pb_wl_ctxsw(const struct probe_args *a)
 {
-	double seconds = arg_seconds(a, "duration");
-	int pin_same = strcmp(arg_str(a, "pin"), "same") == 0;
+	double seconds = pb_arg_seconds(a, "duration");
+	int pin_same = strcmp(pb_arg_str(a, "pin"), "same") == 0;
 	int ab[2], ba[2], status, rc = 0;
 	uint64_t trips = 0, t0, deadline, elapsed;
 	pid_t child, parent = getpid();
 
 	if (pipe(ab) != 0 || pipe(ba) != 0) {
-		emit_error("ctxsw", "failed", "pipe: %s", strerror(errno));
+		pb_emit_error("ctxsw", "failed", "pipe: %s", strerror(errno));
 		return 1;
 	}
 	if (pin_same)
 		pin_to_first_cpu(); /* inherited by the child */
 	child = fork();
 	if (child < 0) {
-		emit_error("ctxsw", "failed", "fork: %s", strerror(errno));
+		pb_emit_error("ctxsw", "failed", "fork: %s", strerror(errno));
 		return 1;
 	}
 	if (child == 0) {
@@ -91,14 +91,14 @@ int wl_ctxsw(const struct probe_args *a)
 	close(ba[0]);
 	waitpid(child, &status, 0);
 	if (rc != 0 || trips == 0) {
-		emit_error("ctxsw", "failed", "token lost between the processes");
+		pb_emit_error("ctxsw", "failed", "token lost between the processes");
 		return 1;
 	}
-	emit_sample("ctxsw", "roundtrip", "us", IB_LOWER_IS_BETTER,
-		    (double)elapsed / 1e3 / (double)trips,
-		    (struct ib_pv[]){PV_STR("pin", arg_str(a, "pin"))}, 1);
-	emit_sample("ctxsw", "switch", "us", IB_LOWER_IS_BETTER,
-		    (double)elapsed / 1e3 / (double)trips / 2,
-		    (struct ib_pv[]){PV_STR("pin", arg_str(a, "pin"))}, 1);
+	pb_emit_sample("ctxsw", "roundtrip", "us", IB_LOWER_IS_BETTER,
+		       (double)elapsed / 1e3 / (double)trips,
+		       (struct ib_pv[]){PV_STR("pin", pb_arg_str(a, "pin"))}, 1);
+	pb_emit_sample("ctxsw", "switch", "us", IB_LOWER_IS_BETTER,
+		       (double)elapsed / 1e3 / (double)trips / 2,
+		       (struct ib_pv[]){PV_STR("pin", pb_arg_str(a, "pin"))}, 1);
 	return 0;
 }

@@ -110,16 +110,16 @@ static int prepare_device(const char *path, uint64_t size)
 	int fd = open(path, O_RDWR | O_CLOEXEC), rc = 0;
 
 	if (fd < 0) {
-		emit_error("disk", "failed", "open %s: %s", path, strerror(errno));
+		pb_emit_error("disk", "failed", "open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (ioctl(fd, BLKGETSIZE64, &devsize) != 0 ||
 	    devsize < size + sizeof(mark)) {
-		emit_error("disk", "failed",
-			   "scratch device %s holds %llu MiB, the test needs "
-			   "%llu MiB and 4 KiB",
-			   path, (unsigned long long)(devsize >> 20),
-			   (unsigned long long)(size >> 20));
+		pb_emit_error("disk", "failed",
+			      "scratch device %s holds %llu MiB, the test needs "
+			      "%llu MiB and 4 KiB",
+			      path, (unsigned long long)(devsize >> 20),
+			      (unsigned long long)(size >> 20));
 		close(fd);
 		return -1;
 	}
@@ -141,8 +141,8 @@ static int prepare_device(const char *path, uint64_t size)
 			rc = -errno;
 	}
 	if (rc < 0)
-		emit_error("disk", "failed", "filling %s: %s", path,
-			   strerror(-rc));
+		pb_emit_error("disk", "failed", "filling %s: %s", path,
+			      strerror(-rc));
 	close(fd);
 	return rc < 0 ? -1 : 0;
 }
@@ -196,15 +196,15 @@ static int64_t run_uring(struct disk_run *d, const struct ib_disk_test *t,
 	unsigned inflight = 0;
 	int rc;
 
-	rc = uring_init(&r, t->qd);
+	rc = pb_uring_init(&r, t->qd);
 	if (rc < 0) {
 		*what = "io_uring_setup";
 		return rc;
 	}
-	emit_info_num("disk", "io_uring_setup_flags", r.setup_flags);
+	pb_emit_info_num("disk", "io_uring_setup_flags", r.setup_flags);
 	sent = calloc(t->qd, sizeof(*sent));
 	if (!sent) {
-		uring_exit(&r);
+		pb_uring_exit(&r);
 		return -ENOMEM;
 	}
 	start = now_ns();
@@ -212,12 +212,12 @@ static int64_t run_uring(struct disk_run *d, const struct ib_disk_test *t,
 	end = measure_from + (uint64_t)(seconds * 1e9);
 	for (unsigned s = 0; s < t->qd; s++) {
 		sent[s] = now_ns();
-		uring_queue_rw(&r, t->write, d->fd, d->buf + s * t->bs,
-			       (unsigned)t->bs, next_offset(d, t), s);
+		pb_uring_queue_rw(&r, t->write, d->fd, d->buf + s * t->bs,
+				  (unsigned)t->bs, next_offset(d, t), s);
 		inflight++;
 	}
 	*what = "io_uring_enter";
-	rc = uring_submit_wait(&r, 0);
+	rc = pb_uring_submit_wait(&r, 0);
 	/* Each completion is replaced at once by a new I/O submitted on its
 	 * own, as fio does (iodepth_batch=1): the device queue stays full.
 	 * Reaping a whole batch before resubmitting measured 10-20% fewer
@@ -226,8 +226,8 @@ static int64_t run_uring(struct disk_run *d, const struct ib_disk_test *t,
 		uint64_t slot, now;
 		int res;
 
-		if (!uring_reap(&r, &slot, &res)) {
-			rc = uring_submit_wait(&r, 1);
+		if (!pb_uring_reap(&r, &slot, &res)) {
+			rc = pb_uring_submit_wait(&r, 1);
 			continue;
 		}
 		now = now_ns();
@@ -247,15 +247,15 @@ static int64_t run_uring(struct disk_run *d, const struct ib_disk_test *t,
 			ops++;
 		}
 		if (now < end && slot < t->qd) {
-			uring_queue_rw(&r, t->write, d->fd, d->buf + slot * t->bs,
-				       (unsigned)t->bs, next_offset(d, t), slot);
+			pb_uring_queue_rw(&r, t->write, d->fd, d->buf + slot * t->bs,
+					  (unsigned)t->bs, next_offset(d, t), slot);
 			sent[slot] = now_ns();
 			inflight++;
-			rc = uring_submit_wait(&r, 0);
+			rc = pb_uring_submit_wait(&r, 0);
 		}
 	}
 	free(sent);
-	uring_exit(&r);
+	pb_uring_exit(&r);
 	if (rc < 0)
 		return rc;
 	*elapsed = end - measure_from;
@@ -278,9 +278,9 @@ static int one_test(struct disk_run *d, const char *name, uint64_t size,
 
 	if (ib_disk_test_parse(name, &t, why, sizeof(why)) < 0 ||
 	    t.bs > size) {
-		emit_error("disk", "invalid", "%s",
-			   t.bs > size ? "block size larger than the file"
-				       : why);
+		pb_emit_error("disk", "invalid", "%s",
+			      t.bs > size ? "block size larger than the file"
+					  : why);
 		return 1;
 	}
 	what = t.write ? "pwrite" : "pread";
@@ -296,14 +296,14 @@ static int one_test(struct disk_run *d, const char *name, uint64_t size,
 			    err == EOPNOTSUPP ||
 			    (err == EINVAL && t.qd > 1);
 
-		emit_error("disk", unsup ? "unsupported" : "failed",
-			   "%s: %s: %s", name, what, strerror(err));
+		pb_emit_error("disk", unsup ? "unsupported" : "failed",
+			      "%s: %s: %s", name, what, strerror(err));
 		return !unsup;
 	}
 	if (ops == 0 || elapsed == 0) {
-		emit_error("disk", "failed",
-			   "%s: no I/O completed in the measured window",
-			   name);
+		pb_emit_error("disk", "failed",
+			      "%s: no I/O completed in the measured window",
+			      name);
 		return 1;
 	}
 	secs = (double)elapsed / 1e9;
@@ -312,30 +312,30 @@ static int one_test(struct disk_run *d, const char *name, uint64_t size,
 			PV_STR("test", name), PV_NUM("bs", t.bs),
 			PV_NUM("qd", t.qd), PV_NUM("size", size)};
 
-		emit_sample("disk", "iops", "IO/s", IB_HIGHER_IS_BETTER,
-			    (double)ops / secs, pv, 4);
-		emit_sample("disk", "bw", "MiB/s", IB_HIGHER_IS_BETTER,
-			    (double)ops * (double)t.bs / 1048576.0 / secs,
-			    pv, 4);
-		emit_sample("disk", "lat_p50", "us", IB_LOWER_IS_BETTER,
-			    (double)ib_hist_percentile(&h, 50) / 1e3, pv,
-			    4);
-		emit_sample("disk", "lat_p99", "us", IB_LOWER_IS_BETTER,
-			    (double)ib_hist_percentile(&h, 99) / 1e3, pv,
-			    4);
-		emit_sample("disk", "lat_p99.9", "us",
-			    IB_LOWER_IS_BETTER,
-			    (double)ib_hist_percentile(&h, 99.9) / 1e3,
-			    pv, 4);
+		pb_emit_sample("disk", "iops", "IO/s", IB_HIGHER_IS_BETTER,
+			       (double)ops / secs, pv, 4);
+		pb_emit_sample("disk", "bw", "MiB/s", IB_HIGHER_IS_BETTER,
+			       (double)ops * (double)t.bs / 1048576.0 / secs,
+			       pv, 4);
+		pb_emit_sample("disk", "lat_p50", "us", IB_LOWER_IS_BETTER,
+			       (double)ib_hist_percentile(&h, 50) / 1e3, pv,
+			       4);
+		pb_emit_sample("disk", "lat_p99", "us", IB_LOWER_IS_BETTER,
+			       (double)ib_hist_percentile(&h, 99) / 1e3, pv,
+			       4);
+		pb_emit_sample("disk", "lat_p99.9", "us",
+			       IB_LOWER_IS_BETTER,
+			       (double)ib_hist_percentile(&h, 99.9) / 1e3,
+			       pv, 4);
 	}
 	return 0;
 }
 
-int wl_disk(const struct probe_args *a)
+int pb_wl_disk(const struct probe_args *a)
 {
-	uint64_t size = arg_size(a, "size"), max_buf = 0;
-	double seconds = arg_seconds(a, "duration");
-	const char *cur = arg_str(a, "tests");
+	uint64_t size = pb_arg_size(a, "size"), max_buf = 0;
+	double seconds = pb_arg_seconds(a, "duration");
+	const char *cur = pb_arg_str(a, "tests");
 	char path[4096], name[64], why[256];
 	struct disk_run d = {.fd = -1, .size = size, .seed = 0xfeedf00dULL};
 	struct statvfs vfs;
@@ -347,7 +347,7 @@ int wl_disk(const struct probe_args *a)
 		snprintf(path, sizeof(path), "%s", a->scratch);
 	else
 		snprintf(path, sizeof(path), "%s/isobench-disk.dat", a->scratch);
-	while (arg_list_next(&cur, name, sizeof(name))) {
+	while (pb_arg_list_next(&cur, name, sizeof(name))) {
 		struct ib_disk_test t;
 
 		if (ib_disk_test_parse(name, &t, why, sizeof(why)) == 0 &&
@@ -360,40 +360,40 @@ int wl_disk(const struct probe_args *a)
 	} else if (!(stat(path, &st) == 0 && (uint64_t)st.st_size == size) &&
 	    statvfs(a->scratch, &vfs) == 0 &&
 	    (uint64_t)vfs.f_bavail * vfs.f_frsize < size + (64u << 20)) {
-		emit_error("disk", "failed",
-			   "scratch directory %s has %llu MiB free, the test "
-			   "file needs %llu MiB",
-			   a->scratch,
-			   (unsigned long long)((uint64_t)vfs.f_bavail *
-						vfs.f_frsize >> 20),
-			   (unsigned long long)(size >> 20));
+		pb_emit_error("disk", "failed",
+			      "scratch directory %s has %llu MiB free, the test "
+			      "file needs %llu MiB",
+			      a->scratch,
+			      (unsigned long long)((uint64_t)vfs.f_bavail *
+						   vfs.f_frsize >> 20),
+			      (unsigned long long)(size >> 20));
 		return 1;
 	}
 	rc = is_dev ? 0 : prepare_file(path, size);
 	if (rc < 0) {
-		emit_error("disk", "failed", "cannot create the test file %s: %s",
-			   path, strerror(-rc));
+		pb_emit_error("disk", "failed", "cannot create the test file %s: %s",
+			      path, strerror(-rc));
 		return 1;
 	}
 	d.fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC |
 				  (is_dev ? 0 : O_NOFOLLOW));
 	if (d.fd < 0) {
-		emit_error("disk", errno == EINVAL ? "unsupported" : "failed",
-			   "open %s with O_DIRECT: %s%s", path, strerror(errno),
-			   errno == EINVAL ? " (the scratch filesystem does "
-					     "not support direct I/O)" : "");
+		pb_emit_error("disk", errno == EINVAL ? "unsupported" : "failed",
+			      "open %s with O_DIRECT: %s%s", path, strerror(errno),
+			      errno == EINVAL ? " (the scratch filesystem does "
+						"not support direct I/O)" : "");
 		return 1;
 	}
 	if (posix_memalign((void **)&d.buf, 4096, max_buf ? max_buf : 4096)) {
-		emit_error("disk", "failed", "cannot allocate I/O buffers");
+		pb_emit_error("disk", "failed", "cannot allocate I/O buffers");
 		close(d.fd);
 		return 1;
 	}
 	memset(d.buf, 0x5a, max_buf ? max_buf : 4096);
-	emit_info_str("disk", "file", path);
+	pb_emit_info_str("disk", "file", path);
 
-	cur = arg_str(a, "tests");
-	while (arg_list_next(&cur, name, sizeof(name)))
+	cur = pb_arg_str(a, "tests");
+	while (pb_arg_list_next(&cur, name, sizeof(name)))
 		failed |= one_test(&d, name, size, seconds);
 	free(d.buf);
 	close(d.fd);

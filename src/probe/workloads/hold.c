@@ -23,9 +23,9 @@ static void on_stop(int sig)
 	stop_hold = 1;
 }
 
-int wl_hold(const struct probe_args *a)
+int pb_wl_hold(const struct probe_args *a)
 {
-	double limit = arg_seconds(a, "hold");
+	double limit = pb_arg_seconds(a, "hold");
 	struct sigaction sa;
 	struct timespec start, now;
 
@@ -35,7 +35,7 @@ int wl_hold(const struct probe_args *a)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	emit_info_num("footprint", "holding_s", limit);
+	pb_emit_info_num("footprint", "holding_s", limit);
 	while (!stop_hold) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((double)(now.tv_sec - start.tv_sec) +

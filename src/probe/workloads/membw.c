@@ -116,19 +116,19 @@ static int check_results(const struct stream *s, int passes, double q)
 	return aerr / aj > eps || berr / bj > eps || cerr / cj > eps;
 }
 
-int wl_membw(const struct probe_args *a)
+int pb_wl_membw(const struct probe_args *a)
 {
 	static const char *const names[4] = {"copy", "scale", "add", "triad"};
 	static const double words[4] = {2, 2, 3, 3};
-	uint64_t bytes = arg_size(a, "array_size"), llc;
-	int ntimes = (int)arg_count(a, "ntimes") + 1;
+	uint64_t bytes = pb_arg_size(a, "array_size"), llc;
+	int ntimes = (int)pb_arg_count(a, "ntimes") + 1;
 	double best[4], q = 3.0;
-	int thp = strcmp(arg_str(a, "pages"), "thp") == 0;
+	int thp = strcmp(pb_arg_str(a, "pages"), "thp") == 0;
 	const char *llc_src;
 	struct stream s;
 	int rc = 0;
 
-	llc = probe_llc_bytes(&llc_src);
+	llc = pb_llc_bytes(&llc_src);
 	if (bytes == 0) {
 		bytes = llc * 4;
 		if (bytes < MIN_ARRAY)
@@ -136,15 +136,15 @@ int wl_membw(const struct probe_args *a)
 	}
 	s.n = bytes / sizeof(double);
 	bytes = s.n * sizeof(double);
-	emit_info_num("membw", "llc_bytes", (double)llc);
-	emit_info_str("membw", "llc_source", llc_src);
-	emit_info_num("membw", "array_bytes", (double)bytes);
+	pb_emit_info_num("membw", "llc_bytes", (double)llc);
+	pb_emit_info_str("membw", "llc_source", llc_src);
+	pb_emit_info_num("membw", "array_bytes", (double)bytes);
 	if (llc && bytes < 4 * llc)
-		emit_info_str("membw", "warning",
-			      "arrays smaller than 4x the last-level cache: "
-			      "rates include cache hits");
+		pb_emit_info_str("membw", "warning",
+				 "arrays smaller than 4x the last-level cache: "
+				 "rates include cache hits");
 
-	emit_info_str("membw", "pages", thp ? "thp-madvise" : "base");
+	pb_emit_info_str("membw", "pages", thp ? "thp-madvise" : "base");
 	/* The arrays stay mapped across repetitions of one probe run
 	 * (--reps): faulting 3 GiB in costs more than a repetition, and
 	 * STREAM itself runs its passes over one allocation. */
@@ -158,9 +158,9 @@ int wl_membw(const struct probe_args *a)
 		s.b = alloc_array(bytes, thp);
 		s.c = alloc_array(bytes, thp);
 		if (!s.a || !s.b || !s.c) {
-			emit_error("membw", "failed",
-				   "cannot allocate 3 arrays of %llu bytes",
-				   (unsigned long long)bytes);
+			pb_emit_error("membw", "failed",
+				      "cannot allocate 3 arrays of %llu bytes",
+				      (unsigned long long)bytes);
 			rc = 1;
 			goto out;
 		}
@@ -197,16 +197,16 @@ int wl_membw(const struct probe_args *a)
 				best[k] = (double)(t[k + 1] - t[k]);
 	}
 	if (check_results(&s, ntimes, q)) {
-		emit_error("membw", "failed",
-			   "array contents wrong after the kernels: results "
-			   "not trustworthy");
+		pb_emit_error("membw", "failed",
+			      "array contents wrong after the kernels: results "
+			      "not trustworthy");
 		rc = 1;
 		goto out;
 	}
 	for (int k = 0; k < 4; k++)
-		emit_sample("membw", names[k], "MB/s", IB_HIGHER_IS_BETTER,
-			    words[k] * (double)bytes / 1e6 / (best[k] / 1e9),
-			    NULL, 0);
+		pb_emit_sample("membw", names[k], "MB/s", IB_HIGHER_IS_BETTER,
+			       words[k] * (double)bytes / 1e6 / (best[k] / 1e9),
+			       NULL, 0);
 out:
 	if (rc) {
 		/* not kept: a failed allocation or a failed check */

@@ -68,31 +68,31 @@ static uint64_t kept_size;
 static uint32_t *kept_order;
 static uint64_t kept_order_n;
 
-int wl_memlat(const struct probe_args *a)
+int pb_wl_memlat(const struct probe_args *a)
 {
-	uint64_t min_size = arg_size(a, "min_size");
-	uint64_t max_size = arg_size(a, "max_size");
-	uint64_t stride = arg_size(a, "stride"), llc, seed = 0x9e3779b97f4a7c15ULL;
-	double seconds = arg_seconds(a, "duration");
+	uint64_t min_size = pb_arg_size(a, "min_size");
+	uint64_t max_size = pb_arg_size(a, "max_size");
+	uint64_t stride = pb_arg_size(a, "stride"), llc, seed = 0x9e3779b97f4a7c15ULL;
+	double seconds = pb_arg_seconds(a, "duration");
 	const char *llc_src;
 	char *buf;
 	uint32_t *order = NULL;
-	int do_seq = arg_list_has(a, "chains", "seq");
-	int do_rand = arg_list_has(a, "chains", "rand");
+	int do_seq = pb_arg_list_has(a, "chains", "seq");
+	int do_rand = pb_arg_list_has(a, "chains", "rand");
 
-	llc = probe_llc_bytes(&llc_src);
+	llc = pb_llc_bytes(&llc_src);
 	if (max_size == 0)
 		max_size = llc ? 4 * llc : 256u << 20;
 	if (max_size < min_size)
 		max_size = min_size;
 	if (max_size / stride > UINT32_MAX) {
-		emit_error("memlat", "invalid",
-			   "max_size/stride exceeds 2^32 elements");
+		pb_emit_error("memlat", "invalid",
+			      "max_size/stride exceeds 2^32 elements");
 		return 1;
 	}
-	emit_info_num("memlat", "llc_bytes", (double)llc);
-	emit_info_str("memlat", "llc_source", llc_src);
-	emit_info_num("memlat", "max_size", (double)max_size);
+	pb_emit_info_num("memlat", "llc_bytes", (double)llc);
+	pb_emit_info_str("memlat", "llc_source", llc_src);
+	pb_emit_info_num("memlat", "max_size", (double)max_size);
 
 	/* The buffer (and the permutation) outlive a repetition: the next
 	 * one (--reps) chases through pages already faulted in, as STREAM's
@@ -106,8 +106,8 @@ int wl_memlat(const struct probe_args *a)
 		buf = mmap(NULL, max_size, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (buf == MAP_FAILED) {
-			emit_error("memlat", "failed", "cannot map %llu bytes",
-				   (unsigned long long)max_size);
+			pb_emit_error("memlat", "failed", "cannot map %llu bytes",
+				      (unsigned long long)max_size);
 			return 1;
 		}
 		memset(buf, 0, max_size); /* fault every page in before timing */
@@ -123,8 +123,8 @@ int wl_memlat(const struct probe_args *a)
 		}
 		order = kept_order;
 		if (!order) {
-			emit_error("memlat", "failed",
-				   "cannot allocate the permutation");
+			pb_emit_error("memlat", "failed",
+				      "cannot allocate the permutation");
 			return 1;
 		}
 	}
@@ -141,25 +141,25 @@ int wl_memlat(const struct probe_args *a)
 			if ((chain == 0 && !do_seq) || (chain == 1 && !do_rand))
 				continue;
 			if (n < 2) {
-				emit_error("memlat", "invalid",
-					   "working set %llu too small for "
-					   "stride %llu",
-					   (unsigned long long)size,
-					   (unsigned long long)stride);
+				pb_emit_error("memlat", "invalid",
+					      "working set %llu too small for "
+					      "stride %llu",
+					      (unsigned long long)size,
+					      (unsigned long long)stride);
 				continue;
 			}
 			if (chain == 1)
 				shuffle(order, n, &seed);
 			link_chain(buf, stride, n, chain ? order : NULL);
-			ns = harness_ns_per_iter(chase_fn, &c, seconds, 5,
-						 HARNESS_MEDIAN) / 100.0;
-			emit_sample("memlat", "load_latency", "ns",
-				    IB_LOWER_IS_BETTER, ns,
-				    (struct ib_pv[]){
-					    PV_STR("chain", chain ? "rand" : "seq"),
-					    PV_NUM("size", size),
-					    PV_NUM("stride", stride)},
-				    3);
+			ns = pb_harness_ns_per_iter(chase_fn, &c, seconds, 5,
+						    HARNESS_MEDIAN) / 100.0;
+			pb_emit_sample("memlat", "load_latency", "ns",
+				       IB_LOWER_IS_BETTER, ns,
+				       (struct ib_pv[]){
+					       PV_STR("chain", chain ? "rand" : "seq"),
+					       PV_NUM("size", size),
+					       PV_NUM("stride", stride)},
+				       3);
 		}
 		if (size == max_size)
 			break;

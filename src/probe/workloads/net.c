@@ -188,8 +188,8 @@ static void stream_sample(const struct net_ctx *x, const char *test,
 				   PV_NUM("streams", streams),
 				   PV_NUM("block", x->block)};
 
-	emit_sample("net", "throughput", "Gbit/s", IB_HIGHER_IS_BETTER,
-		    bits_per_s / 1e9, pv, 3);
+	pb_emit_sample("net", "throughput", "Gbit/s", IB_HIGHER_IS_BETTER,
+		       bits_per_s / 1e9, pv, 3);
 }
 
 /* stream-tx: we send; the peer's counts are the figure. */
@@ -205,8 +205,8 @@ static int stream_tx(const struct net_ctx *x, int n)
 		fds[i] = open_stream(&x->peer, IB_NET_SINK, 0,
 				     (uint32_t)(x->warmup * 1000 + 0.5));
 		if (fds[i] < 0) {
-			emit_error("net", "failed", "stream-tx: connect to %s: %s",
-				   x->peer_text, strerror(-fds[i]));
+			pb_emit_error("net", "failed", "stream-tx: connect to %s: %s",
+				      x->peer_text, strerror(-fds[i]));
 			close_all(fds, i);
 			return 1;
 		}
@@ -263,14 +263,14 @@ static int stream_tx(const struct net_ctx *x, int n)
 	}
 	close_all(fds, n);
 	if (rc < 0) {
-		emit_error("net", "failed", "stream-tx, %d stream(s): %s", n,
-			   strerror(-rc));
+		pb_emit_error("net", "failed", "stream-tx, %d stream(s): %s", n,
+			      strerror(-rc));
 		return 1;
 	}
 	if (total == 0 || window == 0) {
-		emit_error("net", "failed",
-			   "stream-tx: the peer counted nothing after the "
-			   "warm-up (%.3f s)", x->warmup);
+		pb_emit_error("net", "failed",
+			      "stream-tx: the peer counted nothing after the "
+			      "warm-up (%.3f s)", x->warmup);
 		return 1;
 	}
 	stream_sample(x, "stream-tx", n,
@@ -291,8 +291,8 @@ static int stream_rx(const struct net_ctx *x, int n)
 	for (int i = 0; i < n; i++) {
 		fds[i] = open_stream(&x->peer, IB_NET_SOURCE, (uint32_t)x->block, 0);
 		if (fds[i] < 0) {
-			emit_error("net", "failed", "stream-rx: connect to %s: %s",
-				   x->peer_text, strerror(-fds[i]));
+			pb_emit_error("net", "failed", "stream-rx: connect to %s: %s",
+				      x->peer_text, strerror(-fds[i]));
 			close_all(fds, i);
 			return 1;
 		}
@@ -341,14 +341,14 @@ static int stream_rx(const struct net_ctx *x, int n)
 	}
 	close_all(fds, n);
 	if (rc < 0) {
-		emit_error("net", "failed", "stream-rx, %d stream(s): %s", n,
-			   rc == -EPIPE ? "the peer closed the stream"
-					: strerror(-rc));
+		pb_emit_error("net", "failed", "stream-rx, %d stream(s): %s", n,
+			      rc == -EPIPE ? "the peer closed the stream"
+					   : strerror(-rc));
 		return 1;
 	}
 	if (counted == 0 || t_last <= t_first) {
-		emit_error("net", "failed",
-			   "stream-rx: nothing arrived after the warm-up");
+		pb_emit_error("net", "failed",
+			      "stream-rx: nothing arrived after the warm-up");
 		return 1;
 	}
 	stream_sample(x, "stream-rx", n,
@@ -364,14 +364,14 @@ static int rr(const struct net_ctx *x)
 	int fd, rc = 0;
 
 	if (!h) {
-		emit_error("net", "failed", "rr: out of memory");
+		pb_emit_error("net", "failed", "rr: out of memory");
 		return 1;
 	}
 	ib_hist_init(h);
 	fd = nb_connect(&x->peer, 1);
 	if (fd < 0) {
-		emit_error("net", "failed", "rr: connect to %s: %s", x->peer_text,
-			   strerror(-fd));
+		pb_emit_error("net", "failed", "rr: connect to %s: %s", x->peer_text,
+			      strerror(-fd));
 		free(h);
 		return 1;
 	}
@@ -396,8 +396,8 @@ static int rr(const struct net_ctx *x)
 	}
 	close(fd);
 	if (rc < 0 || n == 0) {
-		emit_error("net", "failed", "rr: %s",
-			   rc < 0 ? strerror(-rc) : "no transaction completed");
+		pb_emit_error("net", "failed", "rr: %s",
+			      rc < 0 ? strerror(-rc) : "no transaction completed");
 		free(h);
 		return 1;
 	}
@@ -405,17 +405,17 @@ static int rr(const struct net_ctx *x)
 		const struct ib_pv pv[] = {PV_STR("test", "rr"),
 					   PV_NUM("size", 1)};
 
-		emit_sample("net", "transactions", "trans/s",
-			    IB_HIGHER_IS_BETTER,
-			    (double)n / ((double)(t_stop - t_start) / 1e9), pv, 2);
-		emit_sample("net", "rtt_mean", "us", IB_LOWER_IS_BETTER,
-			    ib_hist_mean(h) / 1e3, pv, 2);
-		emit_sample("net", "rtt_p50", "us", IB_LOWER_IS_BETTER,
-			    (double)ib_hist_percentile(h, 50) / 1e3, pv, 2);
-		emit_sample("net", "rtt_p90", "us", IB_LOWER_IS_BETTER,
-			    (double)ib_hist_percentile(h, 90) / 1e3, pv, 2);
-		emit_sample("net", "rtt_p99", "us", IB_LOWER_IS_BETTER,
-			    (double)ib_hist_percentile(h, 99) / 1e3, pv, 2);
+		pb_emit_sample("net", "transactions", "trans/s",
+			       IB_HIGHER_IS_BETTER,
+			       (double)n / ((double)(t_stop - t_start) / 1e9), pv, 2);
+		pb_emit_sample("net", "rtt_mean", "us", IB_LOWER_IS_BETTER,
+			       ib_hist_mean(h) / 1e3, pv, 2);
+		pb_emit_sample("net", "rtt_p50", "us", IB_LOWER_IS_BETTER,
+			       (double)ib_hist_percentile(h, 50) / 1e3, pv, 2);
+		pb_emit_sample("net", "rtt_p90", "us", IB_LOWER_IS_BETTER,
+			       (double)ib_hist_percentile(h, 90) / 1e3, pv, 2);
+		pb_emit_sample("net", "rtt_p99", "us", IB_LOWER_IS_BETTER,
+			       (double)ib_hist_percentile(h, 99) / 1e3, pv, 2);
 	}
 	free(h);
 	return 0;
@@ -461,21 +461,21 @@ static int crr(const struct net_ctx *x)
 		}
 	}
 	if (rc < 0 || n == 0) {
-		emit_error("net", "failed", "crr: %s",
-			   rc < 0 ? strerror(-rc) : "no connection completed");
+		pb_emit_error("net", "failed", "crr: %s",
+			      rc < 0 ? strerror(-rc) : "no connection completed");
 		return 1;
 	}
 	{
 		const struct ib_pv pv[] = {PV_STR("test", "crr"),
 					   PV_NUM("size", 1)};
 
-		emit_sample("net", "connections", "conn/s", IB_HIGHER_IS_BETTER,
-			    (double)n / ((double)(t_stop - t_start) / 1e9), pv, 2);
+		pb_emit_sample("net", "connections", "conn/s", IB_HIGHER_IS_BETTER,
+			       (double)n / ((double)(t_stop - t_start) / 1e9), pv, 2);
 	}
 	return 0;
 }
 
-int wl_net(const struct probe_args *a)
+int pb_wl_net(const struct probe_args *a)
 {
 	struct net_ctx x = {0};
 	const char *cur;
@@ -483,38 +483,38 @@ int wl_net(const struct probe_args *a)
 	int failed = 0;
 
 	if (!a->peer) {
-		emit_error("net", "invalid",
-			   "no peer: the net workload needs --peer ADDR:PORT "
-			   "(isobench starts the peer and passes it)");
+		pb_emit_error("net", "invalid",
+			      "no peer: the net workload needs --peer ADDR:PORT "
+			      "(isobench starts the peer and passes it)");
 		return 1;
 	}
 	if (ib_net_parse_addr(a->peer, &x.peer) < 0 || x.peer.sin_port == 0) {
-		emit_error("net", "invalid", "--peer '%s' is not IPv4-ADDR:PORT",
-			   a->peer);
+		pb_emit_error("net", "invalid", "--peer '%s' is not IPv4-ADDR:PORT",
+			      a->peer);
 		return 1;
 	}
 	x.peer_text = a->peer;
-	x.block = arg_size(a, "block");
-	x.warmup = arg_seconds(a, "warmup");
-	x.duration = arg_seconds(a, "duration");
+	x.block = pb_arg_size(a, "block");
+	x.warmup = pb_arg_seconds(a, "warmup");
+	x.duration = pb_arg_seconds(a, "duration");
 	x.buf = malloc(x.block);
 	if (!x.buf) {
-		emit_error("net", "failed", "out of memory for a %llu-byte block",
-			   (unsigned long long)x.block);
+		pb_emit_error("net", "failed", "out of memory for a %llu-byte block",
+			      (unsigned long long)x.block);
 		return 1;
 	}
 	memset(x.buf, 0x5a, x.block);
-	emit_info_str("net", "peer", a->peer);
-	cur = arg_str(a, "tests");
-	while (arg_list_next(&cur, test, sizeof(test))) {
+	pb_emit_info_str("net", "peer", a->peer);
+	cur = pb_arg_str(a, "tests");
+	while (pb_arg_list_next(&cur, test, sizeof(test))) {
 		if (!strcmp(test, "rr")) {
 			failed |= rr(&x);
 		} else if (!strcmp(test, "crr")) {
 			failed |= crr(&x);
 		} else {
-			const char *s = arg_str(a, "streams");
+			const char *s = pb_arg_str(a, "streams");
 
-			while (arg_list_next(&s, word, sizeof(word))) {
+			while (pb_arg_list_next(&s, word, sizeof(word))) {
 				uint64_t n = 0;
 
 				ib_parse_count(word, &n);

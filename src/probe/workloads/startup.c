@@ -8,7 +8,7 @@
  * guest kernel's share). Nothing to do here but not delay the exit. */
 #include "../probe.h"
 
-int wl_startup(const struct probe_args *a)
+int pb_wl_startup(const struct probe_args *a)
 {
 	(void)a;
 	return 0;

@@ -89,7 +89,7 @@ static void sc_loop(void *ctx, uint64_t iters)
 		op(c);
 }
 
-int wl_syscall(const struct probe_args *a)
+int pb_wl_syscall(const struct probe_args *a)
 {
 	static const struct {
 		const char *name;
@@ -104,7 +104,7 @@ int wl_syscall(const struct probe_args *a)
 		{"fstat", op_fstat, "", O_RDONLY},
 		{"openclose", op_openclose, NULL, 0},
 	};
-	double seconds = arg_seconds(a, "duration"), empty_ns;
+	double seconds = pb_arg_seconds(a, "duration"), empty_ns;
 	struct sc_ctx empty = {.op = op_empty};
 	char path[4096];
 	int fd;
@@ -114,27 +114,27 @@ int wl_syscall(const struct probe_args *a)
 	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 		  0600);
 	if (fd < 0) {
-		emit_error("syscall", "failed", "cannot create %s: %s", path,
-			   strerror(errno));
+		pb_emit_error("syscall", "failed", "cannot create %s: %s", path,
+			      strerror(errno));
 		return 1;
 	}
 	if (write(fd, "isobench\n", 9) != 9) {
-		emit_error("syscall", "failed", "cannot write %s: %s", path,
-			   strerror(errno));
+		pb_emit_error("syscall", "failed", "cannot write %s: %s", path,
+			      strerror(errno));
 		close(fd);
 		unlink(path);
 		return 1;
 	}
 	close(fd);
 
-	empty_ns = harness_ns_per_iter(sc_loop, &empty, seconds / 4, 5,
-				       HARNESS_MEDIAN);
-	emit_info_num("syscall", "loop_ns", empty_ns);
+	empty_ns = pb_harness_ns_per_iter(sc_loop, &empty, seconds / 4, 5,
+					  HARNESS_MEDIAN);
+	pb_emit_info_num("syscall", "loop_ns", empty_ns);
 	for (size_t i = 0; i < IB_ARRAY_LEN(calls); i++) {
 		struct sc_ctx c = {.op = calls[i].op, .fd = -1, .path = path};
 		double ns;
 
-		if (!arg_list_has(a, "calls", calls[i].name))
+		if (!pb_arg_list_has(a, "calls", calls[i].name))
 			continue;
 		if (calls[i].open_path) {
 			const char *p = calls[i].open_path[0]
@@ -142,23 +142,23 @@ int wl_syscall(const struct probe_args *a)
 
 			c.fd = open(p, calls[i].open_flags | O_CLOEXEC);
 			if (c.fd < 0) {
-				emit_error("syscall", "unsupported",
-					   "%s: cannot open %s: %s",
-					   calls[i].name, p, strerror(errno));
+				pb_emit_error("syscall", "unsupported",
+					      "%s: cannot open %s: %s",
+					      calls[i].name, p, strerror(errno));
 				continue;
 			}
 		}
-		ns = harness_ns_per_iter(sc_loop, &c, seconds, 5,
-					 HARNESS_MEDIAN) - empty_ns;
+		ns = pb_harness_ns_per_iter(sc_loop, &c, seconds, 5,
+					    HARNESS_MEDIAN) - empty_ns;
 		if (c.fd >= 0)
 			close(c.fd);
 		if (c.failed) {
-			emit_error("syscall", "unsupported", "%s failed: %s",
-				   calls[i].name, strerror(c.failed));
+			pb_emit_error("syscall", "unsupported", "%s failed: %s",
+				      calls[i].name, strerror(c.failed));
 			continue;
 		}
-		emit_sample("syscall", "latency", "ns", IB_LOWER_IS_BETTER, ns,
-			    (struct ib_pv[]){PV_STR("call", calls[i].name)}, 1);
+		pb_emit_sample("syscall", "latency", "ns", IB_LOWER_IS_BETTER, ns,
+			       (struct ib_pv[]){PV_STR("call", calls[i].name)}, 1);
 	}
 	unlink(path);
 	return 0;
