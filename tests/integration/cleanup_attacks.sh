@@ -26,14 +26,8 @@ private_run "$@"
 mkdir /run/isobench
 ENGINE_PID=
 stop_engine() {
-	if [ -n "${ENGINE_PID:-}" ] && kill -0 "$ENGINE_PID" 2>/dev/null; then
-		kill -TERM "$ENGINE_PID"
-		wait_until 20 eval "! kill -0 $ENGINE_PID 2>/dev/null" || kill -KILL "$ENGINE_PID"
-		wait "$ENGINE_PID" 2>/dev/null || true
-		kill -KILL -- "-$ENGINE_PID" 2>/dev/null || true
-	fi
+	stop_test_dockerd "${ENGINE_PID:-}" "$T/engine/data"
 	ENGINE_PID=
-	umount -l "$T/engine/data" 2>/dev/null || true
 }
 setup_tmp
 chmod 0755 "$T"

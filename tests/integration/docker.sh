@@ -37,16 +37,8 @@ BR=${BR:0:15}
 BR_MADE=0
 ENGINE_PID=
 stop_engine() {
-	if [ -n "${ENGINE_PID:-}" ] && kill -0 "$ENGINE_PID" 2>/dev/null; then
-		kill -TERM "$ENGINE_PID"
-		wait_until 20 eval "! kill -0 $ENGINE_PID 2>/dev/null" || kill -KILL "$ENGINE_PID"
-		wait "$ENGINE_PID" 2>/dev/null || true
-		# what it started in its session (containerd) goes with it
-		kill -KILL -- "-$ENGINE_PID" 2>/dev/null || true
-	fi
+	stop_test_dockerd "${ENGINE_PID:-}" "$E/data"
 	ENGINE_PID=
-	# dockerd bind-mounts its data root onto itself
-	umount -n -l "$E/data" 2>/dev/null || true
 	if [ "$BR_MADE" = 1 ]; then ip link del "$BR" 2>/dev/null || true; fi
 	# the containers' cgroups are gone with them; their parent, if any
 	local cg

@@ -105,6 +105,21 @@ private_run() {
 		fail "cannot mount a private /run"
 }
 
+# stop_test_dockerd PID DATA-ROOT: ends a dockerd a test started itself
+# with setsid (TERM, then KILL after 20 s; what it started in its
+# session, its containerd, goes with its group) and detaches the data
+# root it bind-mounts onto itself.
+stop_test_dockerd() {
+	local pid=$1 data=$2
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid"
+		wait_until 20 eval "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid"
+		wait "$pid" 2>/dev/null || true
+		kill -KILL -- "-$pid" 2>/dev/null || true
+	fi
+	umount -n -l "$data" 2>/dev/null || true
+}
+
 # A temp dir on disk (O_DIRECT does not work on every tmpfs), removed on
 # exit; runs' scratch directories are made inside it too, and isobench's
 # runtime directory (registry of runs, locks, sockets) is $T/rt: a test

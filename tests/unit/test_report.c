@@ -6,7 +6,6 @@
  * directory that does not exist is an error naming the file. */
 #include "unit.h"
 
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,14 +14,6 @@
 
 static char T[256];
 static struct ib_results R;
-
-static int rm_one(const char *p, const struct stat *st, int flag,
-		  struct FTW *f)
-{
-	(void)st;
-	(void)f;
-	return flag == FTW_DP ? rmdir(p) : unlink(p);
-}
 
 static int setup(void **state)
 {
@@ -51,7 +42,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	ib_results_free(&R);
-	return nftw(T, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return ib_rmtree(T) == 0 ? 0 : -1;
 }
 
 static char *slurp(const char *dir, const char *name)

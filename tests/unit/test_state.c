@@ -7,7 +7,6 @@
  * directory of the test's own (the runtime directory too). */
 #include "unit.h"
 
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,14 +14,6 @@
 #include "state/state.h"
 
 static char T[256], run_dir[300], rt_dir[300], work[400], id[64];
-
-static int rm_one(const char *p, const struct stat *st, int flag,
-		  struct FTW *f)
-{
-	(void)st;
-	(void)f;
-	return flag == FTW_DP ? rmdir(p) : unlink(p);
-}
 
 static int setup(void **state)
 {
@@ -48,7 +39,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(T, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return ib_rmtree(T) == 0 ? 0 : -1;
 }
 
 /* A directory of the work directory, made and recorded. */
