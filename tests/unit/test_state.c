@@ -3,15 +3,46 @@
  * left is every "add" without its "del", undone in reverse order of
  * creation; a torn last line is ignored; a real cleanup strikes off what
  * it removed, so a second one finds nothing (it did not after a torn
- * line: the first "del" was glued to it and lost). Everything happens in a temp
- * directory of the test's own (the runtime directory too). */
+ * line: the first "del" was glued to it and lost). A resource of a runtime
+ * goes to that driver's cleanup op, in its turn. Everything happens in a
+ * temp directory of the test's own (the runtime directory too).
+ *
+ * The runtime registry is this file's own (ib_runtimes[] below, in place
+ * of registry.c's): one toy driver with a cleanup op, so the test links
+ * the journal and cleanup and no real driver. */
 #include "unit.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup/cleanup.h"
+#include "runtime/drivers/registry.h"
 #include "state/state.h"
+
+/* The toy driver's cleanup: notes the resource's name (it has nothing to
+ * remove), after the removals cleanup already planned, so its turn shows. */
+static char toy_seen[8][32];
+static int toy_nseen, toy_after_acts[8];
+
+static int toy_cleanup(const struct ib_runtime_ops *ops,
+		       struct ib_cleanup *cx, const cJSON *res,
+		       struct ib_err *err)
+{
+	(void)ops;
+	(void)err;
+	if (toy_nseen < 8) {
+		snprintf(toy_seen[toy_nseen], sizeof(toy_seen[0]), "%s",
+			 cJSON_GetStringValue(cJSON_GetObjectItem(res, "name")));
+		toy_after_acts[toy_nseen++] = cx->nacts;
+	}
+	return 0;
+}
+
+static const struct ib_runtime_ops toy = {
+	.name = "toy", .cleanup = toy_cleanup,
+};
+const struct ib_runtime_ops *const ib_runtimes[] = {&toy};
+const int ib_nruntimes = 1;
 
 static char T[256], run_dir[300], rt_dir[300], work[400], id[64];
 
@@ -77,6 +108,7 @@ static void test_replay(void **state)
 	struct ib_buf log = {0};
 	struct ib_err err = {0};
 	char *path;
+	cJSON *res;
 	FILE *f;
 	int rc;
 
@@ -87,6 +119,11 @@ static void test_replay(void **state)
 	add_dir(&s, "a");
 	assert_int_equal(ib_state_add_marker(&s, id, &err), 0);
 	add_dir(&s, "b");
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "kind", "container");
+	cJSON_AddStringToObject(res, "runtime", "toy");
+	cJSON_AddStringToObject(res, "name", "box");
+	assert_int_equal(ib_state_add(&s, res, &err), 0);
 	add_dir(&s, "c");
 	assert_int_equal(ib_state_del(&s, "a", &err), 0); /* a is gone */
 	ib_state_close(&s); /* a killed run would leave it locked: unlock */
@@ -107,6 +144,11 @@ static void test_replay(void **state)
 	assert_true(rmtree_at(&cx, "c") >= 0);
 	assert_true(rmtree_at(&cx, "c") < rmtree_at(&cx, "b"));
 	assert_true(rmtree_at(&cx, "b") < rmtree_at(&cx, NULL));
+	/* box went to the toy driver after c's removal, before b's */
+	assert_int_equal(toy_nseen, 1);
+	assert_string_equal(toy_seen[0], "box");
+	assert_true(toy_after_acts[0] > rmtree_at(&cx, "c"));
+	assert_true(toy_after_acts[0] <= rmtree_at(&cx, "b"));
 	for (int i = 0; i < cx.nacts; i++) /* the torn line named nothing */
 		assert_null(strstr(cx.acts[i].target ? cx.acts[i].target : "",
 				   "/d"));

@@ -1,7 +1,8 @@
 /* registry: the runtime drivers isobench has (runtimes.def, one line per
- * driver), found by name, and runtime specs ("docker:runtime=runsc")
- * parsed against their driver's options. Adding a runtime is one driver
- * file in this folder and one line in runtimes.def. */
+ * driver; the list is in registry.c), found by name, and runtime specs
+ * ("docker:runtime=runsc") parsed against their driver's options (spec.c).
+ * Adding a runtime is one driver file in this folder and one line in
+ * runtimes.def (this folder's meson.build reads it for the file). */
 #ifndef ISOBENCH_REGISTRY_H
 #define ISOBENCH_REGISTRY_H
 
