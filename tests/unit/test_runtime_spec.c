@@ -12,6 +12,7 @@
 #include "unit.h"
 
 #include "runtime/drivers/registry.h"
+#include "no_drivers.h"
 
 static const struct ib_rt_option sandbox_options[] = {
 	{"platform", "ptrace,systrap,kvm", "ptrace", "how system calls are caught", 0},
@@ -75,6 +76,13 @@ static void bad(const char *spec, const char *want)
 	free(label);
 }
 
+/* The toy registry above is the only one: no real driver came along. */
+static void test_links_no_driver(void **state)
+{
+	(void)state;
+	assert_no_real_driver();
+}
+
 static void test_plain_names(void **state)
 {
 	(void)state;
@@ -117,6 +125,7 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_links_no_driver),
 		cmocka_unit_test(test_plain_names),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_errors),

@@ -17,6 +17,7 @@
 
 #include "cleanup/cleanup.h"
 #include "runtime/drivers/registry.h"
+#include "no_drivers.h"
 #include "state/state.h"
 
 /* The toy driver's cleanup: notes the resource's name (it has nothing to
@@ -100,6 +101,13 @@ static int rmtree_at(const struct ib_cleanup *cx, const char *name)
 	return at;
 }
 
+/* The toy registry above is the only one: no real driver came along. */
+static void test_links_no_driver(void **state)
+{
+	(void)state;
+	assert_no_real_driver();
+}
+
 static void test_replay(void **state)
 {
 	struct ib_state s = {0};
@@ -173,6 +181,7 @@ static void test_replay(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_links_no_driver),
 		cmocka_unit_test(test_replay),
 	};
 

@@ -1,0 +1,66 @@
+/* checks: the table of checks: what each measures, the classic tool beside
+ * it, the target ratio, the rounds and pairs it runs. */
+#include "validate/internal.h"
+
+#define CHECKN(i, w, t, p, k, u, tg, sc, pf, tf, n)                         \
+	{.id = i, .what = w, .tool = t, .prog = p, .pkg = k, .unit = u,      \
+	 .target_pct = tg, .tool_scale = sc, .probe = pf, .tool_fn = tf,     \
+	 .pairs = n}
+#define CHECK(i, w, t, p, k, u, tg, sc, pf, tf)                             \
+	CHECKN(i, w, t, p, k, u, tg, sc, pf, tf, 1)
+
+struct check vd_checks[] = {
+	/* The cheap checks run 3 pairs a round: CPU time on a shared host
+	 * comes in bursts, and more pairs make the medians robust to them. */
+	CHECKN("cpu", "cpu events/s, 1 thread",
+	       "sysbench cpu --cpu-max-prime=10000 --threads=1", "sysbench",
+	       "sysbench", "events/s", 3, 1, vd_p_cpu_w, vd_t_cpu, 3),
+	CHECKN("syscall", "syscall getppid, ns/call", "perf bench syscall basic",
+	       "perf", "linux-perf", "ns", 10, 1, vd_p_getppid, vd_t_getppid,
+	       3),
+	CHECKN("ctxsw", "ctxsw round trip, one CPU, us",
+	       "perf bench sched pipe, one CPU", "perf", "linux-perf", "us", 15,
+	       1, vd_p_ctxsw1, vd_t_ctxsw1, 3),
+	CHECKN("ctxsw-any-cpu", "ctxsw round trip, any CPU, us",
+	       "perf bench sched pipe, any CPU", "perf", "linux-perf", "us", -1,
+	       1, vd_p_ctxsw, vd_t_ctxsw, 3),
+	CHECK("disk-randread", "disk randread 4k qd1, IOPS",
+	      "fio psync randread 4k iodepth=1 direct=1", "fio", "fio", "IO/s",
+	      5, 1, vd_p_rr4k, vd_t_rr4k),
+	CHECK("disk-seqread", "disk seqread 1m qd1, MiB/s",
+	      "fio psync read 1m iodepth=1 direct=1", "fio", "fio", "MiB/s", 5,
+	      1, vd_p_sr1m, vd_t_sr1m),
+	CHECK("disk-randwrite-fsync", "disk randwrite 4k + fsync, IOPS",
+	      "fio psync randwrite 4k fsync=1 direct=1", "fio", "fio", "IO/s",
+	      5, 1, vd_p_rwfs, vd_t_rwfs),
+	CHECK("disk-randread-qd32", "disk randread 4k qd32, IOPS",
+	      "fio io_uring randread 4k iodepth=32 direct=1", "fio", "fio",
+	      "IO/s", 5, 1, vd_p_rr32, vd_t_rr32),
+	CHECK("startup-runc", "runc run, launch to exit (isobench), ms",
+	      "hyperfine -N 'runc run' of the same bundle", "hyperfine",
+	      "hyperfine", "ms", 10, 1, vd_p_startup, vd_t_startup),
+	/* A VM boot under TCG takes seconds: 3 rounds. The target, at most
+	 * 5 ms of harness, is judged in the notes on the difference and its
+	 * interval, not on the ratio. */
+	{.id = "startup-qemu", .what = "qemu microvm, launch to exit (isobench), ms",
+	 .tool = "hyperfine -N of the same QEMU command line (with -qmp)",
+	 .prog = "hyperfine",
+	 .pkg = "hyperfine", .unit = "ms", .target_pct = -1, .tool_scale = 1,
+	 .max_rounds = 3, .pairs = 1, .probe = vd_p_startup_qemu,
+	 .tool_fn = vd_t_startup_qemu},
+	CHECKN("net-stream", "net stream-tx 1 stream over veth, Gbit/s (receiver)",
+	       "iperf3 -c -l 128K -O 1 -J (receiver bits/s), same veth",
+	       "iperf3", "iperf3", "Gbit/s", 5, 1, vd_p_net_stream, vd_t_iperf3,
+	       3),
+	CHECKN("net-rr", "net rr over veth, mean round trip, us",
+	       "sockperf ping-pong --tcp --full-rtt (avg-rtt), same veth",
+	       "sockperf", "sockperf", "us", 10, 1, vd_p_net_rr, vd_t_sockperf,
+	       3),
+	{.id = "membw", .what = "membw STREAM triad, MB/s",
+	 .tool = "mbw -t0 (memcpy) copy, MiB/s of one array", .prog = "mbw",
+	 .pkg = "mbw", .unit = "MB/s", .target_pct = -1,
+	 .tool_scale = 2 * 1.048576, .max_rounds = 3, .pairs = 1,
+	 .probe = vd_p_membw, .tool_fn = vd_t_mbw},
+};
+
+const size_t vd_nchecks = IB_ARRAY_LEN(vd_checks);

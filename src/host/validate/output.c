@@ -1,0 +1,246 @@
+/* output: the validation table (terminal and validation.md), the per-area
+ * notes under it, and validation.json. */
+#include "validate/internal.h"
+
+static double median_of(const double *v, int n)
+{
+	struct ib_stats s;
+
+	if (n == 0)
+		return NAN;
+	ib_stats_compute(v, n, &s);
+	return s.median;
+}
+
+static double rsd_of(const double *v, int n)
+{
+	struct ib_stats s;
+
+	if (n < 2)
+		return NAN;
+	ib_stats_compute(v, n, &s);
+	return s.rsd;
+}
+
+static const char *verdict(const struct check *c, double ratio)
+{
+	if (c->np == 0 || c->nt == 0)
+		return c->failure[0] ? "NOT RUN" : "-";
+	if (c->target_pct < 0)
+		return "info";
+	return fabs(ratio - 1) * 100 <= c->target_pct ? "ok" : "MISS";
+}
+
+/* The net checks: the median of the back-to-back pairs' ratios beside
+ * the ratio of the medians. */
+static void print_net_notes(FILE *f, int markdown)
+{
+	for (size_t i = 0; i < vd_nchecks; i++) {
+		const struct check *c = &vd_checks[i];
+		double r[MAX_ROUNDS * 3];
+		int n = 0;
+
+		/* sides ran back to back, so a host's drift hits a pair alike:
+		 * the median of the pairs' ratios is shown beside */
+		if (strncmp(c->id, "net-", 4) || !c->selected)
+			continue;
+		for (; n < c->np && n < c->nt; n++)
+			r[n] = c->pv[n] / c->tv[n];
+		if (n < 2)
+			continue;
+		fprintf(f, "%s%s: the median of the %d back-to-back pairs' "
+			"ratios is %.3f (the verdict uses the ratio of the "
+			"medians). Clients run on the first CPU, servers (the "
+			"peer, %s) on the last.\n", markdown ? "\n" : "",
+			c->id, n, median_of(r, n),
+			strcmp(c->id, "net-rr") ? "iperf3 -s" : "sockperf server");
+	}
+}
+
+/* membw: the copy kernels, like for like in bytes moved. */
+static void print_membw_note(FILE *f, int markdown, const struct vctx *v)
+{
+	for (size_t i = 0; i < vd_nchecks; i++) {
+		const struct check *c = &vd_checks[i];
+		double copy = median_of(v->membw_copy, v->ncopy);
+		double mbw = median_of(c->tv, c->nt);
+		char a[32], b[32];
+
+		if (strcmp(c->id, "membw") || !c->selected || !v->ncopy || !c->nt)
+			continue;
+		ib_fmt_value(a, sizeof(a), copy);
+		ib_fmt_value(b, sizeof(b), mbw * c->tool_scale);
+		fprintf(f, "%smembw copy, like for like in bytes moved: the "
+			"probe's STREAM copy %s MB/s, mbw's memcpy %s MB/s "
+			"(x2 x 1.048576), ratio %.3f; no target (a loop of "
+			"doubles against libc's memcpy).\n",
+			markdown ? "\n" : "", a, b, copy / (mbw * c->tool_scale));
+	}
+}
+
+/* startup: the harness's share of a VM launch (startup-qemu), and runc's
+ * default lifecycle beside `runc run` (startup-runc). */
+static void print_startup_notes(FILE *f, int markdown, const struct vctx *v)
+{
+	for (size_t i = 0; i < vd_nchecks; i++) {
+		const struct check *c = &vd_checks[i];
+		double torn = median_of(v->torn_down, v->ntorn);
+		double exited = median_of(v->create_exited, v->ntorn);
+		double hf = median_of(c->tv, c->nt);
+		char a[32], b[32], e[32];
+
+		if (!strcmp(c->id, "startup-qemu") && c->selected &&
+		    v->nvm_is > 1 && v->nvm_hf > 1) {
+			double r, lo, hi, mb = median_of(v->vm_hf, v->nvm_hf);
+
+			/* the difference of the medians over every launch,
+			 * with the bootstrap interval of their ratio scaled
+			 * by hyperfine's median */
+			ib_ratio_ci(v->vm_is, v->nvm_is, v->vm_hf, v->nvm_hf, &r,
+				    &lo, &hi);
+			fprintf(f, "%sstartup-qemu: the harness's share of a VM "
+				"launch, isobench's launch to exit minus "
+				"hyperfine's over %d and %d launches: %+.1f ms, "
+				"95%% interval [%+.1f, %+.1f] ms; target at most "
+				"5 ms: %s.\n",
+				markdown ? "\n" : "", v->nvm_is, v->nvm_hf,
+				(r - 1) * mb, (lo - 1) * mb, (hi - 1) * mb,
+				(hi - 1) * mb <= 5 ? "met"
+				: (lo - 1) * mb > 5
+					? "MISSED"
+					: "undecided: the launches' own spread is "
+					  "wider than the target");
+		}
+		if (strcmp(c->id, "startup-runc") || !c->selected || !v->ntorn ||
+		    !c->nt)
+			continue;
+		ib_fmt_value(a, sizeof(a), torn);
+		ib_fmt_value(b, sizeof(b), hf);
+		ib_fmt_value(e, sizeof(e), exited);
+		fprintf(f, "%sstartup: both sides run `runc run` (isobench's "
+			"runc:lifecycle=run, on its own). isobench's default runc "
+			"lifecycle, create + start + wait (+ delete), right after "
+			"in each round: %s ms to exit (ratio %.3f to hyperfine), %s ms to "
+			"torn down (%.3f): separate runc commands cost more than "
+			"one `runc run`. Each side: the median of %d launches a "
+			"round, then the median over rounds.\n",
+			markdown ? "\n" : "", e, exited / hf, a, torn / hf,
+			v->launches);
+	}
+}
+
+int vd_print_table(FILE *f, int markdown, int rounds,
+		   const struct vctx *v)
+{
+	int misses = 0;
+
+	if (markdown)
+		fprintf(f, "| check | probe (median) | RSD | classic tool "
+			"(median) | RSD | ratio | target | verdict |\n"
+			"|---|---:|---:|---|---:|---:|---:|---|\n");
+	else
+		fprintf(f, "\n%-34s %12s %6s  %12s %6s  %6s %7s  %s\n", "check",
+			"probe", "rsd%", "tool", "rsd%", "ratio", "target",
+			"verdict");
+	for (size_t i = 0; i < vd_nchecks; i++) {
+		struct check *c = &vd_checks[i];
+		double pm = median_of(c->pv, c->np), tm = median_of(c->tv, c->nt);
+		double ratio = pm / (tm * c->tool_scale);
+		const char *vd = verdict(c, ratio);
+		char a[32], b[32], t[16];
+
+		if (!c->selected)
+			continue;
+		ib_fmt_value(a, sizeof(a), pm);
+		ib_fmt_value(b, sizeof(b), tm);
+		if (c->target_pct >= 0)
+			snprintf(t, sizeof(t), "+-%g%%", c->target_pct);
+		else
+			snprintf(t, sizeof(t), "none");
+		if (strcmp(vd, "ok") && strcmp(vd, "info"))
+			misses++;
+		if (markdown)
+			fprintf(f, "| %s | %s %s | %.1f%% | %s: %s | %.1f%% | "
+				"%.3f | %s | %s |\n", c->what, a, c->unit,
+				rsd_of(c->pv, c->np), c->tool, b,
+				rsd_of(c->tv, c->nt), ratio, t, vd);
+		else {
+			char ra[16] = "-", rb[16] = "-";
+
+			if (isfinite(rsd_of(c->pv, c->np)))
+				snprintf(ra, sizeof(ra), "%.1f", rsd_of(c->pv, c->np));
+			if (isfinite(rsd_of(c->tv, c->nt)))
+				snprintf(rb, sizeof(rb), "%.1f", rsd_of(c->tv, c->nt));
+			fprintf(f, "%-34s %12s %6s  %12s %6s  %6.3f %7s  %s\n",
+				c->what, a, ra, b, rb, ratio, t, vd);
+		}
+		if (c->failure[0])
+			fprintf(f, markdown ? "| | %s | | | | | | |\n"
+					    : "%-34s   (%s)\n",
+				markdown ? c->failure : "", c->failure);
+	}
+	if (markdown)
+		fprintf(f, "\n%d rounds (cpu, syscall, ctxsw and net: 3 pairs "
+			"a round; membw: 3 rounds), probe and tool alternating "
+			"which goes first; ratio = median(probe) / median(tool)%s.\n"
+			"membw: the probe's STREAM triad (MB/s, all bytes read "
+			"and written) beside mbw's memcpy copy (MiB/s of one "
+			"array); the ratio converts mbw to bytes moved (x2 x "
+			"1.048576) and is not like for like, so it has no "
+			"target.\n", rounds,
+			"; ctxsw and syscall compare round trips and calls "
+			"exactly as perf reports them. ctxsw on one CPU is the "
+			"cost of the token passing; on any CPU, cross-CPU "
+			"wake-ups in a VM add a cost that swings with the host, "
+			"shown without a target");
+	print_net_notes(f, markdown);
+	print_membw_note(f, markdown, v);
+	print_startup_notes(f, markdown, v);
+	return misses;
+}
+
+void vd_write_json(const struct vctx *v, int rounds)
+{
+	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "checks");
+	char *text, *path, when[32];
+
+	ib_utc_iso8601(when, sizeof(when));
+	cJSON_AddStringToObject(o, "isobench", ISOBENCH_VERSION);
+	cJSON_AddStringToObject(o, "ended", when);
+	cJSON_AddNumberToObject(o, "rounds", rounds);
+	cJSON_AddNumberToObject(o, "seconds_per_measurement", v->secs);
+	cJSON_AddStringToObject(o, "disk_file_size", v->disk_size);
+	for (size_t i = 0; i < vd_nchecks; i++) {
+		const struct check *c = &vd_checks[i];
+		cJSON *x;
+		double pm = median_of(c->pv, c->np), tm = median_of(c->tv, c->nt);
+
+		if (!c->selected)
+			continue;
+		x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "id", c->id);
+		cJSON_AddStringToObject(x, "probe", c->what);
+		cJSON_AddStringToObject(x, "tool", c->tool);
+		cJSON_AddStringToObject(x, "unit", c->unit);
+		cJSON_AddItemToObject(x, "probe_values",
+				      cJSON_CreateDoubleArray(c->pv, c->np));
+		cJSON_AddItemToObject(x, "tool_values",
+				      cJSON_CreateDoubleArray(c->tv, c->nt));
+		if (c->np && c->nt) {
+			cJSON_AddNumberToObject(x, "ratio", pm / (tm * c->tool_scale));
+			cJSON_AddStringToObject(x, "verdict",
+						verdict(c, pm / (tm * c->tool_scale)));
+		}
+		if (c->target_pct >= 0)
+			cJSON_AddNumberToObject(x, "target_pct", c->target_pct);
+		if (c->failure[0])
+			cJSON_AddStringToObject(x, "failure", c->failure);
+		cJSON_AddItemToArray(arr, x);
+	}
+	text = cJSON_Print(o);
+	path = ib_xasprintf("%s/validation.json", v->outdir);
+	ib_write_file_atomic(path, text, strlen(text), NULL);
+	free(path);
+	cJSON_free(text);
+	cJSON_Delete(o);
+}
