@@ -3,10 +3,19 @@
  * stands for keeps its exit status for its owner, however many there
  * are (the table of them had 64 slots: the 65th was reaped as a stray
  * and its owner saw no status), and the strays are all reaped, however
- * long the kernel's list of children is (it was read into 4 KiB). */
+ * long the kernel's list of children is (it was read into 4 KiB).
+ *
+ * And what a child gets before exec, now that it runs in isobench's
+ * memory (clone with CLONE_VM | CLONE_VFORK) instead of a fork: default
+ * signal dispositions and an empty mask whatever the parent has, a
+ * process group of its own, /dev/null as stdin, the cwd asked for, the
+ * pre-exec hook's error or the exec's as the spawn's error, no
+ * descriptor of isobench's, and the parent's memory untouched. */
 #include "unit.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -158,12 +167,126 @@ static void version_line_no_shell(void **state)
 	free(pwned);
 }
 
+/* Runs argv with o, its output (stdout and stderr) whole into out;
+ * returns its exit status. */
+static int run_out(char *const argv[], const struct ib_spawn_opts *o,
+		   struct ib_buf *out)
+{
+	struct ib_err err = {0};
+	int rc = ib_proc_capture_opts(argv, o, 10, NULL, out, &err);
+
+	if (rc < 0)
+		fail_msg("%s: %s", argv[0], err.msg);
+	return rc;
+}
+
+/* The hex mask of field name ("SigBlk") in a /proc/PID/status text. */
+static unsigned long long status_mask(const char *text, const char *name)
+{
+	const char *p = strstr(text, name);
+
+	assert_non_null(p);
+	return strtoull(p + strlen(name) + 1, NULL, 16);
+}
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
+static void child_gets_a_clean_start(void **state)
+{
+	char *cat[] = {"/bin/cat", "/proc/self/status", NULL};
+	char *ls[] = {"/bin/ls", "/proc/self/fd", NULL};
+	char *rl[] = {"/bin/readlink", "/proc/self/fd/0", NULL};
+	char *pwd[] = {"/bin/pwd", NULL};
+	char *stat[] = {"/bin/cat", "/proc/self/stat", NULL};
+	struct ib_spawn_opts o = {.flags = IB_PROC_DIE_WITH_PARENT};
+	struct sigaction ign = {.sa_handler = SIG_IGN}, h = {.sa_handler = on_usr2};
+	struct sigaction old1, old2;
+	sigset_t term, oldmask;
+	struct ib_buf out = {0};
+	char tmp[] = "/tmp/isobench-test-proc-XXXXXX";
+	int pid, pgrp, fd = open("/dev/null", O_RDONLY); /* not CLOEXEC */
+
+	(void)state;
+	/* the parent ignores SIGUSR1, catches SIGUSR2, blocks SIGTERM */
+	sigaction(SIGUSR1, &ign, &old1);
+	sigaction(SIGUSR2, &h, &old2);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &oldmask);
+	assert_int_equal(run_out(cat, &o, &out), 0);
+	assert_int_equal(status_mask(out.s, "SigBlk:"), 0);
+	assert_int_equal(status_mask(out.s, "SigIgn:"), 0);
+	assert_int_equal(status_mask(out.s, "SigCgt:"), 0);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	sigaction(SIGUSR1, &old1, NULL);
+	sigaction(SIGUSR2, &old2, NULL);
+	ib_buf_free(&out);
+	/* no descriptor of the parent's: 0, 1, 2 and ls's own */
+	assert_int_equal(run_out(ls, &o, &out), 0);
+	assert_string_equal(out.s, "0\n1\n2\n3\n");
+	ib_buf_free(&out);
+	close(fd);
+	assert_int_equal(run_out(rl, &o, &out), 0);
+	assert_string_equal(out.s, "/dev/null\n");
+	ib_buf_free(&out);
+	/* a process group of its own: field 5 of stat is its pid */
+	assert_int_equal(run_out(stat, &o, &out), 0);
+	assert_int_equal(sscanf(out.s, "%d", &pid), 1);
+	assert_int_equal(sscanf(strrchr(out.s, ')') + 2, "%*c %*d %d", &pgrp), 1);
+	assert_int_equal(pgrp, pid);
+	assert_int_not_equal(pgrp, getpgrp());
+	ib_buf_free(&out);
+	assert_non_null(mkdtemp(tmp));
+	o.cwd = tmp;
+	assert_int_equal(run_out(pwd, &o, &out), 0);
+	assert_int_equal(strncmp(out.s, tmp, strlen(tmp)), 0);
+	ib_buf_free(&out);
+	rmdir(tmp);
+}
+
+static int refuse(void *arg)
+{
+	return *(int *)arg;
+}
+
+static void spawn_errors_are_the_spawns(void **state)
+{
+	char *none[] = {"/nonexistent/isobench-no-such-program", NULL};
+	char *t[] = {"/bin/true", NULL};
+	int eperm = EPERM, keep = errno;
+	struct ib_spawn_opts o = {.pre_exec = refuse, .pre_exec_arg = &eperm};
+	struct ib_proc p;
+	struct ib_err err = {0};
+	size_t base = ib_proc_tracked_count();
+
+	(void)state;
+	assert_int_equal(ib_proc_spawn(&p, none, NULL, 0, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "cannot run"));
+	assert_non_null(strstr(err.msg, "isobench-no-such-program"));
+	assert_int_equal(p.pid, 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(ib_proc_start(&p, t, &o, &err), -EPERM);
+	assert_int_equal(p.pid, 0);
+	o.pre_exec = NULL;
+	o.cwd = "/nonexistent/isobench-no-such-dir";
+	assert_int_equal(ib_proc_start(&p, t, &o, &err), -ENOENT);
+	/* nothing tracked, no zombie left: every failed child was reaped */
+	assert_int_equal(ib_proc_tracked_count(), base);
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	(void)keep;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(many_children_keep_status),
 		cmocka_unit_test(all_strays_reaped),
 		cmocka_unit_test(version_line_no_shell),
+		cmocka_unit_test(child_gets_a_clean_start),
+		cmocka_unit_test(spawn_errors_are_the_spawns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

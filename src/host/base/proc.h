@@ -1,10 +1,13 @@
 /* proc: starting, watching and ending the child processes isobench owns.
  *
  * A child gets its own process group (so it and anything it forks can be
- * ended together, and only them), /dev/null as stdin, and one pipe that
- * carries both its stdout and stderr. An exec failure is reported through
- * a close-on-exec pipe, so "no such file" is an error of the spawn, not a
- * mysterious exit status 127. */
+ * ended together, and only them), default signal dispositions and an
+ * empty signal mask, /dev/null as stdin, one pipe that carries both its
+ * stdout and stderr, and no other descriptor of isobench's. It is started
+ * with vfork semantics (clone with CLONE_VM | CLONE_VFORK, as posix_spawn
+ * does): no page tables are copied, so a launch costs the same however
+ * large isobench grows. An exec failure (or a failed pre-exec step) is the
+ * spawn's error, not a mysterious exit status 127. */
 #ifndef ISOBENCH_PROC_H
 #define ISOBENCH_PROC_H
 

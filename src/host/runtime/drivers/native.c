@@ -112,7 +112,9 @@ static void native_teardown(struct ib_runtime *rt, struct ib_launch *l)
 
 static void native_describe(struct ib_runtime *rt, cJSON *out)
 {
-	cJSON_AddStringToObject(out, "mode", "host process (fork/exec)");
+	cJSON_AddStringToObject(out, "mode",
+				"host process (clone with CLONE_VM and "
+				"CLONE_VFORK, then exec)");
 	cJSON_AddStringToObject(out, "probe", rt->ctx->probe_path);
 	cJSON_AddStringToObject(out, "isolation", "none");
 	cJSON_AddStringToObject(out, "network",
