@@ -55,10 +55,11 @@ static int isobench_startup(struct vctx *v, const char *spec, double *exited,
 			const cJSON *x;
 
 			*exited = med->valuedouble;
-			if (v->collect_exited)
+			if (v->cur && v->cur->target_ms > 0)
 				cJSON_ArrayForEach(x, cJSON_GetObjectItem(m, "samples"))
 					if (cJSON_IsNumber(x))
-						vd_push_sample(&v->vm_is, &v->nvm_is,
+						vd_push_sample(&v->cur->lp,
+							       &v->cur->nlp,
 							       x->valuedouble);
 		}
 		if (!strcmp(name->valuestring, "to_torn_down"))
@@ -78,10 +79,9 @@ static int isobench_startup(struct vctx *v, const char *spec, double *exited,
 
 /* hyperfine -N timing cmd (shell words) v->launches times after one
  * warm-up, its JSON kept as raw/roundN-NAME.json: the median in ms to
- * *out, and (if samples is not NULL) every run's time appended. */
+ * *out, and every run's time added to the check's if it has target_ms. */
 static int hyperfine_ms(struct vctx *v, const char *name, const char *cmd,
-			double *out, double **samples, int *nsamples,
-			struct ib_err *err)
+			double *out, struct ib_err *err)
 {
 	char *hf = ib_which("hyperfine"), *o = NULL, *text = NULL;
 	char *json = ib_xasprintf("%s/raw/round%d-%s.json", v->outdir, v->round,
@@ -114,10 +114,11 @@ static int hyperfine_ms(struct vctx *v, const char *name, const char *cmd,
 		goto out;
 	}
 	*out = med->valuedouble * 1e3;
-	if (samples)
+	if (v->cur && v->cur->target_ms > 0)
 		cJSON_ArrayForEach(x, cJSON_GetObjectItem(res, "times"))
 			if (cJSON_IsNumber(x))
-				vd_push_sample(samples, nsamples, x->valuedouble * 1e3);
+				vd_push_sample(&v->cur->lt, &v->cur->nlt,
+					       x->valuedouble * 1e3);
 	rc = 0;
 out:
 	cJSON_Delete(root);
@@ -197,7 +198,7 @@ int vd_t_startup(struct vctx *v, double *out, struct ib_err *err)
 	 * its process exits, before the next run starts. */
 	cmd = ib_xasprintf("%s run --bundle %s isobench-validate-%d", runc,
 			   v->bundle, (int)getpid());
-	rc = hyperfine_ms(v, "hyperfine", cmd, out, NULL, NULL, err);
+	rc = hyperfine_ms(v, "hyperfine", cmd, out, err);
 	free(cmd);
 	free(runc);
 	return rc;
@@ -210,12 +211,8 @@ int vd_t_startup(struct vctx *v, double *out, struct ib_err *err)
 int vd_p_startup_qemu(struct vctx *v, double *out, struct ib_err *err)
 {
 	double torn;
-	int rc;
 
-	v->collect_exited = 1;
-	rc = isobench_startup(v, "qemu", out, &torn, err);
-	v->collect_exited = 0;
-	return rc;
+	return isobench_startup(v, "qemu", out, &torn, err);
 }
 
 int vd_t_startup_qemu(struct vctx *v, double *out, struct ib_err *err)
@@ -234,11 +231,34 @@ int vd_t_startup_qemu(struct vctx *v, double *out, struct ib_err *err)
 		      : ib_qemu_command(v->probe, "microvm", "auto", &lim, pargv,
 					qmp, &why, err);
 	if (cmd)
-		rc = hyperfine_ms(v, "hyperfine-qemu", cmd, out, &v->vm_hf,
-				  &v->nvm_hf, err);
+		rc = hyperfine_ms(v, "hyperfine-qemu", cmd, out, err);
 	unlink(qmp);
 	free(qmp);
 	free(cmd);
 	free(why);
+	return rc;
+}
+
+/* startup of the baseline: isobench's native driver (the probe a plain
+ * child of isobench) against hyperfine -N running the same probe with the
+ * same arguments, launch to exit. The difference is what the harness adds
+ * to every launch of every runtime, and every startup ratio divides by
+ * the native figure: the spawn, the journal's line, reading the output,
+ * noticing the exit. */
+int vd_p_startup_native(struct vctx *v, double *out, struct ib_err *err)
+{
+	double torn;
+
+	return isobench_startup(v, "native", out, &torn, err);
+}
+
+int vd_t_startup_native(struct vctx *v, double *out, struct ib_err *err)
+{
+	/* the arguments isobench gives it */
+	char *cmd = ib_xasprintf("%s --scratch %s startup launches=%d gap=0",
+				 v->probe, v->scratch, v->launches);
+	int rc = hyperfine_ms(v, "hyperfine-native", cmd, out, err);
+
+	free(cmd);
 	return rc;
 }

@@ -54,9 +54,8 @@ struct vctx {
 	/* isobench's runc with create/start/delete, ms */
 	double create_exited[MAX_ROUNDS], torn_down[MAX_ROUNDS];
 	int ntorn;
-	/* startup-qemu: every launch's launch-to-exit, ms, each side */
-	double *vm_is, *vm_hf;
-	int nvm_is, nvm_hf, collect_exited;
+	/* the check running now (its sides add every launch's time to it) */
+	struct check *cur;
 	/* net: a veth link to a namespace (the native-over-veth baseline),
 	 * made at the first net check; the probe's peer and each tool's
 	 * server listen on its host end, every client runs in the namespace */
@@ -79,6 +78,13 @@ struct check {
 	int max_rounds;         /* 0: every round (membw is slow: 3) */
 	int pairs;              /* probe/tool pairs per round (cheap ones: 3) */
 	double tool_scale;      /* multiply the tool's figure for the ratio */
+	/* > 0: the check is judged on the difference, isobench's launch to
+	 * exit minus hyperfine's, over every launch (lp, lt), not on the
+	 * ratio: its 95% interval must lie within +- this many ms (the
+	 * harness's share of a launch) */
+	double target_ms;
+	double *lp, *lt;        /* every launch's time, ms, each side */
+	int nlp, nlt;
 	int (*probe)(struct vctx *, double *, struct ib_err *);
 	int (*tool_fn)(struct vctx *, double *, struct ib_err *);
 	double pv[MAX_ROUNDS * 3], tv[MAX_ROUNDS * 3];
@@ -149,8 +155,14 @@ int vd_p_startup(struct vctx *v, double *out, struct ib_err *err);
 int vd_p_startup_qemu(struct vctx *v, double *out, struct ib_err *err);
 int vd_t_startup(struct vctx *v, double *out, struct ib_err *err);
 int vd_t_startup_qemu(struct vctx *v, double *out, struct ib_err *err);
+int vd_p_startup_native(struct vctx *v, double *out, struct ib_err *err);
+int vd_t_startup_native(struct vctx *v, double *out, struct ib_err *err);
 
 /* output.c */
+/* The harness's share of a launch for a check with target_ms: isobench
+ * minus hyperfine, ms, and its 95% interval; 0, or -1 without launches. */
+int vd_harness_share(const struct check *c, double *diff, double *lo,
+		     double *hi);
 int vd_print_table(FILE *f, int markdown, int rounds,
 		   const struct vctx *v);
 void vd_write_json(const struct vctx *v, int rounds);

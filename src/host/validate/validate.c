@@ -39,6 +39,7 @@ static void run_rounds(struct vctx *v, int rounds, const struct ib_strv *only)
 			if (c->failure[0])
 				continue;
 			fprintf(stderr, "  round %d/%d: %s\n", v->round, rounds, c->id);
+			v->cur = c;
 			/* pairs alternate which side goes first, and so do
 			 * rounds: A B, B A, A B, ... */
 			for (int pair = 0; pair < c->pairs && !c->failure[0]; pair++)
@@ -163,8 +164,10 @@ out:
 	if (v.scratch)
 		ib_rmtree(v.scratch);
 	free(v.bundle);
-	free(v.vm_is);
-	free(v.vm_hf);
+	for (size_t i = 0; i < vd_nchecks; i++) {
+		free(vd_checks[i].lp);
+		free(vd_checks[i].lt);
+	}
 	free(v.probe);
 	free(v.outdir);
 	free(v.scratch);
