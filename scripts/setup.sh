@@ -14,11 +14,12 @@ cd "$(dirname "$0")/.."
 # measures (runc, crun, runsc, Docker: isobench starts its own dockerd;
 # containerd and its ctr for the kata driver, whose Kata shim Debian does
 # not package), QEMU and a guest kernel, and the classic tools that
-# `isobench validate` compares against (iperf3, sockperf for the network).
+# `isobench validate` compares against (iperf3, nuttcp, sockperf for the
+# network).
 build_pkgs=(gcc meson ninja-build pkg-config musl-tools linux-libc-dev
 	libcjson-dev libinih-dev libcurl4-openssl-dev libarchive-dev libssl-dev)
 tool_pkgs=(runc crun runsc docker.io containerd sysbench fio linux-perf mbw hyperfine iproute2
-	iperf3 sockperf util-linux
+	iperf3 sockperf nuttcp util-linux
 	qemu-system-x86 linux-image-cloud-amd64)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev procps)
 

@@ -59,6 +59,12 @@ struct check vd_checks[] = {
 	       "iperf3 -c -l 128K -O 1 -J (receiver bits/s), same veth",
 	       "iperf3", "iperf3", "Gbit/s", 5, 1, vd_p_net_stream, vd_t_iperf3,
 	       3),
+	CHECKN("net-stream-nuttcp",
+	       "net stream-tx 1 stream over veth, Gbit/s (vs nuttcp)",
+	       "nuttcp -r -l128k -fparse, its server transmitting from the "
+	       "namespace, same veth",
+	       "nuttcp", "nuttcp", "Gbit/s", 5, 1, vd_p_net_stream, vd_t_nuttcp,
+	       3),
 	CHECKN("net-rr", "net rr over veth, mean round trip, us",
 	       "sockperf ping-pong --tcp --full-rtt (avg-rtt), same veth",
 	       "sockperf", "sockperf", "us", 10, 1, vd_p_net_rr, vd_t_sockperf,

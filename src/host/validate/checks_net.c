@@ -1,6 +1,9 @@
-/* checks_net: net-stream and net-rr, the probe (against its peer) beside
- * iperf3 and sockperf, over one veth link to a namespace of validate's own;
- * clients pinned to the first CPU, servers to the last. */
+/* checks_net: net-stream, net-stream-nuttcp and net-rr, the probe
+ * (against its peer) beside iperf3, nuttcp and sockperf, over one veth link
+ * to a namespace of validate's own; the namespace's end (the probe, the
+ * tools' clients, nuttcp's transmitting server) pinned to the first CPU,
+ * the host's end (the peer, the tools' servers, nuttcp's receiving
+ * client) to the last. */
 #include "validate/internal.h"
 
 /* A TCP port on the link's host address that nothing listens on now. */
@@ -52,16 +55,55 @@ static int start_server(struct vctx *v, struct ib_proc *p, char **tool_argv,
 	return rc;
 }
 
+/* nuttcp's ports in the link's namespace: the namespace is validate's
+ * own, nothing else listens there. */
+#define NUTTCP_CTL_PORT "15000"
+#define NUTTCP_DATA_PORT "15001"
+
+/* nuttcp's server, in the link's namespace (it listens on every address:
+ * there, only the link's), pinned where the probe runs: it is the side
+ * that transmits, as the probe does in stream-tx. */
+static int start_nuttcp_server(struct vctx *v, char *nuttcp,
+			       struct ib_err *err)
+{
+	struct ib_spawn_opts so = {.flags = IB_PROC_DIE_WITH_PARENT};
+	char *log = ib_xasprintf("%s/raw/nuttcp-server.txt", v->outdir);
+	struct ib_strv argv = {0};
+	int rc;
+
+	ib_strv_push_owned(&argv, ib_which("ip"));
+	ib_strv_push(&argv, "netns");
+	ib_strv_push(&argv, "exec");
+	ib_strv_push(&argv, v->net.netns);
+	vd_push_client_cpu(v, &argv);
+	ib_strv_push(&argv, nuttcp);
+	ib_strv_push(&argv, "-S");
+	ib_strv_push(&argv, "--nofork");
+	ib_strv_push(&argv, "-P" NUTTCP_CTL_PORT);
+	ib_strv_push(&argv, "-p" NUTTCP_DATA_PORT);
+	so.output_file = log;
+	rc = ib_proc_start(&v->nuttcp_server, argv.v, &so, err);
+	ib_strv_free(&argv);
+	free(log);
+	if (rc == 0)
+		rc = ib_state_add_process(&v->state, "nuttcp",
+					  v->nuttcp_server.pid,
+					  v->nuttcp_server.starttime, err);
+	return rc;
+}
+
 /* The link, the probe's peer and the tools' servers, once. */
 static int net_ready(struct vctx *v, struct ib_err *err)
 {
 	char *ip3 = ib_which("iperf3"), *sp = ib_which("sockperf");
+	char *nt = ib_which("nuttcp");
 	char *dir, port[16];
 	int rc;
 
 	if (v->net_tried) {
 		free(ip3);
 		free(sp);
+		free(nt);
 		return v->net_err[0] ? ib_err_set(err, -EIO, "%s", v->net_err)
 				     : 0;
 	}
@@ -113,8 +155,11 @@ static int net_ready(struct vctx *v, struct ib_err *err)
 					     v->net.host_addr, "-p", port, NULL},
 				  "sockperf", err);
 	}
+	if (rc == 0 && nt)
+		rc = start_nuttcp_server(v, nt, err);
 	free(ip3);
 	free(sp);
+	free(nt);
 	if (rc < 0)
 		snprintf(v->net_err, sizeof(v->net_err), "%s", err->msg);
 	else
@@ -124,10 +169,11 @@ static int net_ready(struct vctx *v, struct ib_err *err)
 
 void vd_net_release(struct vctx *v)
 {
-	struct ib_proc *srv[] = {&v->iperf3_server, &v->sockperf_server};
-	const char *names[] = {"iperf3", "sockperf"};
+	struct ib_proc *srv[] = {&v->iperf3_server, &v->sockperf_server,
+				 &v->nuttcp_server};
+	const char *names[] = {"iperf3", "sockperf", "nuttcp"};
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (srv[i]->pid > 0) {
 			ib_proc_kill(srv[i]);
 			ib_proc_close(srv[i]);
@@ -207,6 +253,60 @@ int vd_t_iperf3(struct vctx *v, double *out, struct ib_err *err)
 	*out = bps->valuedouble / 1e9;
 	cJSON_Delete(j);
 	return 0;
+}
+
+/* nuttcp's client on the host's end, pinned where the peer runs,
+ * receiving (-r) what its server in the namespace transmits: the
+ * direction of the probe's stream-tx, 128 KiB writes and reads. Its rate
+ * is over the whole transfer (nuttcp has no warm-up to leave out; TCP's
+ * slow start on a veth lasts milliseconds). */
+int vd_t_nuttcp(struct vctx *v, double *out, struct ib_err *err)
+{
+	char t[32], *text, *tag = "net-stream-nuttcp";
+	char *taskset = ib_which("taskset"), *nuttcp = ib_which("nuttcp");
+	struct ib_strv argv = {0};
+	int c, srv, rc = -1;
+
+	if (!nuttcp || net_ready(v, err) < 0) {
+		free(taskset);
+		free(nuttcp);
+		return nuttcp ? -1 : ib_err_set(err, -ENOENT, "nuttcp not found");
+	}
+	if (taskset && vd_net_cpus(&c, &srv) == 0) {
+		ib_strv_push_owned(&argv, taskset);
+		taskset = NULL;
+		ib_strv_push(&argv, "-c");
+		ib_strv_push_owned(&argv, ib_xasprintf("%d", srv));
+	}
+	free(taskset);
+	snprintf(t, sizeof(t), "-T%d", (int)ceil(v->secs));
+	ib_strv_push_owned(&argv, nuttcp);
+	ib_strv_push(&argv, "-r");
+	ib_strv_push(&argv, t);
+	ib_strv_push(&argv, "-l128k");
+	ib_strv_push(&argv, "-fparse");
+	ib_strv_push(&argv, "-P" NUTTCP_CTL_PORT);
+	ib_strv_push(&argv, "-p" NUTTCP_DATA_PORT);
+	ib_strv_push(&argv, v->net.inst_addr);
+	text = NULL;
+	for (int tries = 0; tries < 5 && !text; tries++) {
+		text = vd_tool_output(v, tag, argv.v, err);
+		if (!text)
+			usleep(500000);
+	}
+	ib_strv_free(&argv);
+	if (!text)
+		return -1;
+	/* "megabytes=... real_seconds=3.00 rate_Mbps=14441.0435 ..." */
+	if (vd_number_after(text, "rate_Mbps=", out) == 0) {
+		*out /= 1e3;
+		rc = 0;
+	} else {
+		rc = ib_err_set(err, -EINVAL, "nuttcp: no rate_Mbps (see "
+				"raw/round%d-%s.txt)", v->round, tag);
+	}
+	free(text);
+	return rc;
 }
 
 int vd_p_net_rr(struct vctx *v, double *out, struct ib_err *err)

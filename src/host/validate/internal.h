@@ -63,7 +63,7 @@ struct vctx {
 	char run_id[32];
 	int state_open, net_tried;
 	struct ib_net net;
-	struct ib_proc iperf3_server, sockperf_server;
+	struct ib_proc iperf3_server, sockperf_server, nuttcp_server;
 	int iperf3_port, sockperf_port;
 	char net_err[1024];
 };
@@ -124,6 +124,7 @@ void vd_net_release(struct vctx *v);
 int vd_p_net_rr(struct vctx *v, double *out, struct ib_err *err);
 int vd_p_net_stream(struct vctx *v, double *out, struct ib_err *err);
 int vd_t_iperf3(struct vctx *v, double *out, struct ib_err *err);
+int vd_t_nuttcp(struct vctx *v, double *out, struct ib_err *err);
 int vd_t_sockperf(struct vctx *v, double *out, struct ib_err *err);
 
 /* checks_cpu.c */

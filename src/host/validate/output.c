@@ -87,10 +87,16 @@ static void print_net_notes(FILE *f, int markdown)
 			continue;
 		fprintf(f, "%s%s: the median of the %d back-to-back pairs' "
 			"ratios is %.3f (the verdict uses the ratio of the "
-			"medians). Clients run on the first CPU, servers (the "
-			"peer, %s) on the last.\n", markdown ? "\n" : "",
-			c->id, n, median_of(r, n),
-			strcmp(c->id, "net-rr") ? "iperf3 -s" : "sockperf server");
+			"medians). The namespace's end (the probe, %s) runs on "
+			"the first CPU, the host's end (the peer, %s) on the "
+			"last.\n", markdown ? "\n" : "", c->id, n,
+			median_of(r, n),
+			!strcmp(c->id, "net-rr")      ? "sockperf's client"
+			: !strcmp(c->id, "net-stream") ? "iperf3's client"
+						       : "nuttcp's server",
+			!strcmp(c->id, "net-rr")      ? "sockperf server"
+			: !strcmp(c->id, "net-stream") ? "iperf3 -s"
+						       : "nuttcp -r");
 	}
 }
 
