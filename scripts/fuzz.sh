@@ -16,7 +16,8 @@
 # sends to the net peer), cleanup (state.jsonl through cleanup's dry run;
 # its oracles: nothing outside what the run id derives), qmp (a VMM's QMP
 # messages), docker_api (the Docker engine's log stream and replies),
-# moddep (a kernel's modules.dep).
+# moddep (a kernel's modules.dep), app_image (application manifests, ELF
+# headers, a loader's listing).
 #
 # Fuzzing reads the seeds in tests/fuzz/corpus/TARGET/ (never written)
 # and keeps what it finds in build-fuzz/corpus/TARGET/ (kept across runs).
@@ -33,7 +34,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_TARGETS=(probe plan rawlog peer cleanup qmp docker_api moddep)
+ALL_TARGETS=(probe plan rawlog peer cleanup qmp docker_api moddep app_image)
 OUT=build-fuzz
 CC=${CC:-clang}
 

@@ -1,0 +1,492 @@
+#include "images/app_image.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/proc.h"
+
+/* --- the manifest ---------------------------------------------------- */
+
+/* An absolute, normal path: "/" then components that are not empty, "."
+ * or "..", printable bytes only. */
+static int path_ok(const char *p)
+{
+	if (p[0] != '/' || !p[1])
+		return 0;
+	for (const unsigned char *c = (const unsigned char *)p; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return 0;
+	for (const char *c = p + 1;;) {
+		size_t n = strcspn(c, "/");
+
+		if (n == 0 || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		if (!c[n])
+			return 1;
+		c += n + 1;
+	}
+}
+
+static int name_ok(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			return 0;
+	return 1;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Adds the comma-separated paths of value to sv. */
+static int add_paths(struct ib_strv *sv, const char *value, const char *src,
+		     int line, const char *key, struct ib_err *err)
+{
+	struct ib_strv items = {0};
+	int rc = 0;
+
+	ib_strv_split(&items, value);
+	for (int i = 0; i < items.n && rc == 0; i++) {
+		if (!path_ok(items.v[i]))
+			rc = ib_err_set(err, -EINVAL, "%s:%d: %s: '%.200s' is not "
+					"an absolute, normal path", src, line,
+					key, items.v[i]);
+		else if (ib_strv_find(sv, items.v[i]) < 0)
+			ib_strv_push(sv, items.v[i]);
+	}
+	ib_strv_free(&items);
+	return rc;
+}
+
+static int manifest_line(char *s, const char *src, int line, int *in_app,
+			 struct ib_app_manifest *m, struct ib_err *err)
+{
+	char *eq, *key, *value;
+
+	s = trim(s);
+	if (!*s || *s == '#' || *s == ';')
+		return 0;
+	if (*s == '[') {
+		*in_app = !strcmp(s, "[app]");
+		if (!*in_app)
+			return ib_err_set(err, -EINVAL, "%s:%d: unknown section "
+					  "'%.100s' (a manifest has [app] only)",
+					  src, line, s);
+		return 0;
+	}
+	if (!*in_app)
+		return ib_err_set(err, -EINVAL, "%s:%d: '%.100s' is outside "
+				  "[app]", src, line, s);
+	if (!(eq = strchr(s, '=')))
+		return ib_err_set(err, -EINVAL, "%s:%d: not key = value: "
+				  "'%.100s'", src, line, s);
+	*eq = '\0';
+	key = trim(s);
+	value = trim(eq + 1);
+	if (!strcmp(key, "name")) {
+		if (!name_ok(value))
+			return ib_err_set(err, -EINVAL, "%s:%d: name '%.100s': "
+					  "letters, digits, '-' and '_' only "
+					  "(at most 64)", src, line, value);
+		free(m->name);
+		m->name = ib_xstrdup(value);
+		return 0;
+	}
+	if (!strcmp(key, "binaries"))
+		return add_paths(&m->binaries, value, src, line, key, err);
+	if (!strcmp(key, "files"))
+		return add_paths(&m->files, value, src, line, key, err);
+	return ib_err_set(err, -EINVAL, "%s:%d: unknown key '%.100s' (keys: "
+			  "name, binaries, files)", src, line, key);
+}
+
+int ib_app_manifest_parse(const char *text, size_t len, const char *source,
+			  struct ib_app_manifest *m, struct ib_err *err)
+{
+	int in_app = 0, line = 0, rc = 0;
+	size_t at = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (memchr(text, '\0', len))
+		rc = ib_err_set(err, -EINVAL, "%s: a manifest is a text file "
+				"(it holds a NUL byte)", source);
+	while (rc == 0 && at < len) {
+		size_t n = len - at;
+		const char *nl = memchr(text + at, '\n', n);
+		char *s;
+
+		if (nl)
+			n = (size_t)(nl - (text + at));
+		line++;
+		if (n > 4096) {
+			rc = ib_err_set(err, -EINVAL, "%s:%d: line too long",
+					source, line);
+			break;
+		}
+		s = ib_xasprintf("%.*s", (int)n, text + at);
+		rc = manifest_line(s, source, line, &in_app, m, err);
+		free(s);
+		at += n + (nl != NULL);
+	}
+	if (rc == 0 && !m->name)
+		rc = ib_err_set(err, -EINVAL, "%s: no name in [app]", source);
+	else if (rc == 0 && !m->binaries.n)
+		rc = ib_err_set(err, -EINVAL, "%s: no binaries in [app]",
+				source);
+	if (rc < 0)
+		ib_app_manifest_free(m);
+	return rc;
+}
+
+void ib_app_manifest_free(struct ib_app_manifest *m)
+{
+	free(m->name);
+	ib_strv_free(&m->binaries);
+	ib_strv_free(&m->files);
+	memset(m, 0, sizeof(*m));
+}
+
+/* --- ELF and the loader ---------------------------------------------- */
+
+static uint64_t le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+int ib_elf_interp(const unsigned char *d, size_t len, char **interp,
+		  struct ib_err *err)
+{
+	uint64_t phoff, off, sz;
+	unsigned phentsize, phnum;
+
+	*interp = NULL;
+	if (len < 64 || memcmp(d, "\x7f" "ELF", 4) != 0)
+		return ib_err_set(err, -ENOEXEC, "not an ELF file");
+	if (d[4] != 2 || d[5] != 1)
+		return ib_err_set(err, -ENOEXEC, "not a 64-bit little-endian "
+				  "ELF file");
+	phoff = le(d + 32, 8);
+	phentsize = (unsigned)le(d + 54, 2);
+	phnum = (unsigned)le(d + 56, 2);
+	if (phentsize < 56 || phoff > len ||
+	    (uint64_t)phnum * phentsize > len - phoff)
+		return ib_err_set(err, -ENOEXEC, "program headers outside the "
+				  "file");
+	for (unsigned i = 0; i < phnum; i++) {
+		const unsigned char *ph = d + phoff + (uint64_t)i * phentsize;
+
+		if (le(ph, 4) != 3) /* PT_INTERP */
+			continue;
+		off = le(ph + 8, 8);
+		sz = le(ph + 32, 8);
+		if (sz < 2 || sz > 4096 || off > len || sz > len - off ||
+		    d[off + sz - 1] != '\0' ||
+		    memchr(d + off, '\0', sz - 1) != NULL)
+			return ib_err_set(err, -ENOEXEC, "PT_INTERP outside the "
+					  "file or not one string");
+		*interp = ib_xstrdup((const char *)d + off);
+		if (!path_ok(*interp)) {
+			free(*interp);
+			*interp = NULL;
+			return ib_err_set(err, -ENOEXEC, "PT_INTERP is not an "
+					  "absolute, normal path");
+		}
+		return 0;
+	}
+	return 0;
+}
+
+int ib_ldlist_parse(const char *text, size_t len, struct ib_strv *paths,
+		    struct ib_err *err)
+{
+	size_t at = 0;
+	int rc = 0;
+
+	while (rc == 0 && at < len) {
+		size_t n = len - at;
+		const char *nl = memchr(text + at, '\n', n);
+		char *s, *l, *arrow, *path;
+
+		if (nl)
+			n = (size_t)(nl - (text + at));
+		s = ib_xasprintf("%.*s", (int)n, text + at);
+		at += n + (nl != NULL);
+		l = trim(s);
+		arrow = strstr(l, " => ");
+		/* "libc.so.6 => /lib/.../libc.so.6 (0x...)", or the loader's
+		 * own "/lib64/ld-linux-x86-64.so.2 (0x...)"; the vDSO has
+		 * no file */
+		path = arrow ? trim(arrow + 4) : l;
+		if (!*l || (!arrow && strncmp(l, "linux-vdso", 10) == 0) ||
+		    (!arrow && strncmp(l, "linux-gate", 10) == 0)) {
+			free(s);
+			continue;
+		}
+		if (arrow && !strncmp(path, "not found", 9)) {
+			*arrow = '\0';
+			rc = ib_err_set(err, -ENOENT, "library %.200s not found "
+					"by the loader", l);
+		} else {
+			char *sp = strstr(path, " (0x");
+
+			if (sp)
+				*sp = '\0';
+			if (!path_ok(path))
+				rc = ib_err_set(err, -EINVAL, "the loader's line "
+						"'%.200s' names no absolute "
+						"path", l);
+			else if (ib_strv_find(paths, path) < 0)
+				ib_strv_push(paths, path);
+		}
+		free(s);
+	}
+	return rc;
+}
+
+/* --- inputs ------------------------------------------------------------ */
+
+/* The loader's list for one dynamic program. */
+static int program_libraries(const char *bin, struct ib_strv *out,
+			     struct ib_err *err)
+{
+	unsigned char head[65536];
+	struct ib_buf list = {0};
+	char *interp = NULL;
+	ssize_t n;
+	int fd = open(bin, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return ib_err_set(err, -errno, "program %s: %s", bin,
+				  strerror(errno));
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n < 0)
+		return ib_err_set(err, -errno, "program %s: %s", bin,
+				  strerror(errno));
+	/* the program headers are near the start; PT_INTERP's string too */
+	if ((rc = ib_elf_interp(head, (size_t)n, &interp, err)) < 0) {
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return ib_err_set(err, rc, "program %s: %s", bin, msg);
+	}
+	if (!interp)
+		return 0; /* static: nothing to bring */
+	{
+		char *argv[] = {interp, "--list", (char *)bin, NULL};
+
+		rc = ib_proc_capture(argv, NULL, 30, NULL, &list, err);
+	}
+	if (rc > 0)
+		rc = ib_err_set(err, -EIO, "%s --list %s: exit status %d: %.200s",
+				interp, bin, rc, list.s ? list.s : "");
+	if (rc == 0 && (rc = ib_ldlist_parse(list.s ? list.s : "", list.len,
+					     out, err)) < 0) {
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		ib_err_set(err, rc, "program %s: %s", bin, msg);
+	}
+	if (rc == 0 && ib_strv_find(out, interp) < 0)
+		ib_strv_push(out, interp);
+	ib_buf_free(&list);
+	free(interp);
+	return rc;
+}
+
+/* Adds path, or every regular file under it if it is a directory. */
+static int add_tree(const char *path, struct ib_strv *out, int depth,
+		    struct ib_err *err)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	if (stat(path, &st) != 0)
+		return ib_err_set(err, -errno, "file %s: %s", path,
+				  strerror(errno));
+	if (S_ISREG(st.st_mode)) {
+		if (ib_strv_find(out, path) < 0)
+			ib_strv_push(out, path);
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return ib_err_set(err, -EINVAL, "file %s: neither a file nor a "
+				  "directory", path);
+	if (depth > 16)
+		return ib_err_set(err, -ELOOP, "file %s: more than 16 levels "
+				  "of directories", path);
+	if (!(d = opendir(path)))
+		return ib_err_set(err, -errno, "directory %s: %s", path,
+				  strerror(errno));
+	while (rc == 0 && (e = readdir(d))) {
+		char *sub;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		sub = ib_xasprintf("%s/%s", path, e->d_name);
+		rc = add_tree(sub, out, depth + 1, err);
+		free(sub);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ib_app_inputs(const struct ib_app_manifest *m, struct ib_strv *files,
+		  struct ib_err *err)
+{
+	int rc = 0;
+
+	for (int i = 0; i < m->binaries.n && rc == 0; i++) {
+		struct stat st;
+
+		if (stat(m->binaries.v[i], &st) != 0)
+			rc = ib_err_set(err, -errno, "%s: program %s: %s",
+					m->name, m->binaries.v[i],
+					strerror(errno));
+		else if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+			rc = ib_err_set(err, -EACCES, "%s: program %s is not "
+					"an executable file", m->name,
+					m->binaries.v[i]);
+		else if (ib_strv_find(files, m->binaries.v[i]) < 0)
+			ib_strv_push(files, m->binaries.v[i]);
+		if (rc == 0)
+			rc = program_libraries(m->binaries.v[i], files, err);
+	}
+	for (int i = 0; i < m->files.n && rc == 0; i++)
+		rc = add_tree(m->files.v[i], files, 0, err);
+	if (rc == 0 && files->n > 1)
+		qsort(files->v, (size_t)files->n, sizeof(char *), cmp_str);
+	return rc;
+}
+
+/* --- the tree ---------------------------------------------------------- */
+
+/* Makes every directory of rel (relative, normal) under dirfd, none
+ * followed if it is a symlink. Returns the innermost's fd, or -errno. */
+static int make_parents(int dirfd, const char *rel)
+{
+	char *copy = ib_xstrdup(rel), *slash, *c = copy;
+	int fd = dup(dirfd);
+
+	while (fd >= 0 && (slash = strchr(c, '/'))) {
+		int next;
+
+		*slash = '\0';
+		if (mkdirat(fd, c, 0755) != 0 && errno != EEXIST) {
+			close(fd);
+			fd = -errno;
+			break;
+		}
+		next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			      O_CLOEXEC);
+		close(fd);
+		fd = next < 0 ? -errno : next;
+		c = slash + 1;
+	}
+	free(copy);
+	return fd;
+}
+
+/* Copies host file src to dir's src (a new regular file, its mode). */
+static int copy_in(int rootfd, const char *src, uint64_t *bytes,
+		   struct ib_err *err)
+{
+	const char *rel = src + 1, *base = strrchr(src, '/') + 1;
+	int in = open(src, O_RDONLY | O_CLOEXEC), dir, out = -1, rc = 0;
+	struct stat st;
+	char buf[65536];
+	ssize_t n;
+
+	if (in < 0 || fstat(in, &st) != 0) {
+		rc = ib_err_set(err, -errno, "%s: %s", src, strerror(errno));
+		goto done;
+	}
+	if ((dir = make_parents(rootfd, rel)) < 0) {
+		rc = ib_err_set(err, dir, "directories of %s in the image: %s",
+				src, strerror(-dir));
+		goto done;
+	}
+	out = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		     O_CLOEXEC, st.st_mode & 0755);
+	close(dir);
+	if (out < 0) {
+		rc = ib_err_set(err, -errno, "%s in the image: %s", src,
+				strerror(errno));
+		goto done;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			rc = ib_err_set(err, -EIO, "writing %s in the image",
+					src);
+			break;
+		}
+	if (n < 0)
+		rc = ib_err_set(err, -errno, "%s: %s", src, strerror(errno));
+	if (rc == 0 && fchmod(out, st.st_mode & 0755) != 0)
+		rc = ib_err_set(err, -errno, "%s in the image: %s", src,
+				strerror(errno));
+	*bytes += (uint64_t)st.st_size;
+done:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
+}
+
+int ib_app_image_build(const struct ib_app_manifest *m, const char *dir,
+		       uint64_t *bytes, struct ib_err *err)
+{
+	struct ib_strv files = {0};
+	int rc, rootfd;
+
+	*bytes = 0;
+	if ((rc = ib_app_inputs(m, &files, err)) < 0)
+		goto out;
+	if (mkdir(dir, 0755) != 0) {
+		rc = ib_err_set(err, -errno, "image directory %s: %s", dir,
+				strerror(errno));
+		goto out;
+	}
+	rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rootfd < 0) {
+		rc = ib_err_set(err, -errno, "image directory %s: %s", dir,
+				strerror(errno));
+		goto out;
+	}
+	for (int i = 0; i < files.n && rc == 0; i++)
+		rc = copy_in(rootfd, files.v[i], bytes, err);
+	close(rootfd);
+out:
+	ib_strv_free(&files);
+	return rc;
+}

@@ -1,0 +1,69 @@
+/* app_image: the root filesystem an application (nginx, mariadbd) runs
+ * from, the same in every runtime. A small manifest names the programs and
+ * their data files; the image holds those, every shared object the
+ * programs need as their own loader resolves them (with the loader
+ * itself), and nothing else, each at the path it has on the host, so the
+ * unmodified Debian binaries find them where they look.
+ *
+ * Dependencies come from the loader named in the program's PT_INTERP, run
+ * with --list (its own answer: ld.so.cache, hardware-capability
+ * directories, RUNPATH), never by running the program; a program without
+ * PT_INTERP is static and needs nothing. The manifest, the ELF header and
+ * the loader's listing are parsed with bounds checks and fuzzed
+ * (tests/fuzz/fuzz_app_image.c).
+ *
+ * Not yet here (issue 13): the probe and the generated server config in
+ * the tree, the cache by the inputs' hash, and its use as the containers'
+ * rootfs, the Docker image and the VMs' initramfs. */
+#ifndef ISOBENCH_APP_IMAGE_H
+#define ISOBENCH_APP_IMAGE_H
+
+#include <stdint.h>
+
+#include "base/util.h"
+
+struct ib_app_manifest {
+	char *name;              /* [app] name: letters, digits, '-', '_' */
+	struct ib_strv binaries; /* [app] binaries: absolute paths */
+	struct ib_strv files;    /* [app] files: absolute paths, files or
+				    directories copied whole */
+};
+
+/* Parses a manifest (INI: one section [app] with name, binaries, files;
+ * lists comma-separated). source names it in errors ("apps/nginx.ini").
+ * Every path must be absolute and normal (no "." or ".." component, no
+ * "//", no control character). 0, or -EINVAL with err naming the line
+ * and what is wrong. */
+int ib_app_manifest_parse(const char *text, size_t len, const char *source,
+			  struct ib_app_manifest *m, struct ib_err *err);
+void ib_app_manifest_free(struct ib_app_manifest *m);
+
+/* The program interpreter (PT_INTERP) of the ELF image in data[0..len)
+ * into *interp (caller frees), or NULL for a static program. 0, or
+ * -ENOEXEC with err saying what is wrong (not ELF, not 64-bit
+ * little-endian, a header or segment outside the file). */
+int ib_elf_interp(const unsigned char *data, size_t len, char **interp,
+		  struct ib_err *err);
+
+/* The absolute paths of the objects in a loader's --list output (the
+ * loader's own line included, the vDSO left out), appended to paths. 0,
+ * or -ENOENT with err naming a library the loader did not find, or
+ * -EINVAL on a line it cannot read. */
+int ib_ldlist_parse(const char *text, size_t len, struct ib_strv *paths,
+		    struct ib_err *err);
+
+/* Every host file the image of m holds: the binaries, their libraries and
+ * loaders, and the files (directories walked; regular files only),
+ * sorted, each once. 0, or < 0 with err naming the program or file. */
+int ib_app_inputs(const struct ib_app_manifest *m, struct ib_strv *files,
+		  struct ib_err *err);
+
+/* Builds the image of m in dir, a new directory made exclusively (its
+ * parent must exist): every input at its host path, as a regular file
+ * with its mode (symlinks on the host are followed when reading; nothing
+ * in dir is ever followed). *bytes gets the files' total size. 0, or < 0
+ * with err set (dir is then left for the caller to remove). */
+int ib_app_image_build(const struct ib_app_manifest *m, const char *dir,
+		       uint64_t *bytes, struct ib_err *err);
+
+#endif

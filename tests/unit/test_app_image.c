@@ -1,0 +1,184 @@
+/* test_app_image: src/host/images/app_image.c. A manifest's errors name the
+ * line and what is wrong; PT_INTERP is read from real programs (a dynamic
+ * one names its loader, the static probe none) and refused on damaged
+ * headers; the loader's listing is read, a library it did not find is an
+ * error naming it. Then a real image: /bin/ls with its libraries and its
+ * loader in a temp directory, which as root is shown to be complete by
+ * running ls in it (chroot: nothing of the host's /lib is there). */
+#include "unit.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/proc.h"
+#include "images/app_image.h"
+
+static void manifest_errors(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{"[app]\nbinaries = /bin/ls\n", "no name"},
+		{"[app]\nname = ls\n", "no binaries"},
+		{"[app]\nname = l s\nbinaries = /bin/ls\n", ":2: name 'l s'"},
+		{"[app]\nname = ls\nbinaries = bin/ls\n", ":3: binaries: 'bin/ls'"},
+		{"[app]\nname = ls\nbinaries = /bin/../ls\n", "not an absolute, normal"},
+		{"[app]\nname = ls\nfiles = /etc//x\n", ":3: files"},
+		{"name = ls\n", ":1: 'name = ls' is outside [app]"},
+		{"[app]\n[other]\n", ":2: unknown section '[other]'"},
+		{"[app]\nname = ls\ncolour = red\n", ":3: unknown key 'colour'"},
+		{"[app]\nname\n", ":2: not key = value"},
+	};
+	struct ib_app_manifest m;
+	struct ib_err err = {0};
+
+	(void)state;
+	for (size_t i = 0; i < IB_ARRAY_LEN(bad); i++) {
+		memset(&err, 0, sizeof(err));
+		if (ib_app_manifest_parse(bad[i].text, strlen(bad[i].text),
+					  "t.ini", &m, &err) == 0)
+			fail_msg("accepted: %s", bad[i].text);
+		if (!strstr(err.msg, bad[i].want))
+			fail_msg("'%s': error '%s' lacks '%s'", bad[i].text,
+				 err.msg, bad[i].want);
+	}
+	{
+		const char *ok = "# ls, for the test\n[app]\nname = ls\n"
+				 "; comments and blank lines\n\n"
+				 "binaries = /bin/ls, /bin/ls\n";
+
+		assert_int_equal(ib_app_manifest_parse(ok, strlen(ok), "t.ini",
+						       &m, &err), 0);
+		assert_string_equal(m.name, "ls");
+		assert_int_equal(m.binaries.n, 1); /* each once */
+		ib_app_manifest_free(&m);
+	}
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	struct ib_err err = {0};
+	char *d = ib_read_file(path, len, &err);
+
+	if (!d)
+		fail_msg("%s: %s", path, err.msg);
+	return (unsigned char *)d;
+}
+
+static void elf_interp(void **state)
+{
+	const char *probe = getenv("PROBE");
+	struct ib_err err = {0};
+	unsigned char *d;
+	char *interp = NULL;
+	size_t len;
+
+	(void)state;
+	d = slurp("/bin/ls", &len);
+	assert_int_equal(ib_elf_interp(d, len, &interp, &err), 0);
+	assert_non_null(interp);
+	assert_int_equal(interp[0], '/');
+	assert_non_null(strstr(interp, "ld-linux"));
+	free(interp);
+	/* damaged: the program header table pushed past the end */
+	d[39] = 0x7f;
+	assert_int_equal(ib_elf_interp(d, len, &interp, &err), -ENOEXEC);
+	assert_non_null(strstr(err.msg, "outside the file"));
+	assert_int_equal(ib_elf_interp(d, 10, &interp, &err), -ENOEXEC);
+	free(d);
+	if (probe) { /* the probe is static: no loader */
+		d = slurp(probe, &len);
+		assert_int_equal(ib_elf_interp(d, len, &interp, &err), 0);
+		assert_null(interp);
+		free(d);
+	}
+}
+
+static void loader_listing(void **state)
+{
+	const char *ok =
+		"\tlinux-vdso.so.1 (0x00007ffd3c5f4000)\n"
+		"\tlibselinux.so.1 => /lib/x86_64-linux-gnu/libselinux.so.1 "
+		"(0x00007f0b1f1c9000)\n"
+		"\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x0000)\n"
+		"\t/lib64/ld-linux-x86-64.so.2 (0x00007f0b1f235000)\n";
+	const char *missing = "\tlibfoo.so.3 => not found\n";
+	const char *relative = "\tlibc.so.6 => lib/libc.so.6 (0x0)\n";
+	struct ib_strv paths = {0};
+	struct ib_err err = {0};
+
+	(void)state;
+	assert_int_equal(ib_ldlist_parse(ok, strlen(ok), &paths, &err), 0);
+	assert_int_equal(paths.n, 3);
+	assert_string_equal(paths.v[0], "/lib/x86_64-linux-gnu/libselinux.so.1");
+	assert_string_equal(paths.v[2], "/lib64/ld-linux-x86-64.so.2");
+	assert_int_equal(ib_ldlist_parse(missing, strlen(missing), &paths,
+					 &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "library libfoo.so.3 not found"));
+	assert_int_equal(ib_ldlist_parse(relative, strlen(relative), &paths,
+					 &err), -EINVAL);
+	ib_strv_free(&paths);
+}
+
+static void image_of_ls_runs(void **state)
+{
+	const char *text = "[app]\nname = ls\nbinaries = /bin/ls\n"
+			   "files = /etc/hostname\n";
+	const char *tmp = getenv("TMPDIR");
+	char base[256], *dir, *ls, *lib;
+	struct ib_app_manifest m;
+	struct ib_err err = {0};
+	struct stat st;
+	uint64_t bytes = 0;
+
+	(void)state;
+	snprintf(base, sizeof(base), "%s/isobench-test-app-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(base));
+	dir = ib_xasprintf("%s/rootfs", base);
+	assert_int_equal(ib_app_manifest_parse(text, strlen(text), "t.ini", &m,
+					       &err), 0);
+	if (ib_app_image_build(&m, dir, &bytes, &err) != 0)
+		fail_msg("build: %s", err.msg);
+	ls = ib_xasprintf("%s/bin/ls", dir);
+	assert_int_equal(lstat(ls, &st), 0);
+	assert_true(S_ISREG(st.st_mode) && (st.st_mode & 0111));
+	lib = ib_xasprintf("%s/lib64/ld-linux-x86-64.so.2", dir);
+	assert_int_equal(lstat(lib, &st), 0);
+	assert_true(S_ISREG(st.st_mode)); /* a file, not the host's symlink */
+	assert_true(bytes > 100000);
+	/* building again into the same directory: refused, nothing touched */
+	assert_int_equal(ib_app_image_build(&m, dir, &bytes, &err), -EEXIST);
+	if (geteuid() == 0) {
+		struct ib_buf out = {0};
+		char *argv[] = {"/usr/sbin/chroot", dir, "/bin/ls", "/etc", NULL};
+		int rc = ib_proc_capture(argv, NULL, 10, NULL, &out, &err);
+
+		if (rc != 0)
+			fail_msg("ls in the image: %d %s %s", rc, err.msg,
+				 out.s ? out.s : "");
+		assert_string_equal(out.s, "hostname\n");
+		ib_buf_free(&out);
+	} else {
+		print_message("SKIP part: not root, the image is not run\n");
+	}
+	ib_app_manifest_free(&m);
+	free(ls);
+	free(lib);
+	free(dir);
+	assert_int_equal(ib_rmtree(base), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(manifest_errors),
+		cmocka_unit_test(elf_interp),
+		cmocka_unit_test(loader_listing),
+		cmocka_unit_test(image_of_ls_runs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
