@@ -3,8 +3,9 @@
  * one names its loader, the static probe none) and refused on damaged
  * headers; the loader's listing is read, a library it did not find is an
  * error naming it. Then a real image: /bin/ls with its libraries and its
- * loader in a temp directory, which as root is shown to be complete by
- * running ls in it (chroot: nothing of the host's /lib is there). */
+ * loader and a data directory in a temp directory, which as root is shown
+ * to be complete by running ls in it on that directory (chroot: nothing of
+ * the host's /lib is there). */
 #include "unit.h"
 
 #include <errno.h>
@@ -124,10 +125,8 @@ static void loader_listing(void **state)
 
 static void image_of_ls_runs(void **state)
 {
-	const char *text = "[app]\nname = ls\nbinaries = /bin/ls\n"
-			   "files = /etc/hostname\n";
 	const char *tmp = getenv("TMPDIR");
-	char base[256], *dir, *ls, *lib;
+	char base[256], *dir, *ls, *lib, *data, *text, *listed;
 	struct ib_app_manifest m;
 	struct ib_err err = {0};
 	struct stat st;
@@ -138,6 +137,13 @@ static void image_of_ls_runs(void **state)
 		 tmp && *tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(base));
 	dir = ib_xasprintf("%s/rootfs", base);
+	/* a data directory of the test's own, copied whole */
+	data = ib_xasprintf("%s/data", base);
+	assert_int_equal(mkdir(data, 0755), 0);
+	listed = ib_xasprintf("%s/hello", data);
+	assert_int_equal(ib_write_file_atomic(listed, "hi\n", 3, &err), 0);
+	text = ib_xasprintf("[app]\nname = ls\nbinaries = /bin/ls\n"
+			    "files = %s\n", data);
 	assert_int_equal(ib_app_manifest_parse(text, strlen(text), "t.ini", &m,
 					       &err), 0);
 	if (ib_app_image_build(&m, dir, &bytes, &err) != 0)
@@ -153,13 +159,13 @@ static void image_of_ls_runs(void **state)
 	assert_int_equal(ib_app_image_build(&m, dir, &bytes, &err), -EEXIST);
 	if (geteuid() == 0) {
 		struct ib_buf out = {0};
-		char *argv[] = {"/usr/sbin/chroot", dir, "/bin/ls", "/etc", NULL};
+		char *argv[] = {"/usr/sbin/chroot", dir, "/bin/ls", data, NULL};
 		int rc = ib_proc_capture(argv, NULL, 10, NULL, &out, &err);
 
 		if (rc != 0)
 			fail_msg("ls in the image: %d %s %s", rc, err.msg,
 				 out.s ? out.s : "");
-		assert_string_equal(out.s, "hostname\n");
+		assert_string_equal(out.s, "hello\n");
 		ib_buf_free(&out);
 	} else {
 		print_message("SKIP part: not root, the image is not run\n");
@@ -168,6 +174,9 @@ static void image_of_ls_runs(void **state)
 	free(ls);
 	free(lib);
 	free(dir);
+	free(data);
+	free(listed);
+	free(text);
 	assert_int_equal(ib_rmtree(base), 0);
 }
 
