@@ -152,6 +152,22 @@ int ib_state_add_process(struct ib_state *s, const char *name, int pid,
 	return ib_state_add(s, o, err);
 }
 
+int ib_state_add_marked_process(struct ib_state *s, const char *name,
+				int pid, unsigned long long starttime,
+				const char *run_id, struct ib_err *err)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *marker = ib_xasprintf("ISOBENCH_RUN=%s", run_id);
+
+	cJSON_AddStringToObject(o, "kind", "process");
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddNumberToObject(o, "pid", pid);
+	cJSON_AddNumberToObject(o, "starttime", (double)starttime);
+	cJSON_AddStringToObject(o, "marker", marker);
+	free(marker);
+	return ib_state_add(s, o, err);
+}
+
 int ib_state_add_marker(struct ib_state *s, const char *run_id,
 			struct ib_err *err)
 {

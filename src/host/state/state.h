@@ -42,6 +42,11 @@ void ib_state_close(struct ib_state *s);
 /* Convenience records for the generic kinds. */
 int ib_state_add_process(struct ib_state *s, const char *name, int pid,
 			 unsigned long long starttime, struct ib_err *err);
+/* The same for an instance's process, which carries the run's marker
+ * (ISOBENCH_RUN=<run id> in its environment) for cleanup to check. */
+int ib_state_add_marked_process(struct ib_state *s, const char *name,
+				int pid, unsigned long long starttime,
+				const char *run_id, struct ib_err *err);
 int ib_state_add_dir(struct ib_state *s, const char *name, const char *path,
 		     struct ib_err *err);
 /* The run's marker (ISOBENCH_RUN=<run id> in the environment of all it

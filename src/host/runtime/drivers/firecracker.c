@@ -380,20 +380,11 @@ static int fc_launch(struct ib_runtime *rt, struct ib_launch *l,
 		goto out;
 	/* Recorded as soon as the pid exists; PDEATHSIG covers the moment
 	 * before. */
-	{
-		cJSON *o = cJSON_CreateObject();
-		char *marker = ib_xasprintf("ISOBENCH_RUN=%s", ctx->run_id);
-
-		cJSON_AddStringToObject(o, "kind", "process");
-		cJSON_AddStringToObject(o, "name", l->name);
-		cJSON_AddNumberToObject(o, "pid", l->proc.pid);
-		cJSON_AddNumberToObject(o, "starttime", (double)l->proc.starttime);
-		cJSON_AddStringToObject(o, "marker", marker);
-		free(marker);
-		if ((rc = ib_state_add(ctx->state, o, err)) < 0)
-			goto out;
-		fl->proc_rec = 1;
-	}
+	if ((rc = ib_state_add_marked_process(ctx->state, l->name, l->proc.pid,
+					      l->proc.starttime, ctx->run_id,
+					      err)) < 0)
+		goto out;
+	fl->proc_rec = 1;
 	rc = fc_api_wait_socket(fl->sock, &l->proc,
 				ib_mono_ns() + FC_SOCKET_WAIT_S * 1000000000ULL,
 				err);

@@ -88,18 +88,9 @@ static int native_launch(struct ib_runtime *rt, struct ib_launch *l,
 	l->out_fd = l->proc.out_fd;
 	/* Recorded as soon as the pid exists; PDEATHSIG covers the moment
 	 * before. */
-	{
-		cJSON *o = cJSON_CreateObject();
-		char *marker = ib_xasprintf("ISOBENCH_RUN=%s", rt->ctx->run_id);
-
-		cJSON_AddStringToObject(o, "kind", "process");
-		cJSON_AddStringToObject(o, "name", l->name);
-		cJSON_AddNumberToObject(o, "pid", l->proc.pid);
-		cJSON_AddNumberToObject(o, "starttime", (double)l->proc.starttime);
-		cJSON_AddStringToObject(o, "marker", marker);
-		free(marker);
-		return ib_state_add(rt->ctx->state, o, err);
-	}
+	return ib_state_add_marked_process(rt->ctx->state, l->name, l->proc.pid,
+					   l->proc.starttime, rt->ctx->run_id,
+					   err);
 }
 
 static void native_teardown(struct ib_runtime *rt, struct ib_launch *l)
