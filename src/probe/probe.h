@@ -47,8 +47,6 @@ int pb_vm_net_setup(const char *cidr);
 /* Syncs and powers the VM off; never returns. */
 void pb_vm_poweroff(void) __attribute__((noreturn));
 
-/* CPUs this process may run on (sched_getaffinity), at least 1. */
-int pb_ncpus(void);
 /* Total last-level cache in bytes: distinct caches of the highest level,
  * from sysfs, else from CPUID leaf 4 / 0x8000001d, else 0. *source says
  * which ("sysfs", "cpuid", "unknown"). */

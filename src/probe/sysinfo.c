@@ -8,17 +8,6 @@
 
 #include "probe.h"
 
-int pb_ncpus(void)
-{
-	cpu_set_t set;
-	int n;
-
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return 1;
-	n = CPU_COUNT(&set);
-	return n > 0 ? n : 1;
-}
-
 static int read_line(const char *path, char *buf, size_t cap)
 {
 	FILE *f = fopen(path, "re");

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <dirent.h>
 
 #include "base/footprint.h"
+#include "common/cpus.h"
 
 /* --- footprint and density ---------------------------------------------- */
 
@@ -266,18 +266,6 @@ static void end_round(struct run *R, struct cell_state *c,
  * the drop of MemAvailable per instance (page cache, dentries and inodes
  * dropped before both readings), the engine's daemons, and the start
  * rate; then every instance is torn down. */
-/* The CPUs isobench may run on (its affinity mask), at least 1. */
-static int usable_cpus(void)
-{
-	cpu_set_t set;
-	int n;
-
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return 1;
-	n = CPU_COUNT(&set);
-	return n > 0 ? n : 1;
-}
-
 void run_density_round(struct run *R, struct cell_state *c)
 {
 	struct round_clock k = {0};
@@ -305,8 +293,8 @@ void run_density_round(struct run *R, struct cell_state *c)
 		 * here n boot at once on the CPUs there are, so it stretches
 		 * by n per CPU (10 TCG guests on 2 CPUs came within seconds
 		 * of the 60 s of one). */
-		if (h[i].l.boot_timeout_s > 0 && n > usable_cpus())
-			h[i].l.boot_timeout_s *= (double)n / usable_cpus();
+		if (h[i].l.boot_timeout_s > 0 && n > ib_usable_cpus())
+			h[i].l.boot_timeout_s *= (double)n / ib_usable_cpus();
 	}
 	k.t_ready = wait_ready(h, n, deadline);
 	if (k.t_ready) {

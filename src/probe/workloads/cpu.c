@@ -9,6 +9,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "../../common/cpus.h"
+
 #include "../harness.h"
 #include "../probe.h"
 
@@ -114,7 +116,7 @@ int pb_wl_cpu(const struct probe_args *a)
 	double rate;
 
 	if (n == 0)
-		n = pb_ncpus();
+		n = ib_usable_cpus();
 	counts[0] = 1;
 	if (n > 1)
 		counts[ncounts++] = n;
