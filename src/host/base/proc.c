@@ -159,7 +159,8 @@ static uint64_t signals_not_default(void)
 	return strtoull(cgt + 9, NULL, 16) | strtoull(ign + 9, NULL, 16);
 }
 
-/* /dev/null, opened once (close-on-exec) and kept: every child's stdin. */
+/* /dev/null, opened once (close-on-exec) and kept: every child's stdin.
+ * Under spawn_lock. */
 static int devnull_fd(void)
 {
 	static int fd = -1;
@@ -236,7 +237,6 @@ int ib_proc_start(struct ib_proc *p, char *const argv[],
 		  const struct ib_spawn_opts *o, struct ib_err *err)
 {
 	struct spawn_child c = {.argv = argv, .o = o, .parent = getpid(),
-				.devnull = devnull_fd(),
 				.not_dfl = signals_not_default()};
 	int out[2], e;
 	sigset_t all, old;
@@ -263,6 +263,7 @@ int ib_proc_start(struct ib_proc *p, char *const argv[],
 		spawn_stack = st;
 	}
 	c.out_w = out[1];
+	c.devnull = devnull_fd();
 	/* Blocked across the clone, so the child cannot run our handlers
 	 * before exec; it restores defaults and an empty mask itself. */
 	sigfillset(&all);
