@@ -199,6 +199,21 @@ int vd_p_net_stream(struct vctx *v, double *out, struct ib_err *err)
 			      err);
 }
 
+/* A net tool's output, retried for a while (5 tries, 0.5 s apart) if it
+ * failed: its server may not be listening yet. */
+static char *tool_output_retried(struct vctx *v, const char *tag, char **argv,
+				 struct ib_err *err)
+{
+	char *out = NULL;
+
+	for (int tries = 0; tries < 5 && !out; tries++) {
+		out = vd_tool_output(v, tag, argv, err);
+		if (!out)
+			usleep(500000);
+	}
+	return out;
+}
+
 /* A client in the link's namespace: `ip netns exec NS tool ...`, retried
  * for a while if the server was not listening yet. */
 static char *net_client(struct vctx *v, const char *tag, char **tool_argv,
@@ -214,11 +229,7 @@ static char *net_client(struct vctx *v, const char *tag, char **tool_argv,
 	vd_push_client_cpu(v, &argv);
 	for (char **a = tool_argv; *a; a++)
 		ib_strv_push(&argv, *a);
-	for (int tries = 0; tries < 5 && !out; tries++) {
-		out = vd_tool_output(v, tag, argv.v, err);
-		if (!out)
-			usleep(500000);
-	}
+	out = tool_output_retried(v, tag, argv.v, err);
 	ib_strv_free(&argv);
 	return out;
 }
@@ -288,12 +299,7 @@ int vd_t_nuttcp(struct vctx *v, double *out, struct ib_err *err)
 	ib_strv_push(&argv, "-P" NUTTCP_CTL_PORT);
 	ib_strv_push(&argv, "-p" NUTTCP_DATA_PORT);
 	ib_strv_push(&argv, v->net.inst_addr);
-	text = NULL;
-	for (int tries = 0; tries < 5 && !text; tries++) {
-		text = vd_tool_output(v, tag, argv.v, err);
-		if (!text)
-			usleep(500000);
-	}
+	text = tool_output_retried(v, tag, argv.v, err);
 	ib_strv_free(&argv);
 	if (!text)
 		return -1;
