@@ -19,14 +19,48 @@
 #include "harness.h"
 #include "probe.h"
 
-static const struct {
-	const char *name;
-	int (*run)(const struct probe_args *a);
-} runners[] = {
-#define X(name, fn) {#name, fn},
-#include "workloads.def"
-#undef X
-};
+/* The registered workload called name, or NULL. */
+static const struct pb_workload *workload_find(const char *name)
+{
+	for (const struct pb_workload *const *w = __start_pb_workloads;
+	     w < __stop_pb_workloads; w++)
+		if (strcmp((*w)->name, name) == 0)
+			return *w;
+	return NULL;
+}
+
+/* --workloads: lists the registered workloads and checks them against the
+ * catalogue both ways (each catalogued workload registered once, each
+ * registered one catalogued): a workload file the build missed, or a
+ * catalogue entry without its file, fails here, named. Exit 0 or 1. */
+static int workloads_check(void)
+{
+	int bad = 0;
+
+	for (const struct pb_workload *const *w = __start_pb_workloads;
+	     w < __stop_pb_workloads; w++) {
+		printf("%s\n", (*w)->name);
+		if (!ib_workload_find((*w)->name)) {
+			fprintf(stderr, "isobench-probe: workload '%s' is "
+				"registered but not in the catalogue "
+				"(common/params.c)\n", (*w)->name);
+			bad = 1;
+		}
+		if (workload_find((*w)->name) != *w) {
+			fprintf(stderr, "isobench-probe: workload '%s' is "
+				"registered twice\n", (*w)->name);
+			bad = 1;
+		}
+	}
+	for (int i = 0; i < ib_nworkloads; i++)
+		if (!workload_find(ib_workloads[i].name)) {
+			fprintf(stderr, "isobench-probe: catalogued workload "
+				"'%s' has no PB_WORKLOAD in src/probe/"
+				"workloads/\n", ib_workloads[i].name);
+			bad = 1;
+		}
+	return bad;
+}
 
 static int param_index(const struct ib_workload_def *w, const char *name)
 {
@@ -133,6 +167,8 @@ static void usage(FILE *f)
 		"  --full         defaults of the full suite instead of the "
 		"quick one\n"
 		"  --version      print the probe version\n"
+		"  --workloads    list the workloads built in, checked against "
+		"the catalogue\n"
 		"\nworkloads and parameters (quick default / full default):\n");
 	for (int i = 0; i < ib_nworkloads; i++) {
 		const struct ib_workload_def *w = &ib_workloads[i];
@@ -193,7 +229,7 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 	struct stat st;
 	const char *net_if = NULL;
 	const char *workload;
-	int (*run)(const struct probe_args *) = NULL;
+	const struct pb_workload *run = NULL;
 	static const struct option longopts[] = {
 		{"scratch", required_argument, NULL, 's'},
 		{"scratch-device", no_argument, NULL, 'D'},
@@ -203,6 +239,7 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 		{"full", no_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"workloads", no_argument, NULL, 'W'},
 		{NULL, 0, NULL, 0},
 	};
 
@@ -245,6 +282,8 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 			printf("isobench-probe %s (protocol %d)\n",
 			       IB_PROBE_VERSION, IB_PROTOCOL_VERSION);
 			return 0;
+		case 'W':
+			return workloads_check();
 		default:
 			usage(stderr);
 			return 2;
@@ -281,9 +320,7 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 		return 2;
 	}
 	args.wl = ib_workload_find(workload);
-	for (size_t i = 0; args.wl && i < IB_ARRAY_LEN(runners); i++)
-		if (strcmp(runners[i].name, workload) == 0)
-			run = runners[i].run;
+	run = args.wl ? workload_find(workload) : NULL;
 	if (!args.wl || !run) {
 		pb_emit_error(workload, "invalid", "unknown workload '%s'", workload);
 		pb_emit_done(2);
@@ -296,7 +333,7 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 	}
 	for (int r = 0; r < reps && status == 0; r++) {
 		pb_emit_set_rep(r);
-		status = run(&args);
+		status = run->run(&args);
 	}
 	pb_emit_done(status);
 	return status;

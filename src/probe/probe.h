@@ -55,9 +55,28 @@ uint64_t pb_llc_bytes(const char **source);
 /* Workloads: each emits its samples (or error records) and returns 0 on
  * success, 1 on failure. What the runtime lacks (io_uring, O_DIRECT, a
  * system call) is an "unsupported" error record, not a failure: the other
- * figures of the workload stand. */
-#define X(name, fn) int fn(const struct probe_args *a);
-#include "workloads.def"
-#undef X
+ * figures of the workload stand.
+ *
+ * A workload registers itself where it is written, with one line after its
+ * function: PB_WORKLOAD(name, fn), name as in the catalogue
+ * (common/params.c). The line puts a pointer to {name, fn} into the section
+ * pb_workloads, which the linker gathers from every file of workloads/ (the
+ * build compiles them all: workloads/meson.build), so adding a workload is
+ * its file here and its entry in the catalogue, nothing else. `isobench-probe
+ * --workloads` checks the two agree (tests/integration/probe_sanity.sh). */
+struct pb_workload {
+	const char *name;
+	int (*run)(const struct probe_args *a);
+};
+
+#define PB_WORKLOAD(wname, fn)                                               \
+	static const struct pb_workload pb_workload_##wname = {#wname, fn}; \
+	static const struct pb_workload *const pb_workload_ref_##wname       \
+		__attribute__((used, section("pb_workloads"))) =             \
+			&pb_workload_##wname
+
+/* The registered workloads, in link order. */
+extern const struct pb_workload *const __start_pb_workloads[];
+extern const struct pb_workload *const __stop_pb_workloads[];
 
 #endif

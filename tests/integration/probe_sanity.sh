@@ -41,6 +41,12 @@ check_workload() {
 	"$IBCHECK" probe "$wl" "$T/$wl.rec" || fail "probe $*: output fails the checks above"
 }
 
+# The workloads built in are the catalogue's, each once (the probe checks
+# both ways and names what is missing).
+"$PROBE" --workloads >"$T/workloads.out" 2>"$T/workloads.err" ||
+	fail "probe --workloads: $(cat "$T/workloads.err")"
+grep -qx cpu "$T/workloads.out" || fail "probe --workloads lists no cpu"
+
 check_workload cpu duration=0.1
 check_workload membw array_size=16m ntimes=2
 check_workload memlat max_size=64m duration=0.005

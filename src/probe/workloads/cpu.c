@@ -107,7 +107,7 @@ static double run_threads(unsigned long long max_prime, int nthreads,
 	return (double)events / ((double)(now_ns() - t0) / 1e9);
 }
 
-int pb_wl_cpu(const struct probe_args *a)
+static int pb_wl_cpu(const struct probe_args *a)
 {
 	unsigned long long max_prime = pb_arg_count(a, "max_prime");
 	double seconds = pb_arg_seconds(a, "duration");
@@ -140,3 +140,4 @@ int pb_wl_cpu(const struct probe_args *a)
 	pb_emit_info_num("cpu", "primes_per_event", (double)primes);
 	return 0;
 }
+PB_WORKLOAD(cpu, pb_wl_cpu);

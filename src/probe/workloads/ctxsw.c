@@ -45,7 +45,7 @@ static void pin_to_first_cpu(void)
 		}
 }
 
-int pb_wl_ctxsw(const struct probe_args *a)
+static int pb_wl_ctxsw(const struct probe_args *a)
 {
 	double seconds = pb_arg_seconds(a, "duration");
 	int pin_same = strcmp(pb_arg_str(a, "pin"), "same") == 0;
@@ -102,3 +102,4 @@ int pb_wl_ctxsw(const struct probe_args *a)
 		       (struct ib_pv[]){PV_STR("pin", pb_arg_str(a, "pin"))}, 1);
 	return 0;
 }
+PB_WORKLOAD(ctxsw, pb_wl_ctxsw);

@@ -331,7 +331,7 @@ static int one_test(struct disk_run *d, const char *name, uint64_t size,
 	return 0;
 }
 
-int pb_wl_disk(const struct probe_args *a)
+static int pb_wl_disk(const struct probe_args *a)
 {
 	uint64_t size = pb_arg_size(a, "size"), max_buf = 0;
 	double seconds = pb_arg_seconds(a, "duration");
@@ -399,3 +399,4 @@ int pb_wl_disk(const struct probe_args *a)
 	close(d.fd);
 	return failed;
 }
+PB_WORKLOAD(disk, pb_wl_disk);

@@ -23,7 +23,7 @@ static void on_stop(int sig)
 	stop_hold = 1;
 }
 
-int pb_wl_hold(const struct probe_args *a)
+static int pb_wl_hold(const struct probe_args *a)
 {
 	double limit = pb_arg_seconds(a, "hold");
 	struct sigaction sa;
@@ -46,3 +46,4 @@ int pb_wl_hold(const struct probe_args *a)
 	}
 	return 0;
 }
+PB_WORKLOAD(footprint, pb_wl_hold);

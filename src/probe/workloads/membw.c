@@ -116,7 +116,7 @@ static int check_results(const struct stream *s, int passes, double q)
 	return aerr / aj > eps || berr / bj > eps || cerr / cj > eps;
 }
 
-int pb_wl_membw(const struct probe_args *a)
+static int pb_wl_membw(const struct probe_args *a)
 {
 	static const char *const names[4] = {"copy", "scale", "add", "triad"};
 	static const double words[4] = {2, 2, 3, 3};
@@ -221,3 +221,4 @@ out:
 	}
 	return rc;
 }
+PB_WORKLOAD(membw, pb_wl_membw);

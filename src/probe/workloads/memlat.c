@@ -68,7 +68,7 @@ static uint64_t kept_size;
 static uint32_t *kept_order;
 static uint64_t kept_order_n;
 
-int pb_wl_memlat(const struct probe_args *a)
+static int pb_wl_memlat(const struct probe_args *a)
 {
 	uint64_t min_size = pb_arg_size(a, "min_size");
 	uint64_t max_size = pb_arg_size(a, "max_size");
@@ -166,3 +166,4 @@ int pb_wl_memlat(const struct probe_args *a)
 	}
 	return 0;
 }
+PB_WORKLOAD(memlat, pb_wl_memlat);

@@ -475,7 +475,7 @@ static int crr(const struct net_ctx *x)
 	return 0;
 }
 
-int pb_wl_net(const struct probe_args *a)
+static int pb_wl_net(const struct probe_args *a)
 {
 	struct net_ctx x = {0};
 	const char *cur;
@@ -527,3 +527,4 @@ int pb_wl_net(const struct probe_args *a)
 	free(x.buf);
 	return failed;
 }
+PB_WORKLOAD(net, pb_wl_net);

@@ -8,8 +8,9 @@
  * guest kernel's share). Nothing to do here but not delay the exit. */
 #include "../probe.h"
 
-int pb_wl_startup(const struct probe_args *a)
+static int pb_wl_startup(const struct probe_args *a)
 {
 	(void)a;
 	return 0;
 }
+PB_WORKLOAD(startup, pb_wl_startup);

@@ -89,7 +89,7 @@ static void sc_loop(void *ctx, uint64_t iters)
 		op(c);
 }
 
-int pb_wl_syscall(const struct probe_args *a)
+static int pb_wl_syscall(const struct probe_args *a)
 {
 	static const struct {
 		const char *name;
@@ -163,3 +163,4 @@ int pb_wl_syscall(const struct probe_args *a)
 	unlink(path);
 	return 0;
 }
+PB_WORKLOAD(syscall, pb_wl_syscall);
