@@ -3,7 +3,9 @@
  * tests/fixtures/run-pre-layout: results.json, results.csv and report.md
  * are exactly what their generators give (and what that run wrote);
  * each replaces a symlink in its place instead of writing through it; a
- * directory that does not exist is an error naming the file. */
+ * directory that does not exist is an error naming the file; a ratio is
+ * marked wide exactly when its 95% interval reaches beyond +-5%, and
+ * report.md lists each such ratio once with a reason. */
 #include "unit.h"
 
 #include <sys/stat.h>
@@ -110,11 +112,56 @@ static void test_missing_dir(void **state)
 	free(dir);
 }
 
+/* Counts the occurrences of needle in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void test_precision(void **state)
+{
+	int ratios = 0, wide = 0;
+	char *md = ib_report_markdown(&R), *want;
+
+	(void)state;
+	for (int i = 0; i < R.nmetrics; i++) {
+		const struct ib_metric *m = &R.metrics[i];
+		int out;
+
+		if (!m->has_ratio || m->base == i) {
+			assert_false(m->ratio_wide);
+			continue;
+		}
+		/* recomputed here from the interval, by its definition */
+		out = m->ratio_hi > m->ratio * 1.05 ||
+		      m->ratio_lo < m->ratio * 0.95;
+		assert_int_equal(m->ratio_wide, out);
+		ratios++;
+		wide += out;
+	}
+	/* the fixture has both kinds, so either way of getting it wrong
+	 * shows */
+	assert_true(wide > 0 && wide < ratios);
+	want = ib_xasprintf("| all | %d | %d (%.0f%%) |", ratios,
+			    ratios - wide, 100.0 * (ratios - wide) / ratios);
+	assert_non_null(strstr(md, want));
+	/* one line with a reason per wide ratio, and a ~ in the tables */
+	assert_int_equal(count_of(md, "; the cell stopped by "), wide);
+	assert_int_equal(count_of(md, "~ |"), wide);
+	free(want);
+	free(md);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_missing_dir),
+		cmocka_unit_test(test_precision),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -263,10 +263,23 @@ static void cell_text(const struct ib_results *r, const struct row *row,
 	ib_fmt_value(v, sizeof(v), m->st.median);
 	if (with_ratio && m->has_ratio &&
 	    strcmp(r->columns.v[col], r->baseline) != 0)
-		snprintf(buf, cap, "%s%s x%.2f", v, m->rsd_flag ? "!" : "",
-			 m->ratio);
+		snprintf(buf, cap, "%s%s x%.2f%s", v, m->rsd_flag ? "!" : "",
+			 m->ratio, m->ratio_wide ? "~" : "");
 	else
 		snprintf(buf, cap, "%s%s", v, m->rsd_flag ? "!" : "");
+}
+
+/* Counts metric i into the ratios shown (every one but the baseline's
+ * own) and those among them whose interval is wide. */
+static void ratio_count(const struct ib_results *r, int i, int *ratios,
+			int *wide)
+{
+	const struct ib_metric *m = &r->metrics[i];
+
+	if (!m->has_ratio || m->base == i)
+		return;
+	(*ratios)++;
+	*wide += m->ratio_wide;
 }
 
 /* --- terminal ------------------------------------------------------------ */
@@ -287,6 +300,7 @@ static int any_emulated(const struct ib_results *r)
 void ib_report_terminal(const struct ib_results *r, FILE *out)
 {
 	int nrows, ncol = r->columns.n, wl = 6, wu = 4, flagged = 0;
+	int ratios = 0, wide = 0;
 	struct row *rows = build_rows(r, &nrows);
 	int *wc = ib_xcalloc((size_t)(ncol ? ncol : 1), sizeof(int));
 	const char *prev_job = "";
@@ -301,8 +315,10 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 			cell_text(r, &rows[i], c, buf, sizeof(buf), 1);
 			if ((int)strlen(buf) > wc[c])
 				wc[c] = (int)strlen(buf);
-			if (rows[i].m[c] >= 0 && r->metrics[rows[i].m[c]].rsd_flag)
-				flagged++;
+			if (rows[i].m[c] < 0)
+				continue;
+			flagged += r->metrics[rows[i].m[c]].rsd_flag;
+			ratio_count(r, rows[i].m[c], &ratios, &wide);
 		}
 	}
 	for (int c = 0; c < ncol; c++) {
@@ -346,6 +362,12 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 		fprintf(out, "! %d value%s with RSD above %.3g%% (noisy: see "
 			"report.md for n, RSD and intervals).\n",
 			flagged, flagged == 1 ? "" : "s", r->rsd_target);
+	if (ratios)
+		fprintf(out, "~ ratio whose 95%% interval reaches beyond "
+			"+-%d%% of it; %d of %d ratios (%.0f%%) are known "
+			"within it (the others' reasons: report.md, "
+			"Precision).\n", IB_RATIO_WITHIN_PCT, ratios - wide,
+			ratios, 100.0 * (ratios - wide) / ratios);
 	if (any_emulated(r))
 		fprintf(out, "%s\n", EMULATED_NOTE);
 	if (r->bad_lines)
@@ -644,6 +666,103 @@ static void md_tables(struct ib_buf *b, const struct ib_results *r)
 	free_rows(rows, nrows);
 }
 
+/* Why a ratio's interval is wide, from the figures (report.md states the
+ * rule): whose samples spread beyond the RSD target, and else too few
+ * samples, for a bootstrap interval of medians spans their extremes; then
+ * why the runtime's cell stopped repeating. */
+static void wide_reason(struct ib_buf *b, const struct ib_results *r,
+			const struct ib_metric *m)
+{
+	const struct ib_metric *base = &r->metrics[m->base];
+	const struct ib_cell *c = &r->cells[m->cell];
+
+	if (m->rsd_flag && base->rsd_flag)
+		ib_buf_printf(b, "both spread: RSD %.1f%% (n %d) and %s's "
+			      "%.1f%% (n %d)", m->st.rsd, m->st.n, r->baseline,
+			      base->st.rsd, base->st.n);
+	else if (m->rsd_flag)
+		ib_buf_printf(b, "its samples spread: RSD %.1f%% (n %d)",
+			      m->st.rsd, m->st.n);
+	else if (base->rsd_flag)
+		ib_buf_printf(b, "%s's samples spread: RSD %.1f%% (n %d)",
+			      r->baseline, base->st.rsd, base->st.n);
+	else
+		ib_buf_printf(b, "few samples (n %d and %d): RSDs %.1f%% and "
+			      "%.1f%%", m->st.n, base->st.n, m->st.rsd,
+			      base->st.rsd);
+	ib_buf_printf(b, "; the cell stopped by %s",
+		      c->stopped_by ? c->stopped_by : "-");
+}
+
+/* "Precision": per job, how many ratios are known within +-5%, and each
+ * other one with its interval and the reason. */
+static void md_precision(struct ib_buf *b, const struct ib_results *r)
+{
+	int nrows, ncol = r->columns.n, all = 0, all_wide = 0;
+	struct row *rows = build_rows(r, &nrows);
+	struct ib_buf list = {0};
+
+	for (int i = 0; i < nrows;) {
+		int end = i, ratios = 0, wide = 0;
+
+		while (end < nrows && !strcmp(rows[end].job, rows[i].job))
+			end++;
+		for (int k = i; k < end; k++)
+			for (int c = 0; c < ncol; c++) {
+				const struct ib_metric *m;
+
+				if (rows[k].m[c] < 0)
+					continue;
+				ratio_count(r, rows[k].m[c], &ratios, &wide);
+				m = &r->metrics[rows[k].m[c]];
+				if (!m->ratio_wide)
+					continue;
+				ib_buf_printf(&list, "| %s | ", rows[k].job);
+				md_escape(&list, rows[k].label);
+				ib_buf_printf(&list, " | %s | %.3f [%.3f, %.3f] | ",
+					      r->cells[m->cell].runtime,
+					      m->ratio, m->ratio_lo, m->ratio_hi);
+				wide_reason(&list, r, m);
+				ib_buf_puts(&list, " |\n");
+			}
+		if (ratios) {
+			if (!all)
+				ib_buf_printf(b, "## Precision\n\nA ratio is "
+					      "read without a caveat when its 95%% "
+					      "interval is within +-%d%% of it. "
+					      "Those that are not carry ~ in the "
+					      "tables; each is listed below with "
+					      "its reason: whose samples spread "
+					      "beyond the RSD target (%.3g%%), "
+					      "else too few samples (a bootstrap "
+					      "interval of medians then spans "
+					      "their extremes), and why the "
+					      "runtime's cell stopped repeating.\n"
+					      "\n| job | ratios | within +-%d%% |\n"
+					      "|---|---:|---:|\n",
+					      IB_RATIO_WITHIN_PCT, r->rsd_target,
+					      IB_RATIO_WITHIN_PCT);
+			ib_buf_printf(b, "| %s | %d | %d |\n", rows[i].job, ratios,
+				      ratios - wide);
+			all += ratios;
+			all_wide += wide;
+		}
+		i = end;
+	}
+	if (all) {
+		ib_buf_printf(b, "| all | %d | %d (%.0f%%) |\n\n", all,
+			      all - all_wide, 100.0 * (all - all_wide) / all);
+		if (list.s)
+			ib_buf_printf(b, "<details><summary>the %d ratios "
+				      "known less closely</summary>\n\n| job | "
+				      "metric | runtime | ratio [95%% CI] | "
+				      "reason |\n|---|---|---|---|---|\n%s\n"
+				      "</details>\n\n", all_wide, list.s);
+	}
+	free(list.s);
+	free_rows(rows, nrows);
+}
+
 static void md_notes(struct ib_buf *b, const struct ib_results *r)
 {
 	int any = 0;
@@ -713,6 +832,7 @@ char *ib_report_markdown(const struct ib_results *r)
 	md_runtimes(&b, r);
 	md_method(&b, r);
 	md_tables(&b, r);
+	md_precision(&b, r);
 	md_notes(&b, r);
 	return b.s;
 }

@@ -601,6 +601,8 @@ void ib_results_finalize(struct ib_results *r)
 		ib_metric_update_stats(m);
 		m->rsd_flag = m->n >= 2 && m->st.rsd > r->rsd_target;
 		m->has_ratio = 0;
+		m->ratio_wide = 0;
+		m->base = -1;
 	}
 	/* Ratios: the same job, metric and params on the baseline (looked
 	 * up, not searched: a search per metric was quadratic). */
@@ -625,8 +627,13 @@ void ib_results_finalize(struct ib_results *r)
 		if (!(b->st.median > 0) || !(m->st.median > 0))
 			continue;
 		if (ib_ratio_ci(m->v, m->n, b->v, b->n, &m->ratio, &m->ratio_lo,
-				&m->ratio_hi) == 0)
-			m->has_ratio = 1;
+				&m->ratio_hi) < 0)
+			continue;
+		m->has_ratio = 1;
+		m->base = j;
+		m->ratio_wide = j != i &&
+			!(m->ratio_hi <= m->ratio * (1 + IB_RATIO_WITHIN_PCT / 100.0) &&
+			  m->ratio_lo >= m->ratio * (1 - IB_RATIO_WITHIN_PCT / 100.0));
 	}
 	for (int i = 0; i < r->ncells; i++) {
 		struct ib_cell *c = &r->cells[i];
@@ -791,6 +798,12 @@ static void json_metrics(const struct ib_results *r, cJSON *metrics)
 			arr = cJSON_AddArrayToObject(ratio, "ci95");
 			cJSON_AddItemToArray(arr, num_or_null(m->ratio_lo));
 			cJSON_AddItemToArray(arr, num_or_null(m->ratio_hi));
+			/* the key names the bound: one that moves is a
+			 * new key, not a new meaning for this one */
+			_Static_assert(IB_RATIO_WITHIN_PCT == 5, "ci95_within_5pct");
+			if (m->base != i)
+				cJSON_AddBoolToObject(ratio, "ci95_within_5pct",
+						      !m->ratio_wide);
 		} else {
 			cJSON_AddNullToObject(x, "ratio_to_baseline");
 		}

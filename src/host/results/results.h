@@ -19,6 +19,11 @@
 
 #define IB_RESULTS_SCHEMA_VERSION 3
 
+/* How close a ratio must be known to be read without a caveat: its 95%
+ * interval within this many percent of it, both ways. A ratio known less
+ * closely is marked (~) and its reason given in report.md. */
+#define IB_RATIO_WITHIN_PCT 5
+
 struct ib_metric {
 	int cell;            /* index in cells */
 	char *bench, *metric, *unit;
@@ -30,6 +35,10 @@ struct ib_metric {
 	struct ib_stats st;
 	int has_ratio;
 	double ratio, ratio_lo, ratio_hi;
+	int base;            /* the baseline's metric of the ratio, or -1 */
+	/* The ratio's 95% interval reaches beyond +-IB_RATIO_WITHIN_PCT of
+	 * the ratio (not set on the baseline's own metrics). */
+	int ratio_wide;
 	int rsd_flag;        /* RSD above the plan's target */
 	int stale;           /* samples came since st was computed */
 };
