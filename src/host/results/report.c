@@ -363,10 +363,10 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 			"report.md for n, RSD and intervals).\n",
 			flagged, flagged == 1 ? "" : "s", r->rsd_target);
 	if (ratios)
-		fprintf(out, "~ ratio whose 95%% interval reaches beyond "
-			"+-%d%% of it; %d of %d ratios (%.0f%%) are known "
-			"within it (the others' reasons: report.md, "
-			"Precision).\n", IB_RATIO_WITHIN_PCT, ratios - wide,
+		fprintf(out, "~ ratio not known within +-%d%% (its 95%% "
+			"interval reaches beyond, or a side is one launch); "
+			"%d of %d ratios (%.0f%%) are known within (the "
+			"others' reasons: report.md, Precision).\n", IB_RATIO_WITHIN_PCT, ratios - wide,
 			ratios, 100.0 * (ratios - wide) / ratios);
 	if (any_emulated(r))
 		fprintf(out, "%s\n", EMULATED_NOTE);
@@ -675,8 +675,13 @@ static void wide_reason(struct ib_buf *b, const struct ib_results *r,
 {
 	const struct ib_metric *base = &r->metrics[m->base];
 	const struct ib_cell *c = &r->cells[m->cell];
+	const struct ib_cell *bc = &r->cells[base->cell];
 
-	if (m->rsd_flag && base->rsd_flag)
+	if (c->ok < 2 || bc->ok < 2)
+		ib_buf_printf(b, "one launch: %d and %d launches (%s's); the "
+			      "samples of one launch do not show how launches "
+			      "differ", c->ok, bc->ok, r->baseline);
+	else if (m->rsd_flag && base->rsd_flag)
 		ib_buf_printf(b, "both spread: RSD %.1f%% (n %d) and %s's "
 			      "%.1f%% (n %d)", m->st.rsd, m->st.n, r->baseline,
 			      base->st.rsd, base->st.n);
@@ -729,11 +734,14 @@ static void md_precision(struct ib_buf *b, const struct ib_results *r)
 			if (!all)
 				ib_buf_printf(b, "## Precision\n\nA ratio is "
 					      "read without a caveat when its 95%% "
-					      "interval is within +-%d%% of it. "
+					      "interval is within +-%d%% of it and "
+					      "both sides were measured in more "
+					      "than one launch. "
 					      "Those that are not carry ~ in the "
 					      "tables; each is listed below with "
 					      "its reason: whose samples spread "
 					      "beyond the RSD target (%.3g%%), "
+					      "a side measured in one launch only, "
 					      "else too few samples (a bootstrap "
 					      "interval of medians then spans "
 					      "their extremes), and why the "

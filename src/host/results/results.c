@@ -631,9 +631,14 @@ void ib_results_finalize(struct ib_results *r)
 			continue;
 		m->has_ratio = 1;
 		m->base = j;
+		/* Samples from a single launch (a workload's repetitions
+		 * within it) say nothing of how launches differ, which is
+		 * most of the spread here: such a ratio is not known within
+		 * the bound whatever its interval. */
 		m->ratio_wide = j != i &&
-			!(m->ratio_hi <= m->ratio * (1 + IB_RATIO_WITHIN_PCT / 100.0) &&
-			  m->ratio_lo >= m->ratio * (1 - IB_RATIO_WITHIN_PCT / 100.0));
+			(c->ok < 2 || bc->ok < 2 ||
+			 !(m->ratio_hi <= m->ratio * (1 + IB_RATIO_WITHIN_PCT / 100.0) &&
+			   m->ratio_lo >= m->ratio * (1 - IB_RATIO_WITHIN_PCT / 100.0)));
 	}
 	for (int i = 0; i < r->ncells; i++) {
 		struct ib_cell *c = &r->cells[i];
@@ -800,9 +805,9 @@ static void json_metrics(const struct ib_results *r, cJSON *metrics)
 			cJSON_AddItemToArray(arr, num_or_null(m->ratio_hi));
 			/* the key names the bound: one that moves is a
 			 * new key, not a new meaning for this one */
-			_Static_assert(IB_RATIO_WITHIN_PCT == 5, "ci95_within_5pct");
+			_Static_assert(IB_RATIO_WITHIN_PCT == 5, "known_within_5pct");
 			if (m->base != i)
-				cJSON_AddBoolToObject(ratio, "ci95_within_5pct",
+				cJSON_AddBoolToObject(ratio, "known_within_5pct",
 						      !m->ratio_wide);
 		} else {
 			cJSON_AddNullToObject(x, "ratio_to_baseline");

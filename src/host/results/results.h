@@ -36,8 +36,9 @@ struct ib_metric {
 	int has_ratio;
 	double ratio, ratio_lo, ratio_hi;
 	int base;            /* the baseline's metric of the ratio, or -1 */
-	/* The ratio's 95% interval reaches beyond +-IB_RATIO_WITHIN_PCT of
-	 * the ratio (not set on the baseline's own metrics). */
+	/* The ratio is not known within +-IB_RATIO_WITHIN_PCT: its 95%
+	 * interval reaches beyond, or a side's samples all come from one
+	 * launch (not set on the baseline's own metrics). */
 	int ratio_wide;
 	int rsd_flag;        /* RSD above the plan's target */
 	int stale;           /* samples came since st was computed */
