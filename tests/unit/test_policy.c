@@ -91,8 +91,12 @@ static void test_repetitions_not_launches(void **state)
 {
 	const struct fixture *f = *state;
 
-	/* membw runs 3 repetitions a launch: 1 launch is 3 >= min_reps */
-	assert_stop(stop(f, f->membw, 1, 1, 0, 0, 1, 1), "rsd_target");
+	/* membw runs 3 repetitions a launch: 1 launch is 3 >= min_reps,
+	 * but the RSD target is met across launches only: a second one */
+	assert_stop(stop(f, f->membw, 1, 1, 0, 0, 1, 1), NULL);
+	assert_stop(stop(f, f->membw, 2, 2, 0, 0, 1, 1), "rsd_target");
+	/* unless the first took the time bound */
+	assert_stop(stop(f, f->membw, 1, 1, 0, 0, 53, 1), "max_time");
 	/* and 4 launches are 12 >= max_reps */
 	assert_stop(stop(f, f->membw, 4, 4, 0, 0, 1, 50), "max_reps");
 }
