@@ -270,7 +270,7 @@ static void cell_text(const struct ib_results *r, const struct row *row,
 }
 
 /* Counts metric i into the ratios shown (every one but the baseline's
- * own) and those among them whose interval is wide. */
+ * own) and those among them not known within +-5% (ratio_wide). */
 static void ratio_count(const struct ib_results *r, int i, int *ratios,
 			int *wide)
 {
@@ -366,8 +366,9 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 		fprintf(out, "~ ratio not known within +-%d%% (its 95%% "
 			"interval reaches beyond, or a side is one launch); "
 			"%d of %d ratios (%.0f%%) are known within (the "
-			"others' reasons: report.md, Precision).\n", IB_RATIO_WITHIN_PCT, ratios - wide,
-			ratios, 100.0 * (ratios - wide) / ratios);
+			"others' reasons: report.md, Precision).\n",
+			IB_RATIO_WITHIN_PCT, ratios - wide, ratios,
+			100.0 * (ratios - wide) / ratios);
 	if (any_emulated(r))
 		fprintf(out, "%s\n", EMULATED_NOTE);
 	if (r->bad_lines)
@@ -666,10 +667,11 @@ static void md_tables(struct ib_buf *b, const struct ib_results *r)
 	free_rows(rows, nrows);
 }
 
-/* Why a ratio's interval is wide, from the figures (report.md states the
- * rule): whose samples spread beyond the RSD target, and else too few
- * samples, for a bootstrap interval of medians spans their extremes; then
- * why the runtime's cell stopped repeating. */
+/* Why a ratio is not known within +-5%, from the figures (report.md
+ * states the rule): a side of one launch; else whose samples spread beyond
+ * the RSD target; else too few samples, for a bootstrap interval of
+ * medians spans their extremes. Then why the runtime's cell stopped
+ * repeating. */
 static void wide_reason(struct ib_buf *b, const struct ib_results *r,
 			const struct ib_metric *m)
 {
