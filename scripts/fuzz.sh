@@ -17,7 +17,8 @@
 # its oracles: nothing outside what the run id derives), qmp (a VMM's QMP
 # messages), docker_api (the Docker engine's log stream and replies),
 # moddep (a kernel's modules.dep), app_image (application manifests, ELF
-# headers, a loader's listing).
+# headers, a loader's listing), argv_file (an application server's
+# command-line file, read by the probe).
 #
 # Fuzzing reads the seeds in tests/fuzz/corpus/TARGET/ (never written)
 # and keeps what it finds in build-fuzz/corpus/TARGET/ (kept across runs).
@@ -34,7 +35,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_TARGETS=(probe plan rawlog peer cleanup qmp docker_api moddep app_image)
+ALL_TARGETS=(probe plan rawlog peer cleanup qmp docker_api moddep app_image argv_file)
 OUT=build-fuzz
 CC=${CC:-clang}
 

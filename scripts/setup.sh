@@ -28,11 +28,16 @@ if [[ "${1:-}" == "--tests" ]]; then
 	want+=("${test_pkgs[@]}")
 fi
 
-missing=()
-for p in "${want[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
-		|| missing+=("$p")
-done
+# not_installed PKG...: the packages of those that are not installed
+not_installed() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q "install ok installed" || echo "$p"
+	done
+}
+
+mapfile -t missing < <(not_installed "${want[@]}")
 if ((${#missing[@]})); then
 	sudo=""
 	if [[ $(id -u) -ne 0 ]]; then
@@ -49,6 +54,45 @@ if ((${#missing[@]})); then
 		$sudo apt-get update -q
 		$sudo apt-get install -y -q "${missing[@]}"
 	}
+fi
+
+# Packages whose install would start a system service: nginx (the serve
+# workload's tests run a real nginx of their own, on loopback, from a
+# config in their temp directory). A service the machine did not run
+# before must not start listening on port 80: Debian's switch for that,
+# /usr/sbin/policy-rc.d (read by invoke-rc.d and deb-systemd-invoke),
+# says no during their install unless the machine has one of its own, and
+# under systemd the unit they enabled is disabled again (it would start at
+# the next boot). Only what this script installed now is touched.
+service_pkgs=()
+if [[ "${1:-}" == "--tests" ]]; then
+	service_pkgs+=(nginx)
+fi
+mapfile -t new_services < <(not_installed "${service_pkgs[@]}")
+if ((${#new_services[@]})); then
+	[[ $(id -u) -eq 0 ]] || {
+		echo "setup: need root to install: ${new_services[*]}" >&2
+		exit 3
+	}
+	made_policy=""
+	if (set -o noclobber; printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d) 2>/dev/null; then
+		made_policy=1
+		chmod 755 /usr/sbin/policy-rc.d
+	fi
+	echo "setup: installing ${new_services[*]} (its service not started)" >&2
+	rc=0
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${new_services[@]}" \
+		>/dev/null 2>&1 || {
+		apt-get update -q
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${new_services[@]}"
+	} || rc=$?
+	[[ -z "$made_policy" ]] || rm -f /usr/sbin/policy-rc.d
+	((rc == 0)) || exit "$rc"
+	if [[ -d /run/systemd/system ]]; then
+		for p in "${new_services[@]}"; do
+			systemctl disable --quiet "$p.service" 2>/dev/null || true
+		done
+	fi
 fi
 
 # Quiet when all is well; the whole output when something fails.

@@ -177,6 +177,17 @@ static const struct ib_param_def net_params[] = {
 	 "CPU the host-side peer is pinned to, or none (read by isobench)"},
 };
 
+static const struct ib_param_def serve_params[] = {
+	{"port", IB_PT_COUNT, "8080", "8080", 1, 65535, NULL, NULL,
+	 "TCP port on which the server accepts once it is ready"},
+	{"ready_timeout", IB_PT_SECONDS, "30", "60", 0.01, 600, NULL, NULL,
+	 "longest wait for the server to accept a connection"},
+	{"hold", IB_PT_SECONDS, "600", "3600", 0.01, 86400, NULL, NULL,
+	 "the probe serves at most this long (isobench ends it sooner)"},
+	{"stop_timeout", IB_PT_SECONDS, "10", "10", 0.01, 600, NULL, NULL,
+	 "how long the server has to exit after SIGTERM before SIGKILL"},
+};
+
 const struct ib_workload_def ib_workloads[] = {
 	{"cpu", "prime search by trial division, events/s, 1 and N threads",
 	 "sysbench cpu", cpu_params, N(cpu_params), 1,
@@ -217,6 +228,10 @@ const struct ib_workload_def ib_workloads[] = {
 	 "`native:net=loopback`, where present, is the reference without a "
 	 "link. Each cell's link, peer and (gVisor, Docker with runsc) network "
 	 "mode are in the Cells table."},
+	{"serve", "starts an application's server (command line from "
+	 "--serve-argv), says when it accepts, holds, stops it: its start "
+	 "time, exit status and CPU time", "-", serve_params,
+	 N(serve_params), 1, .traits = IB_WL_HOLDS | IB_WL_PROBE_ONLY},
 };
 const int ib_nworkloads = N(ib_workloads);
 

@@ -66,6 +66,11 @@ enum {
 				      info record "holding_s" says it holds */
 	IB_WL_RUN_FIRST = 1 << 3,  /* first in the default suite: wants the
 				      calmest host (millisecond figures) */
+	IB_WL_PROBE_ONLY = 1 << 4, /* the probe's part of a benchmark that the
+				      host drives as a whole (applications):
+				      not a benchmark of its own, so neither
+				      in the default suite nor accepted by -b
+				      nor listed */
 };
 
 struct ib_workload_def {

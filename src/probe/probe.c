@@ -162,6 +162,8 @@ static void usage(FILE *f)
 		"VM's /init)\n"
 		"  --reps N       run the workload N times (samples carry rep)\n"
 		"  --peer A:P     net: isobench's peer, IPv4 address and port\n"
+		"  --serve-argv FILE  serve: the server's command line, one "
+		"argument a line\n"
 		"  --net-if CIDR  as a VM's init: the address of the first "
 		"network\n                 interface (198.18.1.2/24)\n"
 		"  --full         defaults of the full suite instead of the "
@@ -235,6 +237,7 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 		{"scratch-device", no_argument, NULL, 'D'},
 		{"reps", required_argument, NULL, 'r'},
 		{"peer", required_argument, NULL, 'p'},
+		{"serve-argv", required_argument, NULL, 'a'},
 		{"net-if", required_argument, NULL, 'n'},
 		{"full", no_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
@@ -246,7 +249,7 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 	memset(&args, 0, sizeof(args));
 	args.scratch = ".";
 	pb_emit_init(1);
-	while ((opt = getopt_long(argc, argv, "+s:r:p:n:fhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:r:p:a:n:fhV", longopts, NULL)) != -1) {
 		uint64_t n;
 
 		switch (opt) {
@@ -268,6 +271,9 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 			break;
 		case 'p':
 			args.peer = optarg;
+			break;
+		case 'a':
+			args.serve_argv = optarg;
 			break;
 		case 'n':
 			net_if = optarg;

@@ -20,6 +20,8 @@ struct probe_args {
 	const char *value[IB_MAX_PARAMS]; /* by index in wl->params */
 	const char *scratch;                 /* directory for files */
 	const char *peer;                    /* net: the peer, ADDR:PORT */
+	const char *serve_argv;              /* serve: the server's command
+						line, a file (common/argv_file.h) */
 };
 
 uint64_t pb_arg_count(const struct probe_args *a, const char *name);

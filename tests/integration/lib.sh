@@ -35,6 +35,17 @@ skip_case() {
 	SKIPPED+=("$*")
 }
 
+# probe_of static|sanitized SCRIPT: sets PROBE to that build of the probe
+# (the scripts that run the probe by hand take it as their argument)
+probe_of() {
+	case "${1:-}" in
+	static) PROBE=${PROBE_STATIC:?} ;;
+	sanitized) PROBE=${PROBE_SANITIZED:?} ;;
+	*) fail "usage: $2 static|sanitized" ;;
+	esac
+	[ -x "$PROBE" ] || fail "probe $PROBE is not executable"
+}
+
 cleanup_tmp() {
 	local rc=$? pid f
 	# end what this test started and is still running, by pid (only

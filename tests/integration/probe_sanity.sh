@@ -8,12 +8,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-case "${1:-}" in
-static) PROBE=${PROBE_STATIC:?} ;;
-sanitized) PROBE=${PROBE_SANITIZED:?} ;;
-*) fail "usage: probe_sanity.sh static|sanitized" ;;
-esac
-[ -x "$PROBE" ] || fail "probe $PROBE is not executable"
+probe_of "${1:-}" probe_sanity.sh
 setup_tmp
 mkdir "$T/scratch"
 

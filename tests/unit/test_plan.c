@@ -711,7 +711,17 @@ static void test_plan_check(void **state)
 	assert_int_equal(ib_plan_check(&p, &err), -EINVAL);
 	assert_contains(err.msg, "nothing to run");
 	ib_plan_add_default_jobs(&p);
-	assert_int_equal(p.njobs, ib_nworkloads);
+	{
+		/* every benchmark, and no probe-only workload (serve) */
+		int benchmarks = 0;
+
+		for (int i = 0; i < ib_nworkloads; i++)
+			benchmarks += !(ib_workloads[i].traits & IB_WL_PROBE_ONLY);
+		assert_true(benchmarks < ib_nworkloads);
+		assert_int_equal(p.njobs, benchmarks);
+		for (int i = 0; i < p.njobs; i++)
+			assert_false(p.jobs[i].wl->traits & IB_WL_PROBE_ONLY);
+	}
 	assert_int_equal(ib_plan_check(&p, &err), 0);
 	p.min_reps = 5;
 	p.max_reps = 2;

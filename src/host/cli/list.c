@@ -84,10 +84,17 @@ static void list_runtimes(void)
 
 static void list_benchmarks(void)
 {
+	int n = 0;
+
+	for (int i = 0; i < ib_nworkloads; i++)
+		n += !(ib_workloads[i].traits & IB_WL_PROBE_ONLY);
 	printf("benchmarks (%d); parameters as name=quick default [/ full "
-	       "default]:\n", ib_nworkloads);
+	       "default]:\n", n);
 	for (int i = 0; i < ib_nworkloads; i++) {
 		const struct ib_workload_def *w = &ib_workloads[i];
+
+		if (w->traits & IB_WL_PROBE_ONLY)
+			continue;
 
 		printf("\n  %-8s %s\n  %-8s method of: %s\n", w->name, w->summary,
 		       "", w->validated_by);

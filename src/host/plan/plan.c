@@ -82,8 +82,10 @@ void ib_plan_free(struct ib_plan *p)
 
 static void list_benchmarks(struct ib_buf *b)
 {
-	for (int i = 0; i < ib_nworkloads; i++)
-		ib_buf_printf(b, "%s%s", i ? ", " : "", ib_workloads[i].name);
+	for (int i = 0, n = 0; i < ib_nworkloads; i++)
+		if (!(ib_workloads[i].traits & IB_WL_PROBE_ONLY))
+			ib_buf_printf(b, "%s%s", n++ ? ", " : "",
+				      ib_workloads[i].name);
 }
 
 struct ib_job *ib_plan_add_job(struct ib_plan *p, const char *name,
@@ -92,7 +94,7 @@ struct ib_job *ib_plan_add_job(struct ib_plan *p, const char *name,
 	const struct ib_workload_def *wl = ib_workload_find(bench);
 	struct ib_job *job;
 
-	if (!wl) {
+	if (!wl || (wl->traits & IB_WL_PROBE_ONLY)) {
 		struct ib_buf b = {0};
 
 		list_benchmarks(&b);
@@ -223,7 +225,8 @@ void ib_plan_add_default_jobs(struct ib_plan *p)
 	 * following seconds), then the others, in catalogue order */
 	for (int first = 1; first >= 0; first--)
 		for (int i = 0; i < ib_nworkloads; i++)
-			if (!(ib_workloads[i].traits & IB_WL_RUN_FIRST) == !first)
+			if (!(ib_workloads[i].traits & IB_WL_RUN_FIRST) == !first &&
+			    !(ib_workloads[i].traits & IB_WL_PROBE_ONLY))
 				ib_plan_add_job(p, NULL, ib_workloads[i].name,
 						NULL);
 }
