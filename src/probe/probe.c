@@ -223,12 +223,31 @@ static int set_params(struct probe_args *args, const char *workload,
 	return 0;
 }
 
+/* The disk test overwrites a block device given as scratch: only the
+ * VM's own scratch disk (the probe as its /init) or a device someone named
+ * as such on purpose (--scratch-device), never one typed by mistake. 1
+ * (after saying so) if scratch is a block device. */
+static int scratch_refused(const char *scratch, const char *workload)
+{
+	struct stat st;
+
+	if (stat(scratch, &st) != 0 || !S_ISBLK(st.st_mode))
+		return 0;
+	fprintf(stderr, "isobench-probe: --scratch %s is a block device: "
+		"refusing to write to it (its contents would be lost); give a "
+		"directory, or add --scratch-device if %s is a disk to "
+		"overwrite\n", scratch, scratch);
+	pb_emit_error(workload, "invalid", "--scratch %s is a block device: "
+		      "refused without --scratch-device (outside a VM)",
+		      scratch);
+	return 1;
+}
+
 static int probe_main(int argc, char **argv, double uptime, int in_vm)
 {
 	struct ib_timer_info timer;
 	struct probe_args args;
 	int reps = 1, full = 0, status = 0, opt, scratch_device = in_vm;
-	struct stat st;
 	const char *net_if = NULL;
 	const char *workload;
 	const struct pb_workload *run = NULL;
@@ -305,18 +324,7 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 		return 1;
 	}
 
-	/* The disk test overwrites a block device given as scratch: only
-	 * the VM's own scratch disk (the probe as its /init) or a device
-	 * someone named as such on purpose, never one typed by mistake. */
-	if (!scratch_device && stat(args.scratch, &st) == 0 &&
-	    S_ISBLK(st.st_mode)) {
-		fprintf(stderr, "isobench-probe: --scratch %s is a block device: "
-			"refusing to write to it (its contents would be lost); "
-			"give a directory, or add --scratch-device if %s is a "
-			"disk to overwrite\n", args.scratch, args.scratch);
-		pb_emit_error(workload, "invalid", "--scratch %s is a block device: "
-			      "refused without --scratch-device (outside a VM)",
-			      args.scratch);
+	if (!scratch_device && scratch_refused(args.scratch, workload)) {
 		pb_emit_done(2);
 		return 2;
 	}

@@ -149,6 +149,10 @@ argv_file "$T/early.argv" /bin/sh -c 'echo "early: config broken" >&2; exit 3'
 start early "$T/early.argv" "port=$(free_port)"
 expect_failure early 'ended (exit 3) before it accepted.*early: config broken' ""
 
+argv_file "$T/noexec.argv" "$T/no-such-server" -x
+start noexec "$T/noexec.argv" "port=$(free_port)"
+expect_failure noexec "ended (exit 127) before it accepted.*cannot exec $T/no-such-server: No such file" ""
+
 argv_file "$T/mute.argv" /bin/sh -c "echo \$\$ >'$T/mute.pid'; echo 'mute: starting'; exec sleep 60"
 start mute "$T/mute.argv" "port=$(free_port)" ready_timeout=0.3
 expect_failure mute 'did not accept.*within ready_timeout.*mute: starting' "$T/mute.pid"

@@ -176,7 +176,6 @@ static pid_t start_server(char **argv, struct tail *t)
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
 		sigset_t none;
-		const char *msg = "isobench-probe: cannot exec the server\n";
 
 		/* the server starts as from a clean shell: every signal
 		 * at its default (an ignored one would stay ignored across
@@ -190,8 +189,9 @@ static pid_t start_server(char **argv, struct tail *t)
 		    dup2(out[1], 2) < 0)
 			_exit(127);
 		execv(argv[0], argv);
-		if (write(2, msg, strlen(msg)) < 0)
-			_exit(127);
+		/* the probe is one thread: stdio is safe after its fork */
+		dprintf(2, "isobench-probe: cannot exec %s: %s\n", argv[0],
+			strerror(errno));
 		_exit(127);
 	}
 	close(out[1]);
