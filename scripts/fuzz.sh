@@ -18,7 +18,8 @@
 # messages), docker_api (the Docker engine's log stream and replies),
 # moddep (a kernel's modules.dep), app_image (application manifests, ELF
 # headers, a loader's listing), argv_file (an application server's
-# command-line file, read by the probe).
+# command-line file, read by the probe), wrk (wrk's output with its
+# done() hook's line).
 #
 # Fuzzing reads the seeds in tests/fuzz/corpus/TARGET/ (never written)
 # and keeps what it finds in build-fuzz/corpus/TARGET/ (kept across runs).
@@ -35,7 +36,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_TARGETS=(probe plan rawlog peer cleanup qmp docker_api moddep app_image argv_file)
+ALL_TARGETS=(probe plan rawlog peer cleanup qmp docker_api moddep app_image argv_file wrk)
 OUT=build-fuzz
 CC=${CC:-clang}
 

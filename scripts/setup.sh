@@ -21,7 +21,7 @@ build_pkgs=(gcc meson ninja-build pkg-config musl-tools linux-libc-dev
 tool_pkgs=(runc crun runsc docker.io containerd sysbench fio linux-perf mbw hyperfine iproute2
 	iperf3 sockperf nuttcp util-linux
 	qemu-system-x86 linux-image-cloud-amd64)
-test_pkgs=(libcmocka-dev clang libclang-rt-14-dev procps)
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev procps wrk)
 
 want=("${build_pkgs[@]}" "${tool_pkgs[@]}")
 if [[ "${1:-}" == "--tests" ]]; then
