@@ -62,8 +62,9 @@ fi
 # before must not start listening on port 80: Debian's switch for that,
 # /usr/sbin/policy-rc.d (read by invoke-rc.d and deb-systemd-invoke),
 # says no during their install unless the machine has one of its own, and
-# under systemd the unit they enabled is disabled again (it would start at
-# the next boot). Only what this script installed now is touched.
+# the boot links they made are disabled again (systemd's and SysV's: it
+# would start at the next boot). Only what this script installed now is
+# touched.
 service_pkgs=()
 if [[ "${1:-}" == "--tests" ]]; then
 	service_pkgs+=(nginx)
@@ -88,11 +89,16 @@ if ((${#new_services[@]})); then
 	} || rc=$?
 	[[ -z "$made_policy" ]] || rm -f /usr/sbin/policy-rc.d
 	((rc == 0)) || exit "$rc"
-	if [[ -d /run/systemd/system ]]; then
-		for p in "${new_services[@]}"; do
-			systemctl disable --quiet "$p.service" 2>/dev/null || true
-		done
-	fi
+	# not started at the next boot either (systemd's link, then the
+	# SysV rc links; both helpers work without a running init)
+	for p in "${new_services[@]}"; do
+		if command -v deb-systemd-helper >/dev/null; then
+			deb-systemd-helper disable "$p.service" >/dev/null 2>&1 || true
+		fi
+		if command -v update-rc.d >/dev/null && [[ -e "/etc/init.d/$p" ]]; then
+			update-rc.d "$p" disable >/dev/null 2>&1 || true
+		fi
+	done
 fi
 
 # Quiet when all is well; the whole output when something fails.
