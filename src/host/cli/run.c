@@ -54,6 +54,14 @@ static void usage_run(FILE *f)
 		"(quick 0,\n"
 		"                          full 1)\n"
 		"      --timeout SEC       deadline of one launch (default 600)\n"
+		"      --boot-timeout SEC  deadline for a VM guest to reach its "
+		"probe\n"
+		"                          (default: 60 emulated, 20 with KVM); "
+		"a guest\n"
+		"                          that misses it hung at boot: its "
+		"launch is\n"
+		"                          replaced, at most twice per cell, "
+		"and reported\n"
 		"      --baseline RT       runtime the ratios refer to (default "
 		"native)\n"
 		"      --cpus N            CPUs of every container or VM, the "
@@ -88,13 +96,13 @@ struct run_args {
 	const char *runtimes, *benchmarks, *probe, *baseline, *plan_file;
 	int mode; /* -1 not given, 0 quick, 1 full */
 	int quiet, progress;
-	double rsd, maxt, timeout;
+	double rsd, maxt, timeout, boot_timeout;
 	int minr, maxr, warm, cpus;
 	uint64_t memory;
 };
 
 enum { O_QUICK = 256, O_FULL, O_RSD, O_MIN, O_MAX, O_TIME, O_WARM,
-       O_TIMEOUT, O_BASE, O_SCRATCH, O_PROBE, O_NOPROG, O_CPUS, O_MEMORY };
+       O_TIMEOUT, O_BOOT_TIMEOUT, O_BASE, O_SCRATCH, O_PROBE, O_NOPROG, O_CPUS, O_MEMORY };
 
 /* One option with a value to check (the numeric ones); 0 or -1. */
 static int parse_value(int opt, struct run_args *a)
@@ -112,6 +120,9 @@ static int parse_value(int opt, struct run_args *a)
 		return ib_cli_parse_int("--warmup", optarg, 0, 100, &a->warm);
 	case O_TIMEOUT:
 		return ib_cli_parse_dbl("--timeout", optarg, 0.001, &a->timeout);
+	case O_BOOT_TIMEOUT:
+		return ib_cli_parse_dbl("--boot-timeout", optarg, 0.001,
+					&a->boot_timeout);
 	case O_CPUS:
 		return ib_cli_parse_int("--cpus", optarg, 0, 4096, &a->cpus);
 	case O_MEMORY:
@@ -145,6 +156,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		{"max-time", required_argument, NULL, O_TIME},
 		{"warmup", required_argument, NULL, O_WARM},
 		{"timeout", required_argument, NULL, O_TIMEOUT},
+		{"boot-timeout", required_argument, NULL, O_BOOT_TIMEOUT},
 		{"baseline", required_argument, NULL, O_BASE},
 		{"scratch", required_argument, NULL, O_SCRATCH},
 		{"probe", required_argument, NULL, O_PROBE},
@@ -172,7 +184,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		case O_PROBE: a->probe = optarg; break;
 		case O_NOPROG: a->progress = 0; break;
 		case O_RSD: case O_MIN: case O_MAX: case O_TIME: case O_WARM:
-		case O_TIMEOUT: case O_CPUS: case O_MEMORY:
+		case O_TIMEOUT: case O_BOOT_TIMEOUT: case O_CPUS: case O_MEMORY:
 			if (parse_value(opt, a) < 0)
 				return -1;
 			break;
@@ -258,6 +270,7 @@ static int make_plan(const struct run_args *a, struct ib_plan *plan)
 	if (a->maxt > 0) plan->max_time = a->maxt, plan->set_time = 1;
 	if (a->warm >= 0) plan->warmup = a->warm, plan->set_warmup = 1;
 	if (a->timeout > 0) plan->timeout = a->timeout;
+	if (a->boot_timeout > 0) plan->boot_timeout = a->boot_timeout;
 	if (a->cpus >= 0) plan->cpus = a->cpus;
 	if (a->memory != UINT64_MAX) plan->memory = a->memory;
 	if (a->baseline) {
@@ -271,7 +284,7 @@ int ib_cmd_run(int argc, char **argv)
 {
 	struct run_args a = {
 		.progress = 1, .mode = -1, .rsd = -1,
-		.maxt = -1, .timeout = -1, .minr = -1, .maxr = -1, .warm = -1,
+		.maxt = -1, .timeout = -1, .boot_timeout = -1, .minr = -1, .maxr = -1, .warm = -1,
 		.cpus = -1, .memory = UINT64_MAX,
 	};
 	struct ib_plan plan;

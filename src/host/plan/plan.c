@@ -259,6 +259,7 @@ cJSON *ib_plan_to_json(const struct ib_plan *p)
 	cJSON_AddNumberToObject(o, "max_time_s", p->max_time);
 	cJSON_AddNumberToObject(o, "warmup", p->warmup);
 	cJSON_AddNumberToObject(o, "timeout_s", p->timeout);
+	cJSON_AddNumberToObject(o, "boot_timeout_s", p->boot_timeout);
 	cJSON_AddStringToObject(o, "baseline", p->baseline);
 	cJSON_AddNumberToObject(o, "cpus", p->cpus);
 	cJSON_AddNumberToObject(o, "memory_bytes", (double)p->memory);
@@ -309,7 +310,10 @@ char *ib_plan_to_ini(const struct ib_plan *p)
 	snprintf(num, sizeof(num), "%.10g", p->max_time);
 	ib_buf_printf(&b, "max_time = %s\nwarmup = %d\n", num, p->warmup);
 	snprintf(num, sizeof(num), "%.10g", p->timeout);
-	ib_buf_printf(&b, "timeout = %s\nbaseline = %s\n", num, p->baseline);
+	ib_buf_printf(&b, "timeout = %s\n", num);
+	snprintf(num, sizeof(num), "%.10g", p->boot_timeout);
+	ib_buf_printf(&b, "boot_timeout = %s\nbaseline = %s\n", num,
+		      p->baseline);
 	ib_buf_printf(&b, "cpus = %d\nmemory = %llu\n", p->cpus,
 		      (unsigned long long)p->memory);
 	for (int j = 0; j < p->njobs; j++) {
@@ -597,6 +601,14 @@ static int apply_global(struct ib_plan *p, const char *k, const char *v,
 			snprintf(why, whylen, "timeout must be a duration");
 			return -1;
 		}
+	} else if (strcmp(k, "boot_timeout") == 0) {
+		if (ib_parse_seconds(v, &p->boot_timeout) < 0 ||
+		    p->boot_timeout < 0) {
+			snprintf(why, whylen,
+				 "boot_timeout must be a duration (0: the "
+				 "runtime's own)");
+			return -1;
+		}
 	} else if (strcmp(k, "cpus") == 0) {
 		if (parse_pos_int(v, 0, 4096, &p->cpus) < 0) {
 			snprintf(why, whylen, "cpus must be 0 (all) to 4096");
@@ -625,7 +637,7 @@ static int apply_global(struct ib_plan *p, const char *k, const char *v,
 		snprintf(why, whylen,
 			 "unknown key '%s' in [global] (known: mode, runtimes, "
 			 "rsd_target, min_reps, max_reps, max_time, warmup, "
-			 "timeout, baseline, cpus, memory)",
+			 "timeout, boot_timeout, baseline, cpus, memory)",
 			 k);
 		return -1;
 	}

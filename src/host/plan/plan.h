@@ -13,6 +13,8 @@
  *   max_time = 6              ; seconds per cell before it stops repeating
  *   warmup = 0                ; uncounted launches per cell
  *   timeout = 0               ; seconds per launch, 0 = from the workload
+ *   boot_timeout = 0          ; seconds for a VM guest to reach its probe,
+ *                             ; 0 = the driver's (60 under TCG, 20 KVM)
  *   baseline = native
  *   cpus = 0                  ; CPUs of every container/VM, 0 = all
  *   memory = 8g               ; memory limit of every container/VM
@@ -63,6 +65,8 @@ struct ib_plan {
 	double max_time;   /* seconds per cell */
 	int warmup;
 	double timeout;    /* seconds per launch; 0 = automatic */
+	double boot_timeout; /* seconds from a VM's launch to its probe's
+				first record; 0 = the driver's own */
 	int cpus;          /* CPUs of every isolated instance; 0 = all */
 	uint64_t memory;   /* memory limit of every isolated instance */
 	char *baseline;

@@ -382,6 +382,11 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 		if (!strcmp(c->status, "failed") || !strcmp(c->status, "partial"))
 			fprintf(out, "%s %s/%s: %s\n", c->status, c->runtime,
 				c->job, c->failures.n ? c->failures.v[0] : "?");
+		if (c->replaced)
+			fprintf(out, "replaced %s/%s: %d launch%s, not counted "
+				"(%s)\n", c->runtime, c->job, c->replaced,
+				c->replaced == 1 ? "" : "es",
+				c->replacements.n ? c->replacements.v[0] : "?");
 	}
 	for (int k = 0; k < ncol; k++) {
 		const cJSON *ev = ib_results_runtime(r, r->columns.v[k]);
@@ -788,6 +793,13 @@ static void md_notes(struct ib_buf *b, const struct ib_results *r)
 		for (int k = 0; k < c->failures.n; k++) {
 			ib_buf_puts(b, "failure: ");
 			md_escape(b, c->failures.v[k]);
+			ib_buf_puts(b, "; ");
+		}
+		if (c->replaced)
+			ib_buf_printf(b, "%d launch%s replaced, not counted: ",
+				      c->replaced, c->replaced == 1 ? "" : "es");
+		for (int k = 0; k < c->replacements.n; k++) {
+			md_escape(b, c->replacements.v[k]);
 			ib_buf_puts(b, "; ");
 		}
 		for (int k = 0; k < c->unsupported.n; k++) {

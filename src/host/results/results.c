@@ -159,6 +159,7 @@ void ib_results_free(struct ib_results *r)
 		free(c->runtime), free(c->job), free(c->bench);
 		free(c->stopped_by), free(c->status);
 		ib_strv_free(&c->failures);
+		ib_strv_free(&c->replacements);
 		ib_strv_free(&c->unsupported);
 		ib_strv_free(&c->infos);
 	}
@@ -526,6 +527,12 @@ int ib_results_feed(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 			} else if (strcmp(status, "interrupted") == 0) {
 				/* the run was stopped: not the cell's failure */
 				c->interrupted++;
+			} else if (strcmp(status, "replaced") == 0) {
+				/* a guest hung at boot, and the runner ran
+				 * another launch (or round) in its place */
+				c->replaced++;
+				if (why)
+					add_distinct(&c->replacements, why);
 			} else {
 				c->failed++;
 				if (why)
@@ -743,6 +750,7 @@ static void json_cells(const struct ib_results *r, cJSON *cells)
 		cJSON_AddNumberToObject(x, "ok_launches", c->ok);
 		cJSON_AddNumberToObject(x, "failed_launches", c->failed);
 		cJSON_AddNumberToObject(x, "interrupted_launches", c->interrupted);
+		cJSON_AddNumberToObject(x, "replaced_launches", c->replaced);
 		cJSON_AddNumberToObject(x, "warmup_launches", c->warmups);
 		cJSON_AddItemToObject(x, "seconds", num_or_null(c->seconds));
 		if (c->stopped_by)
@@ -752,6 +760,9 @@ static void json_cells(const struct ib_results *r, cJSON *cells)
 		arr = cJSON_AddArrayToObject(x, "failures");
 		for (int k = 0; k < c->failures.n; k++)
 			cJSON_AddItemToArray(arr, cJSON_CreateString(c->failures.v[k]));
+		arr = cJSON_AddArrayToObject(x, "replacements");
+		for (int k = 0; k < c->replacements.n; k++)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(c->replacements.v[k]));
 		arr = cJSON_AddArrayToObject(x, "unsupported");
 		for (int k = 0; k < c->unsupported.n; k++)
 			cJSON_AddItemToArray(arr, cJSON_CreateString(c->unsupported.v[k]));

@@ -49,11 +49,14 @@ struct ib_cell {
 	int launches;        /* counted launches (not warm-ups) */
 	int ok, failed, warmups;
 	int interrupted;     /* launches cut short by SIGINT/SIGTERM */
+	int replaced;        /* launches whose guest hung at boot, run
+				again (run/internal.h) */
 	double seconds;      /* wall time of all its launches */
 	char *stopped_by;    /* why it stopped repeating, NULL if it did not */
 	char *status;        /* set by finalize: ok, partial, failed,
 				skipped, not-run */
 	struct ib_strv failures;    /* distinct failure reasons */
+	struct ib_strv replacements; /* distinct reasons of replaced ones */
 	struct ib_strv unsupported; /* distinct "unsupported" messages */
 	struct ib_strv infos;       /* distinct "key=value" info records */
 };

@@ -204,11 +204,20 @@ static void log_round(struct run *R, struct cell_state *c,
 }
 
 /* Ends every instance of the round (all asked first, so they wind down
- * together), each torn down, judged and logged. */
-static void end_round(struct run *R, struct cell_state *c,
-		      struct one_launch *h, int n, const struct round_mem *m)
+ * together), each torn down, judged and logged. Returns 1 if the round
+ * is replaced (a guest of it hung at boot: RUN_HUNG_BOOTS_REPLACED),
+ * its launches logged as such, else 0. */
+static int end_round(struct run *R, struct cell_state *c,
+		     struct one_launch *h, int n, const struct round_mem *m)
 {
 	const struct ib_runtime_ops *ops = c->rt->ops;
+	int hung = -1, replace;
+
+	for (int i = 0; i < n && hung < 0; i++)
+		if (h[i].boot_hung)
+			hung = i;
+	replace = hung >= 0 && !run_signal() &&
+		  c->hung_boots < RUN_HUNG_BOOTS_REPLACED;
 
 	for (int i = 0; i < n && ops->stop; i++)
 		if (h[i].launched)
@@ -231,13 +240,28 @@ static void end_round(struct run *R, struct cell_state *c,
 			status = "interrupted";
 			snprintf(x->why, sizeof(x->why), "interrupted by signal %d",
 				 run_signal());
+		} else if (replace) {
+			status = "replaced";
+			if (i == hung)
+				snprintf(x->why, sizeof(x->why),
+					 "its guest hung at boot: no record from "
+					 "the probe within %.3g s (the boot "
+					 "deadline), so the kernel or the emulator "
+					 "stopped before the probe started; the "
+					 "round is run again",
+					 x->l.boot_timeout_s);
+			else
+				snprintf(x->why, sizeof(x->why),
+					 "the round is void: launch %d's guest "
+					 "hung at boot; the round is run again",
+					 h[hung].l.id);
 		} else if (!x->launched) {
 			status = "failed";
 		} else if (!x->ready) {
 			status = "failed";
 			if (x->boot_hung)
 				snprintf(x->why, sizeof(x->why),
-					 "no record from the probe within %.0f s "
+					 "no record from the probe within %.3g s "
 					 "(the guest's boot deadline)",
 					 x->l.boot_timeout_s);
 			else
@@ -258,10 +282,19 @@ static void end_round(struct run *R, struct cell_state *c,
 				  x->fb.t, t_torn);
 		if (!strcmp(status, "ok"))
 			c->ok++;
-		else if (strcmp(status, "interrupted"))
+		else if (strcmp(status, "interrupted") &&
+			 strcmp(status, "replaced"))
 			c->failed++;
 		run_launch_free(x);
 	}
+	if (replace) {
+		c->hung_boots++;
+		run_say(R, IB_REPORT_CELL,
+			"%s/%s: round replaced: launch %d's guest hung at boot "
+			"(no record from its probe within its boot deadline)",
+			c->rt->label, c->job->name, h[hung].l.id);
+	}
+	return replace;
 }
 
 /* One round of the footprint benchmark: N instances of the probe's hold
@@ -322,8 +355,8 @@ void run_density_round(struct run *R, struct cell_state *c)
 	k.avail1 = ib_mem_available_kb();
 	if (m.ok == n && !run_signal())
 		log_round(R, c, h, n, &m, &k);
-	end_round(R, c, h, n, &m);
+	if (!end_round(R, c, h, n, &m))
+		c->rounds++;
 	c->seconds += (double)(ib_mono_ns() - k.t0) / 1e9;
-	c->rounds++;
 	free(h);
 }

@@ -344,6 +344,9 @@ void run_launch_start(struct run *R, struct cell_state *c,
 		x->launched = 0; /* why says what the network lacks */
 	} else {
 		x->launched = c->rt->ops->launch(c->rt, &x->l, &e) == 0;
+		/* the plan's deadline for a guest's boot, if it sets one */
+		if (x->l.boot_timeout_s > 0 && R->plan->boot_timeout > 0)
+			x->l.boot_timeout_s = R->plan->boot_timeout;
 		if (!x->launched)
 			snprintf(x->why, sizeof(x->why), "launch failed: %s",
 				 e.msg);
@@ -448,9 +451,19 @@ static const char *verdict(const struct run *R, struct one_launch *x,
 	}
 	if (!x->launched)
 		return "failed";
+	if (timed_out == 2 && x->replace) {
+		snprintf(why, cap,
+			 "its guest hung at boot: no record from the probe "
+			 "within %.3g s (the boot deadline), so the kernel or the "
+			 "emulator stopped before the probe started; killed and "
+			 "replaced by another launch; output in "
+			 "output/launch-%d.log",
+			 l->boot_timeout_s, l->id);
+		return "replaced";
+	}
 	if (timed_out == 2) {
 		snprintf(why, cap,
-			 "no record from the probe within %.0f s (the guest's "
+			 "no record from the probe within %.3g s (the guest's "
 			 "boot deadline): killed; output in output/launch-%d.log",
 			 l->boot_timeout_s, l->id);
 		return "timeout";
@@ -514,6 +527,7 @@ void run_launch(struct run *R, struct cell_state *c, int warmup)
 	end = pump(R, c, &x, deadline, warmup);
 	interrupted = end == 1;
 	timed_out = end == 2 ? 1 : end == 3 ? 2 : 0;
+	x.replace = timed_out == 2 && c->hung_boots < RUN_HUNG_BOOTS_REPLACED;
 	ib_frame_finish(&x.fp);
 	ib_frame_parser_free(&x.fp);
 	if (x.eof) {
@@ -533,7 +547,12 @@ void run_launch(struct run *R, struct cell_state *c, int warmup)
 		run_save_output(R, &x.io);
 	run_log_end_event(R, &x.l, status, x.why, wall, x.fb.t, t_torn_down);
 	c->seconds += wall;
-	if (warmup) {
+	if (!strcmp(status, "replaced")) {
+		/* not counted: the cell runs another in its place */
+		c->hung_boots++;
+		run_say(R, IB_REPORT_CELL, "%s/%s: launch %d replaced: %s",
+			c->rt->label, c->job->name, x.l.id, x.why);
+	} else if (warmup) {
 		c->warmups++;
 	} else {
 		c->launches++;

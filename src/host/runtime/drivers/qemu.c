@@ -672,8 +672,10 @@ static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
 	if (rc < 0)
 		return rc;
 	/* a guest boots in 1-3 s under TCG here, well under 1 s with KVM;
-	 * a rare TCG boot hangs before userspace (seen once in a few
-	 * hundred): fail it at this deadline, not the launch timeout */
+	 * a rare TCG boot hangs before userspace (about one in 60 on a
+	 * loaded host: silent from the start, or after its PCI message):
+	 * end it at this deadline, not the launch timeout, and the runner
+	 * replaces it (RUN_HUNG_BOOTS_REPLACED) */
 	l->boot_timeout_s = q->kvm ? BOOT_TIMEOUT_KVM_S : BOOT_TIMEOUT_TCG_S;
 	l->t_launch_ns = ib_mono_ns();
 	rc = ib_proc_spawn(&l->proc, argv.v, rt->ctx->work,
