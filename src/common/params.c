@@ -177,6 +177,44 @@ static const struct ib_param_def net_params[] = {
 	 "CPU the host-side peer is pinned to, or none (read by isobench)"},
 };
 
+static int check_nginx_size(const char *word, char *why, size_t whylen)
+{
+	uint64_t v;
+
+	if (strcmp(word, "404") == 0 ||
+	    (ib_parse_size(word, &v) == 0 && v <= (64u << 20)))
+		return 0;
+	snprintf(why, whylen, "sizes must be 404 (a missing file) or sizes "
+		 "of at most 64m (1k, 100k, 1m)");
+	return -1;
+}
+
+static int check_connections(const char *word, char *why, size_t whylen)
+{
+	uint64_t v;
+
+	if (ib_parse_count(word, &v) == 0 && v >= 1 && v <= 10000)
+		return 0;
+	snprintf(why, whylen, "connections must be numbers from 1 to 10000");
+	return -1;
+}
+
+static const struct ib_param_def nginx_params[] = {
+	{"sizes", IB_PT_LIST, "404,1k,100k,1m", "404,1k,100k,1m", 0, 0, NULL,
+	 check_nginx_size,
+	 "response bodies: 404 (a file that is not there: nginx's error "
+	 "page) or a file of that size (k, m: powers of 1024)"},
+	{"connections", IB_PT_LIST, "1,16,64", "1,4,16,64,256,1024", 0, 0,
+	 NULL, check_connections, "wrk's open connections (wrk -c)"},
+	{"duration", IB_PT_SECONDS, "3", "30", 1, 3600, NULL, NULL,
+	 "seconds measured per point (wrk -d, whole seconds)"},
+	{"warmup", IB_PT_SECONDS, "1", "5", 0, 600, NULL, NULL,
+	 "seconds of load before each point, not counted (a wrk run of its "
+	 "own)"},
+	{"launches", IB_PT_COUNT, "2", "5", 1, 1000, NULL, NULL,
+	 "instances per runtime, each swept once (read by isobench)"},
+};
+
 static const struct ib_param_def serve_params[] = {
 	{"port", IB_PT_COUNT, "8080", "8080", 1, 65535, NULL, NULL,
 	 "TCP port on which the server accepts once it is ready"},
@@ -228,6 +266,25 @@ const struct ib_workload_def ib_workloads[] = {
 	 "`native:net=loopback`, where present, is the reference without a "
 	 "link. Each cell's link, peer and (gVisor, Docker with runsc) network "
 	 "mode are in the Cells table."},
+	{"nginx", "Nginx serving static files to wrk on the host over the "
+	 "instance's link: requests/s, MB/s, latency p50/p90/p99, host CPU "
+	 "per 1000 requests", "wrk (its own figures, read by a Lua hook)",
+	 nginx_params, N(nginx_params), 1, .schedule = IB_SCHED_SERVE,
+	 .stop = IB_STOP_LAUNCHES,
+	 .traits = IB_WL_NEEDS_LINK | IB_WL_OPT_IN,
+	 .probe_workload = "serve",
+	 .report_note = "nginx: the Debian nginx binary, started by the "
+	 "probe's `serve` workload in the instance with a configuration "
+	 "isobench generated (worker_processes = the instance's CPUs, "
+	 "access log off, sendfile on, files from the instance's own "
+	 "filesystem), loaded by wrk on the host over the instance's link "
+	 "(the net benchmark's); each point is a wrk run after a warm-up "
+	 "run, and wrk's own figures are read through its Lua done() hook. "
+	 "host_cpu_per_1k_requests is the CPU time (user + system) of every "
+	 "host process of the instance over the point, per 1000 requests. "
+	 "The 404 point's responses are all non-2xx by design; elsewhere a "
+	 "non-2xx response or a socket error is counted in `errors` and "
+	 "said in the Cells table."},
 	{"serve", "starts an application's server (command line from "
 	 "--serve-argv), says when it accepts, holds, stops it: its start "
 	 "time, exit status and CPU time", "-", serve_params,

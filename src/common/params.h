@@ -44,6 +44,9 @@ enum ib_schedule {
 				   cleaning up in the background) */
 	IB_SCHED_DENSITY,       /* rounds of N instances launched and held at
 				   once, measured from the host */
+	IB_SCHED_SERVE,         /* an application: its server in the
+				   instance (the probe's `serve`), loaded
+				   from the host while it holds */
 };
 
 /* What ends a cell's repetitions. */
@@ -71,6 +74,9 @@ enum {
 				      not a benchmark of its own, so neither
 				      in the default suite nor accepted by -b
 				      nor listed */
+	IB_WL_OPT_IN = 1 << 5,     /* run when asked for (-b, a plan), not in
+				      the default suite: it does not run in
+				      every runtime yet */
 };
 
 struct ib_workload_def {
@@ -89,6 +95,11 @@ struct ib_workload_def {
 	/* A paragraph of report.md's method notes where a run has a cell of
 	 * this workload (Markdown), or NULL. */
 	const char *report_note;
+	/* The probe workload an instance of it runs, where the host drives
+	 * the benchmark (an application: "serve"), or NULL: its own name.
+	 * Its parameters are then all read by isobench; the probe's take
+	 * their defaults. */
+	const char *probe_workload;
 };
 
 extern const struct ib_workload_def ib_workloads[];

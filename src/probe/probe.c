@@ -53,7 +53,9 @@ static int workloads_check(void)
 		}
 	}
 	for (int i = 0; i < ib_nworkloads; i++)
-		if (!workload_find(ib_workloads[i].name)) {
+		if (!workload_find(ib_workloads[i].probe_workload
+					   ? ib_workloads[i].probe_workload
+					   : ib_workloads[i].name)) {
 			fprintf(stderr, "isobench-probe: catalogued workload "
 				"'%s' has no PB_WORKLOAD in src/probe/"
 				"workloads/\n", ib_workloads[i].name);

@@ -226,7 +226,8 @@ void ib_plan_add_default_jobs(struct ib_plan *p)
 	for (int first = 1; first >= 0; first--)
 		for (int i = 0; i < ib_nworkloads; i++)
 			if (!(ib_workloads[i].traits & IB_WL_RUN_FIRST) == !first &&
-			    !(ib_workloads[i].traits & IB_WL_PROBE_ONLY))
+			    !(ib_workloads[i].traits &
+			      (IB_WL_PROBE_ONLY | IB_WL_OPT_IN)))
 				ib_plan_add_job(p, NULL, ib_workloads[i].name,
 						NULL);
 }
@@ -236,6 +237,12 @@ void ib_job_probe_args(const struct ib_job *job, struct ib_strv *out)
 	if (job->reps_per_launch > 1) {
 		ib_strv_push(out, "--reps");
 		ib_strv_push_owned(out, ib_xasprintf("%d", job->reps_per_launch));
+	}
+	/* an application's instance runs the probe's `serve`; the job's
+	 * parameters are all the host's */
+	if (job->wl->probe_workload) {
+		ib_strv_push(out, job->wl->probe_workload);
+		return;
 	}
 	ib_strv_push(out, job->wl->name);
 	for (int i = 0; i < job->wl->nparams; i++)

@@ -116,6 +116,8 @@ struct one_launch {
 	int boot_hung;       /* density: no record by its boot deadline */
 	int replace;         /* its guest hung at boot and the cell may
 				still replace it (RUN_HUNG_BOOTS_REPLACED) */
+	int served;          /* serve: the load ran (or failed: why says) */
+	int load_failed;     /* serve: the load could not run; why says */
 	char why[1200];      /* why it failed, once known */
 };
 
@@ -134,6 +136,23 @@ double run_since_start(const struct run *R);
  * (bench, key, value) or a footprint sample. */
 void run_log_host_info(struct run *R, int id, const char *bench,
 		       const char *key, const char *value);
+/* A host sample of an application's load point: params size and
+ * connections. */
+void run_log_host_point(struct run *R, int id, const char *bench,
+			const char *metric, const char *unit, int higher,
+			double value, const char *size, int connections);
+
+/* serve.c */
+/* An application's files for launch x (its directory in the run's work
+ * directory: the server's config, its document root, the command-line
+ * file), and --serve-argv in x's arguments. 0, or < 0 with err set. */
+int run_serve_prepare(struct run *R, struct cell_state *c,
+		      struct one_launch *x, struct ib_err *err);
+/* The load, once x's probe holds: every point of the job's sweep, each
+ * logged as host samples of x. 0, or -1 with x->why set. */
+int run_serve_load(struct run *R, struct cell_state *c, struct one_launch *x);
+/* An upper bound of the sweep's seconds, added to the launch's deadline. */
+double run_serve_seconds(const struct ib_job *job);
 void run_log_host_sample(struct run *R, int id, const char *metric,
 			 const char *unit, int higher, double value,
 			 const char *pkey, const char *pval, double pnum);

@@ -323,6 +323,22 @@ void run_launch_prepare(struct run *R, struct cell_state *c,
 		}
 		x->l.net = x->net;
 	}
+	if (c->job->wl->schedule == IB_SCHED_SERVE && !x->load_failed) {
+		struct ib_err e = {0};
+
+		if (!c->rt->ops->runs_apps) {
+			snprintf(x->why, sizeof(x->why),
+				 "%s does not run in %s yet: only native runs "
+				 "the applications so far (their image as a "
+				 "runtime's root filesystem is to come)",
+				 c->job->wl->name, c->rt->label);
+			x->load_failed = 1;
+		} else if (run_serve_prepare(R, c, x, &e) < 0) {
+			snprintf(x->why, sizeof(x->why), "%s's files: %s",
+				 c->job->wl->name, e.msg);
+			x->load_failed = 1;
+		}
+	}
 	ib_job_probe_args(c->job, &x->args);
 	x->l.probe_argv = x->args.v;
 	x->l.scratch_rootfs = c->job->scratch_rootfs;
@@ -340,8 +356,8 @@ void run_launch_start(struct run *R, struct cell_state *c,
 	/* inherited by what the runtime's commands start (footprint.h) */
 	setenv("ISOBENCH_LAUNCH", x->l.name, 1);
 	x->l.t_launch_ns = ib_mono_ns();
-	if (run_job_needs_link(c->job) && !x->net) {
-		x->launched = 0; /* why says what the network lacks */
+	if ((run_job_needs_link(c->job) && !x->net) || x->load_failed) {
+		x->launched = 0; /* why says what is missing */
 	} else {
 		x->launched = c->rt->ops->launch(c->rt, &x->l, &e) == 0;
 		/* the plan's deadline for a guest's boot, if it sets one */
@@ -431,6 +447,14 @@ static int pump(struct run *R, struct cell_state *c, struct one_launch *x,
 		}
 		if (run_launch_read(x, buf, sizeof(buf)) == 0)
 			return 0;
+		/* an application's server accepts: load it, then end it */
+		if (c->job->wl->schedule == IB_SCHED_SERVE && x->io.holding &&
+		    !x->served) {
+			x->served = 1;
+			x->load_failed = run_serve_load(R, c, x) < 0;
+			if (c->rt->ops->stop)
+				c->rt->ops->stop(c->rt, &x->l);
+		}
 	}
 	return 0;
 }
@@ -449,7 +473,7 @@ static const char *verdict(const struct run *R, struct one_launch *x,
 		snprintf(why, cap, "interrupted by signal %d", run_signal());
 		return "interrupted";
 	}
-	if (!x->launched)
+	if (!x->launched || x->load_failed)
 		return "failed";
 	if (timed_out == 2 && x->replace) {
 		snprintf(why, cap,
@@ -524,6 +548,8 @@ void run_launch(struct run *R, struct cell_state *c, int warmup)
 	run_progress(R, c, warmup);
 	run_launch_start(R, c, &x);
 	deadline = x.l.t_launch_ns + (uint64_t)(run_launch_timeout(R) * 1e9);
+	if (c->job->wl->schedule == IB_SCHED_SERVE)
+		deadline += (uint64_t)(run_serve_seconds(c->job) * 1e9);
 	end = pump(R, c, &x, deadline, warmup);
 	interrupted = end == 1;
 	timed_out = end == 2 ? 1 : end == 3 ? 2 : 0;

@@ -95,6 +95,23 @@ void run_log_host_sample(struct run *R, int id, const char *metric,
 	run_log_event(R, ev);
 }
 
+void run_log_host_point(struct run *R, int id, const char *bench,
+			const char *metric, const char *unit, int higher,
+			double value, const char *size, int connections)
+{
+	cJSON *rec, *ev = host_record(id, "sample", bench, &rec), *params;
+
+	cJSON_AddStringToObject(rec, "metric", metric);
+	cJSON_AddStringToObject(rec, "unit", unit);
+	cJSON_AddStringToObject(rec, "dir", higher ? "higher" : "lower");
+	cJSON_AddNumberToObject(rec, "value", round(value * 1e4) / 1e4);
+	cJSON_AddNumberToObject(rec, "rep", 0);
+	params = cJSON_AddObjectToObject(rec, "params");
+	cJSON_AddStringToObject(params, "size", size);
+	cJSON_AddNumberToObject(params, "connections", connections);
+	run_log_event(R, ev);
+}
+
 void run_log_host_info(struct run *R, int id, const char *bench,
 		       const char *key, const char *value)
 {

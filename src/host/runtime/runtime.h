@@ -137,6 +137,9 @@ struct ib_runtime_ops {
 	 * (process, dir). */
 	int (*cleanup)(const struct ib_runtime_ops *ops, struct ib_cleanup *cx,
 		       const cJSON *res, struct ib_err *err);
+	/* Runs the applications' servers (issue 13: native so far; the
+	 * others once the application image is their root filesystem). */
+	int runs_apps;
 	/* Optional: asks instance l to end (SIGTERM to its probe) without
 	 * waiting, so that many held instances wind down together before
 	 * each is torn down. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +94,14 @@ static int native_launch(struct ib_runtime *rt, struct ib_launch *l,
 					   err);
 }
 
+/* Asks the probe to end (it stops what it holds first), by its pid. */
+static void native_stop(struct ib_runtime *rt, struct ib_launch *l)
+{
+	(void)rt;
+	if (l->proc.pid > 0 && !ib_pid_ended(l->proc.pid))
+		kill(l->proc.pid, SIGTERM);
+}
+
 static void native_teardown(struct ib_runtime *rt, struct ib_launch *l)
 {
 	ib_proc_kill(&l->proc);
@@ -124,6 +133,8 @@ const struct ib_runtime_ops ib_runtime_native = {
 	.launch = native_launch,
 	.wait = ib_runtime_wait_proc,
 	.teardown = native_teardown,
+	.stop = native_stop,
+	.runs_apps = 1,
 	.describe = native_describe,
 	.cleanup = NULL,
 	.net_kind = native_net_kind,
