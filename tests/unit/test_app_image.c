@@ -180,6 +180,68 @@ static void image_of_ls_runs(void **state)
 	assert_int_equal(ib_rmtree(base), 0);
 }
 
+/* An image linked into a root: every file the same inode at the same
+ * path, the root's own directories kept, and a clash or a symlink in the
+ * image refused; /etc's files for the server's user lookups. */
+static void image_linked_into_root(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	char base[256], *img, *root, *p, *q, *text;
+	struct ib_err err = {0};
+	struct stat a, b;
+
+	(void)state;
+	snprintf(base, sizeof(base), "%s/isobench-test-link-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(base));
+	img = ib_xasprintf("%s/img", base);
+	root = ib_xasprintf("%s/root", base);
+	assert_int_equal(mkdir(img, 0755), 0);
+	assert_int_equal(mkdir(root, 0755), 0);
+	p = ib_xasprintf("%s/usr/sbin", img);
+	assert_int_equal(ib_mkdirs(p, 0755, &err), 0);
+	free(p);
+	p = ib_xasprintf("%s/usr/sbin/server", img);
+	assert_int_equal(ib_write_file_atomic(p, "bin", 3, &err), 0);
+	q = ib_xasprintf("%s/tmp", root); /* the root's own, kept */
+	assert_int_equal(mkdir(q, 0755), 0);
+	free(q);
+	q = ib_xasprintf("%s/tmp", img);
+	assert_int_equal(mkdir(q, 0755), 0);
+	free(q);
+	if (ib_app_image_link(img, root, &err) != 0)
+		fail_msg("link: %s", err.msg);
+	q = ib_xasprintf("%s/usr/sbin/server", root);
+	assert_int_equal(stat(p, &a), 0);
+	assert_int_equal(lstat(q, &b), 0);
+	assert_true(a.st_ino == b.st_ino && S_ISREG(b.st_mode));
+	/* again: the file is there already */
+	assert_true(ib_app_image_link(img, root, &err) < 0);
+	assert_non_null(strstr(err.msg, "server"));
+	free(q);
+	/* a symlink in the image is refused, never followed */
+	q = ib_xasprintf("%s/escape", img);
+	assert_int_equal(symlink("/etc", q), 0);
+	free(q);
+	q = ib_xasprintf("%s/root2", base);
+	assert_int_equal(mkdir(q, 0755), 0);
+	assert_true(ib_app_image_link(img, q, &err) < 0);
+	assert_non_null(strstr(err.msg, "escape"));
+	free(q);
+	/* /etc's files: root only */
+	assert_int_equal(ib_app_root_etc(root, &err), 0);
+	q = ib_xasprintf("%s/etc/passwd", root);
+	text = ib_read_file(q, NULL, &err);
+	assert_non_null(text);
+	assert_string_equal(text, "root:x:0:0:root:/root:/bin/sh\n");
+	free(text);
+	free(q);
+	free(p);
+	free(img);
+	free(root);
+	assert_int_equal(ib_rmtree(base), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +249,7 @@ int main(void)
 		cmocka_unit_test(elf_interp),
 		cmocka_unit_test(loader_listing),
 		cmocka_unit_test(image_of_ls_runs),
+		cmocka_unit_test(image_linked_into_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

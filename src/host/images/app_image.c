@@ -490,3 +490,112 @@ out:
 	ib_strv_free(&files);
 	return rc;
 }
+
+/* Links the entries of directory sfd into directory dfd (both open),
+ * depth levels at most. */
+static int link_dir(int sfd, int dfd, const char *where, int depth,
+		    struct ib_err *err)
+{
+	int dup_fd = dup(sfd), rc = 0;
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return ib_err_set(err, -errno, "%s: %s", where, strerror(errno));
+	}
+	if (depth > 32) {
+		closedir(d);
+		return ib_err_set(err, -ELOOP, "%s: too deep", where);
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		struct stat st;
+		char *sub;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		sub = ib_xasprintf("%s/%s", where, e->d_name);
+		if (fstatat(sfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			rc = ib_err_set(err, -errno, "%s: %s", sub, strerror(errno));
+		} else if (S_ISREG(st.st_mode)) {
+			if (linkat(sfd, e->d_name, dfd, e->d_name, 0) != 0)
+				rc = ib_err_set(err, -errno, "link %s: %s", sub,
+						strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			int s2, d2;
+			struct stat dt;
+
+			if (mkdirat(dfd, e->d_name, st.st_mode & 0755) != 0 &&
+			    (errno != EEXIST ||
+			     fstatat(dfd, e->d_name, &dt, AT_SYMLINK_NOFOLLOW) != 0 ||
+			     !S_ISDIR(dt.st_mode)))
+				rc = ib_err_set(err, -EEXIST, "%s: cannot be made a "
+						"directory in the root", sub);
+			s2 = rc ? -1 : openat(sfd, e->d_name, O_RDONLY |
+					      O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			d2 = s2 < 0 ? -1 : openat(dfd, e->d_name, O_RDONLY |
+						  O_DIRECTORY | O_NOFOLLOW |
+						  O_CLOEXEC);
+			if (rc == 0 && (s2 < 0 || d2 < 0))
+				rc = ib_err_set(err, -errno, "%s: %s", sub,
+						strerror(errno));
+			if (rc == 0)
+				rc = link_dir(s2, d2, sub, depth + 1, err);
+			if (s2 >= 0)
+				close(s2);
+			if (d2 >= 0)
+				close(d2);
+		} else {
+			rc = ib_err_set(err, -EINVAL, "%s: neither a file nor a "
+					"directory (an image holds only those)",
+					sub);
+		}
+		free(sub);
+	}
+	closedir(d);
+	return rc;
+}
+
+int ib_app_image_link(const char *image, const char *root, struct ib_err *err)
+{
+	int sfd = open(image, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int dfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc;
+
+	if (sfd < 0 || dfd < 0)
+		rc = ib_err_set(err, -errno, "%s: %s", sfd < 0 ? image : root,
+				strerror(errno));
+	else
+		rc = link_dir(sfd, dfd, image, 0, err);
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
+int ib_app_root_etc(const char *root, struct ib_err *err)
+{
+	static const struct {
+		const char *name, *text;
+	} files[] = {
+		{"passwd", "root:x:0:0:root:/root:/bin/sh\n"},
+		{"group", "root:x:0:\n"},
+		{"nsswitch.conf", "passwd: files\ngroup: files\n"},
+	};
+	char *etc = ib_xasprintf("%s/etc", root);
+	int rc = 0;
+
+	if (mkdir(etc, 0755) != 0 && errno != EEXIST)
+		rc = ib_err_set(err, -errno, "%s: %s", etc, strerror(errno));
+	for (size_t i = 0; rc == 0 && i < sizeof(files) / sizeof(files[0]); i++) {
+		char *p = ib_xasprintf("%s/%s", etc, files[i].name);
+
+		rc = ib_write_file_atomic_mode(p, files[i].text,
+					       strlen(files[i].text), 0644, err);
+		free(p);
+	}
+	free(etc);
+	return rc;
+}

@@ -12,9 +12,10 @@
  * the loader's listing are parsed with bounds checks and fuzzed
  * (tests/fuzz/fuzz_app_image.c).
  *
- * Not yet here (issue 13): the probe and the generated server config in
- * the tree, the cache by the inputs' hash, and its use as the containers'
- * rootfs, the Docker image and the VMs' initramfs. */
+ * An instance gets it through ib_app_image_link: the image's files hard-
+ * linked into its root (the OCI containers' rootfs; native runs the host's
+ * own files). Not yet here (issue 13): the cache by the inputs' hash, the
+ * Docker image and the VMs' initramfs. */
 #ifndef ISOBENCH_APP_IMAGE_H
 #define ISOBENCH_APP_IMAGE_H
 
@@ -65,5 +66,18 @@ int ib_app_inputs(const struct ib_app_manifest *m, struct ib_strv *files,
  * with err set (dir is then left for the caller to remove). */
 int ib_app_image_build(const struct ib_app_manifest *m, const char *dir,
 		       uint64_t *bytes, struct ib_err *err);
+
+/* Hard-links every file of the image (or any tree of regular files and
+ * directories) at image into the directory root, at the same relative
+ * paths: directories made where missing (an existing one is kept; any
+ * other thing there is an error), files linked (one there already is an
+ * error). Nothing is followed: a symlink in either tree is an error. 0,
+ * or < 0 with err naming the path. */
+int ib_app_image_link(const char *image, const char *root, struct ib_err *err);
+
+/* The few files of /etc a server looks up in root (made if missing):
+ * passwd and group with root only (nginx's `user root root`), and an
+ * nsswitch.conf that sends both to those files. 0, or < 0 with err set. */
+int ib_app_root_etc(const char *root, struct ib_err *err);
 
 #endif

@@ -70,6 +70,8 @@ struct run {
 	int created_dir;          /* the run directory did not exist before */
 	int rts_set_up;           /* run_setup_runtimes ran: rts[0..nrts) own */
 	int started;              /* the run event is logged: keep the dir */
+	char *app_image;          /* nginx's image in work/, once built */
+	char *app_image_why;      /* or why it could not be */
 };
 
 /* When the probe's first byte arrived: the first byte of its first record.
@@ -118,6 +120,7 @@ struct one_launch {
 				still replace it (RUN_HUNG_BOOTS_REPLACED) */
 	int served;          /* serve: the load ran (or failed: why says) */
 	int load_failed;     /* serve: the load could not run; why says */
+	char *app_root;      /* serve: the tree linked into its root (owned) */
 	char why[1200];      /* why it failed, once known */
 };
 

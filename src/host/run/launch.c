@@ -326,11 +326,12 @@ void run_launch_prepare(struct run *R, struct cell_state *c,
 	if (c->job->wl->schedule == IB_SCHED_SERVE && !x->load_failed) {
 		struct ib_err e = {0};
 
-		if (!c->rt->ops->runs_apps) {
+		if (c->rt->ops->apps == IB_APPS_NONE) {
 			snprintf(x->why, sizeof(x->why),
-				 "%s does not run in %s yet: only native runs "
-				 "the applications so far (their image as a "
-				 "runtime's root filesystem is to come)",
+				 "%s does not run in %s yet: the application "
+				 "image reaches native and the OCI containers "
+				 "(runc, crun, gvisor) so far; Docker's image "
+				 "and the VMs' initramfs are to come",
 				 c->job->wl->name, c->rt->label);
 			x->load_failed = 1;
 		} else if (run_serve_prepare(R, c, x, &e) < 0) {
@@ -398,6 +399,9 @@ void run_launch_free(struct one_launch *x)
 	ib_buf_free(&x->io.raw);
 	ib_strv_free(&x->args);
 	free(x->l.name);
+	free(x->app_root);
+	x->app_root = NULL;
+	x->l.app_root = NULL;
 	x->l.name = NULL;
 }
 

@@ -300,6 +300,8 @@ static void run_release(struct run *R)
 	free(R->scratch);
 	free(R->work);
 	free(R->probe);
+	free(R->app_image);
+	free(R->app_image_why);
 }
 
 int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)

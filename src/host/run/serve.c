@@ -21,11 +21,13 @@
 #include "base/footprint.h"
 #include "common/argv_file.h"
 #include "common/cpus.h"
+#include "apps/nginx.h"
 #include "engines/wrk.h"
+#include "images/app_image.h"
 #include "net/net_link.h"
 
-#define NGINX_BIN "/usr/sbin/nginx"
-#define SERVE_PORT 8080 /* the probe's serve.port default */
+/* Where an application's files are in a root of its own. */
+#define IB_APP_PREFIX "/isobench-app"
 
 /* The tool on PATH, as an absolute path (caller frees), or NULL. */
 static char *on_path(const char *tool)
@@ -47,110 +49,97 @@ static char *on_path(const char *tool)
 	return found;
 }
 
-/* The file a size word names in the document root ("1k"), its bytes
- * written; "404" has none (nginx answers with its error page). */
-static int write_body(const char *www, const char *word, struct ib_err *err)
+/* nginx's image for the run, built at its first application launch in a
+ * runtime that takes one (IB_APPS_ROOTFS), in the run's work directory;
+ * NULL with err set if it cannot be (and every later launch says why). */
+static const char *app_image(struct run *R, struct ib_err *err)
 {
-	uint64_t n = 0;
-	char *data, *path;
-	int rc;
+	struct ib_app_manifest m = {0};
+	uint64_t bytes = 0;
+	char *dir;
 
-	if (!strcmp(word, "404") || ib_parse_size(word, &n) < 0)
-		return 0;
-	data = ib_xcalloc(1, n ? n : 1);
-	for (uint64_t i = 0; i < n; i++)
-		data[i] = (char)('a' + i % 26);
-	path = ib_xasprintf("%s/%s", www, word);
-	rc = ib_write_file_atomic_mode(path, data, n, 0644, err);
-	free(path);
-	free(data);
-	return rc;
-}
-
-/* nginx.conf for an instance with cpus CPUs, everything under prefix. */
-static char *nginx_conf(const char *prefix, int cpus)
-{
-	return ib_xasprintf(
-		"# written by isobench for one launch\n"
-		"daemon off;\n"
-		"master_process on;\n"
-		"worker_processes %d;\n"
-		"user root root;\n"
-		"pid %s/nginx.pid;\n"
-		"error_log stderr warn;\n"
-		"events { worker_connections 4096; }\n"
-		"http {\n"
-		"  access_log off;\n"
-		"  sendfile on;\n"
-		"  tcp_nopush on;\n"
-		"  keepalive_requests 1000000;\n"
-		"  default_type application/octet-stream;\n"
-		"  client_body_temp_path %s/tmp/body;\n"
-		"  proxy_temp_path %s/tmp/proxy;\n"
-		"  fastcgi_temp_path %s/tmp/fastcgi;\n"
-		"  uwsgi_temp_path %s/tmp/uwsgi;\n"
-		"  scgi_temp_path %s/tmp/scgi;\n"
-		"  server {\n"
-		"    listen %d;\n"
-		"    root %s/www;\n"
-		"  }\n"
-		"}\n",
-		cpus, prefix, prefix, prefix, prefix, prefix, prefix,
-		SERVE_PORT, prefix);
+	if (R->app_image || R->app_image_why) {
+		if (R->app_image_why)
+			ib_err_set(err, -EINVAL, "%s", R->app_image_why);
+		return R->app_image;
+	}
+	dir = ib_xasprintf("%s/app-image-nginx", R->work);
+	if (ib_app_manifest_parse(ib_nginx_manifest, strlen(ib_nginx_manifest),
+				  "nginx's manifest", &m, err) < 0 ||
+	    ib_app_image_build(&m, dir, &bytes, err) < 0) {
+		R->app_image_why = ib_xasprintf("nginx's image: %s", err->msg);
+		ib_err_set(err, -EINVAL, "%s", R->app_image_why);
+		free(dir);
+	} else {
+		R->app_image = dir;
+		run_say(R, IB_REPORT_NOTE, "nginx's image: %.1f MiB in %s",
+			(double)bytes / 1048576, dir);
+	}
+	ib_app_manifest_free(&m);
+	return R->app_image;
 }
 
 int run_serve_prepare(struct run *R, struct cell_state *c,
 		      struct one_launch *x, struct ib_err *err)
 {
+	enum ib_apps how = c->rt->ops->apps;
 	char *dir = ib_xasprintf("%s/app-%d", R->work, x->l.id);
-	char *www = ib_xasprintf("%s/www", dir), *tmp = ib_xasprintf("%s/tmp", dir);
-	char *conf = NULL, *argv_path = NULL, *text = NULL, why[256];
-	struct ib_strv words = {0};
+	char *root = NULL, *files = NULL, *argv_file = NULL;
+	struct ib_strv sizes = {0};
+	const char *prefix;
 	int rc;
 
-	if (access(NGINX_BIN, X_OK) != 0) {
+	if (access(IB_NGINX_BIN, X_OK) != 0) {
 		rc = ib_err_set(err, -ENOENT, "%s is not installed "
-				"(scripts/setup.sh installs nginx)", NGINX_BIN);
+				"(scripts/setup.sh installs nginx)",
+				IB_NGINX_BIN);
 		goto out;
 	}
 	rc = ib_mkdir_private(dir, 0755, 1, err);
-	if (rc == 0)
-		rc = ib_mkdir_private(www, 0755, 1, err);
-	if (rc == 0)
-		rc = ib_mkdir_private(tmp, 0755, 1, err);
-	ib_strv_split(&words, ib_job_value(c->job, "sizes"));
-	for (int i = 0; rc == 0 && i < words.n; i++)
-		rc = write_body(www, words.v[i], err);
 	if (rc < 0)
 		goto out;
-	conf = ib_xasprintf("%s/nginx.conf", dir);
-	text = nginx_conf(dir, ib_usable_cpus());
-	rc = ib_write_file_atomic_mode(conf, text, strlen(text), 0644, err);
-	free(text);
-	text = NULL;
-	if (rc < 0)
-		goto out;
-	{
-		char *argv[] = {NGINX_BIN, "-p", dir, "-c", conf, "-e", "stderr",
-				NULL};
+	if (how == IB_APPS_HOST) {
+		/* native: the host's nginx, its files where they are */
+		files = ib_xstrdup(dir);
+		prefix = dir;
+	} else {
+		/* a root of its own: the image and the launch's files */
+		const char *image = app_image(R, err);
 
-		text = ib_argv_file_format(argv, 7, why, sizeof(why));
+		if (!image) {
+			rc = -EINVAL;
+			goto out;
+		}
+		root = ib_xasprintf("%s/root", dir);
+		files = ib_xasprintf("%s%s", root, IB_APP_PREFIX);
+		prefix = IB_APP_PREFIX;
+		rc = ib_mkdir_private(root, 0755, 1, err);
+		if (rc == 0)
+			rc = ib_app_image_link(image, root, err);
+		if (rc == 0)
+			rc = ib_app_root_etc(root, err);
+		if (rc == 0)
+			rc = ib_mkdir_private(files, 0755, 1, err);
+		if (rc < 0)
+			goto out;
 	}
-	if (!text) {
-		rc = ib_err_set(err, -EINVAL, "nginx's command line: %s", why);
+	ib_strv_split(&sizes, ib_job_value(c->job, "sizes"));
+	rc = ib_nginx_launch_files(files, prefix, ib_usable_cpus(), &sizes,
+				   err);
+	if (rc < 0)
 		goto out;
-	}
-	argv_path = ib_xasprintf("%s/serve-argv", dir);
-	rc = ib_write_file_atomic_mode(argv_path, text, strlen(text), 0644, err);
-	if (rc == 0) {
-		/* options before the workload's name */
-		ib_strv_push(&x->args, "--serve-argv");
-		ib_strv_push(&x->args, argv_path);
+	argv_file = ib_xasprintf("%s/serve-argv", prefix);
+	/* options before the workload's name */
+	ib_strv_push(&x->args, "--serve-argv");
+	ib_strv_push_owned(&x->args, argv_file);
+	if (root) {
+		x->app_root = root;
+		x->l.app_root = root;
+		root = NULL;
 	}
 out:
-	ib_strv_free(&words);
-	free(text), free(argv_path), free(conf);
-	free(tmp), free(www), free(dir);
+	ib_strv_free(&sizes);
+	free(files), free(root), free(dir);
 	return rc;
 }
 
@@ -287,9 +276,8 @@ int run_serve_load(struct run *R, struct cell_state *c, struct one_launch *x)
 		for (int k = 0; k < conns.n && rc == 0 && !run_signal(); k++) {
 			struct ib_wrk_result res;
 			char *url = ib_xasprintf(
-				"http://%s:%d/%s", x->net->inst_addr, SERVE_PORT,
-				strcmp(sizes.v[s], "404") ? sizes.v[s]
-							  : "not-there");
+				"http://%s:%d/%s", x->net->inst_addr,
+				IB_NGINX_PORT, ib_nginx_path(sizes.v[s]));
 			double cpu0, cpu1;
 
 			o.url = url;

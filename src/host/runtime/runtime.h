@@ -30,6 +30,14 @@
 
 struct ib_state;
 struct ib_net;
+
+/* How a runtime runs an application (the application benchmarks). */
+enum ib_apps {
+	IB_APPS_NONE = 0, /* not yet (Docker, the VMs: the image is to come) */
+	IB_APPS_HOST,     /* from the host's own files (native) */
+	IB_APPS_ROOTFS,   /* the launch's app_root linked into its root
+			     filesystem (the OCI containers) */
+};
 struct ib_cleanup;
 
 /* The resources every runtime gives an instance, the same for all in a
@@ -72,6 +80,10 @@ struct ib_launch {
 	 * the probe started (its hello), i.e. the guest kernel's boot; 0 if
 	 * not known. Filled by the runner. */
 	double guest_uptime_s;
+	/* An application's launch in an IB_APPS_ROOTFS runtime: a host
+	 * directory whose tree (the application's image and the launch's
+	 * files) the driver links into the instance's root; else NULL. */
+	const char *app_root;
 	/* Set by a driver whose instance boots a kernel (a VM): seconds
 	 * from launch within which the probe's first record must come, or
 	 * the launch is ended as a boot that hung; 0: only the launch
@@ -137,9 +149,8 @@ struct ib_runtime_ops {
 	 * (process, dir). */
 	int (*cleanup)(const struct ib_runtime_ops *ops, struct ib_cleanup *cx,
 		       const cJSON *res, struct ib_err *err);
-	/* Runs the applications' servers (issue 13: native so far; the
-	 * others once the application image is their root filesystem). */
-	int runs_apps;
+	/* How it runs the applications' servers (issue 13). */
+	enum ib_apps apps;
 	/* Optional: asks instance l to end (SIGTERM to its probe) without
 	 * waiting, so that many held instances wind down together before
 	 * each is torn down. */

@@ -65,6 +65,7 @@ const struct ib_runtime_ops ib_runtime_crun = {
 	.launch = ib_oci_cli_launch,
 	.wait = ib_oci_cli_wait,
 	.teardown = ib_oci_cli_teardown,
+	.apps = IB_APPS_ROOTFS,
 	.describe = crun_describe,
 	.instance_pids = ib_oci_cli_instance_pids,
 	.stop = ib_oci_cli_stop,

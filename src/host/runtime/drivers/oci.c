@@ -1,5 +1,7 @@
 #include "runtime/drivers/oci.h"
 
+#include "images/app_image.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -179,6 +181,15 @@ int ib_oci_bundle_create(const struct ib_oci_bundle *b, struct ib_err *err)
 		goto out;
 	}
 	free(path);
+	path = NULL;
+	if (b->app_root) {
+		path = ib_xasprintf("%s/rootfs", b->dir);
+		rc = ib_app_image_link(b->app_root, path, err);
+		free(path);
+		path = NULL;
+		if (rc < 0)
+			goto out;
+	}
 	config = ib_oci_config(b);
 	text = cJSON_Print(config);
 	cJSON_Delete(config);

@@ -32,6 +32,9 @@ struct ib_oci_bundle {
 	const char *netns_path;     /* join this network namespace (the net
 				       workload's link), or NULL: a new one,
 				       loopback only */
+	const char *app_root;       /* an application's tree, hard-linked
+				       into rootfs (images/app_image.h), or
+				       NULL */
 	struct ib_limits limits;
 };
 

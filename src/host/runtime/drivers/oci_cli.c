@@ -472,7 +472,8 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 		.dir = ol->bundle, .probe = o->probe, .scratch = rt->ctx->scratch,
 		.probe_argv = pargv.v, .run_id = rt->ctx->run_id,
 		.launch = l->name, .cgroups_path = cgroup,
-		.netns_path = netns, .limits = rt->ctx->limits}, err);
+		.netns_path = netns, .app_root = l->app_root,
+		.limits = rt->ctx->limits}, err);
 	if (rc < 0)
 		goto out;
 
