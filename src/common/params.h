@@ -75,8 +75,8 @@ enum {
 				      in the default suite nor accepted by -b
 				      nor listed */
 	IB_WL_OPT_IN = 1 << 5,     /* run when asked for (-b, a plan), not in
-				      the default suite: it does not run in
-				      every runtime yet */
+				      the default suite (yet): it does not
+				      run in every runtime */
 };
 
 struct ib_workload_def {

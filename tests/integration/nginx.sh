@@ -1,18 +1,22 @@
 #!/bin/bash
 # nginx.sh: the nginx benchmark, for real: Debian's nginx started by the
 # probe's serve workload in native (its own network namespace, a veth
-# link) and in runc, crun and gVisor (nginx's application image linked
-# into each container's root), loaded by the real wrk on the host:
+# link), in runc, crun and gVisor (nginx's application image linked into
+# each container's root), in Docker with runc and with runsc (the image
+# uploaded into the created container through the Engine API) and in a
+# QEMU VM (the image appended to its initramfs; ended by a word on its
+# console), loaded by the real wrk on the host:
 # - every point of the sweep has its figures, and they agree with what
 #   was served: MB/s is requests/s times the body's size (plus headers);
 #   no errors but the 404 point's responses, which wrk counts as non-2xx;
 # - the host's CPU time of the instance over the points agrees with the
 #   server's own (getrusage in the probe) where nothing stands between
-#   them (native, runc, crun), and is at least half of it under gVisor
-#   (whose Sentry adds its own); nginx exited 0 on SIGTERM;
-# - a runtime that does not run the applications yet (qemu) fails its
-#   cell with that reason; bad parameters are refused before anything
-#   runs;
+#   them (native, runc, crun, docker), and is at least half of it under
+#   gVisor (whose Sentry adds its own) and in the VM (the emulator's);
+#   nginx exited 0 on being asked to stop;
+# - a runtime that does not run the applications yet (kata's driver, with
+#   runc's shim here) fails its cell with that reason; bad parameters are
+#   refused before anything runs;
 # - no nginx, no namespace and no file of the run is left.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -25,9 +29,10 @@ command -v wrk >/dev/null || fail "wrk is not installed (scripts/setup.sh --test
 
 # the container runtimes this host can use (each missing one a visible SKIP)
 RTS=native
-for rt in runc crun gvisor; do
+for rt in runc crun gvisor docker qemu; do
 	if "$ISOBENCH" list 2>/dev/null | grep -A1 "^  $rt " | grep -q usable; then
 		RTS="$RTS,$rt"
+		[ "$rt" != docker ] || RTS="$RTS,docker:runtime=runsc"
 	else
 		skip_case "$rt is not usable here: nginx in it is not tested"
 	fi
@@ -67,7 +72,7 @@ done
 # (no warm-up runs here: the server's figure would include them); under
 # gVisor the host also pays the Sentry: at least half, no upper bound
 hi=1.5
-[ "$rt" != gvisor ] || hi=1000
+case $rt in gvisor|docker:runtime=runsc|qemu) hi=1000 ;; esac
 for l in $(jrows "$D/raw.jsonl" - id ev=launch runtime=$rt); do
 	srv=$(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.metric=server_cpu)
 	sum=$(paste <(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.metric=host_cpu_per_1k_requests) \
@@ -93,13 +98,27 @@ done
 assert_no_path "$T/isobench-$id" "the run's work directory (nginx's files)"
 note "nginx in $RTS under wrk: every point measured and consistent with the bodies served, host CPU agrees with the server's, nothing left"
 
+# --- wrk on CPUs of its own where the instances leave some ---------------------
+if [ "$(nproc)" -ge 2 ]; then
+	ib pin run -r native --cpus 1 -b nginx -s nginx.sizes=1k -s nginx.connections=2 \
+		-s nginx.duration=1 -s nginx.warmup=0 -s nginx.launches=1 \
+		--no-progress --probe "$PROBE" --scratch "$T" -o "$T/pin"
+	expect_rc 0 pin
+	assert_grep "pinned to CPU 1" "$T/pin/raw.jsonl" "wrk pinned beside one-CPU instances"
+	assert_eq "$(jrows "$T/pin/raw.jsonl" - rec.value ev=record rec.key=worker_processes | sort -u)" 1 "nginx's workers: the instances' CPUs"
+	note "--cpus 1: wrk pinned to the CPUs the instances do not have, and it says so"
+else
+	skip_case "one CPU: wrk cannot have a CPU of its own"
+fi
+
 # --- a runtime without the applications yet ---------------------------------
-ib ngvm run -r qemu -b nginx -s nginx.sizes=1k -s nginx.connections=1 \
+K=kata:shim=io.containerd.runc.v2
+ib ngk run -r $K -b nginx -s nginx.sizes=1k -s nginx.connections=1 \
 	-s nginx.duration=1 -s nginx.warmup=0 -s nginx.launches=1 \
-	--no-progress --probe "$PROBE" --scratch "$T" -o "$T/ngvm"
-expect_rc 1 ngvm
-assert_grep "nginx does not run in qemu yet" "$T/ngvm.out" "qemu's reason"
-note "qemu: the cell fails with the reason (the application image is not in its initramfs yet)"
+	--no-progress --probe "$PROBE" --scratch "$T" -o "$T/ngk"
+expect_rc 1 ngk
+assert_grep "nginx does not run in $K yet" "$T/ngk.out" "kata's reason"
+note "kata: the cell fails with the reason (the application image is not in its instances yet)"
 
 # --- bad parameters ------------------------------------------------------
 ib bad run -r native -b nginx -s nginx.sizes=1k,2x -o "$T/bad"

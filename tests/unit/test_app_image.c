@@ -9,6 +9,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -228,6 +229,50 @@ static void image_linked_into_root(void **state)
 	assert_true(ib_app_image_link(img, q, &err) < 0);
 	assert_non_null(strstr(err.msg, "escape"));
 	free(q);
+	/* the tree as a tar and as a cpio: every entry, read back by tar;
+	 * the image with its symlink is refused, naming it */
+	if (access("/usr/bin/tar", X_OK) == 0) {
+		static const enum ib_tree_format fmts[] = {IB_TREE_TAR,
+							   IB_TREE_CPIO};
+
+		for (int f = 0; f < 2; f++) {
+			char *out = ib_xasprintf("%s/tree-%d", base, f);
+			int fd = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600);
+			char *argv[] = {"/usr/bin/tar", "-tf", out, NULL};
+			struct ib_buf list = {0};
+
+			assert_true(fd >= 0);
+			if (ib_app_tree_write(root, fd, fmts[f], &err) != 0)
+				fail_msg("tree: %s", err.msg);
+			close(fd);
+			if (fmts[f] == IB_TREE_TAR) {
+				assert_int_equal(ib_proc_capture(argv, NULL, 10,
+								 NULL, &list,
+								 &err), 0);
+			} else {
+				/* GNU tar reads no cpio: its newc headers */
+				size_t len;
+
+				list.s = ib_read_file(out, &len, &err);
+				assert_non_null(list.s);
+				assert_memory_equal(list.s, "070701", 6);
+				for (size_t i = 0; i < len; i++)
+					if (!list.s[i])
+						list.s[i] = '\n';
+			}
+			assert_non_null(strstr(list.s, "usr/sbin/server\n"));
+			assert_non_null(strstr(list.s, "tmp"));
+			ib_buf_free(&list);
+			free(out);
+		}
+	}
+	{
+		int fd = open("/dev/null", O_WRONLY);
+
+		assert_true(ib_app_tree_write(img, fd, IB_TREE_TAR, &err) < 0);
+		assert_non_null(strstr(err.msg, "escape"));
+		close(fd);
+	}
 	/* /etc's files: root only */
 	assert_int_equal(ib_app_root_etc(root, &err), 0);
 	q = ib_xasprintf("%s/etc/passwd", root);

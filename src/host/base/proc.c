@@ -139,7 +139,7 @@ struct spawn_child {
 	const struct ib_spawn_opts *o;
 	pid_t parent;
 	int out_w;      /* the output pipe's write end */
-	int devnull;    /* /dev/null, read-only */
+	int devnull;    /* /dev/null, read-only, or the stdin pipe's read end */
 	/* signals whose disposition is not the default (caught or ignored),
 	 * bit s-1 for signal s; all ones if unknown */
 	uint64_t not_dfl;
@@ -238,15 +238,22 @@ int ib_proc_start(struct ib_proc *p, char *const argv[],
 {
 	struct spawn_child c = {.argv = argv, .o = o, .parent = getpid(),
 				.not_dfl = signals_not_default()};
-	int out[2], e;
+	int out[2], in[2] = {-1, -1}, e;
 	sigset_t all, old;
 	pid_t pid;
 
 	memset(p, 0, sizeof(*p));
 	p->out_fd = -1;
+	p->in_fd = -1;
 	p->exit_code = -1;
-	if (pipe2(out, O_CLOEXEC) != 0)
+	if ((o->flags & IB_PROC_STDIN_PIPE) && pipe2(in, O_CLOEXEC) != 0)
 		return ib_err_set(err, -errno, "pipe: %s", strerror(errno));
+	if (pipe2(out, O_CLOEXEC) != 0) {
+		e = errno;
+		if (in[0] >= 0)
+			close(in[0]), close(in[1]);
+		return ib_err_set(err, -e, "pipe: %s", strerror(e));
+	}
 	pthread_mutex_lock(&spawn_lock);
 	if (!spawn_stack) {
 		void *st = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE,
@@ -257,13 +264,15 @@ int ib_proc_start(struct ib_proc *p, char *const argv[],
 			pthread_mutex_unlock(&spawn_lock);
 			close(out[0]);
 			close(out[1]);
+			if (in[0] >= 0)
+				close(in[0]), close(in[1]);
 			return ib_err_set(err, -e, "spawn stack: %s",
 					  strerror(e));
 		}
 		spawn_stack = st;
 	}
 	c.out_w = out[1];
-	c.devnull = devnull_fd();
+	c.devnull = in[0] >= 0 ? in[0] : devnull_fd();
 	/* Blocked across the clone, so the child cannot run our handlers
 	 * before exec; it restores defaults and an empty mask itself. */
 	sigfillset(&all);
@@ -280,13 +289,19 @@ int ib_proc_start(struct ib_proc *p, char *const argv[],
 #endif
 	pthread_mutex_unlock(&spawn_lock);
 	close(out[1]);
+	if (in[0] >= 0)
+		close(in[0]);
 	if (pid < 0) {
 		close(out[0]);
+		if (in[1] >= 0)
+			close(in[1]);
 		return ib_err_set(err, -e, "clone: %s", strerror(e));
 	}
 	p->pid = pid;
 	if (c.err) {
 		close(out[0]);
+		if (in[1] >= 0)
+			close(in[1]);
 		waitpid(pid, NULL, 0);
 		p->pid = 0;
 		p->reaped = 1;
@@ -294,6 +309,7 @@ int ib_proc_start(struct ib_proc *p, char *const argv[],
 				  strerror(c.err));
 	}
 	p->out_fd = out[0];
+	p->in_fd = in[1];
 	if (o->output_file) {
 		close(out[0]);
 		p->out_fd = -1;
@@ -309,6 +325,7 @@ void ib_proc_adopt(struct ib_proc *p, pid_t pid)
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	p->out_fd = -1;
+	p->in_fd = -1;
 	p->exit_code = -1;
 	p->starttime = ib_proc_starttime(pid);
 	track(pid);
@@ -530,6 +547,10 @@ void ib_proc_close(struct ib_proc *p)
 	if (p->out_fd >= 0)
 		close(p->out_fd);
 	p->out_fd = -1;
+	/* > 0: a zeroed ib_proc that never started must not close stdin */
+	if (p->in_fd > 0)
+		close(p->in_fd);
+	p->in_fd = -1;
 }
 
 int ib_pid_ended(pid_t pid)

@@ -2,8 +2,9 @@
  *
  * A child gets its own process group (so it and anything it forks can be
  * ended together, and only them), default signal dispositions and an
- * empty signal mask, /dev/null as stdin, one pipe that carries both its
- * stdout and stderr, and no other descriptor of isobench's. It is started
+ * empty signal mask, /dev/null as stdin (or a pipe: IB_PROC_STDIN_PIPE),
+ * one pipe that carries both its stdout and stderr, and no other
+ * descriptor of isobench's. It is started
  * with vfork semantics (clone with CLONE_VM | CLONE_VFORK, as posix_spawn
  * does): no page tables are copied, so a launch costs the same however
  * large isobench grows. An exec failure (or a failed pre-exec step) is the
@@ -24,6 +25,8 @@ struct ib_proc {
 	int exit_code;      /* when reaped and exited normally, else -1 */
 	int flags;          /* IB_PROC_* it was started with */
 	int term_signal;    /* when reaped and killed by a signal, else 0 */
+	int in_fd;          /* the write end of its stdin pipe
+			       (IB_PROC_STDIN_PIPE), or -1 */
 };
 
 /* The child gets SIGKILL if isobench dies (prctl PDEATHSIG): nothing it
@@ -34,6 +37,9 @@ struct ib_proc {
  * left alone (a runtime's create command leaves the container's sandbox
  * and gofer there); by default wait ends it, as a probe's leftovers. */
 #define IB_PROC_KEEP_GROUP 2
+/* Its stdin is a pipe whose write end is in_fd (a VM's serial console:
+ * how the host talks to the guest's probe), not /dev/null. */
+#define IB_PROC_STDIN_PIPE 4
 
 struct ib_spawn_opts {
 	const char *cwd;  /* NULL: isobench's own */

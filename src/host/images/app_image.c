@@ -1,5 +1,8 @@
 #include "images/app_image.h"
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -597,5 +600,128 @@ int ib_app_root_etc(const char *root, struct ib_err *err)
 		free(p);
 	}
 	free(etc);
+	return rc;
+}
+
+/* One entry of a tree's archive: a directory, or a file with its bytes. */
+static int tree_entry(struct archive *a, const char *path, mode_t mode,
+		      const void *data, size_t len, int64_t ino)
+{
+	struct archive_entry *e = archive_entry_new();
+	int rc = 0;
+
+	archive_entry_set_pathname(e, path);
+	archive_entry_set_mode(e, mode);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	archive_entry_set_mtime(e, 0, 0);
+	archive_entry_set_ino64(e, ino);
+	archive_entry_set_nlink(e, S_ISDIR(mode) ? 2 : 1);
+	if (archive_write_header(a, e) != ARCHIVE_OK ||
+	    (len && archive_write_data(a, data, len) != (la_ssize_t)len))
+		rc = -EIO;
+	archive_entry_free(e);
+	return rc;
+}
+
+/* Adds the directories and regular files under directory fd (its path in
+ * the archive: rel, "" at the top) to a; nothing is followed, and
+ * anything else in the tree is an error. */
+static int tree_add(struct archive *a, int fd, const char *rel, int depth,
+		    int64_t *ino, struct ib_err *err)
+{
+	int dfd = dup(fd), rc = 0;
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return ib_err_set(err, -errno, "%s: %s", rel, strerror(errno));
+	}
+	if (depth > 32) {
+		closedir(d);
+		return ib_err_set(err, -ELOOP, "%s: too deep", rel);
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		char *path;
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		path = *rel ? ib_xasprintf("%s/%s", rel, e->d_name)
+			    : ib_xstrdup(e->d_name);
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			rc = ib_err_set(err, -errno, "%s: %s", path, strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			int sub = openat(fd, e->d_name, O_RDONLY | O_DIRECTORY |
+					 O_NOFOLLOW | O_CLOEXEC);
+
+			rc = tree_entry(a, path, S_IFDIR | (st.st_mode & 0755),
+					NULL, 0, (*ino)++);
+			if (rc < 0)
+				ib_err_set(err, rc, "%s: %s", path,
+					   archive_error_string(a));
+			else if (sub < 0)
+				rc = ib_err_set(err, -errno, "%s: %s", path,
+						strerror(errno));
+			else
+				rc = tree_add(a, sub, path, depth + 1, ino, err);
+			if (sub >= 0)
+				close(sub);
+		} else if (S_ISREG(st.st_mode)) {
+			int f = openat(fd, e->d_name, O_RDONLY | O_NOFOLLOW |
+				       O_CLOEXEC);
+			char *data = ib_xcalloc(1, (size_t)st.st_size + 1);
+			ssize_t n = f < 0 ? -1 : read(f, data, (size_t)st.st_size);
+
+			if (n != (ssize_t)st.st_size)
+				rc = ib_err_set(err, -EIO, "%s: cannot read it "
+						"whole", path);
+			else if ((rc = tree_entry(a, path, S_IFREG |
+						  (st.st_mode & 0755), data,
+						  (size_t)n, (*ino)++)) < 0)
+				ib_err_set(err, rc, "%s: %s", path,
+					   archive_error_string(a));
+			if (f >= 0)
+				close(f);
+			free(data);
+		} else {
+			rc = ib_err_set(err, -EINVAL, "%s: neither a file nor a "
+					"directory", path);
+		}
+		free(path);
+	}
+	closedir(d);
+	return rc;
+}
+
+int ib_app_tree_write(const char *tree, int fd, enum ib_tree_format format,
+		      struct ib_err *err)
+{
+	int tfd = open(tree, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct archive *a;
+	int64_t ino = 1 << 20; /* apart from an initramfs's own */
+	int rc;
+
+	if (tfd < 0)
+		return ib_err_set(err, -errno, "%s: %s", tree, strerror(errno));
+	a = archive_write_new();
+	if (format == IB_TREE_CPIO)
+		archive_write_set_format_cpio_newc(a);
+	else
+		archive_write_set_format_pax_restricted(a);
+	archive_write_set_bytes_in_last_block(a, 1);
+	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+		rc = ib_err_set(err, -EIO, "%s: %s", tree, archive_error_string(a));
+	} else {
+		rc = tree_add(a, tfd, "", 0, &ino, err);
+		if (archive_write_close(a) != ARCHIVE_OK && rc == 0)
+			rc = ib_err_set(err, -EIO, "%s: %s", tree,
+					archive_error_string(a));
+	}
+	archive_write_free(a);
+	close(tfd);
 	return rc;
 }

@@ -80,4 +80,16 @@ int ib_app_image_link(const char *image, const char *root, struct ib_err *err);
  * nsswitch.conf that sends both to those files. 0, or < 0 with err set. */
 int ib_app_root_etc(const char *root, struct ib_err *err);
 
+/* The archive formats a tree is written in: a newc cpio (an initramfs to
+ * put after a VM's image, vm_image.h) or a tar (the Docker Engine's
+ * archive upload into a container). */
+enum ib_tree_format { IB_TREE_CPIO, IB_TREE_TAR };
+
+/* Writes an uncompressed archive of the directories and regular files
+ * under tree (their modes, owned by root, mtime 0) to fd, at their paths
+ * relative to tree. Nothing is followed: a symlink or anything but a file
+ * or directory is an error naming it. 0, or < 0 with err set. */
+int ib_app_tree_write(const char *tree, int fd, enum ib_tree_format format,
+		      struct ib_err *err);
+
 #endif

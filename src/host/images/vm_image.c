@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "images/vm_image.h"
+#include "images/app_image.h"
 
 #define FORMAT_VERSION "isobench-initramfs 1"
 
@@ -688,4 +689,49 @@ char *ib_vm_cmdline(const char *console, const char *extra,
 		ib_buf_printf(&b, " %s", *a);
 	}
 	return b.s;
+}
+
+/* --- an application's tree on top of the image --------------------------- */
+
+int ib_vm_initrd_with_tree(const char *base, const char *tree,
+			   const char *out, struct ib_err *err)
+{
+	static const char zeros[512];
+	int in = open(base, O_RDONLY | O_CLOEXEC), fd = -1, rc = 0;
+	char buf[65536];
+	uint64_t total = 0;
+	ssize_t n;
+
+	err->msg[0] = '\0';
+	if (in < 0) {
+		rc = ib_err_set(err, -errno, "%s: %s", base, strerror(errno));
+		goto out;
+	}
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = ib_err_set(err, -errno, "%s: %s", out, strerror(errno));
+		goto out;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if (write(fd, buf, (size_t)n) != n) {
+			rc = ib_err_set(err, -EIO, "writing %s", out);
+			goto out;
+		}
+		total += (uint64_t)n;
+	}
+	/* the kernel skips zeros between archives; the next starts aligned */
+	if (n < 0 || (total % 512 &&
+		      write(fd, zeros, 512 - total % 512) != (ssize_t)(512 - total % 512))) {
+		rc = ib_err_set(err, -EIO, "%s or %s: %s", base, out, strerror(errno));
+		goto out;
+	}
+	rc = ib_app_tree_write(tree, fd, IB_TREE_CPIO, err);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (in >= 0)
+		close(in);
+	if (rc < 0 && fd >= 0)
+		unlink(out);
+	return rc;
 }

@@ -124,4 +124,15 @@ int ib_moddep_find(const struct ib_moddep *m, const char *name);
 int ib_moddep_order(const struct ib_moddep *m, int i, struct ib_strv *order,
 		    struct ib_err *err);
 
+/* An application's launch: out (created exclusively) gets the image at
+ * base, zeros to a 512-byte boundary, then an uncompressed newc cpio of
+ * the directories and regular files under tree, at their paths in it. The
+ * kernel unpacks the two archives in turn, the second over the first, so
+ * the guest's root holds the probe's image and the application's tree
+ * (images/app_image.h). Nothing under tree is followed; anything but a
+ * directory or a regular file is an error. 0, or < 0 with err set (out
+ * removed). */
+int ib_vm_initrd_with_tree(const char *base, const char *tree,
+			   const char *out, struct ib_err *err);
+
 #endif

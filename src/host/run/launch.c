@@ -311,6 +311,9 @@ void run_launch_prepare(struct run *R, struct cell_state *c,
 	x->l.name = run_launch_name(R, x->l.id);
 	x->l.out_fd = -1;
 	x->l.exit_code = -1;
+	/* not started yet: a teardown must close none of isobench's own */
+	x->l.proc.out_fd = -1;
+	x->l.proc.in_fd = -1;
 	if (run_job_needs_link(c->job) &&
 	    (x->net = net_for(R, c, x->why, sizeof(x->why)))) {
 		/* options before the workload's name */
@@ -329,9 +332,9 @@ void run_launch_prepare(struct run *R, struct cell_state *c,
 		if (c->rt->ops->apps == IB_APPS_NONE) {
 			snprintf(x->why, sizeof(x->why),
 				 "%s does not run in %s yet: the application "
-				 "image reaches native and the OCI containers "
-				 "(runc, crun, gvisor) so far; Docker's image "
-				 "and the VMs' initramfs are to come",
+				 "image reaches native, runc, crun, gvisor, "
+				 "docker and qemu so far (firecracker's and "
+				 "kata's instances are to come)",
 				 c->job->wl->name, c->rt->label);
 			x->load_failed = 1;
 		} else if (run_serve_prepare(R, c, x, &e) < 0) {

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,13 @@ static const char *app_image(struct run *R, struct ib_err *err)
 	return R->app_image;
 }
 
+/* nginx's worker processes: as many as the instances' CPUs (native's
+ * too, so that the columns compare the same server). */
+static int workers(const struct run *R)
+{
+	return R->ctx.limits.cpus > 0 ? R->ctx.limits.cpus : ib_usable_cpus();
+}
+
 int run_serve_prepare(struct run *R, struct cell_state *c,
 		      struct one_launch *x, struct ib_err *err)
 {
@@ -124,8 +132,7 @@ int run_serve_prepare(struct run *R, struct cell_state *c,
 			goto out;
 	}
 	ib_strv_split(&sizes, ib_job_value(c->job, "sizes"));
-	rc = ib_nginx_launch_files(files, prefix, ib_usable_cpus(), &sizes,
-				   err);
+	rc = ib_nginx_launch_files(files, prefix, workers(R), &sizes, err);
 	if (rc < 0)
 		goto out;
 	argv_file = ib_xasprintf("%s/serve-argv", prefix);
@@ -240,18 +247,66 @@ double run_serve_seconds(const struct ib_job *job)
 	return t;
 }
 
+/* The CPUs the load generator may have to itself: those of isobench's own
+ * affinity that no instance is given (the run's --cpus N gives containers
+ * and VMs CPUs 0..N-1; native is never limited). Their count, 0 if none:
+ * then wrk runs on every CPU, beside the instance. */
+static int load_cpus(const struct run *R, cpu_set_t *set, char *text,
+		     size_t cap)
+{
+	cpu_set_t own;
+	int n = 0, len = 0;
+
+	CPU_ZERO(set);
+	text[0] = '\0';
+	if (R->ctx.limits.cpus <= 0 || sched_getaffinity(0, sizeof(own), &own))
+		return 0;
+	for (int i = R->ctx.limits.cpus; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &own)) {
+			CPU_SET(i, set);
+			n++;
+			if (len >= 0 && (size_t)len < cap)
+				len += snprintf(text + len, cap - (size_t)len,
+						"%s%d", len ? "," : "", i);
+		}
+	return n;
+}
+
+/* Runs wrk once, on set's CPUs if it has any (the calling thread's
+ * affinity is what the child inherits; put back afterwards). */
+static int wrk_on(const struct ib_wrk_opts *o, const cpu_set_t *set, int nset,
+		  struct ib_wrk_result *res, struct ib_err *e)
+{
+	cpu_set_t old;
+	int pinned = nset > 0 && sched_getaffinity(0, sizeof(old), &old) == 0 &&
+		     sched_setaffinity(0, sizeof(*set), set) == 0;
+	int rc = ib_wrk_run(o, res, NULL, e);
+
+	if (pinned)
+		sched_setaffinity(0, sizeof(old), &old);
+	return rc;
+}
+
 int run_serve_load(struct run *R, struct cell_state *c, struct one_launch *x)
 {
 	struct ib_strv sizes = {0}, conns = {0};
 	struct ib_wrk_opts o = {0};
 	struct ib_err e = {0};
-	char *wrk = on_path("wrk"), *script = NULL, *note;
+	char *wrk = on_path("wrk"), *script = NULL, *note, list[256];
 	double d = 0, w = 0;
-	int rc = 0, cpus = ib_usable_cpus();
+	cpu_set_t set;
+	int rc = 0, nset = load_cpus(R, &set, list, sizeof(list));
+	int cpus = nset ? nset : ib_usable_cpus();
+	const char *addr = x->l.inst_addr[0] ? x->l.inst_addr
+					     : x->net->inst_addr;
 
-	if (!wrk) {
-		snprintf(x->why, sizeof(x->why), "wrk is not installed "
-			 "(scripts/setup.sh installs it)");
+	if (!wrk || !addr[0]) {
+		snprintf(x->why, sizeof(x->why), "%s",
+			 !wrk ? "wrk is not installed (scripts/setup.sh "
+				"installs it)"
+			      : "the instance's address on its link is not "
+				"known: nothing to load");
+		free(wrk);
 		return -1;
 	}
 	script = ib_xasprintf("%s/app-%d/done.lua", R->work, x->l.id);
@@ -264,10 +319,20 @@ int run_serve_load(struct run *R, struct cell_state *c, struct one_launch *x)
 	ib_strv_split(&conns, ib_job_value(c->job, "connections"));
 	ib_parse_seconds(ib_job_value(c->job, "duration"), &d);
 	ib_parse_seconds(ib_job_value(c->job, "warmup"), &w);
-	note = ib_xasprintf("wrk %s on the host, threads = min(connections, %d "
-			    "CPUs), not pinned: the instance may use every CPU",
-			    wrk, cpus);
+	if (nset)
+		note = ib_xasprintf("wrk %s on the host, pinned to CPU %s (the "
+				    "instances have the first %d; native is "
+				    "not limited), threads = min(connections, "
+				    "%d)", wrk, list, R->ctx.limits.cpus, cpus);
+	else
+		note = ib_xasprintf("wrk %s on the host, threads = "
+				    "min(connections, %d CPUs), not pinned: "
+				    "the instance may use every CPU (--cpus N "
+				    "leaves wrk the others)", wrk, cpus);
 	run_log_host_info(R, x->l.id, "nginx", "load", note);
+	free(note);
+	note = ib_xasprintf("%d", workers(R));
+	run_log_host_info(R, x->l.id, "nginx", "worker_processes", note);
 	free(note);
 	o.wrk = wrk;
 	o.script = script;
@@ -276,8 +341,8 @@ int run_serve_load(struct run *R, struct cell_state *c, struct one_launch *x)
 		for (int k = 0; k < conns.n && rc == 0 && !run_signal(); k++) {
 			struct ib_wrk_result res;
 			char *url = ib_xasprintf(
-				"http://%s:%d/%s", x->net->inst_addr,
-				IB_NGINX_PORT, ib_nginx_path(sizes.v[s]));
+				"http://%s:%d/%s", addr, IB_NGINX_PORT,
+				ib_nginx_path(sizes.v[s]));
 			double cpu0, cpu1;
 
 			o.url = url;
@@ -285,12 +350,12 @@ int run_serve_load(struct run *R, struct cell_state *c, struct one_launch *x)
 			o.threads = o.connections < cpus ? o.connections : cpus;
 			if (w > 0) {
 				o.seconds = (int)ceil(w);
-				rc = ib_wrk_run(&o, &res, NULL, &e);
+				rc = wrk_on(&o, &set, nset, &res, &e);
 			}
 			o.seconds = (int)ceil(d);
 			cpu0 = instance_cpu_s(c, x);
 			if (rc == 0)
-				rc = ib_wrk_run(&o, &res, NULL, &e);
+				rc = wrk_on(&o, &set, nset, &res, &e);
 			cpu1 = instance_cpu_s(c, x);
 			if (rc == 0)
 				log_point(R, x->l.id, sizes.v[s], o.connections,

@@ -84,6 +84,10 @@ struct ib_launch {
 	 * directory whose tree (the application's image and the launch's
 	 * files) the driver links into the instance's root; else NULL. */
 	const char *app_root;
+	/* Where the host reaches the instance on its link, if the driver
+	 * learns it at launch (a Docker bridge network's address); else
+	 * "" and the link's inst_addr holds. */
+	char inst_addr[32];
 	/* Set by a driver whose instance boots a kernel (a VM): seconds
 	 * from launch within which the probe's first record must come, or
 	 * the launch is ended as a boot that hung; 0: only the launch

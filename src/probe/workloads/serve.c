@@ -8,8 +8,9 @@
  * server exits, or ready_timeout passes; the last two are failures that
  * quote the server's last lines. Once it accepts: a sample ready_s (start
  * to first accept) and the info record holding_s, the word the host waits
- * for (as footprint's hold). Then it holds until SIGTERM, SIGINT or SIGHUP
- * or the `hold` deadline, still reading the server's output (a full pipe
+ * for (as footprint's hold). Then it holds until SIGTERM, SIGINT or SIGHUP,
+ * the line "isobench-stop" on its stdin (a VM's console: how the host
+ * reaches a guest's probe), or the `hold` deadline, still reading the server's output (a full pipe
  * would stall it) and watching that it lives; a server that dies during
  * the hold is a failure too. At the end: SIGTERM to the server (nginx and
  * mariadbd both shut down cleanly on it), SIGKILL if it is not gone within
@@ -33,6 +34,10 @@
 
 #include "../harness.h"
 #include "../probe.h"
+
+/* The line that ends the hold when it comes on stdin: how the host asks a
+ * VM's probe (its stdin is the guest's console) to stop its server. */
+#define SERVE_STOP_WORD "isobench-stop"
 
 static volatile sig_atomic_t stop_serve;
 
@@ -302,21 +307,52 @@ static int wait_ready(pid_t pid, struct tail *t, const struct probe_args *a,
 
 /* Holds while the server serves: -1 (after an error record) if it ends
  * meanwhile. */
+/* Reads what stdin has; 1 once the stop word has come, -1 at its end (or
+ * an error: stdin is then no longer watched), else 0. seen keeps the last
+ * bytes, for a word split across reads. */
+static int stdin_stop_word(char *seen, size_t cap)
+{
+	char buf[256];
+	ssize_t n = read(0, buf, sizeof(buf));
+	size_t have = strlen(seen);
+
+	if (n <= 0)
+		return n < 0 && errno == EINTR ? 0 : -1;
+	for (ssize_t i = 0; i < n; i++) {
+		if (have == cap - 1) {
+			memmove(seen, seen + 1, cap - 2);
+			have--;
+		}
+		seen[have++] = buf[i] ? buf[i] : ' ';
+		seen[have] = '\0';
+		if (strstr(seen, SERVE_STOP_WORD))
+			return 1;
+	}
+	return 0;
+}
+
 static int hold(pid_t pid, struct tail *t, double limit)
 {
 	uint64_t t0 = now_ns();
-	char last[600], st[32];
-	int status;
+	char last[600], st[32], seen[64] = "";
+	int status, watch_stdin = 1;
 
 	while (!stop_serve && since(t0) < limit) {
-		struct pollfd p = {.fd = t->fd, .events = POLLIN};
+		struct pollfd p[2] = {{.fd = t->fd, .events = POLLIN},
+				      {.fd = watch_stdin ? 0 : -1,
+				       .events = POLLIN}};
 
 		/* the pipe's end is no sign: the server may close its
 		 * output; a stop signal interrupts the poll at once */
-		if (t->fd >= 0)
-			poll(&p, 1, 200);
-		else
-			usleep(200000);
+		poll(p, 2, 200);
+		if (p[1].revents) {
+			int w = stdin_stop_word(seen, sizeof(seen));
+
+			if (w > 0)
+				break;
+			if (w < 0)
+				watch_stdin = 0;
+		}
 		tail_drain(t);
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			status_text(status, st, sizeof(st));

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,6 +33,7 @@
 
 #include "engines/daemon.h"
 #include "engines/docker_api.h"
+#include "images/app_image.h"
 #include "base/footprint.h"
 #include "base/mount_ns.h"
 #include "net/net_link.h"
@@ -203,14 +205,17 @@ static int ping_own(void *socket)
  * afresh. */
 static int start_own_dockerd(const struct ib_run_ctx *ctx, struct ib_err *err)
 {
-	char *bin = ib_which("dockerd"), *runsc = ib_which("runsc"), *config;
+	char *bin, *runsc, *config;
 	char *log = NULL;
 	struct ib_strv argv = {0};
 	struct ib_daemon_spawn spawn;
 	int rc;
 
+	/* the second docker column (docker:runtime=runsc) shares it */
 	if (own.users++ > 0)
 		return 0;
+	bin = ib_which("dockerd");
+	runsc = ib_which("runsc");
 	own.ctx = ctx;
 	own.dir = ib_xasprintf("%s/docker", ctx->work);
 	/* Sockets live in the exec root, and a Unix socket's path holds at
@@ -634,6 +639,72 @@ static int delete_container(const char *socket, const char *name,
 	return rc;
 }
 
+/* An application's launch: its tree (images/app_image.h) unpacked into
+ * the created container's root through the Engine's archive upload (what
+ * `docker cp` does), before it starts. */
+static int upload_tree(struct docker_rt *d, const char *name,
+		       const char *tree, struct ib_err *err)
+{
+	int fd = memfd_create("isobench-app-tar", MFD_CLOEXEC), rc;
+	struct ib_buf resp = {0};
+	char *data = NULL, *path;
+	off_t len = 0;
+	long st = 0;
+
+	if (fd < 0)
+		return ib_err_set(err, -errno, "memfd: %s", strerror(errno));
+	rc = ib_app_tree_write(tree, fd, IB_TREE_TAR, err);
+	if (rc == 0 && ((len = lseek(fd, 0, SEEK_END)) <= 0 ||
+			lseek(fd, 0, SEEK_SET) != 0))
+		rc = ib_err_set(err, -EIO, "the tar of %s", tree);
+	if (rc == 0) {
+		data = ib_xmalloc((size_t)len);
+		if (read(fd, data, (size_t)len) != (ssize_t)len)
+			rc = ib_err_set(err, -EIO, "the tar of %s", tree);
+	}
+	close(fd);
+	if (rc == 0) {
+		path = ib_xasprintf("/containers/%s/archive?path=/", name);
+		rc = ib_docker_call(d->socket, "PUT", path, "application/x-tar",
+				    data, (size_t)len, CALL_TIMEOUT_S, &st,
+				    &resp, err);
+		free(path);
+		if (rc == 0 && st != 200)
+			rc = ib_err_set(err, -EIO, "docker archive upload: HTTP "
+					"%ld: %.300s", st, resp.s ? resp.s : "");
+	}
+	free(data);
+	ib_buf_free(&resp);
+	return rc;
+}
+
+/* The container's address on the run's bridge network, into addr ("" if
+ * the engine does not say). */
+static void container_addr(struct docker_rt *d, const char *name, char *addr,
+			   size_t cap)
+{
+	struct ib_buf resp = {0};
+	struct ib_err e = {0};
+	char *path = ib_xasprintf("/containers/%s/json", name);
+	const cJSON *ip;
+	cJSON *o = NULL;
+	long st = 0;
+
+	addr[0] = '\0';
+	if (ib_docker_call(d->socket, "GET", path, NULL, NULL, 0, CALL_TIMEOUT_S,
+			   &st, &resp, &e) == 0 && st == 200 && resp.s)
+		o = cJSON_ParseWithLength(resp.s, resp.len);
+	ip = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+		cJSON_GetObjectItem(o, "NetworkSettings"), "Networks"),
+		d->network), "IPAddress");
+	if (cJSON_IsString(ip) && strlen(ip->valuestring) < cap &&
+	    strspn(ip->valuestring, "0123456789.") == strlen(ip->valuestring))
+		snprintf(addr, cap, "%s", ip->valuestring);
+	cJSON_Delete(o);
+	ib_buf_free(&resp);
+	free(path);
+}
+
 static int docker_launch(struct ib_runtime *rt, struct ib_launch *l,
 			 struct ib_err *err)
 {
@@ -716,8 +787,10 @@ static int docker_launch(struct ib_runtime *rt, struct ib_launch *l,
 				resp.s ? resp.s : "");
 	if (rc < 0)
 		goto out;
-	l->t_created_ns = ib_mono_ns();
 	dl->id = ib_xstrdup(l->name);
+	if (l->app_root && (rc = upload_tree(d, l->name, l->app_root, err)) < 0)
+		goto out;
+	l->t_created_ns = ib_mono_ns();
 	/* the engine's id of it: its shim is started with it */
 	dl->engine_id = ib_docker_parse_create(resp.s, resp.len);
 	path = ib_xasprintf("/containers/%s/start", l->name);
@@ -731,6 +804,9 @@ static int docker_launch(struct ib_runtime *rt, struct ib_launch *l,
 	if (rc < 0)
 		goto out;
 	l->t_started_ns = ib_mono_ns();
+	/* where the host reaches an application's server */
+	if (l->app_root && d->network)
+		container_addr(d, l->name, l->inst_addr, sizeof(l->inst_addr));
 	/* The probe's output: the log stream from the container's start,
 	 * demultiplexed into a pipe by a thread. */
 	if (pipe2(p, O_CLOEXEC) != 0) {
@@ -779,6 +855,22 @@ static int docker_wait(struct ib_runtime *rt, struct ib_launch *l,
 	l->t_exited_ns = ib_mono_ns();
 	dl->exited = 1;
 	return 0;
+}
+
+/* Asks the container's probe to end (SIGTERM through the Engine, as
+ * `docker kill -s TERM`), without waiting. */
+static void docker_stop(struct ib_runtime *rt, struct ib_launch *l)
+{
+	struct docker_rt *d = rt->priv;
+	struct ib_err e = {0};
+	char *path;
+	long st = 0;
+
+	if (!l->priv)
+		return;
+	path = ib_xasprintf("/containers/%s/kill?signal=SIGTERM", l->name);
+	ib_docker_call(d->socket, "POST", path, NULL, NULL, 0, 10, &st, NULL, &e);
+	free(path);
 }
 
 static void docker_teardown(struct ib_runtime *rt, struct ib_launch *l)
@@ -1135,6 +1227,8 @@ const struct ib_runtime_ops ib_runtime_docker = {
 	.shared_pids = docker_shared_pids,
 	.also_default = docker_also_default,
 	.net_kind = docker_net_kind,
+	.apps = IB_APPS_ROOTFS,
+	.stop = docker_stop,
 	.net_setup = docker_net_setup,
 	.options = docker_options,
 	.noptions = (int)IB_ARRAY_LEN(docker_options),

@@ -98,6 +98,8 @@ struct qemu_launch {
 	pid_t vcpu_tid[64];
 	int qmp_failed;
 	char *cmdline;
+	char *initrd;   /* an application's launch: its own (ib_vm_initrd_with_tree) */
+	int asked;      /* its probe was asked to end on its console */
 };
 
 static int qemu_available(struct ib_buf *why, struct ib_buf *fix)
@@ -150,11 +152,12 @@ static char *qemu_version(const char *bin)
 
 /* The command line of one boot. probe_argv: the probe's arguments; disk:
  * the scratch image to attach, or NULL; tap: the net workload's tap
- * device, or NULL; qmp: the QMP socket, or NULL. */
+ * device, or NULL; qmp: the QMP socket, or NULL; initrd: the launch's own
+ * initramfs, or NULL: the probe's image. */
 static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
 		      const char *disk, const char *tap, const char *qmp,
-		      struct ib_strv *argv, char **cmdline_out,
-		      struct ib_err *err)
+		      const char *initrd, struct ib_strv *argv,
+		      char **cmdline_out, struct ib_err *err)
 {
 	char *extra = NULL, *cmdline;
 
@@ -189,7 +192,7 @@ static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
 	ib_strv_push(argv, "-kernel");
 	ib_strv_push(argv, q->img.kernel.path);
 	ib_strv_push(argv, "-initrd");
-	ib_strv_push(argv, q->img.initramfs);
+	ib_strv_push(argv, initrd ? initrd : q->img.initramfs);
 	ib_strv_push(argv, "-append");
 	ib_strv_push(argv, cmdline);
 	ib_strv_push(argv, "-nodefaults");
@@ -343,7 +346,8 @@ static int kvm_trial(struct qemu_rt *q, struct ib_buf *why)
 	}
 	close(vm);
 	close(fd);
-	if (build_argv(q, 1, trial_argv, NULL, NULL, NULL, &argv, NULL, &e) < 0 ||
+	if (build_argv(q, 1, trial_argv, NULL, NULL, NULL, NULL, &argv, NULL,
+		       &e) < 0 ||
 	    ib_proc_spawn(&p, argv.v, NULL, IB_PROC_DIE_WITH_PARENT, &e) < 0) {
 		ib_buf_printf(why, "trial boot with KVM could not start: %s", e.msg);
 		ib_strv_free(&argv);
@@ -532,7 +536,8 @@ char *ib_qemu_command(const char *probe, const char *machine, const char *accel,
 	struct ib_buf cmd = {0};
 
 	if (qemu_setup(q, machine, accel, probe, limits, err) < 0 ||
-	    build_argv(q, q->kvm, probe_argv, NULL, NULL, qmp, &argv, NULL, err) < 0) {
+	    build_argv(q, q->kvm, probe_argv, NULL, NULL, qmp, NULL, &argv, NULL,
+		       err) < 0) {
 		qemu_free(q);
 		return NULL;
 	}
@@ -665,9 +670,21 @@ static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
 		ib_strv_push(&pargv, *a);
 	ib_strv_push_owned(&pargv, NULL);
 	ql->qmp_path = ib_xasprintf("%s/%d.qmp", q->sock_dir, l->id);
+	if (l->app_root) {
+		/* an application's launch: its tree over the probe's image */
+		ql->initrd = ib_xasprintf("%s/%s.initrd", rt->ctx->work, l->name);
+		rc = ib_vm_initrd_with_tree(q->img.initramfs, l->app_root,
+					    ql->initrd, err);
+		if (rc < 0) {
+			free(ql->initrd);
+			ql->initrd = NULL;
+			ib_strv_free(&pargv);
+			return rc;
+		}
+	}
 	rc = build_argv(q, q->kvm, pargv.v, disk,
-			l->net ? l->net->host_if : NULL, ql->qmp_path, &argv,
-			&ql->cmdline, err);
+			l->net ? l->net->host_if : NULL, ql->qmp_path,
+			ql->initrd, &argv, &ql->cmdline, err);
 	ib_strv_free(&pargv);
 	if (rc < 0)
 		return rc;
@@ -678,8 +695,11 @@ static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
 	 * replaces it (RUN_HUNG_BOOTS_REPLACED) */
 	l->boot_timeout_s = q->kvm ? BOOT_TIMEOUT_KVM_S : BOOT_TIMEOUT_TCG_S;
 	l->t_launch_ns = ib_mono_ns();
+	/* an application's probe is asked to end on its console (stdin) */
 	rc = ib_proc_spawn(&l->proc, argv.v, rt->ctx->work,
-			   IB_PROC_DIE_WITH_PARENT, err);
+			   IB_PROC_DIE_WITH_PARENT |
+				   (l->app_root ? IB_PROC_STDIN_PIPE : 0),
+			   err);
 	ib_strv_free(&argv);
 	if (rc < 0)
 		return rc;
@@ -710,15 +730,24 @@ static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
 	return 0;
 }
 
-/* Ends a VM that is still running: QMP "quit" (QEMU closes down as on
- * SIGTERM), else SIGTERM. */
+/* Ends a VM that is still running: an application's probe is asked first,
+ * on its console (the line "isobench-stop": it stops its server, reports,
+ * and powers the guest off); then, and for any other, QMP "quit" (QEMU
+ * closes down as on SIGTERM), else SIGTERM. */
 static void qemu_stop(struct ib_runtime *rt, struct ib_launch *l)
 {
 	struct qemu_launch *ql = l->priv;
 	struct ib_err e = {0};
+	static const char word[] = "isobench-stop\n";
 
 	if (!ql || l->proc.pid <= 0 || l->proc.reaped)
 		return;
+	if (l->proc.in_fd > 0 && !ql->asked) {
+		ql->asked = 1;
+		if (write(l->proc.in_fd, word, sizeof(word) - 1) ==
+		    (ssize_t)sizeof(word) - 1)
+			return;
+	}
 	if (ql->qmp_failed || qmp_open(rt->priv, ql, l->proc.pid, &e) < 0 ||
 	    ib_qmp_execute(&ql->qmp, "quit", NULL, NULL,
 			   ib_mono_ns() + 2000000000ull, &e) < 0)
@@ -742,6 +771,9 @@ static void qemu_teardown(struct ib_runtime *rt, struct ib_launch *l)
 		if (ql->qmp_path)
 			unlink(ql->qmp_path);
 		free(ql->qmp_path);
+		if (ql->initrd)
+			unlink(ql->initrd);
+		free(ql->initrd);
 		free(ql->cmdline);
 		free(ql);
 	}
@@ -816,6 +848,7 @@ const struct ib_runtime_ops ib_runtime_qemu = {
 	.describe = qemu_describe,
 	.release = qemu_release,
 	.stop = qemu_stop,
+	.apps = IB_APPS_ROOTFS,
 	.own_kernel = 1,
 	.net_kind = qemu_net_kind,
 	.also_default = qemu_also_default,
