@@ -49,7 +49,7 @@ argv_file() {
 start() {
 	local name=$1 argv=$2
 	shift 2
-	"$PROBE" --serve-argv "$argv" serve "$@" >"$T/$name.rec" 2>"$T/$name.err" &
+	"$PROBE" --serve-argv "$argv" serve "$@" </dev/null >"$T/$name.rec" 2>"$T/$name.err" &
 	PROBE_PID=$!
 }
 
@@ -102,6 +102,9 @@ start nginx "$T/nginx.argv" "port=$PORT" ready_timeout=20
 wait_until 20 has_record nginx '"key":"holding_s"' ||
 	fail "nginx: no holding record within 20 s: $(tail -c 600 "$T/nginx.rec")"
 has_record nginx '"metric":"ready"' || fail "nginx: no ready sample"
+# stdin at its end (/dev/null) is no word to stop
+sleep 0.5
+kill -0 "$PROBE_PID" 2>/dev/null || fail "nginx: the probe ended at stdin's end"
 exec 3<>"/dev/tcp/127.0.0.1/$PORT"
 printf 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
 reply=$(cat <&3)
@@ -129,6 +132,28 @@ finish ok
 has_record ok '"value":"exit 0"' || fail "hold deadline: no clean exit reported"
 pid_gone "$T/ok.pid" || fail "hold deadline: the server is still running"
 note "the hold deadline ends the serve and stops the server"
+
+# --- the stop word on stdin (how the host asks a VM's probe: its console) --
+PORT=$(free_port)
+argv_file "$T/word.argv" "$FAKESERVER" ok "$PORT" "$T/word.pid"
+mkfifo "$T/word.in"
+"$PROBE" --serve-argv "$T/word.argv" serve "port=$PORT" hold=60 \
+	<"$T/word.in" >"$T/word.rec" 2>"$T/word.err" &
+PROBE_PID=$!
+exec 4>"$T/word.in"
+wait_until 20 has_record word '"key":"holding_s"' ||
+	fail "stop word: no holding record within 20 s: $(tail -c 600 "$T/word.rec")"
+# other text first, and the word split across two writes
+printf 'noise\nisobench-' >&4
+sleep 0.5
+kill -0 "$PROBE_PID" 2>/dev/null || fail "stop word: half of it stopped the probe"
+printf 'stop\n' >&4
+finish word
+exec 4>&-
+[ "$RC" -eq 0 ] || fail "stop word: probe exit $RC: $(tail -c 600 "$T/word.rec")"
+has_record word '"key":"server_exit","value":"exit 0"' || fail "stop word: no clean exit reported"
+pid_gone "$T/word.pid" || fail "stop word: the server is still running"
+note "the line isobench-stop on stdin ends the hold (split or not); stdin's end does not"
 
 # --- servers that misbehave ----------------------------------------------
 # expect_failure NAME PATTERN PIDFILE: the probe failed (exit 1) with an
