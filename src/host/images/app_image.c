@@ -603,9 +603,8 @@ int ib_app_root_etc(const char *root, struct ib_err *err)
 	return rc;
 }
 
-/* One entry of a tree's archive: a directory, or a file with its bytes. */
-static int tree_entry(struct archive *a, const char *path, mode_t mode,
-		      const void *data, size_t len, int64_t ino)
+int ib_archive_entry_write(struct archive *a, const char *path, unsigned mode,
+			   const void *data, size_t len, dev_t rdev, int64_t ino)
 {
 	struct archive_entry *e = archive_entry_new();
 	int rc = 0;
@@ -618,6 +617,8 @@ static int tree_entry(struct archive *a, const char *path, mode_t mode,
 	archive_entry_set_mtime(e, 0, 0);
 	archive_entry_set_ino64(e, ino);
 	archive_entry_set_nlink(e, S_ISDIR(mode) ? 2 : 1);
+	if (rdev)
+		archive_entry_set_rdev(e, rdev);
 	if (archive_write_header(a, e) != ARCHIVE_OK ||
 	    (len && archive_write_data(a, data, len) != (la_ssize_t)len))
 		rc = -EIO;
@@ -658,8 +659,9 @@ static int tree_add(struct archive *a, int fd, const char *rel, int depth,
 			int sub = openat(fd, e->d_name, O_RDONLY | O_DIRECTORY |
 					 O_NOFOLLOW | O_CLOEXEC);
 
-			rc = tree_entry(a, path, S_IFDIR | (st.st_mode & 0755),
-					NULL, 0, (*ino)++);
+			rc = ib_archive_entry_write(a, path, S_IFDIR |
+						    (st.st_mode & 0755), NULL, 0,
+						    0, (*ino)++);
 			if (rc < 0)
 				ib_err_set(err, rc, "%s: %s", path,
 					   archive_error_string(a));
@@ -679,9 +681,9 @@ static int tree_add(struct archive *a, int fd, const char *rel, int depth,
 			if (n != (ssize_t)st.st_size)
 				rc = ib_err_set(err, -EIO, "%s: cannot read it "
 						"whole", path);
-			else if ((rc = tree_entry(a, path, S_IFREG |
-						  (st.st_mode & 0755), data,
-						  (size_t)n, (*ino)++)) < 0)
+			else if ((rc = ib_archive_entry_write(
+					  a, path, S_IFREG | (st.st_mode & 0755),
+					  data, (size_t)n, 0, (*ino)++)) < 0)
 				ib_err_set(err, rc, "%s: %s", path,
 					   archive_error_string(a));
 			if (f >= 0)

@@ -20,6 +20,7 @@
 #define ISOBENCH_APP_IMAGE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/util.h"
 
@@ -91,5 +92,13 @@ enum ib_tree_format { IB_TREE_CPIO, IB_TREE_TAR };
  * or directory is an error naming it. 0, or < 0 with err set. */
 int ib_app_tree_write(const char *tree, int fd, enum ib_tree_format format,
 		      struct ib_err *err);
+
+/* One entry of an archive being written (libarchive's a), as every image
+ * here writes them: owned by root, mtime 0, inode ino; a directory (mode
+ * S_IFDIR|...), a file with its len bytes, or a device (rdev). 0 or
+ * -EIO (archive_error_string(a) says why). */
+struct archive;
+int ib_archive_entry_write(struct archive *a, const char *path, unsigned mode,
+			   const void *data, size_t len, dev_t rdev, int64_t ino);
 
 #endif

@@ -391,29 +391,6 @@ static void hash_str(EVP_MD_CTX *h, const char *s)
 	hash_bytes(h, s, strlen(s) + 1); /* with its NUL: no ambiguity */
 }
 
-static int add_entry(struct archive *a, const char *path, unsigned mode,
-		     const void *data, size_t len, dev_t rdev, int64_t ino)
-{
-	struct archive_entry *e = archive_entry_new();
-	int rc = 0;
-
-	archive_entry_set_pathname(e, path);
-	archive_entry_set_mode(e, mode);
-	archive_entry_set_size(e, (la_int64_t)len);
-	archive_entry_set_uid(e, 0);
-	archive_entry_set_gid(e, 0);
-	archive_entry_set_mtime(e, 0, 0);
-	archive_entry_set_ino64(e, ino);
-	archive_entry_set_nlink(e, S_ISDIR(mode) ? 2 : 1);
-	if (rdev)
-		archive_entry_set_rdev(e, rdev);
-	if (archive_write_header(a, e) != ARCHIVE_OK ||
-	    (len && archive_write_data(a, data, len) != (la_ssize_t)len))
-		rc = -EIO;
-	archive_entry_free(e);
-	return rc;
-}
-
 /* Every directory on the way to path (not path itself), once. */
 static int add_parents(struct archive *a, const char *path,
 		       struct ib_strv *made, int64_t *ino)
@@ -425,7 +402,7 @@ static int add_parents(struct archive *a, const char *path,
 		*s = '\0';
 		if (ib_strv_find(made, p) < 0) {
 			ib_strv_push(made, p);
-			rc = add_entry(a, p, S_IFDIR | 0755, NULL, 0, 0, (*ino)++);
+			rc = ib_archive_entry_write(a, p, S_IFDIR | 0755, NULL, 0, 0, (*ino)++);
 		}
 		*s = '/';
 	}
@@ -464,14 +441,14 @@ static int write_image(const char *tmp, const char *compression,
 	}
 	for (size_t i = 0; i < IB_ARRAY_LEN(dirs) && rc == 0; i++) {
 		ib_strv_push(&made, dirs[i]);
-		rc = add_entry(a, dirs[i], S_IFDIR | 0755, NULL, 0, 0, ino++);
+		rc = ib_archive_entry_write(a, dirs[i], S_IFDIR | 0755, NULL, 0, 0, ino++);
 	}
 	/* the kernel opens it for init's stdin, stdout and stderr */
 	if (rc == 0)
-		rc = add_entry(a, "dev/console", S_IFCHR | 0600, NULL, 0,
+		rc = ib_archive_entry_write(a, "dev/console", S_IFCHR | 0600, NULL, 0,
 			       makedev(5, 1), ino++);
 	if (rc == 0)
-		rc = add_entry(a, "etc/isobench-modules", S_IFREG | 0644,
+		rc = ib_archive_entry_write(a, "etc/isobench-modules", S_IFREG | 0644,
 			       modlist, strlen(modlist), 0, ino++);
 	for (int i = 0; i < nfiles && rc == 0; i++) {
 		size_t len;
@@ -484,7 +461,7 @@ static int write_image(const char *tmp, const char *compression,
 		}
 		rc = add_parents(a, files[i].dst, &made, &ino);
 		if (rc == 0)
-			rc = add_entry(a, files[i].dst, S_IFREG | (unsigned)files[i].mode,
+			rc = ib_archive_entry_write(a, files[i].dst, S_IFREG | (unsigned)files[i].mode,
 				       data, len, 0, ino++);
 		free(data);
 	}

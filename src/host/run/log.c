@@ -76,18 +76,29 @@ static cJSON *host_record(int id, const char *type, const char *bench,
 	return ev;
 }
 
-void run_log_host_sample(struct run *R, int id, const char *metric,
-			 const char *unit, int higher, double value,
-			 const char *pkey, const char *pval, double pnum)
+/* A sample record of the host's; *params is its (empty) params object. */
+static cJSON *host_sample(int id, const char *bench, const char *metric,
+			  const char *unit, int higher, double value,
+			  cJSON **params)
 {
-	cJSON *rec, *ev = host_record(id, "sample", "footprint", &rec), *params;
+	cJSON *rec, *ev = host_record(id, "sample", bench, &rec);
 
 	cJSON_AddStringToObject(rec, "metric", metric);
 	cJSON_AddStringToObject(rec, "unit", unit);
 	cJSON_AddStringToObject(rec, "dir", higher ? "higher" : "lower");
 	cJSON_AddNumberToObject(rec, "value", round(value * 1e4) / 1e4);
 	cJSON_AddNumberToObject(rec, "rep", 0);
-	params = cJSON_AddObjectToObject(rec, "params");
+	*params = cJSON_AddObjectToObject(rec, "params");
+	return ev;
+}
+
+void run_log_host_sample(struct run *R, int id, const char *metric,
+			 const char *unit, int higher, double value,
+			 const char *pkey, const char *pval, double pnum)
+{
+	cJSON *params, *ev = host_sample(id, "footprint", metric, unit, higher,
+					 value, &params);
+
 	if (pval)
 		cJSON_AddStringToObject(params, pkey, pval);
 	else if (pkey)
@@ -99,14 +110,9 @@ void run_log_host_point(struct run *R, int id, const char *bench,
 			const char *metric, const char *unit, int higher,
 			double value, const char *size, int connections)
 {
-	cJSON *rec, *ev = host_record(id, "sample", bench, &rec), *params;
+	cJSON *params, *ev = host_sample(id, bench, metric, unit, higher, value,
+					 &params);
 
-	cJSON_AddStringToObject(rec, "metric", metric);
-	cJSON_AddStringToObject(rec, "unit", unit);
-	cJSON_AddStringToObject(rec, "dir", higher ? "higher" : "lower");
-	cJSON_AddNumberToObject(rec, "value", round(value * 1e4) / 1e4);
-	cJSON_AddNumberToObject(rec, "rep", 0);
-	params = cJSON_AddObjectToObject(rec, "params");
 	cJSON_AddStringToObject(params, "size", size);
 	cJSON_AddNumberToObject(params, "connections", connections);
 	run_log_event(R, ev);
