@@ -10,8 +10,9 @@
  * to first accept) and the info record holding_s, the word the host waits
  * for (as footprint's hold). Then it holds until SIGTERM, SIGINT or SIGHUP,
  * the line "isobench-stop" on its stdin (a VM's console: how the host
- * reaches a guest's probe), or the `hold` deadline, still reading the server's output (a full pipe
- * would stall it) and watching that it lives; a server that dies during
+ * reaches a guest's probe), or the `hold` deadline, still reading the
+ * server's output (a full pipe would stall it) and watching that it
+ * lives; a server that dies during
  * the hold is a failure too. At the end: SIGTERM to the server (nginx and
  * mariadbd both shut down cleanly on it), SIGKILL if it is not gone within
  * stop_timeout, and samples of its CPU time (user and system of it and of
@@ -305,8 +306,6 @@ static int wait_ready(pid_t pid, struct tail *t, const struct probe_args *a,
 	}
 }
 
-/* Holds while the server serves: -1 (after an error record) if it ends
- * meanwhile. */
 /* Reads what stdin has; 1 once the stop word has come, -1 at its end (or
  * an error: stdin is then no longer watched), else 0. seen keeps the last
  * bytes, for a word split across reads. */
@@ -331,6 +330,8 @@ static int stdin_stop_word(char *seen, size_t cap)
 	return 0;
 }
 
+/* Holds while the server serves: -1 (after an error record) if it ends
+ * meanwhile. */
 static int hold(pid_t pid, struct tail *t, double limit)
 {
 	uint64_t t0 = now_ns();

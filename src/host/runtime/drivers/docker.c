@@ -788,6 +788,8 @@ static int docker_launch(struct ib_runtime *rt, struct ib_launch *l,
 	if (rc < 0)
 		goto out;
 	dl->id = ib_xstrdup(l->name);
+	/* (an application's launch: its created phase includes the upload;
+	 * no startup figure is read from such a launch) */
 	if (l->app_root && (rc = upload_tree(d, l->name, l->app_root, err)) < 0)
 		goto out;
 	l->t_created_ns = ib_mono_ns();
