@@ -283,8 +283,10 @@ const struct ib_workload_def ib_workloads[] = {
 	 "host_cpu_per_1k_requests is the CPU time (user + system) of every "
 	 "host process of the instance over the point, per 1000 requests. "
 	 "The 404 point's responses are all non-2xx by design; elsewhere a "
-	 "non-2xx response or a socket error is counted in `errors` and "
-	 "said in the Cells table."},
+	 "point with a non-2xx response or a socket error is said in the "
+	 "Cells table (point_with_errors, with the counts by kind). wrk runs "
+	 "on the CPUs the instances do not have, if the run leaves it some "
+	 "(--cpus), else beside them; each launch's `load` says which."},
 	{"serve", "starts an application's server (command line from "
 	 "--serve-argv), says when it accepts, holds, stops it: its start "
 	 "time, exit status and CPU time", "-", serve_params,
