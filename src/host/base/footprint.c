@@ -324,3 +324,25 @@ int ib_drop_caches(void)
 	close(fd);
 	return rc;
 }
+
+double ib_fp_cpu_s(const struct ib_fp_set *s)
+{
+	double ticks = 0, hz = (double)sysconf(_SC_CLK_TCK);
+
+	for (int i = 0; i < s->n; i++) {
+		char path[64], *text, *p;
+		unsigned long long ut, st;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)s->p[i].pid);
+		if (!(text = ib_read_file(path, NULL, NULL)))
+			continue;
+		/* fields 14 and 15, after the command's closing parenthesis
+		 * (a name may hold spaces and parentheses) */
+		p = strrchr(text, ')');
+		if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u "
+				"%*u %*u %llu %llu", &ut, &st) == 2)
+			ticks += (double)(ut + st);
+		free(text);
+	}
+	return hz > 0 ? ticks / hz : 0;
+}

@@ -50,6 +50,9 @@ void ib_fp_role(pid_t pid, char *role, size_t cap);
  * the roots given, and their descendants, each measured. */
 void ib_fp_collect(const char *name, const pid_t *roots, int nroots,
 		   struct ib_fp_set *out);
+/* The CPU time (user + system, seconds, /proc/PID/stat) the processes of
+ * s have used so far, all their threads; a process gone since counts 0. */
+double ib_fp_cpu_s(const struct ib_fp_set *s);
 
 /* Processes whose name (comm) is comm, one of whose arguments is arg (or
  * "--option=arg"), and whose parent is ppid; each test is skipped when

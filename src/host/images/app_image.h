@@ -24,6 +24,10 @@
 
 #include "base/util.h"
 
+/* Where an application's launch files (its configuration, data and
+ * command line) are in an instance's root of its own. */
+#define IB_APP_PREFIX "/isobench-app"
+
 struct ib_app_manifest {
 	char *name;              /* [app] name: letters, digits, '-', '_' */
 	struct ib_strv binaries; /* [app] binaries: absolute paths */

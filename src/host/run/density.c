@@ -100,19 +100,13 @@ struct round_mem {
 static void measure_held(struct cell_state *c, struct one_launch *h, int n,
 			 struct round_mem *m)
 {
-	const struct ib_runtime_ops *ops = c->rt->ops;
-
 	for (int i = 0; i < n; i++) {
 		struct ib_fp_set set;
-		pid_t roots[8];
-		int nroots = 0;
 
 		if (!h[i].ready)
 			continue;
 		m->ok++;
-		if (ops->instance_pids)
-			nroots = ops->instance_pids(c->rt, &h[i].l, roots, 8);
-		ib_fp_collect(h[i].l.name, roots, nroots, &set);
+		ib_runtime_instance_procs(c->rt, &h[i].l, &set);
 		for (int k = 0; k < set.n; k++) {
 			int r = 0;
 

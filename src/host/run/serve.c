@@ -27,29 +27,6 @@
 #include "images/app_image.h"
 #include "net/net_link.h"
 
-/* Where an application's files are in a root of its own. */
-#define IB_APP_PREFIX "/isobench-app"
-
-/* The tool on PATH, as an absolute path (caller frees), or NULL. */
-static char *on_path(const char *tool)
-{
-	const char *env = getenv("PATH");
-	char *copy = ib_xstrdup(env && *env ? env : "/usr/bin:/bin"), *save;
-	char *found = NULL;
-
-	for (char *d = strtok_r(copy, ":", &save); d && !found;
-	     d = strtok_r(NULL, ":", &save)) {
-		char *p = ib_xasprintf("%s/%s", d, tool);
-
-		if (d[0] == '/' && access(p, X_OK) == 0)
-			found = p;
-		else
-			free(p);
-	}
-	free(copy);
-	return found;
-}
-
 /* nginx's image for the run, built at its first application launch in a
  * runtime that takes one (IB_APPS_ROOTFS), in the run's work directory;
  * NULL with err set if it cannot be (and every later launch says why). */
@@ -154,33 +131,10 @@ out:
  * instance now: those footprint counts as the instance's. */
 static double instance_cpu_s(struct cell_state *c, struct one_launch *x)
 {
-	const struct ib_runtime_ops *ops = c->rt->ops;
 	struct ib_fp_set set;
-	pid_t roots[8];
-	int nroots = 0;
-	double ticks = 0, hz = (double)sysconf(_SC_CLK_TCK);
 
-	if (ops->instance_pids)
-		nroots = ops->instance_pids(c->rt, &x->l, roots, 8);
-	if (x->l.proc.pid > 0 && nroots < 8)
-		roots[nroots++] = x->l.proc.pid;
-	ib_fp_collect(x->l.name, roots, nroots, &set);
-	for (int i = 0; i < set.n; i++) {
-		char path[64], *s, *p;
-		unsigned long long ut, st;
-
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)set.p[i].pid);
-		if (!(s = ib_read_file(path, NULL, NULL)))
-			continue;
-		/* fields 14 and 15, after the command's closing parenthesis
-		 * (a name may hold spaces and parentheses) */
-		p = strrchr(s, ')');
-		if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u "
-				"%*u %*u %llu %llu", &ut, &st) == 2)
-			ticks += (double)(ut + st);
-		free(s);
-	}
-	return hz > 0 ? ticks / hz : 0;
+	ib_runtime_instance_procs(c->rt, &x->l, &set);
+	return ib_fp_cpu_s(&set);
 }
 
 /* One point's figures as host samples of launch id. */
@@ -292,7 +246,7 @@ int run_serve_load(struct run *R, struct cell_state *c, struct one_launch *x)
 	struct ib_strv sizes = {0}, conns = {0};
 	struct ib_wrk_opts o = {0};
 	struct ib_err e = {0};
-	char *wrk = on_path("wrk"), *script = NULL, *note, list[256];
+	char *wrk = ib_which("wrk"), *script = NULL, *note, list[256];
 	double d = 0, w = 0;
 	cpu_set_t set;
 	int rc = 0, nset = load_cpus(R, &set, list, sizeof(list));

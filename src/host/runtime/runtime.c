@@ -1,5 +1,7 @@
 #include "runtime/runtime.h"
 
+#include "base/footprint.h"
+
 #include <signal.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -49,4 +51,15 @@ int ib_runtime_net_only(const struct ib_runtime *rt)
 		    strcmp(rt->opt[i], rt->ops->options[i].dflt) != 0)
 			return 1;
 	return 0;
+}
+
+void ib_runtime_instance_procs(struct ib_runtime *rt, struct ib_launch *l,
+			       struct ib_fp_set *set)
+{
+	pid_t roots[8];
+	int nroots = 0;
+
+	if (rt->ops->instance_pids)
+		nroots = rt->ops->instance_pids(rt, l, roots, 8);
+	ib_fp_collect(l->name, roots, nroots, set);
 }

@@ -218,4 +218,11 @@ int ib_runtime_wait_proc(struct ib_runtime *rt, struct ib_launch *l,
 /* Exit summary of a launch, filled by the driver's wait from its proc. */
 const char *ib_signal_name(int sig);
 
+/* The host processes of instance l (base/footprint.h): those carrying its
+ * launch marker, the driver's extra roots (instance_pids), and their
+ * descendants, each measured. */
+struct ib_fp_set;
+void ib_runtime_instance_procs(struct ib_runtime *rt, struct ib_launch *l,
+			       struct ib_fp_set *set);
+
 #endif
