@@ -19,6 +19,7 @@ cd "$(dirname "$0")/.."
 build_pkgs=(gcc meson ninja-build pkg-config musl-tools linux-libc-dev
 	libcjson-dev libinih-dev libcurl4-openssl-dev libarchive-dev libssl-dev)
 tool_pkgs=(runc crun runsc docker.io containerd sysbench fio linux-perf mbw hyperfine iproute2
+	mariadb-server-core e2fsprogs
 	iperf3 sockperf nuttcp util-linux
 	qemu-system-x86 linux-image-cloud-amd64)
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev procps wrk)

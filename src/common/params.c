@@ -206,11 +206,65 @@ static const struct ib_param_def nginx_params[] = {
 	 "page) or a file of that size (k, m: powers of 1024)"},
 	{"connections", IB_PT_LIST, "1,16,64", "1,4,16,64,256,1024", 0, 0,
 	 NULL, check_connections, "wrk's open connections (wrk -c)"},
+	{"docroot", IB_PT_CHOICE, "rootfs", "rootfs", 0, 0, "rootfs,scratch",
+	 NULL, "where the served files are: the instance's own root "
+	 "filesystem, or its scratch directory (a container's bind-mounted "
+	 "/scratch, a VM's ext4 data disk); under gVisor the paths differ"},
 	{"duration", IB_PT_SECONDS, "3", "30", 1, 3600, NULL, NULL,
 	 "seconds measured per point (wrk -d, whole seconds)"},
 	{"warmup", IB_PT_SECONDS, "1", "5", 0, 600, NULL, NULL,
 	 "seconds of load before each point, not counted (a wrk run of its "
 	 "own)"},
+	{"launches", IB_PT_COUNT, "2", "5", 1, 1000, NULL, NULL,
+	 "instances per runtime, each swept once (read by isobench)"},
+};
+
+/* sysbench's OLTP tests as Debian ships them: oltp_ and letters or '_' */
+static int check_sysbench_test(const char *word, char *why, size_t whylen)
+{
+	size_t n = strlen(word), i = 5;
+
+	if (n > 5 && n <= 64 && strncmp(word, "oltp_", 5) == 0)
+		while (i < n && ((word[i] >= 'a' && word[i] <= 'z') ||
+				 word[i] == '_'))
+			i++;
+	if (n > 5 && i == n)
+		return 0;
+	snprintf(why, whylen, "tests must be sysbench OLTP test names "
+		 "(oltp_point_select, oltp_read_only, oltp_read_write)");
+	return -1;
+}
+
+static int check_threads(const char *word, char *why, size_t whylen)
+{
+	uint64_t v;
+
+	if (ib_parse_count(word, &v) == 0 && v >= 1 && v <= 1000)
+		return 0;
+	snprintf(why, whylen, "threads must be numbers from 1 to 1000");
+	return -1;
+}
+
+static const struct ib_param_def mariadb_params[] = {
+	{"tests", IB_PT_LIST, "oltp_point_select,oltp_read_only,"
+	 "oltp_read_write", "oltp_point_select,oltp_read_only,oltp_read_write",
+	 0, 0, NULL, check_sysbench_test,
+	 "sysbench's OLTP tests, Debian's scripts as they are, in this order"},
+	{"threads", IB_PT_LIST, "1,8", "1,4,16,64", 0, 0, NULL, check_threads,
+	 "sysbench's client threads, one connection each (sysbench "
+	 "--threads)"},
+	{"duration", IB_PT_SECONDS, "5", "60", 1, 3600, NULL, NULL,
+	 "seconds measured per point (sysbench --time, whole seconds)"},
+	{"warmup", IB_PT_SECONDS, "2", "10", 0, 600, NULL, NULL,
+	 "seconds of load before each point, not counted (a sysbench run "
+	 "of its own)"},
+	{"tables", IB_PT_COUNT, "4", "16", 1, 64, NULL, NULL,
+	 "tables of the data set (sysbench --tables)"},
+	{"table_size", IB_PT_COUNT, "10000", "100000", 1, 10000000, NULL, NULL,
+	 "rows per table (sysbench --table-size)"},
+	{"datadir", IB_PT_CHOICE, "scratch", "scratch", 0, 0, "scratch,tmpfs",
+	 NULL, "where the launch's copy of the data set is: the instance's "
+	 "scratch directory, or memory of the instance's own"},
 	{"launches", IB_PT_COUNT, "2", "5", 1, 1000, NULL, NULL,
 	 "instances per runtime, each swept once (read by isobench)"},
 };
@@ -277,7 +331,7 @@ const struct ib_workload_def ib_workloads[] = {
 	 "probe's `serve` workload in the instance with a configuration "
 	 "isobench generated (worker_processes = the instance's CPUs, "
 	 "access log off, sendfile on, files from the instance's own "
-	 "filesystem), loaded by wrk on the host over the instance's link "
+	 "filesystem or, with docroot=scratch, its scratch directory), loaded by wrk on the host over the instance's link "
 	 "(the net benchmark's); each point is a wrk run after a warm-up "
 	 "run, and wrk's own figures are read through its Lua done() hook. "
 	 "host_cpu_per_1k_requests is the CPU time (user + system) of every "
@@ -287,6 +341,28 @@ const struct ib_workload_def ib_workloads[] = {
 	 "Cells table (point_with_errors, with the counts by kind). wrk runs "
 	 "on the CPUs the instances do not have, if the run leaves it some "
 	 "(--cpus), else beside them; each launch's `load` says which."},
+	{"mariadb", "MariaDB under sysbench's OLTP tests from the host over "
+	 "the instance's link: transactions/s, queries/s, latency p95/p99, "
+	 "host CPU per 1000 transactions",
+	 "sysbench oltp_* (its own figures, read by a Lua hook)",
+	 mariadb_params, N(mariadb_params), 1, .schedule = IB_SCHED_SERVE,
+	 .stop = IB_STOP_LAUNCHES,
+	 .traits = IB_WL_NEEDS_LINK | IB_WL_OPT_IN,
+	 .probe_workload = "serve", .probe_arg = "port=3306",
+	 .report_note = "mariadb: the Debian mariadbd binary, started by the "
+	 "probe's `serve` workload in the instance with a configuration "
+	 "isobench generated (buffer pool 1.5 times the data set, at least "
+	 "128 MiB; no binary log), on a copy of a data set prepared once per "
+	 "run on the host (mariadb-install-db, then sysbench oltp_common "
+	 "prepare) that the probe makes before the server starts "
+	 "(`datadir`: on the instance's scratch directory, or in memory of "
+	 "its own). sysbench runs on the host against the instance's link; "
+	 "each point is a sysbench run after a warm-up run, and sysbench's "
+	 "own figures are read through its report hook and its latency "
+	 "histogram. host_cpu_per_1k_transactions is the CPU time of every "
+	 "host process of the instance over the point, per 1000 "
+	 "transactions. A point with errors or reconnects is said in the "
+	 "Cells table (point_with_errors)."},
 	{"serve", "starts an application's server (command line from "
 	 "--serve-argv), says when it accepts, holds, stops it: its start "
 	 "time, exit status and CPU time", "-", serve_params,

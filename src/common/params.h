@@ -100,6 +100,9 @@ struct ib_workload_def {
 	 * Its parameters are then all read by isobench; the probe's take
 	 * their defaults. */
 	const char *probe_workload;
+	/* One parameter of that probe workload that is not its default
+	 * ("port=3306"), or NULL. */
+	const char *probe_arg;
 };
 
 extern const struct ib_workload_def ib_workloads[];

@@ -166,6 +166,14 @@ static void usage(FILE *f)
 		"  --peer A:P     net: isobench's peer, IPv4 address and port\n"
 		"  --serve-argv FILE  serve: the server's command line, one "
 		"argument a line\n"
+		"  --serve-seed SRC:DST  serve: copy the tree SRC to DST (made "
+		"new, or an\n                 empty mount point) before the "
+		"server starts (a database's data set)\n"
+		"  --serve-tmpfs DIR  serve: first mount a tmpfs on DIR, in a "
+		"mount namespace\n                 of the probe's own\n"
+		"  --serve-mount DEV:DIR  serve: first mount the ext4 "
+		"filesystem on DEV on\n                 DIR (a VM's data "
+		"disk)\n"
 		"  --net-if CIDR  as a VM's init: the address of the first "
 		"network\n                 interface (198.18.1.2/24)\n"
 		"  --full         defaults of the full suite instead of the "
@@ -259,6 +267,9 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 		{"reps", required_argument, NULL, 'r'},
 		{"peer", required_argument, NULL, 'p'},
 		{"serve-argv", required_argument, NULL, 'a'},
+		{"serve-seed", required_argument, NULL, 'S'},
+		{"serve-tmpfs", required_argument, NULL, 'T'},
+		{"serve-mount", required_argument, NULL, 'M'},
 		{"net-if", required_argument, NULL, 'n'},
 		{"full", no_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
@@ -295,6 +306,15 @@ static int probe_main(int argc, char **argv, double uptime, int in_vm)
 			break;
 		case 'a':
 			args.serve_argv = optarg;
+			break;
+		case 'S':
+			args.serve_seed = optarg;
+			break;
+		case 'T':
+			args.serve_tmpfs = optarg;
+			break;
+		case 'M':
+			args.serve_mount = optarg;
 			break;
 		case 'n':
 			net_if = optarg;

@@ -22,6 +22,12 @@ struct probe_args {
 	const char *peer;                    /* net: the peer, ADDR:PORT */
 	const char *serve_argv;              /* serve: the server's command
 						line, a file (common/argv_file.h) */
+	const char *serve_seed;              /* serve: "SRC:DST", a tree to
+						copy before the server starts */
+	const char *serve_tmpfs;             /* serve: a tmpfs to mount there
+						first */
+	const char *serve_mount;             /* serve: "DEV:DIR", an ext4 to
+						mount first */
 };
 
 uint64_t pb_arg_count(const struct probe_args *a, const char *name);

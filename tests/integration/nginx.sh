@@ -14,6 +14,8 @@
 #   them (native, runc, crun, docker), and is at least half of it under
 #   gVisor (whose Sentry adds its own) and in the VM (the emulator's);
 #   nginx exited 0 on being asked to stop;
+# - docroot=scratch: the files served from the scratch directory (a
+#   container's /scratch, a VM's ext4 data disk), each launch saying so;
 # - a runtime that does not run the applications yet (kata's driver, with
 #   runc's shim here) fails its cell with that reason; bad parameters are
 #   refused before anything runs;
@@ -97,6 +99,31 @@ done
 ! ip netns list | grep -q "$id" || fail "a network namespace of the run is left"
 assert_no_path "$T/isobench-$id" "the run's work directory (nginx's files)"
 note "nginx in $RTS under wrk: every point measured and consistent with the bodies served, host CPU agrees with the server's, nothing left"
+
+# --- the files on the scratch directory ---------------------------------------
+S=$T/ngs
+ib ngs run -r "$RTS" -b nginx -s nginx.docroot=scratch -s nginx.sizes=100k \
+	-s nginx.connections=4 -s nginx.duration=1 -s nginx.warmup=0 \
+	-s nginx.launches=1 --no-progress --probe "$PROBE" --scratch "$T" -o "$S"
+expect_rc 0 ngs
+for rt in ${RTS//,/ }; do
+	assert_eq "$(jrows "$S/results.json" cells status runtime=$rt job=nginx)" ok "$rt/nginx (docroot=scratch) status"
+	key="connections=4,size=100k"
+	rps=$(jrows "$S/results.json" metrics median runtime=$rt metric=requests_per_s params_key=$key)
+	mbs=$(jrows "$S/results.json" metrics median runtime=$rt metric=mb_per_s params_key=$key)
+	awk -v r="$rps" -v m="$mbs" 'BEGIN { per = m * 1e6 / r; exit !(r > 10 && per > 102500 && per < 103400) }' ||
+		fail "$rt docroot=scratch: $mbs MB/s at $rps requests/s is not 100 KiB a response plus headers"
+	l=$(jrows "$S/raw.jsonl" - id ev=launch runtime=$rt | head -1)
+	where=$(jrows "$S/raw.jsonl" - rec.value ev=record launch=$l rec.key=docroot)
+	case $rt in
+	native) want="scratch directory on the host" ;;
+	qemu) want="ext4 disk image" ;;
+	*) want="container's /scratch" ;;
+	esac
+	[[ "$where" == *"$want"* ]] || fail "$rt docroot=scratch: docroot '$where'"
+done
+assert_no_path "$T/isobench-$(jrows "$S/raw.jsonl" - run_id ev=run)" "the run's work directory (the scratch files, a VM's disk)"
+note "docroot=scratch in $RTS: the files served from the scratch directory (a VM's ext4 disk), as each launch says"
 
 # --- wrk on CPUs of its own where the instances leave some ---------------------
 if [ "$(nproc)" -ge 2 ]; then

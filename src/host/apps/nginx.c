@@ -41,7 +41,7 @@ static int write_body(const char *www, const char *word, struct ib_err *err)
 	return rc;
 }
 
-static char *conf_text(const char *prefix, int cpus)
+static char *conf_text(const char *prefix, const char *www_in, int cpus)
 {
 	return ib_xasprintf(
 		"# written by isobench for one launch\n"
@@ -65,17 +65,18 @@ static char *conf_text(const char *prefix, int cpus)
 		"  scgi_temp_path %s/tmp/scgi;\n"
 		"  server {\n"
 		"    listen %d;\n"
-		"    root %s/www;\n"
+		"    root %s;\n"
 		"  }\n"
 		"}\n",
 		cpus, prefix, prefix, prefix, prefix, prefix, prefix,
-		IB_NGINX_PORT, prefix);
+		IB_NGINX_PORT, www_in);
 }
 
-int ib_nginx_launch_files(const char *dir, const char *prefix, int cpus,
+int ib_nginx_launch_files(const char *dir, const char *prefix,
+			  const char *www, const char *www_in, int cpus,
 			  const struct ib_strv *sizes, struct ib_err *err)
 {
-	char *www = ib_xasprintf("%s/www", dir), *tmp = ib_xasprintf("%s/tmp", dir);
+	char *tmp = ib_xasprintf("%s/tmp", dir);
 	char *conf = ib_xasprintf("%s/nginx.conf", prefix);
 	char *path = NULL, *text = NULL, why[256];
 	char *argv[] = {IB_NGINX_BIN, "-p", (char *)prefix, "-c", conf,
@@ -88,7 +89,7 @@ int ib_nginx_launch_files(const char *dir, const char *prefix, int cpus,
 		rc = write_body(www, sizes->v[i], err);
 	if (rc < 0)
 		goto out;
-	text = conf_text(prefix, cpus);
+	text = conf_text(prefix, www_in, cpus);
 	path = ib_xasprintf("%s/nginx.conf", dir);
 	rc = ib_write_file_atomic_mode(path, text, strlen(text), 0644, err);
 	free(text), free(path);
@@ -103,6 +104,6 @@ int ib_nginx_launch_files(const char *dir, const char *prefix, int cpus,
 	path = ib_xasprintf("%s/serve-argv", dir);
 	rc = ib_write_file_atomic_mode(path, text, strlen(text), 0644, err);
 out:
-	free(text), free(path), free(conf), free(tmp), free(www);
+	free(text), free(path), free(conf), free(tmp);
 	return rc;
 }

@@ -24,12 +24,15 @@ extern const char ib_nginx_manifest[];
 const char *ib_nginx_path(const char *size_word);
 
 /* Writes one launch's files in dir (a directory that exists, on the host):
- * nginx.conf, www/ with a file per size word of sizes (deterministic
- * bytes), tmp/, and serve-argv, nginx's command line for the probe; every
- * path in them is as the instance sees dir, at prefix (the host's path
- * for native, "/isobench-app" in a container's root). cpus: its
- * worker_processes. 0, or < 0 with err set. */
-int ib_nginx_launch_files(const char *dir, const char *prefix, int cpus,
+ * nginx.conf, tmp/, and serve-argv, nginx's command line for the probe;
+ * every path in them is as the instance sees dir, at prefix (the host's
+ * path for native, "/isobench-app" in a container's root). The document
+ * root, a file per size word of sizes (deterministic bytes), is made at
+ * www on the host (a new directory: dir/www, or one on the scratch) and
+ * is www_in in the instance. cpus: its worker_processes. 0, or < 0 with
+ * err set. */
+int ib_nginx_launch_files(const char *dir, const char *prefix,
+			  const char *www, const char *www_in, int cpus,
 			  const struct ib_strv *sizes, struct ib_err *err);
 
 #endif

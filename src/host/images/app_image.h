@@ -12,10 +12,11 @@
  * the loader's listing are parsed with bounds checks and fuzzed
  * (tests/fuzz/fuzz_app_image.c).
  *
- * An instance gets it through ib_app_image_link: the image's files hard-
- * linked into its root (the OCI containers' rootfs; native runs the host's
- * own files). Not yet here (issue 13): the cache by the inputs' hash, the
- * Docker image and the VMs' initramfs. */
+ * An instance gets it through ib_app_image_link (the image's files hard-
+ * linked into the OCI containers' rootfs) or ib_app_tree_write (an
+ * archive of it: uploaded into a Docker container, appended to a VM's
+ * initramfs); native runs the host's own files. Not yet here (issue 13):
+ * the cache by the inputs' hash (the image is built once per run). */
 #ifndef ISOBENCH_APP_IMAGE_H
 #define ISOBENCH_APP_IMAGE_H
 

@@ -242,6 +242,8 @@ void ib_job_probe_args(const struct ib_job *job, struct ib_strv *out)
 	 * parameters are all the host's */
 	if (job->wl->probe_workload) {
 		ib_strv_push(out, job->wl->probe_workload);
+		if (job->wl->probe_arg)
+			ib_strv_push(out, job->wl->probe_arg);
 		return;
 	}
 	ib_strv_push(out, job->wl->name);

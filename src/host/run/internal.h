@@ -12,6 +12,7 @@
 #define ISOBENCH_RUN_INTERNAL_H
 
 #include <cjson/cJSON.h>
+#include <sched.h>
 #include <stdint.h>
 
 #include "common/frame.h"
@@ -70,8 +71,17 @@ struct run {
 	int created_dir;          /* the run directory did not exist before */
 	int rts_set_up;           /* run_setup_runtimes ran: rts[0..nrts) own */
 	int started;              /* the run event is logged: keep the dir */
-	char *app_image;          /* nginx's image in work/, once built */
-	char *app_image_why;      /* or why it could not be */
+	struct run_app_image {    /* an application's image in work/ */
+		const char *name;     /* "nginx": the application's */
+		char *dir;            /* once built */
+		char *why;            /* or why it could not be */
+	} app_images[4];
+	struct run_dataset {      /* mariadb's data set in work/, per size */
+		int tables, table_size;
+		char *dir;            /* its data directory, once prepared */
+		char *why;            /* or why it could not be */
+		uint64_t bytes;
+	} datasets[4];
 };
 
 /* When the probe's first byte arrived: the first byte of its first record.
@@ -121,6 +131,11 @@ struct one_launch {
 	int served;          /* serve: the load ran (or failed: why says) */
 	int load_failed;     /* serve: the load could not run; why says */
 	char *app_root;      /* serve: the tree linked into its root (owned) */
+	char *scratch_data;  /* serve: the launch's files on its scratch (a
+				directory in the run's scratch directory, a
+				VM's data disk), removed after the launch
+				(owned) */
+	char *app_tmpfs;     /* serve: x->l.app_tmpfs (owned) */
 	char why[1200];      /* why it failed, once known */
 };
 
@@ -139,11 +154,16 @@ double run_since_start(const struct run *R);
  * (bench, key, value) or a footprint sample. */
 void run_log_host_info(struct run *R, int id, const char *bench,
 		       const char *key, const char *value);
-/* A host sample of an application's load point: params size and
- * connections. */
+/* A host sample of an application's load point: its two params, a word
+ * (nginx's size, mariadb's test) and a number (connections, threads). */
+struct run_point {
+	const char *word_key, *word;
+	const char *num_key;
+	int num;
+};
 void run_log_host_point(struct run *R, int id, const char *bench,
 			const char *metric, const char *unit, int higher,
-			double value, const char *size, int connections);
+			double value, const struct run_point *pt);
 
 /* serve.c */
 /* An application's files for launch x (its directory in the run's work
@@ -156,6 +176,53 @@ int run_serve_prepare(struct run *R, struct cell_state *c,
 int run_serve_load(struct run *R, struct cell_state *c, struct one_launch *x);
 /* An upper bound of the sweep's seconds, added to the launch's deadline. */
 double run_serve_seconds(const struct ib_job *job);
+/* serve_shared.c: what the applications share: the image of the manifest
+ * (images/app_image.h) named name, built once per run in work/ (NULL with
+ * err set if it cannot be); a root of x's own in dir (dir/root: the
+ * image, /etc's few files, and dir/root/isobench-app made), into *root;
+ * the CPU time of every host process of x's instance; the CPUs the load
+ * generator may have to itself (their count; text lists them) and a
+ * program's run pinned to them. */
+const char *run_serve_app_image(struct run *R, const char *name,
+				const char *manifest, struct ib_err *err);
+int run_serve_root(struct run *R, const char *name, const char *manifest,
+		   const char *dir, char **root, struct ib_err *err);
+double run_serve_instance_cpu_s(struct cell_state *c, struct one_launch *x);
+int run_serve_load_cpus(const struct run *R, cpu_set_t *set, char *text,
+			size_t cap);
+int run_serve_pin(const cpu_set_t *set, int nset, cpu_set_t *old);
+void run_serve_unpin(int pinned, const cpu_set_t *old);
+/* The address the host loads x's instance at, or NULL (x->why says why). */
+const char *run_serve_addr(struct one_launch *x);
+/* A VM's data disk for a launch (its files, a database's data set): a
+ * raw image made new in dir, sized for bytes of files and their growth,
+ * formatted ext4 by mkfs.ext4 with the tree at image (its files) in it,
+ * every table initialized now (no lazy initialization left for the
+ * guest's kernel to do while it is measured). Its path into *out. 0, or
+ * < 0 with err set. */
+int run_serve_data_disk(const char *dir, const char *image, uint64_t bytes,
+			char **out, struct ib_err *err);
+/* The seconds of a sweep of the job's lists list_a x list_b, each point
+ * a warm-up run and a measured one (its "warmup" and "duration", whole
+ * seconds) plus extra_s: an upper bound, added to the launch's
+ * deadline. */
+double run_serve_sweep_seconds(const struct ib_job *job, const char *list_a,
+			       const char *list_b, double extra_s);
+
+/* serve_nginx.c: the nginx benchmark's launch files and its load (wrk).
+ * As run_serve_prepare and run_serve_load. */
+int run_nginx_prepare(struct run *R, struct cell_state *c,
+		      struct one_launch *x, struct ib_err *err);
+int run_nginx_load(struct run *R, struct cell_state *c, struct one_launch *x);
+double run_nginx_seconds(const struct ib_job *job);
+
+/* serve_mariadb.c: the mariadb benchmark's launch files (the data set
+ * prepared once per run, its copy for the probe to make) and its load
+ * (sysbench). As run_serve_prepare and run_serve_load. */
+int run_mariadb_prepare(struct run *R, struct cell_state *c,
+			struct one_launch *x, struct ib_err *err);
+int run_mariadb_load(struct run *R, struct cell_state *c, struct one_launch *x);
+double run_mariadb_seconds(const struct ib_job *job);
 void run_log_host_sample(struct run *R, int id, const char *metric,
 			 const char *unit, int higher, double value,
 			 const char *pkey, const char *pval, double pnum);

@@ -403,7 +403,13 @@ void run_launch_free(struct one_launch *x)
 	ib_strv_free(&x->args);
 	free(x->l.name);
 	free(x->app_root);
+	free(x->scratch_data);
+	free(x->app_tmpfs);
 	x->app_root = NULL;
+	x->scratch_data = NULL;
+	x->app_tmpfs = NULL;
+	x->l.app_tmpfs = NULL;
+	x->l.app_disk = NULL;
 	x->l.app_root = NULL;
 	x->l.name = NULL;
 }
@@ -573,6 +579,14 @@ void run_launch(struct run *R, struct cell_state *c, int warmup)
 	}
 	if (!run_job_needs_link(c->job) || x.net)
 		ops->teardown(c->rt, &x.l);
+	if (x.scratch_data) {
+		int e = ib_rmtree(x.scratch_data);
+
+		if (e < 0)
+			run_say(R, IB_REPORT_NOTE, "%s/%s: launch %d: could not "
+				"remove %s: %s", c->rt->label, c->job->name,
+				x.l.id, x.scratch_data, strerror(-e));
+	}
 	t_torn_down = ib_mono_ns();
 	wall = (double)(t_torn_down - x.l.t_launch_ns) / 1e9;
 	status = verdict(R, &x, interrupted, timed_out);

@@ -108,13 +108,13 @@ void run_log_host_sample(struct run *R, int id, const char *metric,
 
 void run_log_host_point(struct run *R, int id, const char *bench,
 			const char *metric, const char *unit, int higher,
-			double value, const char *size, int connections)
+			double value, const struct run_point *pt)
 {
 	cJSON *params, *ev = host_sample(id, bench, metric, unit, higher, value,
 					 &params);
 
-	cJSON_AddStringToObject(params, "size", size);
-	cJSON_AddNumberToObject(params, "connections", connections);
+	cJSON_AddStringToObject(params, pt->word_key, pt->word);
+	cJSON_AddNumberToObject(params, pt->num_key, pt->num);
 	run_log_event(R, ev);
 }
 

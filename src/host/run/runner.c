@@ -300,8 +300,14 @@ static void run_release(struct run *R)
 	free(R->scratch);
 	free(R->work);
 	free(R->probe);
-	free(R->app_image);
-	free(R->app_image_why);
+	for (size_t i = 0; i < IB_ARRAY_LEN(R->app_images); i++) {
+		free(R->app_images[i].dir);
+		free(R->app_images[i].why);
+	}
+	for (size_t i = 0; i < IB_ARRAY_LEN(R->datasets); i++) {
+		free(R->datasets[i].dir);
+		free(R->datasets[i].why);
+	}
 }
 
 int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)

@@ -33,10 +33,15 @@ struct ib_net;
 
 /* How a runtime runs an application (the application benchmarks). */
 enum ib_apps {
-	IB_APPS_NONE = 0, /* not yet (Docker, the VMs: the image is to come) */
+	IB_APPS_NONE = 0, /* not yet (firecracker, kata: the image is to
+			     come) */
 	IB_APPS_HOST,     /* from the host's own files (native) */
-	IB_APPS_ROOTFS,   /* the launch's app_root linked into its root
-			     filesystem (the OCI containers) */
+	IB_APPS_ROOTFS,   /* the launch's app_root put into its root
+			     filesystem, a host directory (the containers:
+			     the host's scratch directory is at /scratch) */
+	IB_APPS_RAMROOT,  /* the launch's app_root put into a root in the
+			     instance's memory (a VM's initramfs), with no
+			     host directory shared */
 };
 struct ib_cleanup;
 
@@ -84,6 +89,15 @@ struct ib_launch {
 	 * directory whose tree (the application's image and the launch's
 	 * files) the driver links into the instance's root; else NULL. */
 	const char *app_root;
+	/* An application's launch: a directory in the instance (under
+	 * IB_APP_PREFIX) where the driver mounts a tmpfs of the instance's
+	 * own (a container runtime's mount), or NULL. */
+	const char *app_tmpfs;
+	/* An application's launch in a VM: a raw disk image with a
+	 * filesystem on it (a database's data set), attached as the
+	 * guest's scratch disk (vda) in place of the disk benchmark's, or
+	 * NULL. */
+	const char *app_disk;
 	/* Where the host reaches the instance on its link, if the driver
 	 * learns it at launch (a Docker bridge network's address); else
 	 * "" and the link's inst_addr holds. */

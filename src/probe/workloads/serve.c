@@ -2,7 +2,15 @@
  * accepts, holds while the host loads it, then stops it and reports.
  *
  * The server's command line is a file (--serve-argv, common/argv_file.h)
- * that isobench wrote. The probe starts the server as its child, its
+ * that isobench wrote. Before the server starts, where a database's data
+ * goes is made ready: --serve-tmpfs DIR mounts a tmpfs on DIR (in a mount
+ * namespace of the probe's own, so that nothing is left on the host when
+ * it ends: native's launch), --serve-mount DEV:DIR mounts the ext4
+ * filesystem isobench formatted with the data set (a VM's disk), and
+ * --serve-seed SRC:DST copies the tree SRC (the data set, prepared once
+ * per run) to DST, a directory made new or an empty mount point: the
+ * server changes its copy only, and the copy's time is not the server's
+ * start. The probe starts the server as its child, its
  * output on a pipe of the probe's (never on the record stream), and tries
  * to connect to 127.0.0.1:port every 10 ms until the server accepts, the
  * server exits, or ready_timeout passes; the last two are failures that
@@ -28,7 +36,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
+#include <dirent.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "../../common/argv_file.h"
@@ -367,6 +378,243 @@ static int hold(pid_t pid, struct tail *t, double limit)
 	return 0;
 }
 
+/* --- the seed: a tree copied before the server starts ------------------ */
+
+#define SEED_DEPTH_MAX 16
+
+struct seed {
+	uint64_t bytes, files;
+	char why[300];
+	char buf[1 << 16];
+};
+
+/* Copies the regular file name of directory sfd into dfd (made new, with
+ * its mode). */
+static int seed_file(int sfd, int dfd, const char *name, mode_t mode,
+		     struct seed *s)
+{
+	int in = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), out;
+	ssize_t n = 0;
+
+	if (in < 0) {
+		snprintf(s->why, sizeof(s->why), "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		     O_CLOEXEC, mode & 07777);
+	if (out < 0) {
+		snprintf(s->why, sizeof(s->why), "%s: %s", name, strerror(errno));
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, s->buf, sizeof(s->buf))) > 0 ||
+	       (n < 0 && errno == EINTR)) {
+		for (ssize_t at = 0; n > 0 && at < n;) {
+			ssize_t w = write(out, s->buf + at, (size_t)(n - at));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				n = -1;
+				break;
+			}
+			at += w;
+		}
+		if (n > 0)
+			s->bytes += (uint64_t)n;
+		if (n < 0)
+			break;
+	}
+	if (n < 0)
+		snprintf(s->why, sizeof(s->why), "%s: %s", name, strerror(errno));
+	if (close(out) < 0 && n == 0) {
+		snprintf(s->why, sizeof(s->why), "%s: %s", name, strerror(errno));
+		n = -1;
+	}
+	close(in);
+	s->files++;
+	return n < 0 ? -1 : 0;
+}
+
+/* Copies what directory sfd holds into directory dfd: directories and
+ * regular files only, nothing followed. */
+static int seed_dir(int sfd, int dfd, int depth, struct seed *s)
+{
+	int scan = dup(sfd), rc = 0;
+	DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		snprintf(s->why, sizeof(s->why), "opendir: %s", strerror(errno));
+		if (scan >= 0)
+			close(scan);
+		return -1;
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		struct stat st;
+		int a, b;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (fstatat(sfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			snprintf(s->why, sizeof(s->why), "%s: %s", e->d_name,
+				 strerror(errno));
+			rc = -1;
+		} else if (S_ISREG(st.st_mode)) {
+			rc = seed_file(sfd, dfd, e->d_name, st.st_mode, s);
+		} else if (!S_ISDIR(st.st_mode) || depth >= SEED_DEPTH_MAX) {
+			snprintf(s->why, sizeof(s->why), "%s: %s", e->d_name,
+				 S_ISDIR(st.st_mode) ? "nested too deep"
+				 : "neither a file nor a directory");
+			rc = -1;
+		} else if (mkdirat(dfd, e->d_name, st.st_mode & 07777) < 0) {
+			snprintf(s->why, sizeof(s->why), "%s: %s", e->d_name,
+				 strerror(errno));
+			rc = -1;
+		} else {
+			a = openat(sfd, e->d_name, O_RDONLY | O_DIRECTORY |
+				   O_NOFOLLOW | O_CLOEXEC);
+			b = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY |
+				   O_NOFOLLOW | O_CLOEXEC);
+			if (a < 0 || b < 0) {
+				snprintf(s->why, sizeof(s->why), "%s: %s",
+					 e->d_name, strerror(errno));
+				rc = -1;
+			} else {
+				rc = seed_dir(a, b, depth + 1, s);
+			}
+			if (a >= 0)
+				close(a);
+			if (b >= 0)
+				close(b);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Does directory fd hold nothing (but "." and "..")? */
+static int dir_empty(int fd)
+{
+	int scan = dup(fd), empty = 1;
+	DIR *d = scan >= 0 ? fdopendir(scan) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (scan >= 0)
+			close(scan);
+		return 0;
+	}
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+/* --serve-tmpfs DIR: a tmpfs on DIR (made if missing), in a mount
+ * namespace of the probe's own whose mounts do not propagate back.
+ * --serve-mount DEV:DIR: the ext4 filesystem on DEV on DIR. 0, or -1
+ * after an error record. */
+static int mount_data(const struct probe_args *a)
+{
+	if (a->serve_tmpfs) {
+		const char *dir = a->serve_tmpfs;
+
+		if (dir[0] != '/') {
+			pb_emit_error("serve", "invalid", "--serve-tmpfs %s: not "
+				      "an absolute path", dir);
+			return -1;
+		}
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    (mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+		    mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV,
+			  "mode=700") < 0) {
+			pb_emit_error("serve", "failed", "--serve-tmpfs %s: %s",
+				      dir, strerror(errno));
+			return -1;
+		}
+	}
+	if (a->serve_mount) {
+		const char *colon = strchr(a->serve_mount, ':');
+		char dev[256];
+
+		if (!colon || colon == a->serve_mount || colon[1] != '/' ||
+		    (size_t)(colon - a->serve_mount) >= sizeof(dev)) {
+			pb_emit_error("serve", "invalid", "--serve-mount %s: not "
+				      "DEV:DIR", a->serve_mount);
+			return -1;
+		}
+		memcpy(dev, a->serve_mount, (size_t)(colon - a->serve_mount));
+		dev[colon - a->serve_mount] = '\0';
+		if ((mkdir(colon + 1, 0700) < 0 && errno != EEXIST) ||
+		    mount(dev, colon + 1, "ext4", MS_NOSUID | MS_NODEV |
+			  MS_NOATIME, NULL) < 0) {
+			pb_emit_error("serve", "failed", "--serve-mount: %s on "
+				      "%s: %s", dev, colon + 1, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* --serve-seed SRC:DST: DST made (0700, it must not exist), SRC's tree
+ * copied into it; samples of the copy's size and time. 0, or -1 after an
+ * error record. */
+static int seed(const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	char *src = colon ? strndup(spec, (size_t)(colon - spec)) : NULL;
+	const char *dst = colon ? colon + 1 : NULL;
+	struct seed *s = calloc(1, sizeof(*s));
+	uint64_t t0 = now_ns();
+	int a = -1, b = -1, rc = -1;
+
+	if (!src || !s || !src[0] || !dst[0] || src[0] != '/' || dst[0] != '/') {
+		pb_emit_error("serve", "invalid", "--serve-seed %s: not "
+			      "SRC:DST, two absolute paths", spec);
+		goto out;
+	}
+	a = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (a < 0) {
+		pb_emit_error("serve", "failed", "--serve-seed: %s: %s", src,
+			      strerror(errno));
+		goto out;
+	}
+	/* made new; or an empty directory already there: a mount point
+	 * (--serve-tmpfs, a container runtime's tmpfs) */
+	if ((mkdir(dst, 0700) < 0 && errno != EEXIST) ||
+	    (b = open(dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		      O_CLOEXEC)) < 0) {
+		pb_emit_error("serve", "failed", "--serve-seed: %s: %s", dst,
+			      strerror(errno));
+		goto out;
+	}
+	if (!dir_empty(b)) {
+		pb_emit_error("serve", "failed", "--serve-seed: %s is there "
+			      "already and not empty", dst);
+		goto out;
+	}
+	if (seed_dir(a, b, 0, s) < 0 || fsync(b) < 0) {
+		pb_emit_error("serve", "failed", "--serve-seed: copying %s to "
+			      "%s: %s", src, dst, s->why[0] ? s->why
+			      : strerror(errno));
+		goto out;
+	}
+	pb_emit_sample("serve", "seed_copy", "s", IB_LOWER_IS_BETTER,
+		       since(t0), NULL, 0);
+	pb_emit_info_num("serve", "seed_bytes", (double)s->bytes);
+	rc = 0;
+out:
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	free(s);
+	free(src);
+	return rc;
+}
+
 static int pb_wl_serve(const struct probe_args *a)
 {
 	char *argv[IB_ARGV_FILE_MAX + 1], *text = NULL, st[32], last[600];
@@ -389,6 +637,9 @@ static int pb_wl_serve(const struct probe_args *a)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	if (mount_data(a) < 0 ||
+	    (a->serve_seed && seed(a->serve_seed) < 0))
+		goto out;
 	t0 = now_ns();
 	pid = start_server(argv, &t);
 	if (pid < 0 || wait_ready(pid, &t, a, t0) < 0)

@@ -754,6 +754,10 @@ static int docker_launch(struct ib_runtime *rt, struct ib_launch *l,
 		cJSON_AddItemToArray(a, cJSON_CreateString(bind));
 		free(bind);
 	}
+	/* an application's data in memory of the container's own */
+	if (l->app_tmpfs)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(hc, "Tmpfs"),
+					l->app_tmpfs, "mode=700");
 	if (l->net) {
 		cJSON_AddStringToObject(hc, "Runtime", strcmp(d->runtime, "runsc")
 					? d->runtime : RUNSC_HOSTINET);

@@ -104,6 +104,11 @@ cJSON *ib_oci_config(const struct ib_oci_bundle *b)
 		  (const char *[]){"nosuid", "nodev", "mode=1777", NULL});
 	add_mount(mounts, IB_OCI_SCRATCH, "bind", b->scratch,
 		  (const char *[]){"rbind", "rw", NULL});
+	/* an application's data in memory of the container's own (charged
+	 * to its memory cgroup, as its other pages) */
+	if (b->app_tmpfs)
+		add_mount(mounts, b->app_tmpfs, "tmpfs", "tmpfs",
+			  (const char *[]){"nosuid", "nodev", "mode=700", NULL});
 
 	lnx = cJSON_AddObjectToObject(c, "linux");
 	res = cJSON_AddObjectToObject(lnx, "resources");

@@ -35,6 +35,8 @@ struct ib_oci_bundle {
 	const char *app_root;       /* an application's tree, hard-linked
 				       into rootfs (images/app_image.h), or
 				       NULL */
+	const char *app_tmpfs;      /* a tmpfs mounted here (in the
+				       container), or NULL */
 	struct ib_limits limits;
 };
 

@@ -473,6 +473,7 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 		.probe_argv = pargv.v, .run_id = rt->ctx->run_id,
 		.launch = l->name, .cgroups_path = cgroup,
 		.netns_path = netns, .app_root = l->app_root,
+		.app_tmpfs = l->app_tmpfs,
 		.limits = rt->ctx->limits}, err);
 	if (rc < 0)
 		goto out;

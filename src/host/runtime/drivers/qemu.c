@@ -666,6 +666,10 @@ static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
 		ib_strv_push(&pargv, "--scratch");
 		ib_strv_push(&pargv, "/dev/vda");
 	}
+	/* an application's data set on a disk of its own (the probe
+	 * mounts it) */
+	if (l->app_disk)
+		disk = l->app_disk;
 	for (char **a = l->probe_argv; *a; a++)
 		ib_strv_push(&pargv, *a);
 	ib_strv_push_owned(&pargv, NULL);
@@ -848,7 +852,7 @@ const struct ib_runtime_ops ib_runtime_qemu = {
 	.describe = qemu_describe,
 	.release = qemu_release,
 	.stop = qemu_stop,
-	.apps = IB_APPS_ROOTFS,
+	.apps = IB_APPS_RAMROOT,
 	.own_kernel = 1,
 	.net_kind = qemu_net_kind,
 	.also_default = qemu_also_default,

@@ -1,0 +1,610 @@
+/* run/serve_mariadb: the mariadb benchmark's host side.
+ *
+ * The data set is prepared once per run (and per size) in the run's work
+ * directory, on the host, by MariaDB's and sysbench's own tools: the
+ * system tables by mariadb-install-db, then a server of the run's own
+ * (Unix socket only: no TCP, nothing to reach from outside) that makes
+ * the database and sysbench's account at its start (--init-file), and
+ * sysbench oltp_common prepare; the server is stopped with SIGTERM and
+ * must exit cleanly. The data directory left is the template: each launch
+ * gets a copy, made by the probe before the server starts (--serve-seed),
+ * so that preparing is never measured and no launch sees another's
+ * writes.
+ *
+ * Where the copy is (`datadir`): on the instance's scratch directory (the
+ * run's scratch directory on the host: native's own files, a container's
+ * /scratch), or, for a VM, in the guest's memory (its root is the
+ * initramfs). What is not built yet fails the cell with the reason: a
+ * VM's scratch disk formatted for the data set, and a tmpfs in a
+ * container or for native.
+ *
+ * Each point of the sweep (test x threads) is a sysbench run from the
+ * host over the instance's link after a warm-up run, its figures logged
+ * as host samples of the launch, as nginx's are. */
+#include "run/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "apps/mariadb.h"
+#include "base/proc.h"
+#include "common/cpus.h"
+#include "engines/sysbench_oltp.h"
+#include "images/app_image.h"
+#include "runtime/drivers/oci.h"
+
+#define SYSBENCH_SCRIPTS "/usr/share/sysbench"
+#define PREP_READY_S 60.0 /* the preparation's server: its start */
+#define PREP_STOP_S 60.0  /* and its clean shutdown */
+
+/* Does the server whose data directory is dirfd accept on its socket?
+ * (connected through /proc/self/fd: the path's length is then the same
+ * however deep the run's directory is) */
+static int prep_accepts(int dirfd)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
+		 dirfd, IB_MARIADB_PREP_SOCKET);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+static uint64_t tree_bytes_sum;
+
+static int add_bytes(const char *path, const struct stat *st, int flag,
+		     struct FTW *f)
+{
+	(void)path, (void)f;
+	if (flag == FTW_F && S_ISREG(st->st_mode))
+		tree_bytes_sum += (uint64_t)st->st_size;
+	return 0;
+}
+
+/* The bytes of the regular files under dir (symlinks not followed). */
+static uint64_t tree_bytes(const char *dir)
+{
+	tree_bytes_sum = 0;
+	nftw(dir, add_bytes, 16, FTW_PHYS);
+	return tree_bytes_sum;
+}
+
+/* The last bytes of a log file, on one line, for an error's message. */
+static void log_tail(const char *path, char *out, size_t cap)
+{
+	char buf[600];
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	off_t end = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+	ssize_t n = 0;
+
+	snprintf(out, cap, "(no output)");
+	if (end > 0) {
+		off_t at = end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0;
+
+		n = pread(fd, buf, sizeof(buf) - 1, at);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\n')
+			buf[i] = '|';
+		else if ((unsigned char)buf[i] < 0x20)
+			buf[i] = '?';
+	/* its end: the last lines */
+	{
+		size_t k = (size_t)n < cap - 1 ? (size_t)n : cap - 1;
+
+		memcpy(out, buf + (size_t)n - k, k);
+		out[k] = '\0';
+	}
+}
+
+/* Starts the preparation's server on its socket and waits until it
+ * accepts. 0, or < 0 with err set (the server then stopped). */
+static int prep_server_start(struct ib_proc *srv, const char *dir,
+			     const char *data, struct ib_err *err)
+{
+	char *cnf = ib_xasprintf("--defaults-file=%s/prep.cnf", dir);
+	char *init = ib_xasprintf("--init-file=%s/init.sql", dir);
+	char *log = ib_xasprintf("%s/server.log", dir);
+	char *argv[] = {IB_MARIADB_BIN, cnf, init, NULL};
+	struct ib_spawn_opts so = {.flags = IB_PROC_DIE_WITH_PARENT,
+				   .output_file = log};
+	uint64_t t0 = ib_mono_ns();
+	int dfd = -1, rc = ib_proc_start(srv, argv, &so, err);
+
+	if (rc == 0)
+		dfd = open(data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	while (rc == 0 && !prep_accepts(dfd)) {
+		char last[400];
+
+		if (dfd < 0 || ib_pid_ended(srv->pid) || run_signal() ||
+		    (double)(ib_mono_ns() - t0) / 1e9 > PREP_READY_S) {
+			log_tail(log, last, sizeof(last));
+			rc = ib_err_set(err, -EIO, "mariadbd (the data set's "
+					"preparation) %s; its log %s ends: %s",
+					dfd < 0 ? "has no data directory"
+					: ib_pid_ended(srv->pid) ? "exited"
+					: run_signal() ? "interrupted"
+					: "did not accept on its socket in 60 s",
+					log, last);
+			ib_proc_kill(srv);
+			break;
+		}
+		usleep(50000);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	free(cnf), free(init), free(log);
+	return rc;
+}
+
+/* Ends the preparation's server with SIGTERM: 0 if it shut down cleanly
+ * (exit 0) in time, else < 0 with err set (and it is killed). */
+static int prep_server_stop(struct ib_proc *srv, const char *dir,
+			    struct ib_err *err)
+{
+	char last[400], *log = ib_xasprintf("%s/server.log", dir);
+	int rc = 0;
+
+	kill(srv->pid, SIGTERM);
+	if (ib_proc_wait(srv, ib_mono_ns() + (uint64_t)(PREP_STOP_S * 1e9)) < 0 ||
+	    srv->exit_code != 0) {
+		log_tail(log, last, sizeof(last));
+		rc = ib_err_set(err, -EIO, "mariadbd (the data set's "
+				"preparation) did not shut down cleanly on "
+				"SIGTERM; its log %s ends: %s", log, last);
+		ib_proc_kill(srv);
+	}
+	ib_proc_close(srv);
+	free(log);
+	return rc;
+}
+
+/* Prepares the data set in top (made new): top/image/data is the
+ * template (top/image: the root of a VM's data disk), top/prep the
+ * preparation's own files (configuration, log). */
+static int prepare_dataset(struct run *R, const char *top, int tables,
+			   int table_size, struct ib_err *err)
+{
+	char *dir = ib_xasprintf("%s/prep", top), *image = ib_xasprintf("%s/image", top);
+	char *data = ib_xasprintf("%s/data", image), *tmp = ib_xasprintf("%s/tmp", dir);
+	char *cnf = ib_xasprintf("%s/prep.cnf", dir);
+	char *sql = ib_xasprintf("%s/init.sql", dir);
+	char *opt = ib_xasprintf("--defaults-file=%s", cnf);
+	char *text = NULL, *sysbench = ib_which("sysbench");
+	char *install[] = {IB_MARIADB_INSTALL_DB, opt, "--user=root",
+			   "--auth-root-authentication-method=socket",
+			   "--skip-test-db", NULL};
+	struct ib_proc srv = {0};
+	struct ib_buf out = {0};
+	int rc, cpus = ib_usable_cpus();
+
+	srv.out_fd = srv.in_fd = -1;
+	rc = ib_mkdir_private(top, 0700, 1, err);
+	if (rc == 0)
+		rc = ib_mkdir_private(dir, 0700, 1, err);
+	if (rc == 0)
+		rc = ib_mkdir_private(tmp, 0700, 1, err);
+	if (rc == 0)
+		rc = ib_mkdir_private(image, 0755, 1, err);
+	if (rc < 0)
+		goto out;
+	text = ib_mariadb_conf(data, tmp, ib_mariadb_pool_bytes(0), 0);
+	rc = ib_write_file_atomic_mode(cnf, text, strlen(text), 0600, err);
+	if (rc == 0)
+		rc = ib_write_file_atomic_mode(sql, ib_mariadb_init_sql,
+					       strlen(ib_mariadb_init_sql), 0600,
+					       err);
+	if (rc < 0)
+		goto out;
+	rc = ib_proc_capture(install, NULL, 300, run_signal, &out, err);
+	if (rc > 0) {
+		size_t n = out.s ? strlen(out.s) : 0;
+
+		rc = ib_err_set(err, -EIO, "mariadb-install-db exited with "
+				"status %d: %.300s", rc, n > 300 ? out.s + n - 300
+				: n ? out.s : "");
+	}
+	if (rc < 0 || (rc = prep_server_start(&srv, dir, data, err)) < 0)
+		goto out;
+	{
+		struct ib_sysbench_opts o = {
+			.sysbench = sysbench, .script = "oltp_common",
+			.socket = IB_MARIADB_PREP_SOCKET, .user = "root",
+			.tables = tables, .table_size = table_size,
+			.threads = tables < cpus ? tables : cpus,
+			.command = "prepare"};
+
+		rc = ib_sysbench_run(&o, data, NULL, NULL, err);
+	}
+	if (rc < 0) {
+		ib_proc_kill(&srv);
+		ib_proc_close(&srv);
+		goto out;
+	}
+	rc = prep_server_stop(&srv, dir, err);
+	if (rc == 0) {
+		/* a socket left by an unclean end is no file to copy */
+		int dfd = open(data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			       O_CLOEXEC);
+
+		if (dfd >= 0) {
+			unlinkat(dfd, IB_MARIADB_PREP_SOCKET, 0);
+			close(dfd);
+		}
+	}
+out:
+	ib_buf_free(&out);
+	free(text), free(sysbench), free(opt), free(sql), free(cnf);
+	free(tmp), free(data), free(image), free(dir);
+	return rc;
+}
+
+/* The job's data set, prepared at its first launch; NULL with err set if
+ * it cannot be (every later launch says why). */
+static struct run_dataset *dataset(struct run *R, const struct ib_job *job,
+				   struct ib_err *err)
+{
+	int tables = atoi(ib_job_value(job, "tables"));
+	int size = atoi(ib_job_value(job, "table_size"));
+	struct run_dataset *d = NULL;
+	uint64_t t0;
+
+	for (size_t i = 0; i < IB_ARRAY_LEN(R->datasets) && !d; i++)
+		if (!R->datasets[i].tables ||
+		    (R->datasets[i].tables == tables &&
+		     R->datasets[i].table_size == size))
+			d = &R->datasets[i];
+	if (!d) {
+		ib_err_set(err, -ENOSPC, "more mariadb data set sizes in one "
+			   "run than isobench keeps");
+		return NULL;
+	}
+	if (d->dir || d->why) {
+		if (d->why)
+			ib_err_set(err, -EINVAL, "%s", d->why);
+		return d->dir ? d : NULL;
+	}
+	d->tables = tables;
+	d->table_size = size;
+	{
+		char *dir = ib_xasprintf("%s/mariadb-data-%dx%d", R->work,
+					 tables, size);
+
+		t0 = ib_mono_ns();
+		run_say(R, IB_REPORT_NOTE, "mariadb: preparing the data set "
+			"(%d tables x %d rows) in %s", tables, size, dir);
+		if (prepare_dataset(R, dir, tables, size, err) < 0) {
+			d->why = ib_xasprintf("the data set: %s", err->msg);
+			ib_err_set(err, -EINVAL, "%s", d->why);
+			free(dir);
+			return NULL;
+		}
+		d->dir = ib_xasprintf("%s/image/data", dir);
+		free(dir);
+	}
+	d->bytes = tree_bytes(d->dir);
+	run_say(R, IB_REPORT_NOTE, "mariadb: the data set, %.1f MiB, prepared "
+		"in %.1f s", (double)d->bytes / 1048576,
+		(double)(ib_mono_ns() - t0) / 1e9);
+	return d;
+}
+
+int run_mariadb_prepare(struct run *R, struct cell_state *c,
+			struct one_launch *x, struct ib_err *err)
+{
+	enum ib_apps how = c->rt->ops->apps;
+	int tmpfs = !strcmp(ib_job_value(c->job, "datadir"), "tmpfs");
+	char *dir = NULL, *root = NULL, *files = NULL, *seed = NULL;
+	char *datadir = NULL, *sb = ib_which("sysbench");
+	const char *prefix, *missing = NULL;
+	struct run_dataset *d;
+	int rc;
+
+	if (access(IB_MARIADB_BIN, X_OK) != 0)
+		missing = IB_MARIADB_BIN;
+	else if (access(IB_MARIADB_INSTALL_DB, X_OK) != 0)
+		missing = IB_MARIADB_INSTALL_DB;
+	else if (!sb)
+		missing = "sysbench";
+	free(sb);
+	if (missing)
+		return ib_err_set(err, -ENOENT, "%s is not installed "
+				  "(scripts/setup.sh installs it)", missing);
+	d = dataset(R, c->job, err);
+	if (!d)
+		return -EINVAL;
+	dir = ib_xasprintf("%s/app-%d", R->work, x->l.id);
+	rc = ib_mkdir_private(dir, 0755, 1, err);
+	if (rc < 0)
+		goto out;
+	if (how == IB_APPS_HOST) {
+		/* native: the host's mariadbd, the template where it is */
+		files = ib_xstrdup(dir);
+		prefix = dir;
+		seed = ib_xstrdup(d->dir);
+	} else {
+		char *in_root;
+
+		rc = run_serve_root(R, "mariadb", ib_mariadb_manifest, dir,
+				    &root, err);
+		if (rc < 0)
+			goto out;
+		files = ib_xasprintf("%s%s", root, IB_APP_PREFIX);
+		prefix = IB_APP_PREFIX;
+		if (how == IB_APPS_RAMROOT && !tmpfs) {
+			/* a VM: the data set on a disk of its own */
+			char *image = ib_xstrdup(d->dir);
+
+			*strrchr(image, '/') = '\0'; /* .../image/data */
+			rc = run_serve_data_disk(dir, image, d->bytes,
+						 &x->scratch_data, err);
+			free(image);
+			if (rc < 0)
+				goto out;
+			x->l.app_disk = x->scratch_data;
+			datadir = ib_xasprintf("%s/disk/data", IB_APP_PREFIX);
+		} else {
+			/* the template, hard-linked: the probe only reads it */
+			in_root = ib_xasprintf("%s/seed", files);
+			rc = ib_mkdir_private(in_root, 0755, 1, err);
+			if (rc == 0)
+				rc = ib_app_image_link(d->dir, in_root, err);
+			free(in_root);
+			if (rc < 0)
+				goto out;
+			seed = ib_xasprintf("%s/seed", IB_APP_PREFIX);
+		}
+	}
+	if (!datadir && tmpfs) {
+		/* memory of the instance's own: a container runtime's tmpfs,
+		 * else one the probe mounts (native: in a mount namespace of
+		 * its own; a VM: in the guest) */
+		datadir = ib_xasprintf("%s/data", prefix);
+		if (how == IB_APPS_ROOTFS) {
+			x->app_tmpfs = ib_xstrdup(datadir);
+			x->l.app_tmpfs = x->app_tmpfs;
+		} else {
+			ib_strv_push(&x->args, "--serve-tmpfs");
+			ib_strv_push(&x->args, datadir);
+		}
+	} else if (!datadir) {
+		/* the scratch directory: the host's, at /scratch in a
+		 * container */
+		x->scratch_data = ib_xasprintf("%s/mariadb-%d", R->ctx.scratch,
+					    x->l.id);
+		datadir = how == IB_APPS_HOST
+				  ? ib_xstrdup(x->scratch_data)
+				  : ib_xasprintf("%s/mariadb-%d", IB_OCI_SCRATCH,
+						 x->l.id);
+	}
+	rc = ib_mariadb_launch_files(files, prefix, datadir,
+				     ib_mariadb_pool_bytes(d->bytes), err);
+	if (rc < 0)
+		goto out;
+	/* options before the workload's name */
+	ib_strv_push(&x->args, "--serve-argv");
+	ib_strv_push_owned(&x->args, ib_xasprintf("%s/serve-argv", prefix));
+	if (x->l.app_disk) {
+		ib_strv_push(&x->args, "--serve-mount");
+		ib_strv_push_owned(&x->args, ib_xasprintf("/dev/vda:%s/disk",
+							  IB_APP_PREFIX));
+	} else {
+		ib_strv_push(&x->args, "--serve-seed");
+		ib_strv_push_owned(&x->args, ib_xasprintf("%s:%s", seed, datadir));
+	}
+	if (root) {
+		x->app_root = root;
+		x->l.app_root = root;
+		root = NULL;
+	}
+out:
+	free(datadir), free(seed), free(files), free(root);
+	free(dir);
+	return rc;
+}
+
+double run_mariadb_seconds(const struct ib_job *job)
+{
+	/* sysbench's own start and its connections: a few seconds a run */
+	return run_serve_sweep_seconds(job, "tests", "threads", 6);
+}
+
+/* One point's figures as host samples of launch id. */
+static void log_point(struct run *R, int id, const char *test, int threads,
+		      const struct ib_sysbench_result *r, double cpu_s)
+{
+	const struct run_point pt = {"test", test, "threads", threads};
+
+	run_log_host_point(R, id, "mariadb", "transactions_per_s", "trans/s",
+			   1, r->transactions_per_s, &pt);
+	run_log_host_point(R, id, "mariadb", "queries_per_s", "queries/s", 1,
+			   r->queries_per_s, &pt);
+	run_log_host_point(R, id, "mariadb", "latency_p95", "ms", 0,
+			   r->lat_p95_ms, &pt);
+	run_log_host_point(R, id, "mariadb", "latency_p99", "ms", 0,
+			   r->lat_p99_ms, &pt);
+	if (r->events > 0 && cpu_s >= 0)
+		run_log_host_point(R, id, "mariadb",
+				   "host_cpu_per_1k_transactions", "ms", 0,
+				   cpu_s * 1e3 / (r->events / 1000), &pt);
+	if (r->errors > 0 || r->reconnects > 0) {
+		char *v = ib_xasprintf("test=%s threads=%d: %.0f errors, %.0f "
+				       "reconnects", test, threads, r->errors,
+				       r->reconnects);
+
+		run_log_host_info(R, id, "mariadb", "point_with_errors", v);
+		free(v);
+	}
+}
+
+/* Where a launch's data is, said. */
+static const char *datadir_text(enum ib_apps how, int tmpfs)
+{
+	if (how == IB_APPS_HOST)
+		return tmpfs ? "a copy in a tmpfs the probe mounts (in a mount "
+			       "namespace of its own)"
+			     : "a copy in the run's scratch directory on the "
+			       "host";
+	if (how == IB_APPS_RAMROOT)
+		return tmpfs ? "a copy in a tmpfs in the guest"
+			     : "an ext4 disk image isobench formatted with the "
+			       "data set on the host, the guest's virtio-blk "
+			       "disk (cache=none), mounted by the probe";
+	return tmpfs ? "a copy in a tmpfs the container runtime mounts"
+		     : "a copy in the container's /scratch (the run's scratch "
+		       "directory on the host, bind-mounted)";
+}
+
+/* The launch's notes: where sysbench runs, where the data is. */
+static void log_setup(struct run *R, struct cell_state *c,
+		      struct one_launch *x, const char *sysbench, int nset,
+		      const char *list)
+{
+	char *note;
+	const struct run_dataset *d = NULL;
+	int tables = atoi(ib_job_value(c->job, "tables"));
+	int size = atoi(ib_job_value(c->job, "table_size"));
+
+	if (nset)
+		note = ib_xasprintf("sysbench %s on the host, pinned to CPU %s "
+				    "(the instances have the first %d; native "
+				    "is not limited)", sysbench, list,
+				    R->ctx.limits.cpus);
+	else
+		note = ib_xasprintf("sysbench %s on the host, not pinned: the "
+				    "instance may use every CPU (--cpus N "
+				    "leaves sysbench the others)", sysbench);
+	run_log_host_info(R, x->l.id, "mariadb", "load", note);
+	free(note);
+	note = ib_xstrdup(datadir_text(c->rt->ops->apps,
+				       !strcmp(ib_job_value(c->job, "datadir"),
+					       "tmpfs")));
+	run_log_host_info(R, x->l.id, "mariadb", "datadir", note);
+	free(note);
+	for (size_t i = 0; i < IB_ARRAY_LEN(R->datasets); i++)
+		if (R->datasets[i].tables == tables &&
+		    R->datasets[i].table_size == size && R->datasets[i].dir)
+			d = &R->datasets[i];
+	if (d) {
+		note = ib_xasprintf("%d tables x %d rows, %.1f MiB; buffer pool "
+				    "%.0f MiB", tables, size,
+				    (double)d->bytes / 1048576,
+				    (double)ib_mariadb_pool_bytes(d->bytes) /
+					    1048576);
+		run_log_host_info(R, x->l.id, "mariadb", "data_set", note);
+		free(note);
+	}
+}
+
+/* Writes the wrapper of each test in the launch's directory. */
+static int write_scripts(struct run *R, struct one_launch *x,
+			 const struct ib_strv *tests)
+{
+	struct ib_err e = {0};
+
+	for (int i = 0; i < tests->n; i++) {
+		char *src = ib_xasprintf("%s/%s.lua", SYSBENCH_SCRIPTS,
+					 tests->v[i]);
+		char *path = ib_xasprintf("%s/app-%d/sb-%s.lua", R->work,
+					  x->l.id, tests->v[i]);
+		int rc = access(src, R_OK) == 0
+				 ? ib_sysbench_write_script(path, SYSBENCH_SCRIPTS,
+							    tests->v[i], &e)
+				 : ib_err_set(&e, -ENOENT, "%s: no such sysbench "
+					      "script", src);
+
+		free(src), free(path);
+		if (rc < 0) {
+			snprintf(x->why, sizeof(x->why), "sysbench's script: %s",
+				 e.msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int run_mariadb_load(struct run *R, struct cell_state *c, struct one_launch *x)
+{
+	struct ib_strv tests = {0}, threads = {0};
+	struct ib_err e = {0};
+	char *sysbench = ib_which("sysbench"), list[256];
+	double d = 0, w = 0;
+	cpu_set_t set;
+	int rc = 0, nset = run_serve_load_cpus(R, &set, list, sizeof(list));
+	const char *addr = run_serve_addr(x);
+	struct ib_sysbench_opts o = {
+		.sysbench = sysbench, .host = addr, .port = IB_MARIADB_PORT,
+		.user = IB_MARIADB_USER, .password = IB_MARIADB_PASSWORD,
+		.tables = atoi(ib_job_value(c->job, "tables")),
+		.table_size = atoi(ib_job_value(c->job, "table_size")),
+		.command = "run"};
+
+	if (!sysbench || !addr) {
+		if (!sysbench)
+			snprintf(x->why, sizeof(x->why), "sysbench is not "
+				 "installed (scripts/setup.sh installs it)");
+		free(sysbench);
+		return -1;
+	}
+	ib_strv_split(&tests, ib_job_value(c->job, "tests"));
+	ib_strv_split(&threads, ib_job_value(c->job, "threads"));
+	ib_parse_seconds(ib_job_value(c->job, "duration"), &d);
+	ib_parse_seconds(ib_job_value(c->job, "warmup"), &w);
+	log_setup(R, c, x, sysbench, nset, list);
+	rc = write_scripts(R, x, &tests);
+	for (int t = 0; t < tests.n && rc == 0 && !run_signal(); t++)
+		for (int k = 0; k < threads.n && rc == 0 && !run_signal(); k++) {
+			struct ib_sysbench_result res;
+			char *script = ib_xasprintf("%s/app-%d/sb-%s.lua",
+						    R->work, x->l.id,
+						    tests.v[t]);
+			double cpu0, cpu1;
+			cpu_set_t old;
+			int pinned;
+
+			o.script = script;
+			o.threads = atoi(threads.v[k]);
+			pinned = run_serve_pin(&set, nset, &old);
+			if (w > 0) {
+				o.seconds = (int)ceil(w);
+				rc = ib_sysbench_run(&o, NULL, &res, NULL, &e);
+			}
+			o.seconds = (int)ceil(d);
+			cpu0 = run_serve_instance_cpu_s(c, x);
+			if (rc == 0)
+				rc = ib_sysbench_run(&o, NULL, &res, NULL, &e);
+			cpu1 = run_serve_instance_cpu_s(c, x);
+			run_serve_unpin(pinned, &old);
+			if (rc == 0)
+				log_point(R, x->l.id, tests.v[t], o.threads,
+					  &res, cpu1 - cpu0);
+			else
+				snprintf(x->why, sizeof(x->why),
+					 "sysbench %s at threads=%d: %s",
+					 tests.v[t], o.threads, e.msg);
+			free(script);
+			run_progress(R, c, 0);
+		}
+	ib_strv_free(&tests);
+	ib_strv_free(&threads);
+	free(sysbench);
+	return rc < 0 ? -1 : 0;
+}
