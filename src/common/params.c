@@ -325,7 +325,7 @@ const struct ib_workload_def ib_workloads[] = {
 	 "per 1000 requests", "wrk (its own figures, read by a Lua hook)",
 	 nginx_params, N(nginx_params), 1, .schedule = IB_SCHED_SERVE,
 	 .stop = IB_STOP_LAUNCHES,
-	 .traits = IB_WL_NEEDS_LINK | IB_WL_OPT_IN,
+	 .traits = IB_WL_NEEDS_LINK,
 	 .probe_workload = "serve",
 	 .report_note = "nginx: the Debian nginx binary, started by the "
 	 "probe's `serve` workload in the instance with a configuration "
@@ -347,7 +347,7 @@ const struct ib_workload_def ib_workloads[] = {
 	 "sysbench oltp_* (its own figures, read by a Lua hook)",
 	 mariadb_params, N(mariadb_params), 1, .schedule = IB_SCHED_SERVE,
 	 .stop = IB_STOP_LAUNCHES,
-	 .traits = IB_WL_NEEDS_LINK | IB_WL_OPT_IN,
+	 .traits = IB_WL_NEEDS_LINK,
 	 .probe_workload = "serve", .probe_arg = "port=3306",
 	 .report_note = "mariadb: the Debian mariadbd binary, started by the "
 	 "probe's `serve` workload in the instance with a configuration "

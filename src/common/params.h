@@ -75,8 +75,9 @@ enum {
 				      in the default suite nor accepted by -b
 				      nor listed */
 	IB_WL_OPT_IN = 1 << 5,     /* run when asked for (-b, a plan), not in
-				      the default suite (yet): it does not
-				      run in every runtime */
+				      the default suite (yet): none now (the
+				      applications were, until they ran in
+				      every runtime this host has) */
 };
 
 struct ib_workload_def {

@@ -712,18 +712,22 @@ static void test_plan_check(void **state)
 	assert_contains(err.msg, "nothing to run");
 	ib_plan_add_default_jobs(&p);
 	{
-		/* every benchmark, and no probe-only workload (serve) nor
-		 * one that runs only when asked for (nginx) */
-		int benchmarks = 0, opt_in = 0;
+		/* every benchmark (the applications too), and no probe-only
+		 * workload (serve) nor one that runs only when asked for
+		 * (none now) */
+		int benchmarks = 0, nginx = 0, mariadb = 0;
 
-		for (int i = 0; i < ib_nworkloads; i++) {
+		for (int i = 0; i < ib_nworkloads; i++)
 			benchmarks += !(ib_workloads[i].traits &
 					(IB_WL_PROBE_ONLY | IB_WL_OPT_IN));
-			opt_in += !!(ib_workloads[i].traits & IB_WL_OPT_IN);
-		}
 		assert_true(benchmarks < ib_nworkloads);
-		assert_true(opt_in > 0);
 		assert_int_equal(p.njobs, benchmarks);
+		for (int i = 0; i < p.njobs; i++) {
+			nginx += !strcmp(p.jobs[i].wl->name, "nginx");
+			mariadb += !strcmp(p.jobs[i].wl->name, "mariadb");
+		}
+		assert_int_equal(nginx, 1);
+		assert_int_equal(mariadb, 1);
 		for (int i = 0; i < p.njobs; i++)
 			assert_false(p.jobs[i].wl->traits &
 				     (IB_WL_PROBE_ONLY | IB_WL_OPT_IN));

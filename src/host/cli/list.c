@@ -99,9 +99,8 @@ static void list_benchmarks(void)
 		printf("\n  %-8s %s\n  %-8s method of: %s\n", w->name, w->summary,
 		       "", w->validated_by);
 		if (w->traits & IB_WL_OPT_IN)
-			printf("  %-8s not in the default suite yet (-b %s): "
-			       "not in firecracker or kata so far\n", "",
-			       w->name);
+			printf("  %-8s not in the default suite yet (-b %s)\n",
+			       "", w->name);
 		for (int j = 0; j < w->nparams; j++) {
 			const struct ib_param_def *p = &w->params[j];
 
