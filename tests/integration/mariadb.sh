@@ -9,8 +9,8 @@
 #   agree with what the tests do (oltp_point_select: one query a
 #   transaction; oltp_read_write: 18 to 20); the host's CPU time of the
 #   instance over the points is a share of the server's own (getrusage in
-#   the probe) where nothing stands between them, at least half of it
-#   under gVisor and in the VM; mariadbd exited 0 on being asked to stop;
+#   the probe) where nothing stands between them (gVisor's and a guest's
+#   own accounting are not the host's); mariadbd exited 0 when asked to;
 #   the copies (a directory in the scratch directory, a VM's ext4 disk)
 #   are gone after the run, the template was never written;
 # - datadir=tmpfs: the data in memory of each instance's own (a tmpfs the
@@ -18,7 +18,9 @@
 #   guest, the container runtime's for the containers), and no mount is
 #   left on the host;
 # - bad parameters are refused before anything runs;
-# - no mariadbd, no namespace and no file of the run is left.
+# - no mariadbd, no namespace and no file of the run is left;
+# - `isobench validate`'s app-nginx and app-mariadb run both sides (the
+#   server by isobench's method and by hand) and compare them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PROBE=${PROBE_STATIC:?}
@@ -81,10 +83,12 @@ for rt in ${RTS//,/ }; do
 			'BEGIN { exit !(q / r >= lo && q / r <= hi) }' ||
 			fail "$rt $key: $qps queries/s at $tps transactions/s is not what $t sends"
 	done
-	# gVisor's getrusage is the Sentry's own accounting of its tasks,
-	# not the host's CPU: no bound against it there
+	# gVisor's getrusage is the Sentry's own accounting of its tasks, and
+	# an emulated guest's is its own clock's, which runs on while the host
+	# has its vCPU thread off the CPU (seen: 11.6 s against the host's 4.9
+	# on a loaded host): no bound against either
 	lo=0.6 hi=1.2
-	case $rt in qemu) lo=0.5 hi=1000 ;; gvisor|docker:runtime=runsc) lo=0 hi=1000 ;; esac
+	case $rt in qemu|gvisor|docker:runtime=runsc) lo=0 hi=1000 ;; esac
 	for l in $(jrows "$D/raw.jsonl" - id ev=launch runtime=$rt); do
 		srv=$(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.metric=server_cpu)
 		sum=$(paste <(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.metric=host_cpu_per_1k_transactions) \
@@ -142,3 +146,18 @@ expect_rc 2 bad2
 assert_grep "datadir" "$T/bad2.err" "the bad datadir is named"
 assert_no_path "$T/bad" "a results directory for a refused plan"
 note "a bad test name or datadir is refused before anything runs"
+
+# --- validate: the applications beside their tools run by hand --------------
+# both sides run and are compared (the 5% target is judged on a calm host,
+# README's "Validation"; here only that each side measured, for real)
+ib val validate --only app-nginx,app-mariadb --rounds 1 --seconds 1 \
+	--probe "$PROBE" --scratch "$T" -o "$T/val"
+[ "$IB_RC" -le 1 ] || { cat "$T/val.err" >&2; fail "validate: exit status $IB_RC (0 or 1: the verdicts)"; }
+for id in app-nginx app-mariadb; do
+	r=$(jrows "$T/val/validation.json" checks ratio id=$id)
+	awk -v r="$r" 'BEGIN { exit !(r > 0.2 && r < 5) }' ||
+		fail "validate $id: ratio '$r' (probe and tool should both have measured)"
+	note "validate $id: isobench's side / the tool's by hand = $r (one round, not judged here)"
+done
+assert_file "$T/val/raw/round1-app-nginx-wrk.txt"
+assert_grep "transactions:" "$T/val/raw/round1-app-mariadb-sysbench.txt" "sysbench's own text kept"

@@ -53,6 +53,21 @@ char *ib_mariadb_conf(const char *datadir, const char *tmpdir,
  * address. */
 extern const char ib_mariadb_init_sql[];
 
+/* Prepares a data set in top, a new directory (its parent must exist),
+ * on the host, with MariaDB's and sysbench's own tools: the system tables
+ * by mariadb-install-db, then a server of its own on a Unix socket only
+ * (no TCP: nothing to reach from outside) that makes the database and
+ * IB_MARIADB_USER at its start (--init-file), and sysbench oltp_common
+ * prepare (tables x table_size rows); the server is then stopped with
+ * SIGTERM and must exit 0. top/image/data is the data set (top/image:
+ * the root of a VM's data disk); top/prep holds the preparation's own
+ * files (its configuration, the server's log). *bytes gets the data set's
+ * size. stop (or NULL) says when to give up (a signal came). 0, or < 0
+ * with err naming the step and quoting its output. */
+int ib_mariadb_prepare_data(const char *top, int tables, int table_size,
+			    int (*stop)(void), uint64_t *bytes,
+			    struct ib_err *err);
+
 /* Writes one launch's files in dir (a directory that exists, on the
  * host): my.cnf, tmp/ and serve-argv, mariadbd's command line for the
  * probe. prefix: dir as the instance sees it; datadir: where the probe

@@ -6,6 +6,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -399,5 +400,17 @@ int ib_net_cleanup_netif(struct ib_cleanup *cx, const char *name)
 		ib_buf_printf(cx->log, "interface %s: removed\n", name);
 	else
 		ib_buf_printf(cx->log, "interface %s: %s\n", name, e.msg);
+	return rc;
+}
+
+int ib_net_enter_pre_exec(void *arg)
+{
+	int fd = open((const char *)arg, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return errno;
+	if (setns(fd, CLONE_NEWNET) != 0)
+		rc = errno;
+	close(fd);
 	return rc;
 }

@@ -85,6 +85,10 @@ int ib_net_record_netif(struct ib_state *st, const char *name,
 /* Starts n's peer (`isobench peer`, peer.h) on n->host_addr, pinned to
  * n->peer_cpu unless it is -1, and records it in st as "peer-INDEX".
  * 0 or -errno with err. */
+/* A pre-exec step (struct ib_spawn_opts.pre_exec): arg is a network
+ * namespace's path (struct ib_net.netns_path), which the child joins
+ * (setns) before exec: native's probe, validate's servers. */
+int ib_net_enter_pre_exec(void *arg);
 int ib_net_start_peer(struct ib_net *n, struct ib_state *st,
 		      struct ib_err *err);
 /* Stops the peer and removes the link; frees n's strings. */

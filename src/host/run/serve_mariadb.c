@@ -1,12 +1,8 @@
 /* run/serve_mariadb: the mariadb benchmark's host side.
  *
  * The data set is prepared once per run (and per size) in the run's work
- * directory, on the host, by MariaDB's and sysbench's own tools: the
- * system tables by mariadb-install-db, then a server of the run's own
- * (Unix socket only: no TCP, nothing to reach from outside) that makes
- * the database and sysbench's account at its start (--init-file), and
- * sysbench oltp_common prepare; the server is stopped with SIGTERM and
- * must exit cleanly. The data directory left is the template: each launch
+ * directory, on the host (ib_mariadb_prepare_data). It is the template:
+ * each launch
  * gets a copy, made by the probe before the server starts (--serve-seed),
  * so that preparing is never measured and no launch sees another's
  * writes.
@@ -24,238 +20,18 @@
 #include "run/internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "apps/mariadb.h"
-#include "base/proc.h"
-#include "common/cpus.h"
 #include "engines/sysbench_oltp.h"
 #include "images/app_image.h"
 #include "runtime/drivers/oci.h"
 
 #define SYSBENCH_SCRIPTS "/usr/share/sysbench"
-#define PREP_READY_S 60.0 /* the preparation's server: its start */
-#define PREP_STOP_S 60.0  /* and its clean shutdown */
-
-/* Does the server whose data directory is dirfd accept on its socket?
- * (connected through /proc/self/fd: the path's length is then the same
- * however deep the run's directory is) */
-static int prep_accepts(int dirfd)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
-
-	if (fd < 0)
-		return 0;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
-		 dirfd, IB_MARIADB_PREP_SOCKET);
-	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	close(fd);
-	return ok;
-}
-
-static uint64_t tree_bytes_sum;
-
-static int add_bytes(const char *path, const struct stat *st, int flag,
-		     struct FTW *f)
-{
-	(void)path, (void)f;
-	if (flag == FTW_F && S_ISREG(st->st_mode))
-		tree_bytes_sum += (uint64_t)st->st_size;
-	return 0;
-}
-
-/* The bytes of the regular files under dir (symlinks not followed). */
-static uint64_t tree_bytes(const char *dir)
-{
-	tree_bytes_sum = 0;
-	nftw(dir, add_bytes, 16, FTW_PHYS);
-	return tree_bytes_sum;
-}
-
-/* The last bytes of a log file, on one line, for an error's message. */
-static void log_tail(const char *path, char *out, size_t cap)
-{
-	char buf[600];
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	off_t end = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
-	ssize_t n = 0;
-
-	snprintf(out, cap, "(no output)");
-	if (end > 0) {
-		off_t at = end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0;
-
-		n = pread(fd, buf, sizeof(buf) - 1, at);
-	}
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] == '\n')
-			buf[i] = '|';
-		else if ((unsigned char)buf[i] < 0x20)
-			buf[i] = '?';
-	/* its end: the last lines */
-	{
-		size_t k = (size_t)n < cap - 1 ? (size_t)n : cap - 1;
-
-		memcpy(out, buf + (size_t)n - k, k);
-		out[k] = '\0';
-	}
-}
-
-/* Starts the preparation's server on its socket and waits until it
- * accepts. 0, or < 0 with err set (the server then stopped). */
-static int prep_server_start(struct ib_proc *srv, const char *dir,
-			     const char *data, struct ib_err *err)
-{
-	char *cnf = ib_xasprintf("--defaults-file=%s/prep.cnf", dir);
-	char *init = ib_xasprintf("--init-file=%s/init.sql", dir);
-	char *log = ib_xasprintf("%s/server.log", dir);
-	char *argv[] = {IB_MARIADB_BIN, cnf, init, NULL};
-	struct ib_spawn_opts so = {.flags = IB_PROC_DIE_WITH_PARENT,
-				   .output_file = log};
-	uint64_t t0 = ib_mono_ns();
-	int dfd = -1, rc = ib_proc_start(srv, argv, &so, err);
-
-	if (rc == 0)
-		dfd = open(data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	while (rc == 0 && !prep_accepts(dfd)) {
-		char last[400];
-
-		if (dfd < 0 || ib_pid_ended(srv->pid) || run_signal() ||
-		    (double)(ib_mono_ns() - t0) / 1e9 > PREP_READY_S) {
-			log_tail(log, last, sizeof(last));
-			rc = ib_err_set(err, -EIO, "mariadbd (the data set's "
-					"preparation) %s; its log %s ends: %s",
-					dfd < 0 ? "has no data directory"
-					: ib_pid_ended(srv->pid) ? "exited"
-					: run_signal() ? "interrupted"
-					: "did not accept on its socket in 60 s",
-					log, last);
-			ib_proc_kill(srv);
-			break;
-		}
-		usleep(50000);
-	}
-	if (dfd >= 0)
-		close(dfd);
-	free(cnf), free(init), free(log);
-	return rc;
-}
-
-/* Ends the preparation's server with SIGTERM: 0 if it shut down cleanly
- * (exit 0) in time, else < 0 with err set (and it is killed). */
-static int prep_server_stop(struct ib_proc *srv, const char *dir,
-			    struct ib_err *err)
-{
-	char last[400], *log = ib_xasprintf("%s/server.log", dir);
-	int rc = 0;
-
-	kill(srv->pid, SIGTERM);
-	if (ib_proc_wait(srv, ib_mono_ns() + (uint64_t)(PREP_STOP_S * 1e9)) < 0 ||
-	    srv->exit_code != 0) {
-		log_tail(log, last, sizeof(last));
-		rc = ib_err_set(err, -EIO, "mariadbd (the data set's "
-				"preparation) did not shut down cleanly on "
-				"SIGTERM; its log %s ends: %s", log, last);
-		ib_proc_kill(srv);
-	}
-	ib_proc_close(srv);
-	free(log);
-	return rc;
-}
-
-/* Prepares the data set in top (made new): top/image/data is the
- * template (top/image: the root of a VM's data disk), top/prep the
- * preparation's own files (configuration, log). */
-static int prepare_dataset(struct run *R, const char *top, int tables,
-			   int table_size, struct ib_err *err)
-{
-	char *dir = ib_xasprintf("%s/prep", top), *image = ib_xasprintf("%s/image", top);
-	char *data = ib_xasprintf("%s/data", image), *tmp = ib_xasprintf("%s/tmp", dir);
-	char *cnf = ib_xasprintf("%s/prep.cnf", dir);
-	char *sql = ib_xasprintf("%s/init.sql", dir);
-	char *opt = ib_xasprintf("--defaults-file=%s", cnf);
-	char *text = NULL, *sysbench = ib_which("sysbench");
-	char *install[] = {IB_MARIADB_INSTALL_DB, opt, "--user=root",
-			   "--auth-root-authentication-method=socket",
-			   "--skip-test-db", NULL};
-	struct ib_proc srv = {0};
-	struct ib_buf out = {0};
-	int rc, cpus = ib_usable_cpus();
-
-	srv.out_fd = srv.in_fd = -1;
-	rc = ib_mkdir_private(top, 0700, 1, err);
-	if (rc == 0)
-		rc = ib_mkdir_private(dir, 0700, 1, err);
-	if (rc == 0)
-		rc = ib_mkdir_private(tmp, 0700, 1, err);
-	if (rc == 0)
-		rc = ib_mkdir_private(image, 0755, 1, err);
-	if (rc < 0)
-		goto out;
-	text = ib_mariadb_conf(data, tmp, ib_mariadb_pool_bytes(0), 0);
-	rc = ib_write_file_atomic_mode(cnf, text, strlen(text), 0600, err);
-	if (rc == 0)
-		rc = ib_write_file_atomic_mode(sql, ib_mariadb_init_sql,
-					       strlen(ib_mariadb_init_sql), 0600,
-					       err);
-	if (rc < 0)
-		goto out;
-	rc = ib_proc_capture(install, NULL, 300, run_signal, &out, err);
-	if (rc > 0) {
-		size_t n = out.s ? strlen(out.s) : 0;
-
-		rc = ib_err_set(err, -EIO, "mariadb-install-db exited with "
-				"status %d: %.300s", rc, n > 300 ? out.s + n - 300
-				: n ? out.s : "");
-	}
-	if (rc < 0 || (rc = prep_server_start(&srv, dir, data, err)) < 0)
-		goto out;
-	{
-		struct ib_sysbench_opts o = {
-			.sysbench = sysbench, .script = "oltp_common",
-			.socket = IB_MARIADB_PREP_SOCKET, .user = "root",
-			.tables = tables, .table_size = table_size,
-			.threads = tables < cpus ? tables : cpus,
-			.command = "prepare"};
-
-		rc = ib_sysbench_run(&o, data, NULL, NULL, err);
-	}
-	if (rc < 0) {
-		ib_proc_kill(&srv);
-		ib_proc_close(&srv);
-		goto out;
-	}
-	rc = prep_server_stop(&srv, dir, err);
-	if (rc == 0) {
-		/* a socket left by an unclean end is no file to copy */
-		int dfd = open(data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			       O_CLOEXEC);
-
-		if (dfd >= 0) {
-			unlinkat(dfd, IB_MARIADB_PREP_SOCKET, 0);
-			close(dfd);
-		}
-	}
-out:
-	ib_buf_free(&out);
-	free(text), free(sysbench), free(opt), free(sql), free(cnf);
-	free(tmp), free(data), free(image), free(dir);
-	return rc;
-}
 
 /* The job's data set, prepared at its first launch; NULL with err set if
  * it cannot be (every later launch says why). */
@@ -291,7 +67,8 @@ static struct run_dataset *dataset(struct run *R, const struct ib_job *job,
 		t0 = ib_mono_ns();
 		run_say(R, IB_REPORT_NOTE, "mariadb: preparing the data set "
 			"(%d tables x %d rows) in %s", tables, size, dir);
-		if (prepare_dataset(R, dir, tables, size, err) < 0) {
+		if (ib_mariadb_prepare_data(dir, tables, size, run_signal,
+					    &d->bytes, err) < 0) {
 			d->why = ib_xasprintf("the data set: %s", err->msg);
 			ib_err_set(err, -EINVAL, "%s", d->why);
 			free(dir);
@@ -300,7 +77,6 @@ static struct run_dataset *dataset(struct run *R, const struct ib_job *job,
 		d->dir = ib_xasprintf("%s/image/data", dir);
 		free(dir);
 	}
-	d->bytes = tree_bytes(d->dir);
 	run_say(R, IB_REPORT_NOTE, "mariadb: the data set, %.1f MiB, prepared "
 		"in %.1f s", (double)d->bytes / 1048576,
 		(double)(ib_mono_ns() - t0) / 1e9);

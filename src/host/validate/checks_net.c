@@ -93,7 +93,7 @@ static int start_nuttcp_server(struct vctx *v, char *nuttcp,
 }
 
 /* The link, the probe's peer and the tools' servers, once. */
-static int net_ready(struct vctx *v, struct ib_err *err)
+int vd_net_ready(struct vctx *v, struct ib_err *err)
 {
 	char *ip3 = ib_which("iperf3"), *sp = ib_which("sockperf");
 	char *nt = ib_which("nuttcp");
@@ -191,7 +191,7 @@ int vd_p_net_stream(struct vctx *v, double *out, struct ib_err *err)
 	char *a[] = {"--peer", NULL, "net", "tests=stream-tx", "streams=1",
 		     "block=128k", "warmup=1", d, NULL};
 
-	if (net_ready(v, err) < 0)
+	if (vd_net_ready(v, err) < 0)
 		return -1;
 	a[1] = v->net.peer_at;
 	snprintf(d, sizeof(d), "duration=%g", v->secs);
@@ -243,7 +243,7 @@ int vd_t_iperf3(struct vctx *v, double *out, struct ib_err *err)
 	cJSON *j;
 	const cJSON *bps;
 
-	if (net_ready(v, err) < 0)
+	if (vd_net_ready(v, err) < 0)
 		return -1;
 	a[2] = v->net.host_addr;
 	snprintf(port, sizeof(port), "%d", v->iperf3_port);
@@ -278,7 +278,7 @@ int vd_t_nuttcp(struct vctx *v, double *out, struct ib_err *err)
 	struct ib_strv argv = {0};
 	int c, srv, rc = -1;
 
-	if (!nuttcp || net_ready(v, err) < 0) {
+	if (!nuttcp || vd_net_ready(v, err) < 0) {
 		free(taskset);
 		free(nuttcp);
 		return nuttcp ? -1 : ib_err_set(err, -ENOENT, "nuttcp not found");
@@ -320,7 +320,7 @@ int vd_p_net_rr(struct vctx *v, double *out, struct ib_err *err)
 	char d[32];
 	char *a[] = {"--peer", NULL, "net", "tests=rr", "warmup=0.5", d, NULL};
 
-	if (net_ready(v, err) < 0)
+	if (vd_net_ready(v, err) < 0)
 		return -1;
 	a[1] = v->net.peer_at;
 	snprintf(d, sizeof(d), "duration=%g", v->secs);
@@ -335,7 +335,7 @@ int vd_t_sockperf(struct vctx *v, double *out, struct ib_err *err)
 	char *text;
 	int rc;
 
-	if (net_ready(v, err) < 0)
+	if (vd_net_ready(v, err) < 0)
 		return -1;
 	a[4] = v->net.host_addr;
 	snprintf(port, sizeof(port), "%d", v->sockperf_port);

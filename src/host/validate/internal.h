@@ -119,13 +119,22 @@ void vd_push_client_cpu(const struct vctx *v, struct ib_strv *argv);
  * the classic tool's (vd_t_*); each makes one measurement into *out, or
  * returns < 0 with err set (the check is then failed for the run). */
 
-/* checks_net.c (and vd_net_release: the link and servers, at the end) */
+/* checks_net.c (and vd_net_ready: the link and the tools' servers, made
+ * at the first check that needs them; vd_net_release: all of it, at the
+ * end) */
+int vd_net_ready(struct vctx *v, struct ib_err *err);
 void vd_net_release(struct vctx *v);
 int vd_p_net_rr(struct vctx *v, double *out, struct ib_err *err);
 int vd_p_net_stream(struct vctx *v, double *out, struct ib_err *err);
 int vd_t_iperf3(struct vctx *v, double *out, struct ib_err *err);
 int vd_t_nuttcp(struct vctx *v, double *out, struct ib_err *err);
 int vd_t_sockperf(struct vctx *v, double *out, struct ib_err *err);
+
+/* checks_apps.c */
+int vd_p_app_nginx(struct vctx *v, double *out, struct ib_err *err);
+int vd_t_app_nginx(struct vctx *v, double *out, struct ib_err *err);
+int vd_p_app_mariadb(struct vctx *v, double *out, struct ib_err *err);
+int vd_t_app_mariadb(struct vctx *v, double *out, struct ib_err *err);
 
 /* checks_cpu.c */
 int vd_p_cpu_w(struct vctx *v, double *out, struct ib_err *err);

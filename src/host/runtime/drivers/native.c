@@ -31,19 +31,6 @@ static int native_net_kind(const struct ib_runtime *rt, struct ib_buf *why)
 		       : IB_NET_NETNS;
 }
 
-/* In the child, before exec: into the link's network namespace. */
-static int enter_netns(void *arg)
-{
-	int fd = open((const char *)arg, O_RDONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return errno;
-	if (setns(fd, CLONE_NEWNET) != 0)
-		rc = errno;
-	close(fd);
-	return rc;
-}
-
 static int native_available(struct ib_buf *why, struct ib_buf *fix)
 {
 	(void)why;
@@ -78,7 +65,7 @@ static int native_launch(struct ib_runtime *rt, struct ib_launch *l,
 					   .flags = IB_PROC_DIE_WITH_PARENT};
 
 		if (l->net && l->net->netns_path) {
-			so.pre_exec = enter_netns;
+			so.pre_exec = ib_net_enter_pre_exec;
 			so.pre_exec_arg = l->net->netns_path;
 		}
 		rc = ib_proc_start(&l->proc, argv.v, &so, err);
