@@ -2,17 +2,18 @@
  *
  * The data set is prepared once per run (and per size) in the run's work
  * directory, on the host (ib_mariadb_prepare_data). It is the template:
- * each launch
- * gets a copy, made by the probe before the server starts (--serve-seed),
- * so that preparing is never measured and no launch sees another's
- * writes.
- *
- * Where the copy is (`datadir`): on the instance's scratch directory (the
- * run's scratch directory on the host: native's own files, a container's
- * /scratch), or, for a VM, in the guest's memory (its root is the
- * initramfs). What is not built yet fails the cell with the reason: a
- * VM's scratch disk formatted for the data set, and a tmpfs in a
- * container or for native.
+ * each launch gets a copy, so that preparing is never measured and no
+ * launch sees another's writes. Where the copy is (`datadir`):
+ * - scratch: the run's scratch directory on the host (native's own files,
+ *   a container's /scratch), the probe copying the template before the
+ *   server starts (--serve-seed); for a VM, an ext4 disk image isobench
+ *   formats with the data set (mkfs.ext4 -d), attached as its virtio-blk
+ *   disk and mounted by the probe (--serve-mount);
+ * - tmpfs: memory of the instance's own, the template copied in by the
+ *   probe: a container runtime's tmpfs mount, or one the probe mounts
+ *   (--serve-tmpfs: native, in a mount namespace of its own; a VM).
+ * The template reaches a container or VM hard-linked into (or archived
+ * with) its root at /isobench-app/seed; native's probe reads it in place.
  *
  * Each point of the sweep (test x threads) is a sysbench run from the
  * host over the instance's link after a warm-up run, its figures logged
