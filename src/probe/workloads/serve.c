@@ -407,23 +407,28 @@ static int seed_file(int sfd, int dfd, const char *name, mode_t mode,
 		close(in);
 		return -1;
 	}
-	while ((n = read(in, s->buf, sizeof(s->buf))) > 0 ||
-	       (n < 0 && errno == EINTR)) {
-		for (ssize_t at = 0; n > 0 && at < n;) {
+	for (;;) {
+		n = read(in, s->buf, sizeof(s->buf));
+		if (n < 0 && errno == EINTR) /* a stop signal: go on */
+			continue;
+		if (n <= 0)
+			break;
+		for (ssize_t at = 0; at < n;) {
 			ssize_t w = write(out, s->buf + at, (size_t)(n - at));
 
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0) {
+				if (w == 0)
+					errno = EIO;
 				n = -1;
 				break;
 			}
 			at += w;
 		}
-		if (n > 0)
-			s->bytes += (uint64_t)n;
 		if (n < 0)
 			break;
+		s->bytes += (uint64_t)n;
 	}
 	if (n < 0)
 		snprintf(s->why, sizeof(s->why), "%s: %s", name, strerror(errno));
