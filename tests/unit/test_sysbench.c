@@ -262,8 +262,13 @@ static void test_real(void **state)
 	assert_non_null(f);
 	fputs("CREATE DATABASE IF NOT EXISTS sbtest;\n", f);
 	fclose(f);
-	assert_int_equal(ib_proc_capture(install, NULL, 120, NULL, &out, &err),
-			 0);
+	if (ib_proc_capture(install, NULL, 120, NULL, &out, &err) != 0) {
+		char last[1024];
+
+		snprintf(last, sizeof(last), "%s", out.s ? out.s : err.msg);
+		ib_buf_free(&out);
+		fail_msg("mariadb-install-db failed: %s", last);
+	}
 	ib_buf_free(&out);
 	assert_int_equal(ib_proc_start(&srv, server, &so, &err), 0);
 	while (!accepts(data) && !ib_pid_ended(srv.pid) && tries++ < 600)

@@ -40,6 +40,14 @@ int ib_cmd_doctor(int argc, char **argv)
 		{"iperf3", "iperf3", "validate: net-stream"},
 		{"sockperf", "sockperf", "validate: net-rr"},
 		{"taskset", "util-linux", "validate: net (pins clients and servers)"},
+		{"wrk", "wrk", "nginx, validate: app-nginx"},
+		{"mariadbd", "mariadb-server-core", "mariadb, validate: app-mariadb"},
+		{"mariadb-install-db", "mariadb-server-core",
+		 "mariadb: the data set"},
+		{"my_print_defaults", "mariadb-client-core",
+		 "mariadb: mariadb-install-db runs it"},
+		{"mkfs.ext4", "e2fsprogs", "mariadb, nginx docroot=scratch: a VM's "
+		 "data disk"},
 	};
 	char *probe = ib_cli_probe_path(NULL), *fixcmd;
 	int missing = 0;

@@ -91,6 +91,7 @@ int run_mariadb_prepare(struct run *R, struct cell_state *c,
 	int tmpfs = !strcmp(ib_job_value(c->job, "datadir"), "tmpfs");
 	char *dir = NULL, *root = NULL, *files = NULL, *seed = NULL;
 	char *datadir = NULL, *sb = ib_which("sysbench");
+	char *mpd = ib_which("my_print_defaults");
 	const char *prefix, *missing = NULL;
 	struct run_dataset *d;
 	int rc;
@@ -101,7 +102,10 @@ int run_mariadb_prepare(struct run *R, struct cell_state *c,
 		missing = IB_MARIADB_INSTALL_DB;
 	else if (!sb)
 		missing = "sysbench";
+	else if (!mpd) /* mariadb-install-db runs it */
+		missing = "my_print_defaults (mariadb-client-core)";
 	free(sb);
+	free(mpd);
 	if (missing)
 		return ib_err_set(err, -ENOENT, "%s is not installed "
 				  "(scripts/setup.sh installs it)", missing);
