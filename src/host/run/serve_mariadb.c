@@ -260,7 +260,8 @@ static void log_setup(struct run *R, struct cell_state *c,
 		      const char *list)
 {
 	char *note;
-	const struct run_dataset *d = NULL;
+	const struct run_dataset *d;
+	struct ib_err e = {0};
 	int tables = atoi(ib_job_value(c->job, "tables"));
 	int size = atoi(ib_job_value(c->job, "table_size"));
 
@@ -280,10 +281,7 @@ static void log_setup(struct run *R, struct cell_state *c,
 					       "tmpfs")));
 	run_log_host_info(R, x->l.id, "mariadb", "datadir", note);
 	free(note);
-	for (size_t i = 0; i < IB_ARRAY_LEN(R->datasets); i++)
-		if (R->datasets[i].tables == tables &&
-		    R->datasets[i].table_size == size && R->datasets[i].dir)
-			d = &R->datasets[i];
+	d = dataset(R, c->job, &e); /* prepared by the launch's files */
 	if (d) {
 		note = ib_xasprintf("%d tables x %d rows, %.1f MiB; buffer pool "
 				    "%.0f MiB", tables, size,
