@@ -213,9 +213,9 @@ static const struct ib_param_def nginx_params[] = {
 	{"duration", IB_PT_SECONDS, "3", "30", 1, 3600, NULL, NULL,
 	 "seconds measured per point (wrk -d, whole seconds)"},
 	{"warmup", IB_PT_SECONDS, "1", "5", 0, 600, NULL, NULL,
-	 "seconds of load before each point, not counted (a wrk run of its "
-	 "own)"},
-	{"launches", IB_PT_COUNT, "2", "5", 1, 1000, NULL, NULL,
+	 "seconds of load before each size's first point, not counted (a "
+	 "wrk run of its own); later points follow the previous one's load"},
+	{"launches", IB_PT_COUNT, "1", "5", 1, 1000, NULL, NULL,
 	 "instances per runtime, each swept once (read by isobench)"},
 };
 
@@ -256,8 +256,9 @@ static const struct ib_param_def mariadb_params[] = {
 	{"duration", IB_PT_SECONDS, "5", "60", 1, 3600, NULL, NULL,
 	 "seconds measured per point (sysbench --time, whole seconds)"},
 	{"warmup", IB_PT_SECONDS, "2", "10", 0, 600, NULL, NULL,
-	 "seconds of load before each point, not counted (a sysbench run "
-	 "of its own)"},
+	 "seconds of load before each test's first point, not counted (a "
+	 "sysbench run of its own); later points follow the previous one's "
+	 "load"},
 	{"tables", IB_PT_COUNT, "4", "16", 1, 64, NULL, NULL,
 	 "tables of the data set (sysbench --tables)"},
 	{"table_size", IB_PT_COUNT, "10000", "100000", 1, 10000000, NULL, NULL,
@@ -265,7 +266,7 @@ static const struct ib_param_def mariadb_params[] = {
 	{"datadir", IB_PT_CHOICE, "scratch", "scratch", 0, 0, "scratch,tmpfs",
 	 NULL, "where the launch's copy of the data set is: the instance's "
 	 "scratch directory, or memory of the instance's own"},
-	{"launches", IB_PT_COUNT, "2", "5", 1, 1000, NULL, NULL,
+	{"launches", IB_PT_COUNT, "1", "5", 1, 1000, NULL, NULL,
 	 "instances per runtime, each swept once (read by isobench)"},
 };
 
@@ -312,7 +313,8 @@ const struct ib_workload_def ib_workloads[] = {
 	{"net", "TCP to a peer on the host side of the instance's link: "
 	 "stream Gbit/s, rr trans/s and round trip, crr conn/s",
 	 "iperf3, sockperf ping-pong (netperf TCP_RR, TCP_CRR)", net_params,
-	 N(net_params), 1, .traits = IB_WL_NEEDS_LINK,
+	 N(net_params), 1,
+	 .traits = IB_WL_NEEDS_LINK | IB_WL_LINK_REFERENCE,
 	 .report_note = "net: the probe in the instance talks TCP to "
 	 "isobench's peer on the host end of a link made for the run (every "
 	 "address in 198.18.0.0/15): `native` runs in a network namespace of "

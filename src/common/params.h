@@ -78,6 +78,13 @@ enum {
 				      the default suite (yet): none now (the
 				      applications were, until they ran in
 				      every runtime this host has) */
+	IB_WL_LINK_REFERENCE = 1 << 6, /* brings the runtimes' reference
+				      rows (native:net=loopback beside
+				      native): the net benchmark's table
+				      compares links; an application's
+				      baseline is native over veth, so it
+				      runs on such a row only when -r or
+				      the plan names it */
 };
 
 struct ib_workload_def {

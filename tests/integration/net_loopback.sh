@@ -65,4 +65,27 @@ grep -q "talks TCP to isobench's peer" "$T/wan/report.md" ||
 	fail "report.md of a net job named wan lacks the net method note"
 note "a net job named wan: its loopback cell and its method note, as a job named net"
 
+# an application's baseline is native over veth: the net benchmark brings
+# the loopback column, an application runs on it only when it is named
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ] || ! command -v wrk >/dev/null; then
+	skip_case "nginx or wrk not installed: the application's columns"
+else
+	NG=(-s nginx.sizes=1k -s nginx.connections=1 -s nginx.duration=1 -s nginx.warmup=0)
+	ib app run -r native -b net,nginx --probe "$PROBE" --scratch "$T" -o "$T/app" \
+		-s net.duration=0.1 -s net.warmup=0.02 -s net.streams=1 -s net.tests=rr \
+		"${NG[@]}" --min-reps 1 --max-reps 1 --warmup 0
+	expect_rc 0 app
+	assert_eq "$(jrows "$T/app/results.json" cells status runtime=$LO job=net)" ok "the loopback net cell beside nginx"
+	assert_eq "$(jcount "$T/app/results.json" cells status runtime=$LO job=nginx)" 0 "nginx cells on the loopback column not named"
+	assert_eq "$(jrows "$T/app/results.json" cells status runtime=native job=nginx)" ok "native's nginx cell"
+	ib app-named run -r native,$LO -b nginx --probe "$PROBE" --scratch "$T" -o "$T/app-named" \
+		"${NG[@]}"
+	expect_rc 0 app-named
+	assert_eq "$(jrows "$T/app-named/results.json" cells status runtime=$LO job=nginx)" ok "nginx on the loopback column named by -r"
+	ib app-only run -r native -b nginx --probe "$PROBE" --scratch "$T" -o "$T/app-only" "${NG[@]}"
+	expect_rc 0 app-only
+	assert_eq "$(jcount "$T/app-only/results.json" runtimes name name=$LO)" 0 "a loopback column in an nginx-only run"
+	note "nginx runs on the loopback column only when -r names it; net brings the column"
+fi
+
 if [ ${#SKIPPED[@]} -gt 0 ]; then exit 77; fi

@@ -253,7 +253,7 @@ static int feed_run(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 	const cJSON *plan = cJSON_GetObjectItem(ev, "plan"), *jobs, *job, *rts;
 	const cJSON *v;
 	const char *baseline;
-	struct ib_strv net_only = {0};
+	struct ib_strv net_only = {0}, named = {0};
 
 	if (r->run)
 		return ib_err_set(err, -EINVAL, "a second \"run\" event");
@@ -279,19 +279,29 @@ static int feed_run(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 		if (cJSON_IsString(v))
 			ib_strv_push(&net_only, v->valuestring);
 	}
+	/* of those, the ones the plan names: an application's jobs (a link
+	 * without IB_WL_LINK_REFERENCE) run there only then */
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(ev, "net_only_named")) {
+		if (cJSON_IsString(v))
+			ib_strv_push(&named, v->valuestring);
+	}
 	jobs = cJSON_GetObjectItem(plan, "jobs");
 	cJSON_ArrayForEach(job, jobs) {
 		const char *name = str_of(job, "name"), *bench = str_of(job, "benchmark");
 		const cJSON *jr = cJSON_GetObjectItem(job, "runtimes");
 
-		int needs_link;
+		unsigned traits;
+		int needs_link, any_net_only;
 
 		if (!name || !bench) {
 			ib_strv_free(&net_only);
+			ib_strv_free(&named);
 			return ib_err_set(err, -EINVAL, "plan job without name "
 					  "or benchmark");
 		}
-		needs_link = (wl_traits(bench) & IB_WL_NEEDS_LINK) != 0;
+		traits = wl_traits(bench);
+		needs_link = (traits & IB_WL_NEEDS_LINK) != 0;
+		any_net_only = needs_link && (traits & IB_WL_LINK_REFERENCE);
 		if (cJSON_GetArraySize(jr) > 0) {
 			cJSON_ArrayForEach(v, jr) {
 				if (cJSON_IsString(v) &&
@@ -302,12 +312,15 @@ static int feed_run(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 			}
 		} else {
 			for (int i = 0; i < r->columns.n; i++)
-				if (needs_link ||
-				    ib_strv_find(&net_only, r->columns.v[i]) < 0)
+				if (ib_strv_find(&net_only, r->columns.v[i]) < 0 ||
+				    any_net_only ||
+				    (needs_link &&
+				     ib_strv_find(&named, r->columns.v[i]) >= 0))
 					add_cell(r, r->columns.v[i], name, bench);
 		}
 	}
 	ib_strv_free(&net_only);
+	ib_strv_free(&named);
 	return 0;
 }
 

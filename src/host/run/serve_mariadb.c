@@ -362,7 +362,9 @@ int run_mariadb_load(struct run *R, struct cell_state *c, struct one_launch *x)
 			o.script = script;
 			o.threads = atoi(threads.v[k]);
 			pinned = run_serve_pin(&set, nset, &old);
-			if (w > 0) {
+			/* the warm-up once per test: a later point
+			 * follows the previous point's load */
+			if (w > 0 && k == 0) {
 				o.seconds = (int)ceil(w);
 				rc = ib_sysbench_run(&o, NULL, &res, NULL, &e);
 			}

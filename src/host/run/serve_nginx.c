@@ -268,7 +268,9 @@ int run_nginx_load(struct run *R, struct cell_state *c, struct one_launch *x)
 			o.url = url;
 			o.connections = atoi(conns.v[k]);
 			o.threads = o.connections < cpus ? o.connections : cpus;
-			if (w > 0) {
+			/* the warm-up once per size: a later point
+			 * follows the previous point's load */
+			if (w > 0 && k == 0) {
 				o.seconds = (int)ceil(w);
 				rc = wrk_on(&o, &set, nset, &res, &e);
 			}

@@ -204,7 +204,8 @@ double run_serve_sweep_seconds(const struct ib_job *job, const char *list_a,
 	ib_strv_split(&b, ib_job_value(job, list_b));
 	ib_parse_seconds(ib_job_value(job, "duration"), &d);
 	ib_parse_seconds(ib_job_value(job, "warmup"), &w);
-	t = (double)a.n * b.n * (ceil(d) + ceil(w) + extra_s);
+	/* the warm-up runs once per value of list_a */
+	t = (double)a.n * (ceil(w) + b.n * (ceil(d) + extra_s));
 	ib_strv_free(&a);
 	ib_strv_free(&b);
 	return t;

@@ -135,7 +135,7 @@ int run_resolve_runtimes(struct run *R, struct ib_err *err)
 	int net = 0;
 
 	for (int j = 0; j < p->njobs; j++)
-		net |= run_job_needs_link(&p->jobs[j]);
+		net |= (p->jobs[j].wl->traits & IB_WL_LINK_REFERENCE) != 0;
 	if (all)
 		for (int i = 0; i < ib_nruntimes; i++) {
 			const char *const *x = ib_runtimes[i]->also_default;
@@ -154,8 +154,8 @@ int run_resolve_runtimes(struct run *R, struct ib_err *err)
 		for (int i = 0; i < p->jobs[j].runtimes.n; i++)
 			if (add_column(R, p->jobs[j].runtimes.v[i], err) < 0)
 				return -EINVAL;
-	/* a net job brings the reference rows of the runtimes in the run
-	 * (native:net=loopback beside native) */
+	/* the net benchmark brings the reference rows of the runtimes in
+	 * the run (native:net=loopback beside native) */
 	for (int i = 0; net && i < ib_nruntimes; i++) {
 		const char *const *x = ib_runtimes[i]->also_default_net;
 
@@ -254,8 +254,14 @@ void run_make_cells(struct run *R)
 			if (job->runtimes.n &&
 			    !specs_name(&job->runtimes, R->rts[i].label))
 				continue;
-			/* a net-only column (native:net=loopback) */
-			if (!run_job_needs_link(job) && ib_runtime_net_only(&R->rts[i]))
+			/* a net-only column (native:net=loopback): the
+			 * jobs with a link; an application's only when
+			 * named (its baseline is native over veth) */
+			if (ib_runtime_net_only(&R->rts[i]) &&
+			    (!run_job_needs_link(job) ||
+			     (!(job->wl->traits & IB_WL_LINK_REFERENCE) &&
+			      !specs_name(&job->runtimes, R->rts[i].label) &&
+			      !specs_name(&p->runtimes, R->rts[i].label))))
 				continue;
 			/* (a net-only column is in the run for the net
 			 * jobs, also when a runtime of -r brought it:
@@ -290,6 +296,13 @@ void run_log_start(struct run *R)
 	arr = cJSON_AddArrayToObject(ev, "net_only");
 	for (int i = 0; i < R->columns.n; i++)
 		if (ib_runtime_net_only(&R->rts[i]))
+			cJSON_AddItemToArray(arr, cJSON_CreateString(R->columns.v[i]));
+	/* those of them the plan names (-r): an application's jobs run there
+	 * too (make_cells) */
+	arr = cJSON_AddArrayToObject(ev, "net_only_named");
+	for (int i = 0; i < R->columns.n; i++)
+		if (ib_runtime_net_only(&R->rts[i]) &&
+		    specs_name(&R->plan->runtimes, R->columns.v[i]))
 			cJSON_AddItemToArray(arr, cJSON_CreateString(R->columns.v[i]));
 	cJSON_AddItemToObject(ev, "plan", ib_plan_to_json(R->plan));
 	cJSON_AddItemToObject(ev, "fingerprint",
