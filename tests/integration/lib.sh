@@ -141,6 +141,8 @@ stop_test_dockerd() {
 setup_tmp() {
 	T=$(mktemp -d /var/tmp/isobench-itest.XXXXXX)
 	export ISOBENCH_RUNTIME_DIR=$T/rt
+	# the images' caches of the test's own: nothing in /var/cache
+	export ISOBENCH_VM_CACHE=$T/vmcache ISOBENCH_APP_CACHE=$T/appcache
 	trap cleanup_tmp EXIT
 	trap 'exit 130' INT TERM
 }

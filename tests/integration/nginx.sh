@@ -123,6 +123,21 @@ for rt in ${RTS//,/ }; do
 	[[ "$where" == *"$want"* ]] || fail "$rt docroot=scratch: docroot '$where'"
 done
 assert_no_path "$T/isobench-$(jrows "$S/raw.jsonl" - run_id ev=run)" "the run's work directory (the scratch files, a VM's disk)"
+# the image: cached by its inputs' digest after the first run, found there
+# by the second (intact), the digest in each launch's info "image"
+if [ "$RTS" != native ]; then
+	grep -q "nginx's image: .* built: $ISOBENCH_APP_CACHE/nginx-" "$T/ng.err" ||
+		fail "the first run did not build the image into the cache: $(grep "image" "$T/ng.err")"
+	grep -q "nginx's image: .* from the cache: $ISOBENCH_APP_CACHE/nginx-" "$T/ngs.err" ||
+		fail "the second run did not find the image in the cache: $(grep "image" "$T/ngs.err")"
+	sum=$(ls "$ISOBENCH_APP_CACHE" | sed -n 's/^nginx-//p')
+	[ ${#sum} -eq 64 ] || fail "the cache holds $(ls "$ISOBENCH_APP_CACHE")"
+	rt1=$(tr , '\n' <<<"$RTS" | grep -v '^native$' | head -1)
+	l=$(jrows "$S/raw.jsonl" - id ev=launch runtime="$rt1" | head -1)
+	info=$(jrows "$S/raw.jsonl" - rec.value ev=record launch=$l rec.key=image)
+	[[ "$info" == "sha256 $sum "* ]] || fail "the launch's image info: '$info'"
+	note "nginx's image cached by its inputs' digest ($sum), found by the next run"
+fi
 note "docroot=scratch in $RTS: the files served from the scratch directory (a VM's ext4 disk), as each launch says"
 
 # --- wrk on CPUs of its own where the instances leave some ---------------------

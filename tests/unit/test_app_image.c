@@ -5,7 +5,9 @@
  * error naming it. Then a real image: /bin/ls with its libraries and its
  * loader and a data directory in a temp directory, which as root is shown
  * to be complete by running ls in it on that directory (chroot: nothing of
- * the host's /lib is there). */
+ * the host's /lib is there). The cache: a second get finds the image
+ * intact; a changed input makes another; an entry with a changed byte, an
+ * extra file or a missing one is moved aside and built again. */
 #include "unit.h"
 
 #include <errno.h>
@@ -181,6 +183,91 @@ static void image_of_ls_runs(void **state)
 	assert_int_equal(ib_rmtree(base), 0);
 }
 
+/* The cache, in a temp directory: built, found, keyed by the inputs, and
+ * a damaged entry (a byte, a file more, a file less) moved aside. */
+static void image_cache(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	char base[256], *cache, *data, *file, *text, *w, *p, *first;
+	struct ib_app_manifest m;
+	struct ib_app_image img;
+	struct ib_err err = {0};
+	struct stat st;
+	int n = 0;
+
+	(void)state;
+	snprintf(base, sizeof(base), "%s/isobench-test-cache-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(base));
+	cache = ib_xasprintf("%s/cache", base);
+	setenv("ISOBENCH_APP_CACHE", cache, 1);
+	data = ib_xasprintf("%s/data", base);
+	assert_int_equal(mkdir(data, 0755), 0);
+	file = ib_xasprintf("%s/f", data);
+	assert_int_equal(ib_write_file_atomic(file, "one\n", 4, &err), 0);
+	text = ib_xasprintf("[app]\nname = t\nbinaries = /bin/true\n"
+			    "files = %s\n", data);
+	assert_int_equal(ib_app_manifest_parse(text, strlen(text), "t.ini", &m,
+					       &err), 0);
+#define GET(want_cached)                                                     \
+	do {                                                                 \
+		w = ib_xasprintf("%s/work-%d", base, n++);                   \
+		if (ib_app_image_get(&m, w, &img, &err) != 0)                \
+			fail_msg("get: %s", err.msg);                        \
+		assert_int_equal(img.cached, want_cached);                   \
+		assert_non_null(strstr(img.dir, cache));                     \
+		assert_int_equal(lstat(w, &st), -1); /* renamed into it */   \
+		free(w);                                                     \
+	} while (0)
+	GET(0);
+	assert_null(img.note);
+	assert_true(img.bytes > 1000);
+	first = ib_xstrdup(img.dir);
+	ib_app_image_free(&img);
+	GET(1);
+	assert_string_equal(img.dir, first);
+	ib_app_image_free(&img);
+	/* a changed input: another image */
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(ib_write_file_atomic(file, "two\n", 4, &err), 0);
+	GET(0);
+	assert_string_not_equal(img.dir, first);
+	ib_app_image_free(&img);
+	GET(1);
+	/* damaged: a byte, a file more, a file less */
+	for (int k = 0; k < 3; k++) {
+		char *f = ib_xasprintf("%s%s", img.dir, file);
+		char *extra = ib_xasprintf("%s/extra", img.dir);
+
+		if (k == 0)
+			assert_int_equal(truncate(f, 1), 0);
+		else if (k == 1)
+			assert_int_equal(ib_write_file_atomic(extra, "x", 1,
+							      &err), 0);
+		else
+			assert_int_equal(unlink(f), 0);
+		free(f);
+		free(extra);
+		ib_app_image_free(&img);
+		GET(0);
+		assert_non_null(img.note);
+		assert_non_null(strstr(img.note, "was damaged"));
+		assert_non_null(strstr(img.note, k == 0 ? "differ"
+				       : k == 1 ? "holds /extra" : "lacks"));
+		p = ib_xasprintf("%s/work-%d.damaged", base, n - 1);
+		assert_int_equal(lstat(p, &st), 0); /* moved aside, kept */
+		free(p);
+	}
+	ib_app_image_free(&img);
+	GET(1);
+	ib_app_image_free(&img);
+#undef GET
+	unsetenv("ISOBENCH_APP_CACHE");
+	ib_app_manifest_free(&m);
+	free(first), free(text), free(file), free(data), free(cache);
+	assert_int_equal(ib_rmtree(base), 0);
+}
+
 /* An image linked into a root: every file the same inode at the same
  * path, the root's own directories kept, and a clash or a symlink in the
  * image refused; /etc's files for the server's user lookups. */
@@ -295,6 +382,7 @@ int main(void)
 		cmocka_unit_test(loader_listing),
 		cmocka_unit_test(image_of_ls_runs),
 		cmocka_unit_test(image_linked_into_root),
+		cmocka_unit_test(image_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,7 +49,7 @@ static char *conf_text(const char *prefix, const char *www_in, int cpus)
 		"master_process on;\n"
 		"worker_processes %d;\n"
 		"user root root;\n"
-		"pid %s/nginx.pid;\n"
+		"pid %s/tmp/nginx.pid;\n"
 		"error_log stderr warn;\n"
 		"events { worker_connections 4096; }\n"
 		"http {\n"

@@ -2,10 +2,12 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/evp.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -491,6 +493,270 @@ int ib_app_image_build(const struct ib_app_manifest *m, const char *dir,
 	close(rootfd);
 out:
 	ib_strv_free(&files);
+	return rc;
+}
+
+/* --- the cache ---------------------------------------------------------- */
+
+const char *ib_app_cache_dir(void)
+{
+	const char *d = getenv("ISOBENCH_APP_CACHE");
+
+	return d && *d ? d : IB_APP_CACHE;
+}
+
+void ib_app_image_free(struct ib_app_image *img)
+{
+	free(img->dir);
+	free(img->note);
+	memset(img, 0, sizeof(*img));
+}
+
+/* The SHA-256 (hex) of the image of files (absolute paths, sorted) named
+ * name: a format line, then per file its path, mode (& 0755), size and
+ * bytes. Each file is read at its host path (rootfd < 0: symlinks
+ * followed, as the image's build reads them) or at the same path under
+ * directory rootfd (an image: nothing followed). *bytes: their sizes. */
+static int files_digest(const char *name, const struct ib_strv *files,
+			int rootfd, char hex[65], uint64_t *bytes,
+			struct ib_err *err)
+{
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE], *buf = ib_xmalloc(1 << 16);
+	unsigned len = 0;
+	char line[64];
+	int rc = 0;
+
+	*bytes = 0;
+	if (!h || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1)
+		rc = ib_err_set(err, -ENOMEM, "SHA-256 unavailable");
+	snprintf(line, sizeof(line), "isobench app image 1\n");
+	if (rc == 0)
+		EVP_DigestUpdate(h, line, strlen(line));
+	if (rc == 0)
+		EVP_DigestUpdate(h, name, strlen(name) + 1);
+	for (int i = 0; i < files->n && rc == 0; i++) {
+		const char *f = files->v[i];
+		int fd = rootfd < 0 ? open(f, O_RDONLY | O_CLOEXEC)
+				    : openat(rootfd, f + 1, O_RDONLY |
+					     O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+		uint64_t got = 0;
+		ssize_t n = 0;
+
+		if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			rc = ib_err_set(err, fd < 0 ? -errno : -EINVAL,
+					"%s: %s", f, fd < 0 ? strerror(errno)
+					: "not a regular file");
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		EVP_DigestUpdate(h, f, strlen(f) + 1);
+		snprintf(line, sizeof(line), "%o %llu", st.st_mode & 0755,
+			 (unsigned long long)st.st_size);
+		EVP_DigestUpdate(h, line, strlen(line) + 1);
+		while ((n = read(fd, buf, 1 << 16)) > 0) {
+			EVP_DigestUpdate(h, buf, (size_t)n);
+			got += (uint64_t)n;
+		}
+		if (n < 0 || got != (uint64_t)st.st_size)
+			rc = ib_err_set(err, -EIO, "%s: %s", f, n < 0
+					? strerror(errno)
+					: "its size changed while read");
+		*bytes += got;
+		close(fd);
+	}
+	if (rc == 0 && EVP_DigestFinal_ex(h, md, &len) == 1 && len == 32)
+		for (unsigned i = 0; i < len; i++)
+			sprintf(hex + 2 * i, "%02x", md[i]);
+	else if (rc == 0)
+		rc = ib_err_set(err, -EIO, "SHA-256 failed");
+	EVP_MD_CTX_free(h);
+	free(buf);
+	return rc;
+}
+
+/* Lists the regular files under directory fd (at rel: "" for the top) as
+ * absolute paths ("/" + their path in it) into out; a symlink or any
+ * other kind of entry is an error (an image holds files and directories
+ * only). */
+static int list_image(int fd, const char *rel, int depth, struct ib_strv *out,
+		      struct ib_err *err)
+{
+	int dup_fd = dup(fd), rc = 0;
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return ib_err_set(err, -errno, "%s/: %s", rel, strerror(errno));
+	}
+	if (depth > 32)
+		rc = ib_err_set(err, -ELOOP, "%s/: too deep", rel);
+	while (rc == 0 && (e = readdir(d))) {
+		struct stat st;
+		char *sub;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		sub = ib_xasprintf("%s/%s", rel, e->d_name);
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			rc = ib_err_set(err, -errno, "%s: %s", sub,
+					strerror(errno));
+		} else if (S_ISREG(st.st_mode)) {
+			ib_strv_push(out, sub);
+		} else if (S_ISDIR(st.st_mode)) {
+			int sfd = openat(fd, e->d_name, O_RDONLY | O_DIRECTORY |
+					 O_NOFOLLOW | O_CLOEXEC);
+
+			rc = sfd < 0 ? ib_err_set(err, -errno, "%s: %s", sub,
+						  strerror(errno))
+				     : list_image(sfd, sub, depth + 1, out, err);
+			if (sfd >= 0)
+				close(sfd);
+		} else {
+			rc = ib_err_set(err, -EINVAL, "%s: neither a file nor a "
+					"directory", sub);
+		}
+		free(sub);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Is the image at dir exactly files (sorted) with digest hex? 1 yes, 0
+ * no (why says what differs). */
+static int image_intact(const char *dir, const char *name,
+			const struct ib_strv *files, const char *hex,
+			char *why, size_t cap)
+{
+	struct ib_strv have = {0};
+	struct ib_err e = {0};
+	char got[65] = "";
+	uint64_t bytes;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int ok = 0;
+
+	if (fd < 0) {
+		snprintf(why, cap, "%s: %s", dir, strerror(errno));
+		return 0;
+	}
+	if (list_image(fd, "", 0, &have, &e) < 0) {
+		snprintf(why, cap, "%.900s", e.msg);
+		goto out;
+	}
+	if (have.n > 1)
+		qsort(have.v, (size_t)have.n, sizeof(char *), cmp_str);
+	for (int i = 0; i < have.n || i < files->n; i++)
+		if (i >= have.n || i >= files->n ||
+		    strcmp(have.v[i], files->v[i]) != 0) {
+			snprintf(why, cap, "%s %s", i < have.n ? "holds"
+				 : "lacks", i < have.n ? have.v[i]
+				 : files->v[i]);
+			goto out;
+		}
+	if (files_digest(name, &have, fd, got, &bytes, &e) < 0)
+		snprintf(why, cap, "%.900s", e.msg);
+	else if (strcmp(got, hex) != 0)
+		snprintf(why, cap, "its files' bytes differ from its inputs'");
+	else
+		ok = 1;
+out:
+	ib_strv_free(&have);
+	close(fd);
+	return ok;
+}
+
+/* Appends a sentence to img's note. */
+static void add_note(struct ib_app_image *img, const char *text)
+{
+	char *n = img->note ? ib_xasprintf("%s; %s", img->note, text)
+			    : ib_xstrdup(text);
+
+	free(img->note);
+	img->note = n;
+}
+
+int ib_app_image_get(const struct ib_app_manifest *m, const char *work,
+		     struct ib_app_image *img, struct ib_err *err)
+{
+	struct ib_strv files = {0};
+	char *entry = NULL, *text, why[1100];
+	struct stat st;
+	int rc, cache = 1;
+
+	memset(img, 0, sizeof(*img));
+	rc = ib_app_inputs(m, &files, err);
+	if (rc == 0)
+		rc = files_digest(m->name, &files, -1, img->sha256, &img->bytes,
+				  err);
+	if (rc < 0)
+		goto out;
+	entry = ib_xasprintf("%s/%s-%s", ib_app_cache_dir(), m->name,
+			     img->sha256);
+	if (lstat(entry, &st) == 0) {
+		char *aside;
+
+		if (image_intact(entry, m->name, &files, img->sha256, why,
+				 sizeof(why))) {
+			img->dir = entry;
+			img->cached = 1;
+			entry = NULL;
+			goto out;
+		}
+		/* out of the cache, into the run's directory (removed with
+		 * it): nothing in the cache is ever deleted */
+		aside = ib_xasprintf("%s.damaged", work);
+		if (rename(entry, aside) == 0) {
+			text = ib_xasprintf("the cached image %s was damaged "
+					    "(%s): moved to %s, built again",
+					    entry, why, aside);
+		} else {
+			text = ib_xasprintf("the cached image %s is damaged "
+					    "(%s) and could not be moved "
+					    "aside: %s", entry, why,
+					    strerror(errno));
+			cache = 0;
+		}
+		add_note(img, text);
+		free(text);
+		free(aside);
+	}
+	rc = ib_app_image_build(m, work, &img->bytes, err);
+	if (rc < 0)
+		goto out;
+	/* the inputs may have changed since they were hashed */
+	if (cache && !image_intact(work, m->name, &files, img->sha256, why,
+				   sizeof(why))) {
+		text = ib_xasprintf("not cached: its inputs changed while it "
+				    "was built (%s)", why);
+		add_note(img, text);
+		free(text);
+		cache = 0;
+	}
+	if (cache) {
+		struct ib_err e = {0};
+
+		if (ib_mkdirs(ib_app_cache_dir(), 0755, &e) == 0 &&
+		    rename(work, entry) == 0) {
+			img->dir = entry;
+			entry = NULL;
+		} else {
+			text = ib_xasprintf("not cached (%s: %s): used from the "
+					    "run's directory",
+					    ib_app_cache_dir(),
+					    e.msg[0] ? e.msg : strerror(errno));
+			add_note(img, text);
+			free(text);
+		}
+	}
+	if (!img->dir)
+		img->dir = ib_xstrdup(work);
+out:
+	ib_strv_free(&files);
+	free(entry);
 	return rc;
 }
 

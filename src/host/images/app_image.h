@@ -15,8 +15,17 @@
  * An instance gets it through ib_app_image_link (the image's files hard-
  * linked into the OCI containers' rootfs) or ib_app_tree_write (an
  * archive of it: uploaded into a Docker container, appended to a VM's
- * initramfs); native runs the host's own files. Not yet here (issue 13):
- * the cache by the inputs' hash (the image is built once per run). */
+ * initramfs); native runs the host's own files.
+ *
+ * Images are cached under IB_APP_CACHE, named by the SHA-256 of their
+ * inputs (each file's path, mode, size and bytes, in sorted order): a
+ * second run builds nothing, a changed program or library makes a new
+ * image. An entry is used only if it is intact (exactly the inputs' files,
+ * the same bytes: read back and hashed again); an entry that is not is
+ * moved out of the cache into the run's directory (and removed with it),
+ * and a new one is built. An image is built in the run's directory and
+ * renamed into the cache, so a crash never leaves a half image under a
+ * valid name. */
 #ifndef ISOBENCH_APP_IMAGE_H
 #define ISOBENCH_APP_IMAGE_H
 
@@ -24,6 +33,12 @@
 #include <sys/types.h>
 
 #include "base/util.h"
+
+#define IB_APP_CACHE "/var/cache/isobench/app"
+
+/* The cache directory: $ISOBENCH_APP_CACHE if set (tests), else
+ * IB_APP_CACHE. */
+const char *ib_app_cache_dir(void);
 
 /* Where an application's launch files (its configuration, data and
  * command line) are in an instance's root of its own. */
@@ -72,6 +87,26 @@ int ib_app_inputs(const struct ib_app_manifest *m, struct ib_strv *files,
  * with err set (dir is then left for the caller to remove). */
 int ib_app_image_build(const struct ib_app_manifest *m, const char *dir,
 		       uint64_t *bytes, struct ib_err *err);
+
+/* An application's image as ib_app_image_get found or made it. */
+struct ib_app_image {
+	char *dir;        /* the image: the cache's entry, or work if it
+			     could not be cached */
+	char sha256[65];  /* hex digest of its inputs (its cache name) */
+	uint64_t bytes;   /* its files' total size */
+	int cached;       /* 1: found intact in the cache; 0: built now */
+	char *note;       /* why it is not in the cache, or what was wrong
+			     with the entry found there; NULL if nothing */
+};
+
+/* m's image: the cache's entry for its inputs' digest if intact, else
+ * built at work (a new path in the run's directory) and renamed into
+ * the cache (when that fails, e.g. another filesystem, it stays at work
+ * and note says why). A damaged entry is renamed to work + ".damaged".
+ * 0, or < 0 with err set. Free with ib_app_image_free. */
+int ib_app_image_get(const struct ib_app_manifest *m, const char *work,
+		     struct ib_app_image *img, struct ib_err *err);
+void ib_app_image_free(struct ib_app_image *img);
 
 /* Hard-links every file of the image (or any tree of regular files and
  * directories) at image into the directory root, at the same relative

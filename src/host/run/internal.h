@@ -73,7 +73,9 @@ struct run {
 	int started;              /* the run event is logged: keep the dir */
 	struct run_app_image {    /* an application's image in work/ */
 		const char *name;     /* "nginx": the application's */
-		char *dir;            /* once built */
+		char *dir;            /* once built or found cached */
+		char *what;           /* its digest and size, said in every
+					 launch's info "image" */
 		char *why;            /* or why it could not be */
 	} app_images[4];
 	struct run_dataset {      /* mariadb's data set in work/, per size */
@@ -177,16 +179,19 @@ int run_serve_load(struct run *R, struct cell_state *c, struct one_launch *x);
 /* An upper bound of the sweep's seconds, added to the launch's deadline. */
 double run_serve_seconds(const struct ib_job *job);
 /* serve_shared.c: what the applications share: the image of the manifest
- * (images/app_image.h) named name, built once per run in work/ (NULL with
- * err set if it cannot be); a root of x's own in dir (dir/root: the
- * image, /etc's few files, and dir/root/isobench-app made), into *root;
+ * (images/app_image.h) named name, found in the cache or built, once
+ * per run (NULL with err set if it cannot be); a root of launch id's own
+ * in dir (dir/root: the image, /etc's few files, and
+ * dir/root/isobench-app made), into *root, the image logged as the
+ * launch's info "image";
  * the CPU time of every host process of x's instance; the CPUs the load
  * generator may have to itself (their count; text lists them) and a
  * program's run pinned to them. */
 const char *run_serve_app_image(struct run *R, const char *name,
 				const char *manifest, struct ib_err *err);
-int run_serve_root(struct run *R, const char *name, const char *manifest,
-		   const char *dir, char **root, struct ib_err *err);
+int run_serve_root(struct run *R, int id, const char *name,
+		   const char *manifest, const char *dir, char **root,
+		   struct ib_err *err);
 double run_serve_instance_cpu_s(struct cell_state *c, struct one_launch *x);
 int run_serve_load_cpus(const struct run *R, cpu_set_t *set, char *text,
 			size_t cap);

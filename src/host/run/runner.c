@@ -302,6 +302,7 @@ static void run_release(struct run *R)
 	free(R->probe);
 	for (size_t i = 0; i < IB_ARRAY_LEN(R->app_images); i++) {
 		free(R->app_images[i].dir);
+		free(R->app_images[i].what);
 		free(R->app_images[i].why);
 	}
 	for (size_t i = 0; i < IB_ARRAY_LEN(R->datasets); i++) {

@@ -124,7 +124,7 @@ int run_mariadb_prepare(struct run *R, struct cell_state *c,
 	} else {
 		char *in_root;
 
-		rc = run_serve_root(R, "mariadb", ib_mariadb_manifest, dir,
+		rc = run_serve_root(R, x->l.id, "mariadb", ib_mariadb_manifest, dir,
 				    &root, err);
 		if (rc < 0)
 			goto out;

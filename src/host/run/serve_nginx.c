@@ -72,7 +72,7 @@ int run_nginx_prepare(struct run *R, struct cell_state *c,
 		prefix = dir;
 	} else {
 		/* a root of its own: the image and the launch's files */
-		rc = run_serve_root(R, "nginx", ib_nginx_manifest, dir, &root,
+		rc = run_serve_root(R, x->l.id, "nginx", ib_nginx_manifest, dir, &root,
 				    err);
 		if (rc < 0)
 			goto out;

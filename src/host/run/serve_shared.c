@@ -1,5 +1,6 @@
 /* run/serve_shared: what the applications' host sides share: the
- * application's image (built once per run), an instance's root of its own
+ * application's image (found in the cache or built, once per run), an
+ * instance's root of its own
  * (the image, /etc's few files, the launch's directory), the CPU time of
  * an instance's host processes, the CPUs the load generator may have to
  * itself, the address it loads the instance at, and a VM's data disk. */
@@ -23,7 +24,8 @@ const char *run_serve_app_image(struct run *R, const char *name,
 {
 	struct run_app_image *a = NULL;
 	struct ib_app_manifest m = {0};
-	uint64_t bytes = 0;
+	struct ib_app_image img = {0};
+	char *work;
 
 	for (size_t i = 0; i < IB_ARRAY_LEN(R->app_images) && !a; i++)
 		if (!R->app_images[i].name ||
@@ -40,24 +42,32 @@ const char *run_serve_app_image(struct run *R, const char *name,
 		return a->dir;
 	}
 	a->name = name;
-	a->dir = ib_xasprintf("%s/app-image-%s", R->work, name);
+	work = ib_xasprintf("%s/app-image-%s", R->work, name);
 	if (ib_app_manifest_parse(manifest, strlen(manifest), name, &m,
 				  err) < 0 ||
-	    ib_app_image_build(&m, a->dir, &bytes, err) < 0) {
+	    ib_app_image_get(&m, work, &img, err) < 0) {
 		a->why = ib_xasprintf("%s's image: %s", name, err->msg);
 		ib_err_set(err, -EINVAL, "%s", a->why);
-		free(a->dir);
-		a->dir = NULL;
 	} else {
-		run_say(R, IB_REPORT_NOTE, "%s's image: %.1f MiB in %s", name,
-			(double)bytes / 1048576, a->dir);
+		a->dir = img.dir;
+		img.dir = NULL;
+		a->what = ib_xasprintf("sha256 %s (of its inputs), %.1f MiB",
+				       img.sha256,
+				       (double)img.bytes / 1048576);
+		run_say(R, IB_REPORT_NOTE, "%s's image: %.1f MiB, %s %s%s%s",
+			name, (double)img.bytes / 1048576,
+			img.cached ? "from the cache:" : "built:", a->dir,
+			img.note ? "; " : "", img.note ? img.note : "");
 	}
+	ib_app_image_free(&img);
 	ib_app_manifest_free(&m);
+	free(work);
 	return a->dir;
 }
 
-int run_serve_root(struct run *R, const char *name, const char *manifest,
-		   const char *dir, char **root, struct ib_err *err)
+int run_serve_root(struct run *R, int id, const char *name,
+		   const char *manifest, const char *dir, char **root,
+		   struct ib_err *err)
 {
 	const char *image = run_serve_app_image(R, name, manifest, err);
 	char *r, *files;
@@ -65,6 +75,10 @@ int run_serve_root(struct run *R, const char *name, const char *manifest,
 
 	if (!image)
 		return -EINVAL;
+	for (size_t i = 0; i < IB_ARRAY_LEN(R->app_images); i++)
+		if (R->app_images[i].dir == image)
+			run_log_host_info(R, id, name, "image",
+					  R->app_images[i].what);
 	r = ib_xasprintf("%s/root", dir);
 	files = ib_xasprintf("%s%s", r, IB_APP_PREFIX);
 	rc = ib_mkdir_private(r, 0755, 1, err);

@@ -81,7 +81,12 @@ cJSON *ib_oci_config(const struct ib_oci_bundle *b)
 
 	root = cJSON_AddObjectToObject(c, "root");
 	cJSON_AddStringToObject(root, "path", "rootfs");
-	cJSON_AddFalseToObject(root, "readonly");
+	/* an application's root holds its image's files hard-linked (the
+	 * cache's, shared by every launch and run): read-only, so that
+	 * nothing in the container can change them; what the server writes
+	 * goes to its tmp (a tmpfs below), /tmp, /scratch or its data's
+	 * tmpfs */
+	cJSON_AddBoolToObject(root, "readonly", b->app_root != NULL);
 	cJSON_AddStringToObject(c, "hostname", "isobench");
 
 	mounts = cJSON_AddArrayToObject(c, "mounts");
@@ -108,6 +113,9 @@ cJSON *ib_oci_config(const struct ib_oci_bundle *b)
 	 * to its memory cgroup, as its other pages) */
 	if (b->app_tmpfs)
 		add_mount(mounts, b->app_tmpfs, "tmpfs", "tmpfs",
+			  (const char *[]){"nosuid", "nodev", "mode=700", NULL});
+	if (b->app_root)
+		add_mount(mounts, IB_APP_PREFIX "/tmp", "tmpfs", "tmpfs",
 			  (const char *[]){"nosuid", "nodev", "mode=700", NULL});
 
 	lnx = cJSON_AddObjectToObject(c, "linux");
