@@ -133,6 +133,8 @@ struct one_launch {
 	int served;          /* serve: the load ran (or failed: why says) */
 	int load_failed;     /* serve: the load could not run; why says */
 	char *app_root;      /* serve: the tree linked into its root (owned) */
+	const char *app_image; /* serve: that image's digest and size (the
+				run's), logged as the launch's info "image" */
 	char *scratch_data;  /* serve: the launch's files on its scratch (a
 				directory in the run's scratch directory, a
 				VM's data disk), removed after the launch
@@ -180,16 +182,15 @@ int run_serve_load(struct run *R, struct cell_state *c, struct one_launch *x);
 double run_serve_seconds(const struct ib_job *job);
 /* serve_shared.c: what the applications share: the image of the manifest
  * (images/app_image.h) named name, found in the cache or built, once
- * per run (NULL with err set if it cannot be); a root of launch id's own
- * in dir (dir/root: the image, /etc's few files, and
- * dir/root/isobench-app made), into *root, the image logged as the
- * launch's info "image";
+ * per run (NULL with err set if it cannot be); a root of x's own in dir
+ * (dir/root: the image, /etc's few files, and dir/root/isobench-app
+ * made), into *root, the image's digest into x->app_image;
  * the CPU time of every host process of x's instance; the CPUs the load
  * generator may have to itself (their count; text lists them) and a
  * program's run pinned to them. */
 const char *run_serve_app_image(struct run *R, const char *name,
 				const char *manifest, struct ib_err *err);
-int run_serve_root(struct run *R, int id, const char *name,
+int run_serve_root(struct run *R, struct one_launch *x, const char *name,
 		   const char *manifest, const char *dir, char **root,
 		   struct ib_err *err);
 double run_serve_instance_cpu_s(struct cell_state *c, struct one_launch *x);

@@ -406,6 +406,7 @@ void run_launch_free(struct one_launch *x)
 	free(x->scratch_data);
 	free(x->app_tmpfs);
 	x->app_root = NULL;
+	x->app_image = NULL;
 	x->scratch_data = NULL;
 	x->app_tmpfs = NULL;
 	x->l.app_tmpfs = NULL;

@@ -62,5 +62,7 @@ int run_serve_load(struct run *R, struct cell_state *c, struct one_launch *x)
 			 "isobench knows", c->job->wl->name);
 		return -1;
 	}
+	if (x->app_image)
+		run_log_host_info(R, x->l.id, a->name, "image", x->app_image);
 	return a->load(R, c, x);
 }

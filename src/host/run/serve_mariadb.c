@@ -16,8 +16,8 @@
  * with) its root at /isobench-app/seed; native's probe reads it in place.
  *
  * Each point of the sweep (test x threads) is a sysbench run from the
- * host over the instance's link after a warm-up run, its figures logged
- * as host samples of the launch, as nginx's are. */
+ * host over the instance's link (each test's first after a warm-up run),
+ * its figures logged as host samples of the launch, as nginx's are. */
 #include "run/internal.h"
 
 #include <errno.h>
@@ -124,7 +124,7 @@ int run_mariadb_prepare(struct run *R, struct cell_state *c,
 	} else {
 		char *in_root;
 
-		rc = run_serve_root(R, x->l.id, "mariadb", ib_mariadb_manifest, dir,
+		rc = run_serve_root(R, x, "mariadb", ib_mariadb_manifest, dir,
 				    &root, err);
 		if (rc < 0)
 			goto out;

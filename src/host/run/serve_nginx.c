@@ -1,8 +1,8 @@
 /* run/serve_nginx: the nginx benchmark's host side: each launch's files
  * (nginx.conf, the document root, the command line; in an instance's root
  * of its own with nginx's image) and the load, one wrk run per point of
- * the sweep (sizes x connections) after a warm-up run, each point's
- * figures logged as host samples of the launch. */
+ * the sweep (sizes x connections), each size's first after a warm-up
+ * run, each point's figures logged as host samples of the launch. */
 #include "run/internal.h"
 
 #include <errno.h>
@@ -72,7 +72,7 @@ int run_nginx_prepare(struct run *R, struct cell_state *c,
 		prefix = dir;
 	} else {
 		/* a root of its own: the image and the launch's files */
-		rc = run_serve_root(R, x->l.id, "nginx", ib_nginx_manifest, dir, &root,
+		rc = run_serve_root(R, x, "nginx", ib_nginx_manifest, dir, &root,
 				    err);
 		if (rc < 0)
 			goto out;

@@ -65,7 +65,7 @@ const char *run_serve_app_image(struct run *R, const char *name,
 	return a->dir;
 }
 
-int run_serve_root(struct run *R, int id, const char *name,
+int run_serve_root(struct run *R, struct one_launch *x, const char *name,
 		   const char *manifest, const char *dir, char **root,
 		   struct ib_err *err)
 {
@@ -75,10 +75,10 @@ int run_serve_root(struct run *R, int id, const char *name,
 
 	if (!image)
 		return -EINVAL;
+	/* logged by run_serve_load: the launch is not logged yet */
 	for (size_t i = 0; i < IB_ARRAY_LEN(R->app_images); i++)
 		if (R->app_images[i].dir == image)
-			run_log_host_info(R, id, name, "image",
-					  R->app_images[i].what);
+			x->app_image = R->app_images[i].what;
 	r = ib_xasprintf("%s/root", dir);
 	files = ib_xasprintf("%s%s", r, IB_APP_PREFIX);
 	rc = ib_mkdir_private(r, 0755, 1, err);
