@@ -20,7 +20,7 @@
 # headers, a loader's listing), argv_file (an application server's
 # command-line file, read by the probe), wrk (wrk's output with its
 # done() hook's line), sysbench (sysbench's output: the wrapper's line
-# and its latency histogram).
+# and its latency histogram), thresholds (compare's thresholds file).
 #
 # Fuzzing reads the seeds in tests/fuzz/corpus/TARGET/ (never written)
 # and keeps what it finds in build-fuzz/corpus/TARGET/ (kept across runs).
@@ -37,7 +37,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_TARGETS=(probe plan rawlog peer cleanup qmp docker_api moddep app_image argv_file wrk sysbench)
+ALL_TARGETS=(probe plan rawlog peer cleanup qmp docker_api moddep app_image argv_file wrk sysbench thresholds)
 OUT=build-fuzz
 CC=${CC:-clang}
 

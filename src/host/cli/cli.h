@@ -44,6 +44,7 @@ int ib_cmd_run(int argc, char **argv);
 int ib_cmd_list(int argc, char **argv);
 int ib_cmd_doctor(int argc, char **argv);
 int ib_cmd_report(int argc, char **argv);
+int ib_cmd_compare(int argc, char **argv);
 int ib_cmd_validate(int argc, char **argv);
 int ib_cmd_cleanup(int argc, char **argv);
 

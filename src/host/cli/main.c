@@ -40,6 +40,11 @@ static void usage_main(FILE *f)
 		"  report DIR        rebuild DIR's results.json, results.csv "
 		"and report.md\n"
 		"                    from DIR/raw.jsonl, and print the summary\n"
+		"  compare BASE NEW...\n"
+		"                    each NEW run's metrics against BASE's: "
+		"ratio, interval,\n"
+		"                    permutation test, verdict; exit 1 if "
+		"any got worse\n"
 		"  validate          run each probe workload beside the classic "
 		"tool it\n"
 		"                    follows (sysbench, perf bench, fio, mbw) and "
@@ -63,6 +68,7 @@ static const struct command {
 	{"list", ib_cmd_list},
 	{"doctor", ib_cmd_doctor},
 	{"report", ib_cmd_report},
+	{"compare", ib_cmd_compare},
 	{"validate", ib_cmd_validate},
 	{"cleanup", ib_cmd_cleanup},
 	{"peer", ib_peer_main},

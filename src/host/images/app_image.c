@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/ini.h"
 #include "base/proc.h"
 
 /* --- the manifest ---------------------------------------------------- */
@@ -49,18 +50,6 @@ static int name_ok(const char *s)
 	return 1;
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 /* Adds the comma-separated paths of value to sv. */
 static int add_paths(struct ib_strv *sv, const char *value, const char *src,
 		     int line, const char *key, struct ib_err *err)
@@ -81,31 +70,22 @@ static int add_paths(struct ib_strv *sv, const char *value, const char *src,
 	return rc;
 }
 
-static int manifest_line(char *s, const char *src, int line, int *in_app,
-			 struct ib_app_manifest *m, struct ib_err *err)
+static int manifest_line(void *arg, const char *section, const char *key,
+			 const char *value, const char *src, int line,
+			 struct ib_err *err)
 {
-	char *eq, *key, *value;
+	struct ib_app_manifest *m = arg;
 
-	s = trim(s);
-	if (!*s || *s == '#' || *s == ';')
-		return 0;
-	if (*s == '[') {
-		*in_app = !strcmp(s, "[app]");
-		if (!*in_app)
+	if (!key) {
+		if (strcmp(section, "app") != 0)
 			return ib_err_set(err, -EINVAL, "%s:%d: unknown section "
-					  "'%.100s' (a manifest has [app] only)",
-					  src, line, s);
+					  "'[%.100s]' (a manifest has [app] "
+					  "only)", src, line, section);
 		return 0;
 	}
-	if (!*in_app)
-		return ib_err_set(err, -EINVAL, "%s:%d: '%.100s' is outside "
-				  "[app]", src, line, s);
-	if (!(eq = strchr(s, '=')))
-		return ib_err_set(err, -EINVAL, "%s:%d: not key = value: "
-				  "'%.100s'", src, line, s);
-	*eq = '\0';
-	key = trim(s);
-	value = trim(eq + 1);
+	if (!section)
+		return ib_err_set(err, -EINVAL, "%s:%d: '%.100s = %.100s' is "
+				  "outside [app]", src, line, key, value);
 	if (!strcmp(key, "name")) {
 		if (!name_ok(value))
 			return ib_err_set(err, -EINVAL, "%s:%d: name '%.100s': "
@@ -126,31 +106,10 @@ static int manifest_line(char *s, const char *src, int line, int *in_app,
 int ib_app_manifest_parse(const char *text, size_t len, const char *source,
 			  struct ib_app_manifest *m, struct ib_err *err)
 {
-	int in_app = 0, line = 0, rc = 0;
-	size_t at = 0;
+	int rc;
 
 	memset(m, 0, sizeof(*m));
-	if (memchr(text, '\0', len))
-		rc = ib_err_set(err, -EINVAL, "%s: a manifest is a text file "
-				"(it holds a NUL byte)", source);
-	while (rc == 0 && at < len) {
-		size_t n = len - at;
-		const char *nl = memchr(text + at, '\n', n);
-		char *s;
-
-		if (nl)
-			n = (size_t)(nl - (text + at));
-		line++;
-		if (n > 4096) {
-			rc = ib_err_set(err, -EINVAL, "%s:%d: line too long",
-					source, line);
-			break;
-		}
-		s = ib_xasprintf("%.*s", (int)n, text + at);
-		rc = manifest_line(s, source, line, &in_app, m, err);
-		free(s);
-		at += n + (nl != NULL);
-	}
+	rc = ib_ini_walk(text, len, source, manifest_line, m, err);
 	if (rc == 0 && !m->name)
 		rc = ib_err_set(err, -EINVAL, "%s: no name in [app]", source);
 	else if (rc == 0 && !m->binaries.n)
@@ -238,12 +197,12 @@ int ib_ldlist_parse(const char *text, size_t len, struct ib_strv *paths,
 			n = (size_t)(nl - (text + at));
 		s = ib_xasprintf("%.*s", (int)n, text + at);
 		at += n + (nl != NULL);
-		l = trim(s);
+		l = ib_trim(s);
 		arrow = strstr(l, " => ");
 		/* "libc.so.6 => /lib/.../libc.so.6 (0x...)", or the loader's
 		 * own "/lib64/ld-linux-x86-64.so.2 (0x...)"; the vDSO has
 		 * no file */
-		path = arrow ? trim(arrow + 4) : l;
+		path = arrow ? ib_trim(arrow + 4) : l;
 		if (!*l || (!arrow && strncmp(l, "linux-vdso", 10) == 0) ||
 		    (!arrow && strncmp(l, "linux-gate", 10) == 0)) {
 			free(s);

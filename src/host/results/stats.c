@@ -223,3 +223,119 @@ int ib_ratio_ci(const double *a, int na, const double *b, int nb,
 	free(rank_a), free(rank_b);
 	return 0;
 }
+
+/* The number of ways to choose k of n, or cap + 1 if more than cap. */
+static double choose_capped(int n, int k, double cap)
+{
+	double c = 1;
+
+	if (k > n - k)
+		k = n - k;
+	for (int i = 1; i <= k; i++) {
+		c = c * (n - k + i) / i;
+		if (c > cap)
+			return cap + 1;
+	}
+	return c;
+}
+
+double ib_perm_test(const double *a, int na, const double *b, int nb,
+		    double *min_p)
+{
+	enum { SPLITS = 20000 };
+	int n = na + nb;
+	double *v, sum = 0, d_obs, d_max, lo = 0, hi = 0, tol, p;
+	double ways = na > 0 && nb > 0 ? choose_capped(n, na, SPLITS) : 0;
+	long hits = 0, at_max = 0, total = 0;
+
+	*min_p = 1;
+	if (na < 1 || nb < 1)
+		return 1;
+	v = ib_xmalloc(sizeof(double) * (size_t)n);
+	memcpy(v, a, sizeof(double) * (size_t)na);
+	memcpy(v + na, b, sizeof(double) * (size_t)nb);
+	for (int i = 0; i < n; i++)
+		sum += v[i];
+	/* the difference of means of a split, from the sum of its a side */
+#define DIFF(sa) ((sa) / na - (sum - (sa)) / nb)
+	{
+		double sa = 0;
+
+		for (int i = 0; i < na; i++)
+			sa += a[i];
+		d_obs = fabs(DIFF(sa));
+	}
+	/* the most extreme split: a gets the na smallest or largest */
+	{
+		double *s = ib_xmalloc(sizeof(double) * (size_t)n);
+
+		memcpy(s, v, sizeof(double) * (size_t)n);
+		qsort(s, (size_t)n, sizeof(double), cmp_double);
+		for (int i = 0; i < na; i++) {
+			lo += s[i];
+			hi += s[n - 1 - i];
+		}
+		d_max = fmax(fabs(DIFF(lo)), fabs(DIFF(hi)));
+		free(s);
+	}
+	/* equal up to rounding: sums in another order differ in the last
+	 * bits */
+	tol = 1e-9 * (fabs(sum) / n + d_max);
+	if (ways <= SPLITS && n <= 62) {
+		/* every split: the a side's members as the set bits of a
+		 * mask with na bits of n, in order (Gosper's hack) */
+		uint64_t m = (na == 64 ? ~0ULL : (1ULL << na) - 1);
+		uint64_t end = 1ULL << n;
+
+		while (m < end) {
+			double sa = 0, d;
+			uint64_t c, r;
+
+			for (int i = 0; i < n; i++)
+				if (m >> i & 1)
+					sa += v[i];
+			d = fabs(DIFF(sa));
+			hits += d >= d_obs - tol;
+			at_max += d >= d_max - tol;
+			total++;
+			c = m & -m;
+			r = m + c;
+			if (r == 0)
+				break;
+			m = (((r ^ m) >> 2) / c) | r;
+		}
+		p = (double)hits / (double)total;
+		*min_p = (double)at_max / (double)total;
+	} else {
+		/* random splits, at most 2e7 samples moved in all */
+		long splits = 20000000L / n;
+		uint64_t state = seed_of(b, nb, seed_of(a, na, 0x9e37ULL));
+		double *w = ib_xmalloc(sizeof(double) * (size_t)n);
+
+		if (splits > SPLITS)
+			splits = SPLITS;
+		if (splits < 200)
+			splits = 200;
+		memcpy(w, v, sizeof(double) * (size_t)n);
+		for (long k = 0; k < splits; k++) {
+			double sa = 0;
+
+			/* a partial Fisher-Yates shuffle: the first na */
+			for (int i = 0; i < na; i++) {
+				int j = i + (int)(mix(&state) % (uint64_t)(n - i));
+				double t = w[i];
+
+				w[i] = w[j];
+				w[j] = t;
+				sa += w[i];
+			}
+			hits += fabs(DIFF(sa)) >= d_obs - tol;
+		}
+		p = (double)(hits + 1) / (double)(splits + 1);
+		*min_p = 1.0 / (double)(splits + 1);
+		free(w);
+	}
+#undef DIFF
+	free(v);
+	return p;
+}

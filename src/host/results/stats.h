@@ -34,6 +34,18 @@ void ib_stats_compute(const double *v, int n, struct ib_stats *s);
 int ib_ratio_ci(const double *a, int na, const double *b, int nb,
 		double *ratio, double *lo, double *hi);
 
+/* Two-sided permutation test of "a and b come from one distribution" on
+ * the difference of their means: the share of the ways to split the
+ * pooled samples into groups of na and nb whose |difference| is at least
+ * the observed one. Exact (every split) when there are at most 20 000,
+ * else that many random splits (seeded from the data: the same samples
+ * give the same p), p = (hits + 1) / (splits + 1). *min_p gets the
+ * smallest p these sample counts can give (below 0.05 only from 4 and 4
+ * samples on): a p above alpha means nothing when min_p is too. Returns
+ * p, or 1 (min_p 1) when a side is empty. */
+double ib_perm_test(const double *a, int na, const double *b, int nb,
+		    double *min_p);
+
 /* P(X <= k) for X ~ Binomial(n, 1/2). Exposed for tests. */
 double ib_binom_half_cdf(int n, int k);
 

@@ -21,7 +21,8 @@ enum ib_exit {
 	IB_EXIT_USAGE = 2,       /* bad command line or plan file */
 	IB_EXIT_ENV = 3,         /* cannot work here: output directory,
 				    probe, no usable runtime, I/O error */
-	IB_EXIT_REGRESSION = 4,  /* reserved: compare found a regression */
+	IB_EXIT_REGRESSION = 1,  /* compare: a metric significantly worse
+				    beyond its threshold (CI gates on it) */
 	IB_EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM: results so far kept */
 };
 
