@@ -630,6 +630,23 @@ int ib_mkdir_private(const char *path, int mode, int exclusive,
 	return ib_dir_check_private(path, err);
 }
 
+int ib_mkdir_new(const char *path, struct ib_err *err)
+{
+	char *parent = ib_xstrdup(path), *slash = strrchr(parent, '/');
+	int rc = 0;
+
+	while (slash && slash > parent && slash[1] == '\0') {
+		*slash = '\0'; /* "out/" */
+		slash = strrchr(parent, '/');
+	}
+	if (slash && slash > parent) {
+		*slash = '\0';
+		rc = ib_mkdirs(parent, 0755, err);
+	}
+	free(parent);
+	return rc < 0 ? rc : ib_mkdir_private(path, 0755, 1, err);
+}
+
 char *ib_runtime_dir_path(void)
 {
 	const char *env = getenv("ISOBENCH_RUNTIME_DIR"), *xdg;

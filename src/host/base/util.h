@@ -86,6 +86,10 @@ int ib_dir_check_private(const char *path, struct ib_err *err);
  * The parent must exist. */
 int ib_mkdir_private(const char *path, int mode, int exclusive,
 		     struct ib_err *err);
+/* A new output directory (a run's, a comparison's): its parents made as
+ * needed (mkdir -p), then path itself, exclusively, checked as
+ * ib_mkdir_private does (0755). */
+int ib_mkdir_new(const char *path, struct ib_err *err);
 /* isobench's runtime directory (the registry of runs, locks, sockets,
  * the KVM trial's verdicts): $ISOBENCH_RUNTIME_DIR if set (absolute),
  * else /run/isobench as root, else $XDG_RUNTIME_DIR/isobench, else

@@ -69,8 +69,8 @@ static void usage(FILE *f)
 /* The output directory: made new (its parents as needed). */
 static int make_out_dir(const char *given, char **dir, struct ib_err *err)
 {
-	char *d, *parent, *slash;
-	int rc = 0;
+	char *d;
+	int rc;
 
 	if (given) {
 		d = ib_xstrdup(given);
@@ -84,19 +84,7 @@ static int make_out_dir(const char *given, char **dir, struct ib_err *err)
 		d = ib_xasprintf("isobench-compare/%s-%04x", stamp,
 				 (unsigned)getpid() & 0xffff);
 	}
-	parent = ib_xstrdup(d);
-	slash = strrchr(parent, '/');
-	while (slash && slash > parent && slash[1] == '\0') {
-		*slash = '\0';
-		slash = strrchr(parent, '/');
-	}
-	if (slash && slash > parent) {
-		*slash = '\0';
-		rc = ib_mkdirs(parent, 0755, err);
-	}
-	free(parent);
-	if (rc == 0)
-		rc = ib_mkdir_private(d, 0755, 1, err);
+	rc = ib_mkdir_new(d, err);
 	if (rc < 0) {
 		free(d);
 		return ib_err_wrap(err, "output directory");

@@ -628,6 +628,21 @@ out:
 	return ok;
 }
 
+/* Are path and the directory work will be made in on one filesystem? */
+static int same_fs(const char *path, const char *work)
+{
+	char *parent = ib_xstrdup(work), *slash = strrchr(parent, '/');
+	struct stat a, b;
+	int same;
+
+	if (slash && slash > parent)
+		*slash = '\0';
+	same = stat(path, &a) == 0 && stat(parent, &b) == 0 &&
+	       a.st_dev == b.st_dev;
+	free(parent);
+	return same;
+}
+
 /* Appends a sentence to img's note. */
 static void add_note(struct ib_app_image *img, const char *text)
 {
@@ -660,10 +675,18 @@ int ib_app_image_get(const struct ib_app_manifest *m, const char *work,
 
 		if (image_intact(entry, m->name, &files, img->sha256, why,
 				 sizeof(why))) {
-			img->dir = entry;
-			img->cached = 1;
-			entry = NULL;
-			goto out;
+			if (same_fs(entry, work)) {
+				img->dir = entry;
+				img->cached = 1;
+				entry = NULL;
+				goto out;
+			}
+			/* its files are hard-linked into the launches' roots,
+			 * which are beside work */
+			add_note(img, "the cache is on another filesystem than "
+				 "the run's directory: built there");
+			cache = 0;
+			goto build;
 		}
 		/* out of the cache, into the run's directory (removed with
 		 * it): nothing in the cache is ever deleted */
@@ -683,6 +706,7 @@ int ib_app_image_get(const struct ib_app_manifest *m, const char *work,
 		free(text);
 		free(aside);
 	}
+build:
 	rc = ib_app_image_build(m, work, &img->bytes, err);
 	if (rc < 0)
 		goto out;

@@ -102,7 +102,9 @@ struct ib_app_image {
 /* m's image: the cache's entry for its inputs' digest if intact, else
  * built at work (a new path in the run's directory) and renamed into
  * the cache (when that fails, e.g. another filesystem, it stays at work
- * and note says why). A damaged entry is renamed to work + ".damaged".
+ * and note says why; an entry on another filesystem than work is not
+ * used either: the launches' roots, beside work, hard-link its files). A
+ * damaged entry is renamed to work + ".damaged".
  * 0, or < 0 with err set. Free with ib_app_image_free. */
 int ib_app_image_get(const struct ib_app_manifest *m, const char *work,
 		     struct ib_app_image *img, struct ib_err *err);

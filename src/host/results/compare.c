@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/ini.h"
+#include "results/record.h"
 #include "results/report.h"
 #include "results/stats.h"
 
@@ -46,19 +47,6 @@ static int parse_pct(const char *v, double *out)
 	return 0;
 }
 
-/* A name of the results' kind: letters, digits, '_', '-', '.'. */
-static int word_ok(const char *s)
-{
-	if (!*s || strlen(s) > 64)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
-		      *s == '.'))
-			return 0;
-	return 1;
-}
-
 static int thresholds_line(void *arg, const char *section, const char *key,
 			   const char *value, const char *src, int line,
 			   struct ib_err *err)
@@ -69,7 +57,7 @@ static int thresholds_line(void *arg, const char *section, const char *key,
 	if (!key) {
 		if (!strcmp(section, "global"))
 			return 0;
-		if (!word_ok(section))
+		if (!ib_record_name_ok(section))
 			return ib_err_set(err, -EINVAL, "%s:%d: rule name '%.100s':"
 					  " letters, digits, '_', '-', '.' only",
 					  src, line, section);
@@ -107,7 +95,7 @@ static int thresholds_line(void *arg, const char *section, const char *key,
 	} else if (!strcmp(key, "metric")) {
 		const char *dot = strrchr(value, '.');
 
-		if (!word_ok(value) || value[0] == '.' ||
+		if (!ib_record_name_ok(value) || value[0] == '.' ||
 		    (dot && (!dot[1] || strchr(value, '.') != dot)))
 			return ib_err_set(err, -EINVAL, "%s:%d: metric '%.100s': "
 					  "METRIC or BENCHMARK.METRIC (e.g. "

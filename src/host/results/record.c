@@ -5,9 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Names (bench, metric, param keys) are short identifiers: anything else
- * would end up in file names, CSV cells and Markdown tables. */
-static int valid_name(const char *s)
+int ib_record_name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -85,7 +83,7 @@ static int check_params(const cJSON *params, struct ib_err *err)
 		if (++n > 16)
 			return ib_err_set(err, -EINVAL,
 					  "sample has more than 16 params");
-		if (!m->string || !valid_name(m->string))
+		if (!m->string || !ib_record_name_ok(m->string))
 			return ib_err_set(err, -EINVAL,
 					  "sample param name is not an "
 					  "identifier");
@@ -148,7 +146,7 @@ static int decode(struct ib_record *r, struct ib_err *err)
 		dir = bad ? NULL : get_str(o, "dir", 1, err, &bad);
 		if (bad)
 			return -EINVAL;
-		if (!valid_name(r->bench) || !valid_name(r->metric))
+		if (!ib_record_name_ok(r->bench) || !ib_record_name_ok(r->metric))
 			return ib_err_set(err, -EINVAL,
 					  "sample bench/metric is not an "
 					  "identifier");

@@ -56,6 +56,11 @@ int ib_record_from_object(const cJSON *obj, struct ib_record *r,
 			  struct ib_err *err);
 void ib_record_free(struct ib_record *r);
 
+/* Is s a name records may carry (a benchmark, metric or param key): 1 to
+ * 64 letters, digits, '_', '-', '.'? Anything else would end up in file
+ * names, CSV cells and Markdown tables. */
+int ib_record_name_ok(const char *s);
+
 /* The canonical text of a params object: members sorted by key,
  * "key=value" joined by ',', numbers as %.10g, and in string values '\',
  * ',' and '=' escaped with a '\' (names are identifiers and hold none), so

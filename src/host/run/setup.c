@@ -42,7 +42,7 @@ static int dir_is_empty(const char *path)
 int run_make_dir(struct run *R, struct ib_err *err)
 {
 	struct stat st;
-	char *dir, *parent, *slash;
+	char *dir;
 	int rc;
 
 	if (R->o->out_dir) {
@@ -75,20 +75,7 @@ int run_make_dir(struct run *R, struct ib_err *err)
 	} else {
 		dir = ib_xasprintf("isobench-results/%s", R->run_id);
 	}
-	parent = ib_xstrdup(dir);
-	slash = strrchr(parent, '/');
-	while (slash && slash > parent && slash[1] == '\0') {
-		*slash = '\0'; /* "out/" */
-		slash = strrchr(parent, '/');
-	}
-	rc = 0;
-	if (slash && slash > parent) {
-		*slash = '\0';
-		rc = ib_mkdirs(parent, 0755, err);
-	}
-	free(parent);
-	if (rc == 0)
-		rc = ib_mkdir_private(dir, 0755, 1, err);
+	rc = ib_mkdir_new(dir, err);
 	if (rc < 0) {
 		/* not ours: the error path must not clean anything in it */
 		free(dir);
