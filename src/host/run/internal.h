@@ -180,16 +180,14 @@ int run_serve_prepare(struct run *R, struct cell_state *c,
 int run_serve_load(struct run *R, struct cell_state *c, struct one_launch *x);
 /* An upper bound of the sweep's seconds, added to the launch's deadline. */
 double run_serve_seconds(const struct ib_job *job);
-/* serve_shared.c: what the applications share: the image of the manifest
- * (images/app_image.h) named name, found in the cache or built, once
- * per run (NULL with err set if it cannot be); a root of x's own in dir
- * (dir/root: the image, /etc's few files, and dir/root/isobench-app
- * made), into *root, the image's digest into x->app_image;
+/* serve_shared.c: what the applications share: a root of x's own in dir
+ * (dir/root: the image of the manifest named name (images/app_image.h),
+ * found in the cache or built once per run, /etc's few files, and
+ * dir/root/isobench-app made), into *root, the image's digest into
+ * x->app_image (an error if the image cannot be had);
  * the CPU time of every host process of x's instance; the CPUs the load
  * generator may have to itself (their count; text lists them) and a
  * program's run pinned to them. */
-const char *run_serve_app_image(struct run *R, const char *name,
-				const char *manifest, struct ib_err *err);
 int run_serve_root(struct run *R, struct one_launch *x, const char *name,
 		   const char *manifest, const char *dir, char **root,
 		   struct ib_err *err);

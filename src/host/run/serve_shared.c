@@ -19,8 +19,11 @@
 #include "base/proc.h"
 #include "images/app_image.h"
 
-const char *run_serve_app_image(struct run *R, const char *name,
-				const char *manifest, struct ib_err *err)
+/* The application's image (found in the cache or built, once per run),
+ * or NULL with err set if it cannot be. */
+static const struct run_app_image *app_image(struct run *R, const char *name,
+					     const char *manifest,
+					     struct ib_err *err)
 {
 	struct run_app_image *a = NULL;
 	struct ib_app_manifest m = {0};
@@ -39,7 +42,7 @@ const char *run_serve_app_image(struct run *R, const char *name,
 	if (a->dir || a->why) {
 		if (a->why)
 			ib_err_set(err, -EINVAL, "%s", a->why);
-		return a->dir;
+		return a->dir ? a : NULL;
 	}
 	a->name = name;
 	work = ib_xasprintf("%s/app-image-%s", R->work, name);
@@ -62,28 +65,26 @@ const char *run_serve_app_image(struct run *R, const char *name,
 	ib_app_image_free(&img);
 	ib_app_manifest_free(&m);
 	free(work);
-	return a->dir;
+	return a->dir ? a : NULL;
 }
 
 int run_serve_root(struct run *R, struct one_launch *x, const char *name,
 		   const char *manifest, const char *dir, char **root,
 		   struct ib_err *err)
 {
-	const char *image = run_serve_app_image(R, name, manifest, err);
+	const struct run_app_image *image = app_image(R, name, manifest, err);
 	char *r, *files;
 	int rc;
 
 	if (!image)
 		return -EINVAL;
 	/* logged by run_serve_load: the launch is not logged yet */
-	for (size_t i = 0; i < IB_ARRAY_LEN(R->app_images); i++)
-		if (R->app_images[i].dir == image)
-			x->app_image = R->app_images[i].what;
+	x->app_image = image->what;
 	r = ib_xasprintf("%s/root", dir);
 	files = ib_xasprintf("%s%s", r, IB_APP_PREFIX);
 	rc = ib_mkdir_private(r, 0755, 1, err);
 	if (rc == 0)
-		rc = ib_app_image_link(image, r, err);
+		rc = ib_app_image_link(image->dir, r, err);
 	if (rc == 0)
 		rc = ib_app_root_etc(r, err);
 	if (rc == 0)
