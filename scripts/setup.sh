@@ -25,7 +25,7 @@ tool_pkgs=(runc crun runsc docker.io containerd sysbench fio linux-perf mbw hype
 	mariadb-server-core mariadb-client-core e2fsprogs
 	iperf3 sockperf nuttcp util-linux
 	qemu-system-x86 linux-image-cloud-amd64)
-test_pkgs=(libcmocka-dev clang libclang-rt-14-dev procps wrk)
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev procps wrk chromium)
 
 want=("${build_pkgs[@]}" "${tool_pkgs[@]}")
 if [[ "${1:-}" == "--tests" ]]; then

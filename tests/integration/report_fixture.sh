@@ -1,9 +1,10 @@
 #!/bin/bash
 # report_fixture.sh: `isobench report` on a run directory made by an
 # earlier isobench (tests/fixtures/run-pre-layout, see its README)
-# rebuilds results.json, results.csv, report.md and the summary table
-# byte-identical from raw.jsonl alone. A refactoring that changes any
-# figure, column or word of the reports fails here, with the diff.
+# rebuilds results.json, results.csv, report.md, report.html and the
+# summary table byte-identical from raw.jsonl alone. A refactoring that
+# changes any figure, column or word of the reports fails here, with the
+# diff.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 FIX=$(cd "$(dirname "${BASH_SOURCE[0]}")/../fixtures/run-pre-layout" && pwd)
@@ -21,9 +22,9 @@ same() { # FILE-MADE FILE-WANTED WHAT
 		fail "$3 differs from the fixture's"
 	fi
 }
-for f in results.json results.csv report.md; do
+for f in results.json results.csv report.md report.html; do
 	same "$D/$f" "$FIX/$f" "$f"
 done
 same "$T/rebuild.out" "$FIX/summary.txt" "the summary table"
 [ ! -s "$T/rebuild.err" ] || fail "warnings rebuilding the fixture: $(head -c 500 "$T/rebuild.err")"
-note "a run directory of an earlier isobench rebuilds byte-identical (results.json, results.csv, report.md, the table)"
+note "a run directory of an earlier isobench rebuilds byte-identical (results.json, results.csv, report.md, report.html, the table)"

@@ -1,7 +1,8 @@
 /* test_report: the writer of a run directory's files
  * (src/host/results/report.c, ib_report_write_all), on the raw log of
- * tests/fixtures/run-pre-layout: results.json, results.csv and report.md
- * are exactly what their generators give (and what that run wrote);
+ * tests/fixtures/run-pre-layout: results.json, results.csv, report.md and
+ * report.html are exactly what their generators give (and what the
+ * fixture holds);
  * each replaces a symlink in its place instead of writing through it; a
  * directory that does not exist is an error naming the file; a ratio is
  * marked wide exactly when its 95% interval reaches beyond +-5%, and
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "results/report.h"
+#include "results/report_html.h"
 #include "results/results.h"
 
 static char T[256];
@@ -62,8 +64,10 @@ static void test_files(void **state)
 {
 	const char *fix = getenv("FIXTURE_DIR");
 	char *(*make[])(const struct ib_results *) = {
-		ib_results_json, ib_results_csv, ib_report_markdown};
-	const char *names[] = {"results.json", "results.csv", "report.md"};
+		ib_results_json, ib_results_csv, ib_report_markdown,
+		ib_report_html};
+	const char *names[] = {"results.json", "results.csv", "report.md",
+			       "report.html"};
 	char *bait = ib_xasprintf("%s/bait", T), *link;
 	struct ib_err err = {0};
 	struct stat st;

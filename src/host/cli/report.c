@@ -26,8 +26,8 @@ int ib_cmd_report(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: isobench report [-q] DIR\n\nRebuilds "
-			       "DIR/results.json, results.csv and report.md "
-			       "from\nDIR/raw.jsonl alone (the same code a run "
+			       "DIR/results.json, results.csv, report.md and "
+			       "report.html\nfrom DIR/raw.jsonl alone (the same code a run "
 			       "uses, so a rebuild is\nidentical) and prints "
 			       "the summary table (not with -q).\nDamaged "
 			       "lines of raw.jsonl are skipped, each named in "

@@ -83,8 +83,8 @@ static void usage_run(FILE *f)
 		"      --no-progress       no progress line\n"
 		"\n"
 		"The results directory holds raw.jsonl (every record, as it "
-		"arrived),\nresults.json, results.csv, report.md, plan.ini and "
-		"state.jsonl.\n\n%s",
+		"arrived),\nresults.json, results.csv, report.md, report.html "
+		"(charts: open it in a\nbrowser), plan.ini and state.jsonl.\n\n%s",
 		ib_cli_exit_codes);
 }
 

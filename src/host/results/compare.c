@@ -7,7 +7,7 @@
 
 #include "base/ini.h"
 #include "results/record.h"
-#include "results/report.h"
+#include "results/rows.h"
 #include "results/stats.h"
 
 /* --- thresholds --------------------------------------------------------- */

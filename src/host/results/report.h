@@ -17,8 +17,5 @@ int ib_report_write_all(const struct ib_results *r, const char *dir,
 			struct ib_err *err);
 /* The terminal summary. */
 void ib_report_terminal(const struct ib_results *r, FILE *out);
-/* A value with about 4 significant digits, without exponents for the
- * magnitudes benchmarks produce. */
-void ib_fmt_value(char *buf, size_t cap, double v);
 
 #endif

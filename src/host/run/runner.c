@@ -228,7 +228,7 @@ static int run_finish(struct run *R, int rc)
 		if (R->o->reporter && R->o->reporter->summary)
 			R->o->reporter->summary(R->o->reporter->ctx, &final);
 		run_say(R, IB_REPORT_DONE, "%s in %.0f s: %s/{raw.jsonl, "
-			"results.json, results.csv, report.md}",
+			"results.json, results.csv, report.md, report.html}",
 			run_signal() ? "interrupted" : "done",
 			run_since_start(R), R->dir);
 	}

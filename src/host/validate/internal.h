@@ -25,7 +25,7 @@
 #include "runtime/drivers/oci.h"
 #include "net/peer.h"
 #include "results/record.h"
-#include "results/report.h"
+#include "results/rows.h"
 #include "results/stats.h"
 #include "run/runner.h"
 #include "state/state.h"
