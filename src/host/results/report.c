@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/params.h"
+#include "results/findings.h"
 #include "results/record.h"
 #include "results/report_html.h"
 #include "results/rows.h"
@@ -30,6 +31,25 @@ static int any_emulated(const struct ib_results *r)
 		if (ib_results_emulated(r, r->columns.v[c]))
 			return 1;
 	return 0;
+}
+
+/* The top findings, one line each: what to read first. */
+#define TERMINAL_FINDINGS 5
+
+static void terminal_findings(const struct ib_results *r, FILE *out)
+{
+	struct ib_findings f;
+
+	ib_findings_compute(r, &f);
+	if (f.n)
+		fprintf(out, "findings (%d; each with its evidence and cause in "
+			"report.html and report.md):\n", f.n);
+	for (int i = 0; i < f.n && i < TERMINAL_FINDINGS; i++)
+		fprintf(out, "  %s%s%s\n", f.v[i].guard ? "[check] " : "",
+			f.v[i].claim, f.v[i].noisy ? " (noisy)" : "");
+	if (f.n > TERMINAL_FINDINGS)
+		fprintf(out, "  ... and %d more\n", f.n - TERMINAL_FINDINGS);
+	ib_findings_free(&f);
 }
 
 void ib_report_terminal(const struct ib_results *r, FILE *out)
@@ -132,6 +152,7 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 	}
 	free(wc);
 	ib_rows_free(rows, nrows);
+	terminal_findings(r, out);
 }
 
 /* --- markdown ------------------------------------------------------------ */
@@ -146,6 +167,35 @@ static void md_escape(struct ib_buf *b, const char *s)
 		else
 			ib_buf_put(b, s, 1);
 	}
+}
+
+/* The findings first: what the figures say, each with its evidence and
+ * the mechanism behind it (findings.h). */
+static void md_findings(struct ib_buf *b, const struct ib_results *r)
+{
+	struct ib_findings f;
+
+	ib_findings_compute(r, &f);
+	ib_buf_puts(b, "## Findings\n\n");
+	if (!f.n)
+		ib_buf_puts(b, "No rule fired: no runtime's figures crossed a "
+			    "rule's threshold with their whole interval.\n");
+	for (int i = 0; i < f.n; i++) {
+		const struct ib_finding *x = &f.v[i];
+
+		ib_buf_printf(b, "- %s**", x->guard ? "**Check:** " : "");
+		md_escape(b, x->claim);
+		ib_buf_puts(b, "** Why: ");
+		md_escape(b, x->mechanism);
+		ib_buf_puts(b, ". Evidence: ");
+		md_escape(b, x->evidence);
+		ib_buf_printf(b, "%s (rule `%s`)\n",
+			      x->noisy ? "; **noisy**: its interval reaches "
+					 "beyond +-5% or a side is one launch"
+				       : "", x->rule);
+	}
+	ib_buf_puts(b, "\n");
+	ib_findings_free(&f);
 }
 
 static void md_fingerprint(struct ib_buf *b, const cJSON *fp)
@@ -585,6 +635,7 @@ char *ib_report_markdown(const struct ib_results *r)
 			      "(see Warnings); what they held is missing "
 			      "below.**\n\n",
 			      r->bad_lines, r->bad_lines == 1 ? "" : "s");
+	md_findings(&b, r);
 	md_fingerprint(&b, cJSON_GetObjectItem(r->run, "fingerprint"));
 	md_runtimes(&b, r);
 	md_method(&b, r);

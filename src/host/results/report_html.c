@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/params.h"
+#include "results/findings.h"
 #include "results/record.h"
 #include "results/rows.h"
 #include "results/svg.h"
@@ -113,6 +114,65 @@ static void arch_line(struct ib_buf *b, const cJSON *ev)
 		ib_html_esc(b, str_of(ev, "family") ?: "");
 }
 
+/* A runtime's architecture card: where its system calls go, its I/O and
+ * network paths, what isolates it, what it shares with the host. */
+struct card {
+	const char *syscalls, *io, *net, *isolation, *shares;
+};
+
+static struct card card_of(const cJSON *ev)
+{
+	const char *drv = str_of(ev, "driver") ?: "";
+	const cJSON *opt = cJSON_GetObjectItem(ev, "options");
+	int runsc = !strcmp(drv, "gvisor") ||
+		    (!strcmp(drv, "docker") &&
+		     !strcmp(str_of(opt, "runtime") ?: "", "runsc"));
+
+	if (!strcmp(drv, "native"))
+		return (struct card){
+			"the host's kernel, directly",
+			"the host's filesystem and page cache",
+			"the host's stack; net jobs: a veth pair into a "
+			"namespace of its own (or loopback)",
+			"nothing", "everything: kernel, files, network"};
+	if (runsc)
+		return (struct card){
+			"gVisor's Sentry, a kernel in user space; the Sentry "
+			"itself makes a narrow set of host calls",
+			"the Gofer serves files to the Sentry, which keeps a "
+			"cache of its own",
+			"the Sentry's netstack (TCP in user space), or the "
+			"host's stack with hostinet",
+			"the Sentry between the process and the host's kernel, "
+			"with namespaces and seccomp around the Sentry",
+			"the host's kernel, through the Sentry's own calls"};
+	if (!strcmp(drv, "runc") || !strcmp(drv, "crun") ||
+	    !strcmp(drv, "docker"))
+		return (struct card){
+			"the host's kernel, directly (seccomp may filter them)",
+			!strcmp(drv, "docker")
+				? "a bind mount or the image's overlay "
+				  "filesystem: the host's page cache"
+				: "a bind mount of a host directory: the host's "
+				  "page cache",
+			!strcmp(drv, "docker")
+				? "the engine's bridge network (veth + bridge)"
+				: "a veth pair into the container's network "
+				  "namespace",
+			"namespaces (pid, net, ipc, uts, mount) and cgroups",
+			"the host's kernel: a kernel bug is a way out"};
+	if (!strcmp(drv, "qemu") || !strcmp(drv, "firecracker") ||
+	    !strcmp(drv, "kata"))
+		return (struct card){
+			"the guest's own kernel",
+			"virtio-blk to a disk image, a file on the host",
+			"virtio-net to a tap device on the host",
+			"a virtual machine (hardware virtualization, or "
+			"emulation without it)",
+			"the VMM's process and the hypervisor (KVM) only"};
+	return (struct card){"?", "?", "?", "?", "?"};
+}
+
 /* --- pieces -------------------------------------------------------------- */
 
 static void value(struct ib_buf *b, double v)
@@ -151,6 +211,16 @@ static const struct ib_cell *cell_of(const struct ib_results *r,
 	return NULL;
 }
 
+/* A job's benchmark (its rows may hold others': an application's job has
+ * the probe's serve samples too). */
+static const char *job_bench(const struct ib_results *r, const char *job)
+{
+	for (int i = 0; i < r->ncells; i++)
+		if (!strcmp(r->cells[i].job, job))
+			return r->cells[i].bench;
+	return "";
+}
+
 static void css(struct ib_buf *b)
 {
 	ib_buf_puts(b,
@@ -181,6 +251,14 @@ static void css(struct ib_buf *b)
 		".flag{background:#fff3cd;padding:.5rem;border-left:4px solid "
 		"#d39e00}\n"
 		".note{color:#444;font-size:13px}\n"
+		".card{border:1px solid #ccc;border-radius:4px;padding:0 .8rem;"
+		"margin:.6rem 0}.card h3{margin:.5rem 0 0}\n"
+		"dl{display:grid;grid-template-columns:max-content 1fr;gap:0 1rem;"
+		"font-size:14px}dt{font-weight:bold}dd{margin:0}\n"
+		"@media (max-width:40rem){dl{grid-template-columns:1fr}"
+		"dd{margin-bottom:.3rem}}\n"
+		"li.finding{margin:.5rem 0}li.guard{list-style:'\\26A0  '}\n"
+		".rank{color:#555;font-size:12px}\n"
 		"nav ol{columns:2}\n"
 		"@media (max-width:40rem){nav ol{columns:1}body{font-size:14px}}\n"
 		"@media print{nav{display:none}h2{break-before:auto}"
@@ -218,20 +296,34 @@ static void host_section(struct ib_buf *b, const struct ib_results *r)
 		ib_buf_puts(b, "</td></tr>\n");
 	}
 	ib_buf_puts(b, "</tbody></table>\n<p class=\"note\">Every fact of the "
-		    "host is in results.json's fingerprint.</p>\n"
-		    "<div class=\"scroll\"><table><thead><tr><th>runtime</th>"
-		    "<th>architecture</th></tr></thead><tbody>\n");
+		    "host is in results.json's fingerprint.</p>\n");
 	for (int c = 0; c < r->columns.n; c++) {
 		const cJSON *ev = ib_results_runtime(r, r->columns.v[c]);
 		const cJSON *d = ev ? cJSON_GetObjectItem(ev, "describe") : NULL;
 		char *title = ib_results_title(r, r->columns.v[c]);
 
-		ib_buf_puts(b, "<tr><th>");
+		ib_buf_puts(b, "<div class=\"card\"><h3>");
 		ib_html_esc(b, title);
 		free(title);
-		ib_buf_puts(b, "</th><td>");
+		ib_buf_puts(b, "</h3><p>");
 		if (ev)
 			arch_line(b, ev);
+		ib_buf_puts(b, "</p>");
+		if (ev && column_used(r, c)) {
+			struct card k = card_of(ev);
+			const char *const dt[] = {"system calls go to",
+						  "disk I/O", "network",
+						  "isolated by",
+						  "shares with the host"};
+			const char *const dd[] = {k.syscalls, k.io, k.net,
+						  k.isolation, k.shares};
+
+			ib_buf_puts(b, "<dl>");
+			for (int i = 0; i < 5; i++)
+				ib_buf_printf(b, "<dt>%s</dt><dd>%s</dd>", dt[i],
+					      dd[i]);
+			ib_buf_puts(b, "</dl>");
+		}
 		if (!column_used(r, c)) {
 			ib_buf_puts(b, " <strong>Skipped here:</strong> ");
 			ib_html_esc(b, ev ? str_of(ev, "why") : "not described");
@@ -256,9 +348,9 @@ static void host_section(struct ib_buf *b, const struct ib_results *r)
 			}
 			ib_buf_puts(b, "</ul></details>");
 		}
-		ib_buf_puts(b, "</td></tr>\n");
+		ib_buf_puts(b, "</div>\n");
 	}
-	ib_buf_puts(b, "</tbody></table></div></section>\n");
+	ib_buf_puts(b, "</section>\n");
 }
 
 /* --- a job --------------------------------------------------------------- */
@@ -426,7 +518,7 @@ static int curve_charts(struct ib_buf *b, const struct ib_results *r,
 		const struct curve_def *cd = &curve_defs[d];
 		struct ib_strv groups = {0};
 
-		if (!n || strcmp(rows[0].bench, cd->bench))
+		if (!n || strcmp(job_bench(r, job), cd->bench))
 			continue;
 		for (int i = 0; i < n; i++)
 			for (int c = 0; c < r->columns.n; c++)
@@ -717,7 +809,7 @@ static void job_missing(struct ib_buf *b, const struct ib_results *r,
 static void job_block(struct ib_buf *b, const struct ib_results *r,
 		      const struct ib_row *rows, int n)
 {
-	const char *job = rows[0].job, *bench = rows[0].bench;
+	const char *job = rows[0].job, *bench = job_bench(r, job);
 	const struct ib_workload_def *w = ib_workload_find(bench);
 
 	ib_buf_puts(b, "<h3 id=\"");
@@ -800,15 +892,272 @@ static void head(struct ib_buf *b, const struct ib_results *r)
 
 static void nav(struct ib_buf *b, const int *present)
 {
-	ib_buf_puts(b, "<nav aria-label=\"contents\"><ol><li><a href=\"#host\">"
-		    "Host and runtimes</a></li>");
+	ib_buf_puts(b, "<nav aria-label=\"contents\"><ol><li><a href=\"#findings\">"
+		    "Findings</a></li><li><a href=\"#host\">Host and runtimes</a>"
+		    "</li>");
 	for (int s = 0; s < NSECTIONS; s++)
 		if (present[s])
 			ib_buf_printf(b, "<li><a href=\"#%s\">%s</a></li>",
 				      sections[s].id, sections[s].title);
-	ib_buf_puts(b, "<li><a href=\"#method\">How these numbers were "
+	ib_buf_puts(b, "<li><a href=\"#tradeoffs\">Trade-offs</a></li>"
+		    "<li><a href=\"#method\">How these numbers were "
 		    "obtained</a></li><li><a href=\"#notes\">Notes</a></li>"
 		    "</ol></nav>\n");
+}
+
+static void findings(struct ib_buf *b, const struct ib_results *r)
+{
+	struct ib_findings f;
+
+	ib_findings_compute(r, &f);
+	ib_buf_puts(b, "<section id=\"findings\"><h2>Findings</h2>\n");
+	if (!f.n)
+		ib_buf_puts(b, "<p>No rule fired: no runtime's figures crossed a "
+			    "rule's threshold with their whole interval.</p>\n");
+	else
+		ib_buf_puts(b, "<ul>\n");
+	for (int i = 0; i < f.n; i++) {
+		const struct ib_finding *x = &f.v[i];
+
+		ib_buf_printf(b, "<li class=\"finding%s\">%s<strong>",
+			      x->guard ? " guard" : "",
+			      x->guard ? "<em>Check:</em> " : "");
+		ib_html_esc(b, x->claim);
+		ib_buf_puts(b, "</strong> Why: ");
+		ib_html_esc(b, x->mechanism);
+		ib_buf_puts(b, ". <span class=\"note\">Evidence: ");
+		ib_html_esc(b, x->evidence);
+		if (x->noisy)
+			ib_buf_puts(b, "; <strong>noisy</strong>: its interval "
+				    "reaches beyond +-5% or a side is one "
+				    "launch");
+		ib_buf_printf(b, ". Rule <code>%s</code>.</span></li>\n",
+			      x->rule);
+	}
+	if (f.n)
+		ib_buf_puts(b, "</ul>\n");
+	ib_buf_puts(b, "<details><summary>the rules</summary><p>A rule fires "
+		    "only where its figures cross its threshold with their "
+		    "whole 95% interval (with one sample a side, no interval: "
+		    "the ratio itself beyond the threshold squared); its "
+		    "finding says which figures, and whether they are noisy. "
+		    "A rule that does not fire says nothing.</p><ul>");
+	for (int i = 0; i < ib_nfinding_rules; i++) {
+		ib_buf_printf(b, "<li><code>%s</code>: ", ib_finding_rules[i].id);
+		ib_html_esc(b, ib_finding_rules[i].when);
+		ib_buf_puts(b, ".</li>");
+	}
+	ib_buf_puts(b, "</ul></details></section>\n");
+	ib_findings_free(&f);
+}
+
+/* --- trade-offs ---------------------------------------------------------- */
+
+/* How strong a runtime's isolation boundary is: 0 none, 1 namespaces
+ * (the host's kernel shared), 2 a kernel in user space, 3 a VM. */
+static int isolation_level(const cJSON *ev, const char **name)
+{
+	static const char *const names[] = {
+		"none", "namespaces, shared kernel", "user-space kernel",
+		"virtual machine"};
+	struct card k = card_of(ev);
+	const char *drv = str_of(ev, "driver") ?: "";
+	int level = !strcmp(drv, "native") ? 0
+		    : strstr(k.syscalls, "Sentry") ? 2
+		    : strstr(k.syscalls, "guest") ? 3 : 1;
+
+	*name = names[level];
+	return level;
+}
+
+/* One aspect of the trade-off table: its figure per runtime. */
+static const struct aspect {
+	const char *name, *bench, *metric, *key;
+	int ratio;  /* the ratio to the baseline, else the median */
+	int higher; /* is a higher figure better */
+	const char *unit;
+} aspects[] = {
+	{"startup", "startup", "to_first_byte", NULL, 0, 0, "ms"},
+	{"density", "footprint", "pss", "process=total", 0, 0, "MiB"},
+	{"CPU", "cpu", "events_per_s", "threads=1", 1, 1, NULL},
+	{"memory", "membw", "triad", NULL, 1, 1, NULL},
+	{"I/O", "disk", "iops", "test=randread-4k-qd1", 1, 1, NULL},
+	{"network", "net", "throughput", "streams=1,test=stream-tx", 1, 1, NULL},
+	{"applications", "nginx", "requests_per_s", NULL, 1, 1, NULL},
+};
+#define NASPECTS ((int)(sizeof(aspects) / sizeof(aspects[0])))
+
+static double aspect_value(const struct ib_results *r, const char *rt,
+			   const struct aspect *a, int *noisy)
+{
+	const struct ib_metric *m =
+		ib_results_metric(r, rt, a->bench, a->metric, a->key);
+
+	*noisy = 0;
+	if (!m)
+		return NAN;
+	if (!a->ratio)
+		return m->st.median;
+	if (!m->has_ratio)
+		return NAN;
+	*noisy = m->ratio_wide;
+	return m->ratio;
+}
+
+/* The rank of v among vals[0..n) (1: the best), NAN: none. */
+static int rank_of(const double *vals, int n, double v, int higher)
+{
+	int rank = 1;
+
+	for (int i = 0; i < n; i++)
+		if (isfinite(vals[i]) && (higher ? vals[i] > v : vals[i] < v))
+			rank++;
+	return rank;
+}
+
+/* "Fits / does not fit", from the table's figures. */
+static void fits(struct ib_buf *b, const char *title, int level,
+		 const double *v, int emulated)
+{
+	struct ib_buf yes = {0}, no = {0};
+	const double start = v[0], pss = v[1], cpu = v[2], io = v[4],
+		     net = v[5];
+
+	if (level >= 2)
+		ib_buf_puts(&yes, "code you do not trust (a boundary other than "
+			    "the host's kernel); ");
+	else
+		ib_buf_puts(&no, "code you do not trust (it shares the host's "
+			    "kernel); ");
+	if (isfinite(start) && start <= 100)
+		ib_buf_printf(&yes, "short-lived tasks (first byte in %.3g ms); ",
+			      start);
+	else if (isfinite(start) && start >= 1000)
+		ib_buf_printf(&no, "short-lived tasks (%.0f ms to its first "
+			      "byte); ", start);
+	if (isfinite(cpu) && cpu >= 0.95)
+		ib_buf_printf(&yes, "CPU-bound work (x%.2f of native); ", cpu);
+	else if (isfinite(cpu) && cpu < 0.5)
+		ib_buf_printf(&no, "CPU-bound work (x%.2f of native); ", cpu);
+	if (isfinite(io) && isfinite(net) && io >= 0.8 && net >= 0.8)
+		ib_buf_printf(&yes, "I/O- and network-heavy services (I/O x%.2f, "
+			      "network x%.2f); ", io, net);
+	else if (isfinite(io) && io < 0.5)
+		ib_buf_printf(&no, "I/O-heavy services (I/O x%.2f); ", io);
+	else if (isfinite(net) && net < 0.5)
+		ib_buf_printf(&no, "network-heavy services (network x%.2f); ",
+			      net);
+	if (isfinite(pss) && pss <= 20)
+		ib_buf_printf(&yes, "dense packing (%.3g MiB per instance); ", pss);
+	else if (isfinite(pss) && pss >= 200)
+		ib_buf_printf(&no, "dense packing (%.3g MiB per instance); ", pss);
+	ib_buf_puts(b, "<li><strong>");
+	ib_html_esc(b, title);
+	ib_buf_puts(b, "</strong>");
+	if (yes.s) {
+		yes.s[strlen(yes.s) - 2] = 0;
+		ib_buf_puts(b, "<br>fits: ");
+		ib_html_esc(b, yes.s);
+	}
+	if (no.s) {
+		no.s[strlen(no.s) - 2] = 0;
+		ib_buf_puts(b, "<br>does not fit: ");
+		ib_html_esc(b, no.s);
+	}
+	if (emulated)
+		ib_buf_puts(b, "<br><em>emulated here: its CPU, I/O and start "
+			    "figures are TCG's, not a hypervisor's</em>");
+	ib_buf_puts(b, "</li>\n");
+	ib_buf_free(&yes);
+	ib_buf_free(&no);
+}
+
+static void tradeoffs(struct ib_buf *b, const struct ib_results *r)
+{
+	int n = r->columns.n;
+	double *v = ib_xmalloc(sizeof(double) * (size_t)(n * NASPECTS + 1));
+	int *noisy = ib_xmalloc(sizeof(int) * (size_t)(n * NASPECTS + 1));
+	struct ib_buf lines = {0};
+
+	for (int c = 0; c < n; c++)
+		for (int a = 0; a < NASPECTS; a++)
+			v[a * n + c] = column_used(r, c)
+					       ? aspect_value(r, r->columns.v[c],
+							      &aspects[a],
+							      &noisy[a * n + c])
+					       : NAN;
+	ib_buf_puts(b, "<section id=\"tradeoffs\"><h2>Trade-offs</h2>\n<p>Each "
+		    "runtime's figure per aspect, ranked among the runtimes "
+		    "measured here (1 is the best). Startup: median ms to the "
+		    "first byte; density: PSS per instance (MiB); the others: "
+		    "the ratio to ");
+	ib_html_esc(b, r->baseline);
+	ib_buf_puts(b, " (CPU: 1 thread; memory: STREAM triad; I/O: 4 KiB "
+		    "random reads, 1 deep; network: 1 TCP stream sent; "
+		    "applications: nginx's first point). ~ a ratio not known "
+		    "within +-5%.</p>\n<div class=\"scroll\"><table><thead>"
+		    "<tr><th>runtime</th><th>isolation</th>");
+	for (int a = 0; a < NASPECTS; a++)
+		ib_buf_printf(b, "<th>%s</th>", aspects[a].name);
+	ib_buf_puts(b, "</tr></thead><tbody>\n");
+	for (int c = 0; c < n; c++) {
+		const cJSON *ev = ib_results_runtime(r, r->columns.v[c]);
+		const char *iso;
+		int level;
+		double mine[NASPECTS];
+		char *t;
+		int have = 0;
+
+		for (int a = 0; a < NASPECTS; a++)
+			have += isfinite(v[a * n + c]);
+		/* a reference row of one benchmark (native:net=loopback) */
+		if (!ev || !column_used(r, c) || have < 2)
+			continue;
+		level = isolation_level(ev, &iso);
+		t = ib_results_title(r, r->columns.v[c]);
+		ib_buf_puts(b, "<tr><th>");
+		ib_html_esc(b, t);
+		free(t);
+		ib_buf_printf(b, "</th><td>%s</td>", iso);
+		for (int a = 0; a < NASPECTS; a++) {
+			double x = v[a * n + c];
+
+			mine[a] = x;
+			if (!isfinite(x)) {
+				ib_buf_puts(b, "<td>-</td>");
+				continue;
+			}
+			ib_buf_puts(b, "<td class=\"n\">");
+			ib_buf_puts(b, aspects[a].ratio ? "x" : "");
+			value(b, x);
+			if (aspects[a].ratio)
+				ib_buf_puts(b, noisy[a * n + c] ? "~" : "");
+			else
+				ib_buf_printf(b, " %s", aspects[a].unit);
+			ib_buf_printf(b, " <span class=\"rank\">#%d</span></td>",
+				      rank_of(v + a * n, n, x, aspects[a].higher));
+		}
+		ib_buf_puts(b, "</tr>\n");
+		t = ib_results_title(r, r->columns.v[c]);
+		fits(&lines, t, level, mine,
+		     ib_results_emulated(r, r->columns.v[c]));
+		free(t);
+	}
+	ib_buf_puts(b, "</tbody></table></div>\n<h3>Fits, does not fit</h3>"
+		    "<ul>\n");
+	if (lines.s)
+		ib_buf_puts(b, lines.s);
+	ib_buf_free(&lines);
+	ib_buf_puts(b, "</ul><p class=\"note\">The lines are "
+		    "derived from the figures: code you do not trust fits a "
+		    "boundary other than the host's kernel; short-lived tasks "
+		    "a first byte within 100 ms (not from 1 s); CPU-bound work "
+		    "x0.95 of native or better (not below x0.5); I/O- and "
+		    "network-heavy services x0.8 or better on both (not I/O- or "
+		    "network-heavy below x0.5); dense packing 20 MiB per instance or less "
+		    "(not from 200 MiB).</p></section>\n");
+	free(v);
+	free(noisy);
 }
 
 static void method(struct ib_buf *b, const struct ib_results *r)
@@ -887,10 +1236,11 @@ char *ib_report_html(const struct ib_results *r)
 	struct ib_row *rows = ib_rows_build(r, &nrows);
 
 	for (int i = 0; i < nrows; i++)
-		present[section_of(rows[i].bench)] = 1;
+		present[section_of(job_bench(r, rows[i].job))] = 1;
 	head(&b, r);
 	nav(&b, present);
 	ib_buf_puts(&b, "<main>\n");
+	findings(&b, r);
 	host_section(&b, r);
 	for (int s = 0; s < NSECTIONS; s++) {
 		if (!present[s])
@@ -903,12 +1253,13 @@ char *ib_report_html(const struct ib_results *r)
 
 			while (end < nrows && !strcmp(rows[end].job, rows[i].job))
 				end++;
-			if (section_of(rows[i].bench) == s)
+			if (section_of(job_bench(r, rows[i].job)) == s)
 				job_block(&b, r, rows + i, end - i);
 			i = end;
 		}
 		ib_buf_puts(&b, "</section>\n");
 	}
+	tradeoffs(&b, r);
 	method(&b, r);
 	notes(&b, r);
 	ib_buf_puts(&b, "</main></body></html>\n");

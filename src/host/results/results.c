@@ -972,3 +972,18 @@ char *ib_results_csv(const struct ib_results *r)
 	}
 	return b.s;
 }
+
+const struct ib_metric *ib_results_metric(const struct ib_results *r,
+					  const char *rt, const char *bench,
+					  const char *metric, const char *key)
+{
+	for (int i = 0; i < r->nmetrics; i++) {
+		const struct ib_metric *m = &r->metrics[i];
+
+		if (!strcmp(r->cells[m->cell].runtime, rt) &&
+		    !strcmp(m->bench, bench) && !strcmp(m->metric, metric) &&
+		    (!key || strstr(m->key, key)))
+			return m;
+	}
+	return NULL;
+}

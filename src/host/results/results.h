@@ -116,6 +116,12 @@ double ib_cell_max_rsd(const struct ib_results *r, int cell,
 /* Computes m->st from m's samples. */
 void ib_metric_update_stats(struct ib_metric *m);
 
+/* The first metric (in arrival order) of runtime rt, benchmark bench,
+ * named metric, whose params text contains key (NULL: any), or NULL. A
+ * linear search: for the reports' few lookups, not per sample. */
+const struct ib_metric *ib_results_metric(const struct ib_results *r,
+					  const char *rt, const char *bench,
+					  const char *metric, const char *key);
 /* The "runtime" event of runtime name (usable or why not), or NULL. */
 const cJSON *ib_results_runtime(const struct ib_results *r, const char *name);
 /* Did runtime name run emulated (its description says "emulated": true,
