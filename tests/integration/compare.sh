@@ -32,12 +32,12 @@ scaled_run "$T/fast" 0.8
 ib same compare -o "$T/c-same" "$FIX" "$FIX"
 expect_rc 0 same
 assert_grep "0 worse, 0 better" "$T/same.out" "a run against itself"
-for f in compare.md compare.json; do
+for f in compare.md compare.json compare.html; do
 	[ -s "$T/c-same/$f" ] || fail "no $f in the output directory"
 done
 assert_eq "$(jget "$T/c-same/compare.json" summary.worse)" 0 "compare.json's worse count"
 assert_eq "$(jget "$T/c-same/compare.json" base.dir)" "$FIX" "compare.json's BASE"
-note "a run against itself: exit 0, no change, compare.md and compare.json written"
+note "a run against itself: exit 0, no change, compare.md, compare.json and compare.html written"
 
 ib slow compare -o "$T/c-slow" "$FIX" "$T/slow"
 expect_rc 1 slow

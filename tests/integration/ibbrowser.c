@@ -1,7 +1,8 @@
 /* ibbrowser: renders a page of isobench in a real headless Chromium and
  * checks it as a reader's browser shows it.
  *
- *   ibbrowser [--width W] [--height H] [--results results.json]
+ *   ibbrowser [--width W] [--height H]
+ *             [--results results.json | --compare compare.json]
  *             [--crop Y:H] --profile DIR --screenshot OUT.png PAGE.html
  *
  * Chromium (Debian's, $CHROMIUM or /usr/bin/chromium) runs with the
@@ -19,7 +20,8 @@
  *   - with --results: a mark whose value (data-v) is not its metric's
  *     (data-m, the index in results.json's metrics[]): the ratio in a
  *     ratio chart (ratio-*), the median in a curve (curve-*), p90 or p99
- *     in startup's phases (phases-*).
+ *     in startup's phases (phases-*); with --compare: a mark whose value
+ *     is not NEW/BASE of its row and NEW run in compare.json (cmp-*).
  * Then it saves a screenshot of the whole page (or of H px from Y down,
  * --crop; at most 30000 px) in OUT and prints what it
  * checked. Exit status: 0 passed, 1 a check failed, 2 could not run. */
@@ -330,30 +332,40 @@ static int close_to(double a, double b)
 	return fabs(a - b) <= 1e-6 * fmax(fabs(a), fabs(b)) + 1e-12;
 }
 
-/* Each mark's value against its metric in results.json. */
-static int check_values(const cJSON *values, const char *results_path)
+static cJSON *load_json(const char *path)
 {
-	FILE *f = fopen(results_path, "r");
+	FILE *f = fopen(path, "r");
 	char *text;
 	long n;
-	cJSON *res, *metrics, *v;
-	int checked = 0;
+	cJSON *res;
 
 	if (!f)
-		die("%s: %s", results_path, strerror(errno));
+		die("%s: %s", path, strerror(errno));
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
 	rewind(f);
 	text = malloc((size_t)n + 1);
 	if (!text || fread(text, 1, (size_t)n, f) != (size_t)n)
-		die("%s: cannot read", results_path);
+		die("%s: cannot read", path);
 	text[n] = 0;
 	fclose(f);
 	res = cJSON_Parse(text);
 	free(text);
-	metrics = cJSON_GetObjectItem(res, "metrics");
-	if (!cJSON_IsArray(metrics))
-		die("%s: no metrics[]", results_path);
+	if (!cJSON_IsArray(cJSON_GetObjectItem(res, "metrics")))
+		die("%s: no metrics[]", path);
+	return res;
+}
+
+/* Each mark's value against its metric in results.json (report.html) or
+ * compare.json (compare.html: data-m is ROW * NEWS + NEW). */
+static int check_values(const cJSON *values, const char *results_path,
+			int compare)
+{
+	cJSON *res = load_json(results_path), *v;
+	const cJSON *metrics = cJSON_GetObjectItem(res, "metrics");
+	int nnew = cJSON_GetArraySize(cJSON_GetObjectItem(res, "news"));
+	int checked = 0;
+
 	cJSON_ArrayForEach(v, values) {
 		const char *chart = cJSON_GetStringValue(cJSON_GetArrayItem(v, 0));
 		int m = cJSON_GetArrayItem(v, 1)->valueint;
@@ -363,6 +375,24 @@ static int check_values(const cJSON *values, const char *results_path)
 
 		if (m < 0)
 			continue;
+		if (compare) {
+			const cJSON *e;
+
+			if (strncmp(chart, "cmp-", 4) || nnew < 1) {
+				fail("%s: a chart compare.html should not have",
+				     chart);
+				continue;
+			}
+			mo = cJSON_GetArrayItem(metrics, m / nnew);
+			e = cJSON_GetArrayItem(cJSON_GetObjectItem(mo, "news"),
+					       m % nnew);
+			if (!e || !close_to(val, num_at(e, "ratio")))
+				fail("%s: a mark of %.9g for row %d, NEW %d, "
+				     "which compare.json does not give", chart,
+				     val, m / nnew, m % nnew + 1);
+			checked++;
+			continue;
+		}
 		if (!mo) {
 			fail("%s: mark of metric %d, which results.json does "
 			     "not have", chart, m);
@@ -454,6 +484,7 @@ static void start_chrome(const char *profile)
 int main(int argc, char **argv)
 {
 	const char *shot = NULL, *profile = NULL, *results = NULL, *page;
+	int compare = 0;
 	int width = 1000, height = 800, i;
 	double crop_y = 0, crop_h = 30000;
 	char abs[PATH_MAX], *url;
@@ -477,12 +508,17 @@ int main(int argc, char **argv)
 				break;
 		} else if (!strcmp(argv[i], "--results"))
 			results = argv[i + 1];
+		else if (!strcmp(argv[i], "--compare")) {
+			results = argv[i + 1];
+			compare = 1;
+		}
 		else
 			break;
 	}
 	if (i != argc - 1 || !shot || !profile || width < 200 || height < 200) {
 		fprintf(stderr, "usage: ibbrowser [--width W] [--height H] "
-			"[--results results.json] [--crop Y:H] --profile DIR --screenshot "
+			"[--results results.json | --compare compare.json] [--crop Y:H] "
+			"--profile DIR --screenshot "
 			"OUT.png PAGE.html\n");
 		return 2;
 	}
@@ -551,7 +587,7 @@ int main(int argc, char **argv)
 	}
 	values = cJSON_GetObjectItem(val, "values");
 	if (results) {
-		int n = check_values(values, results);
+		int n = check_values(values, results, compare);
 
 		printf("ibbrowser: %d mark values checked against %s\n", n,
 		       results);

@@ -12,6 +12,8 @@
 #  3. The checker can fail: pages broken on purpose (a console error, a
 #     chart without marks, a mark moved off its scale, a value that is not
 #     results.json's) are refused, each for its reason.
+#  4. compare.html of the fixture's run against a copy whose launches are
+#     25% slower: its marks on their scale and compare.json's NEW/BASE.
 # Screenshots are kept in $ARTEFACTS (build/test-artefacts/report-*.png).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -130,3 +132,23 @@ broken moved '0,/class="dot" transform="translate(/{s/class="dot" transform="tra
 # the first mark's value changed: no longer results.json's figure
 broken value '0,/data-v="/{s/data-v="\([0-9]\)/data-v="9\1/}' 'which results.json does not give'
 note "pages broken on purpose fail: a console error, an exception, no marks, a mark off its scale, a value not results.json's"
+
+# 4. compare.html
+mkdir "$T/slow"
+awk '{
+	out = ""; s = $0
+	while (match(s, /"(first_byte_s|created_s|exited_s|torn_down_s)":[0-9.e+-]+/)) {
+		m = substr(s, RSTART, RLENGTH); i = index(m, ":")
+		out = out substr(s, 1, RSTART - 1) substr(m, 1, i) sprintf("%.9f", substr(m, i + 1) * 1.25)
+		s = substr(s, RSTART + RLENGTH)
+	}
+	print out s
+}' "$FIX/raw.jsonl" >"$T/slow/raw.jsonl"
+ib cmp compare -q -o "$T/cmp" "$T/fix" "$T/slow"
+expect_rc 1 cmp
+assert_file "$T/cmp/compare.html"
+browse compare "$T/cmp/compare.html" --compare "$T/cmp/compare.json"
+passes compare "compare.html"
+keep compare
+grep -q "mark values checked" "$T/compare.out" || fail "no compare marks checked: $(cat "$T/compare.out")"
+note "compare.html: $(sed -n 's/.*px, \([0-9]* charts, [0-9]* marks\).*/\1/p' "$T/compare.out"), each on its scale and compare.json's NEW/BASE"

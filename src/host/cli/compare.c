@@ -1,6 +1,6 @@
 /* isobench compare BASE NEW...: each NEW run's metrics against BASE's
- * (results/compare.h), printed, and written as compare.md and
- * compare.json to a new directory; the exit status says whether any
+ * (results/compare.h), printed, and written as compare.md, compare.json
+ * and compare.html (its charts) to a new directory; the exit status says whether any
  * metric got significantly worse beyond its threshold, so that CI can
  * gate on it. */
 #include <errno.h>
@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "results/compare.h"
+#include "results/compare_html.h"
 
 static void usage(FILE *f)
 {
@@ -38,10 +39,9 @@ static void usage(FILE *f)
 		"columns side by side.\n"
 		"\n"
 		"options:\n"
-		"  -o, --output DIR      where compare.md and compare.json go: "
-		"a new\n"
-		"                        directory (default "
-		"./isobench-compare/TIME)\n"
+		"  -o, --output DIR      where compare.md, compare.json and "
+		"compare.html\n                        go: a new directory "
+		"(default ./isobench-compare/TIME)\n"
 		"  -t, --thresholds FILE allowed changes per metric (the plan "
 		"file's\n"
 		"                        syntax; default 5%% everywhere):\n"
@@ -204,7 +204,7 @@ int ib_cmd_compare(int argc, char **argv)
 		rc = IB_EXIT_ENV;
 	}
 	if (rc == 0) {
-		char *json, *md;
+		char *json, *md, *html;
 
 		news = ib_xcalloc((size_t)(ndirs - 1), sizeof(*news));
 		for (int i = 1; i < ndirs; i++)
@@ -216,13 +216,16 @@ int ib_cmd_compare(int argc, char **argv)
 		built = 1;
 		json = ib_compare_json(&c);
 		md = ib_compare_markdown(&c);
+		html = ib_compare_html(&c);
 		if (write_out(dir, "compare.json", json, &err) < 0 ||
-		    write_out(dir, "compare.md", md, &err) < 0) {
+		    write_out(dir, "compare.md", md, &err) < 0 ||
+		    write_out(dir, "compare.html", html, &err) < 0) {
 			fprintf(stderr, "isobench compare: %s\n", err.msg);
 			rc = IB_EXIT_ENV;
 		}
 		free(json);
 		free(md);
+		free(html);
 	}
 	if (rc == 0) {
 		if (quiet) {
@@ -230,7 +233,8 @@ int ib_cmd_compare(int argc, char **argv)
 			       "comparable\n", c.worse, c.better, c.same, c.na);
 		} else {
 			ib_compare_terminal(&c, stdout);
-			printf("isobench: %s/{compare.md, compare.json}\n", dir);
+			printf("isobench: %s/{compare.md, compare.json, "
+			       "compare.html}\n", dir);
 		}
 		rc = c.worse ? IB_EXIT_REGRESSION : IB_EXIT_OK;
 	}

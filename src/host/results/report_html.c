@@ -221,7 +221,7 @@ static const char *job_bench(const struct ib_results *r, const char *job)
 	return "";
 }
 
-static void css(struct ib_buf *b)
+void ib_html_page_css(struct ib_buf *b)
 {
 	ib_buf_puts(b,
 		"<style>\n"
@@ -851,7 +851,7 @@ static void head(struct ib_buf *b, const struct ib_results *r)
 		    "<title>isobench report ");
 	ib_html_esc(b, str_of(r->run, "run_id") ?: "?");
 	ib_buf_puts(b, "</title>\n");
-	css(b);
+	ib_html_page_css(b);
 	ib_buf_puts(b, "</head><body>\n<header><h1>isobench report</h1>\n<p>Run "
 		    "<code>");
 	ib_html_esc(b, str_of(r->run, "run_id") ?: "?");

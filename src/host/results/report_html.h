@@ -15,6 +15,8 @@
 
 #include "results/results.h"
 
+/* The pages' style sheet (<style>...</style>), shared with compare.html. */
+void ib_html_page_css(struct ib_buf *b);
 /* report.html text. Caller frees. */
 char *ib_report_html(const struct ib_results *r);
 
