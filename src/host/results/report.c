@@ -223,33 +223,46 @@ static void md_fingerprint(struct ib_buf *b, const cJSON *fp)
 	ib_buf_puts(b, "\n");
 }
 
+/* Each runtime: used or skipped (and why), then its description as
+ * short "key: value" lines (a nested value as compact JSON). */
 static void md_runtimes(struct ib_buf *b, const struct ib_results *r)
 {
-	ib_buf_puts(b, "## Runtimes\n\n| runtime | status | description |\n"
-		    "|---|---|---|\n");
+	ib_buf_puts(b, "## Runtimes\n\n");
 	for (int k = 0; k < r->columns.n; k++) {
 		const cJSON *ev = ib_results_runtime(r, r->columns.v[k]);
 		const cJSON *d = ev ? cJSON_GetObjectItem(ev, "describe") : NULL;
+		const cJSON *kv;
 		int avail = ev && !cJSON_IsFalse(cJSON_GetObjectItem(ev, "available"));
+		char *t = ib_results_title(r, r->columns.v[k]);
 
-		ib_buf_printf(b, "| %s | %s | ", r->columns.v[k],
-			      avail ? "used" : "skipped");
+		ib_buf_printf(b, "- **%s**: %s", t, avail ? "used" : "skipped");
+		free(t);
 		if (!avail) {
+			ib_buf_puts(b, ": ");
 			md_escape(b, ev && str_of(ev, "why") ? str_of(ev, "why") : "");
 			if (ev && str_of(ev, "fix")) {
-				ib_buf_puts(b, " (fix: `");
+				ib_buf_puts(b, " (fix: ");
 				md_escape(b, str_of(ev, "fix"));
-				ib_buf_puts(b, "`)");
+				ib_buf_puts(b, ")");
 			}
-		} else if (d) {
-			char *t = cJSON_PrintUnformatted(d);
-
-			ib_buf_puts(b, "`");
-			md_escape(b, t ? t : "");
-			ib_buf_puts(b, "`");
-			cJSON_free(t);
 		}
-		ib_buf_puts(b, " |\n");
+		ib_buf_puts(b, "\n");
+		if (!avail)
+			d = NULL;
+		cJSON_ArrayForEach(kv, d) {
+			ib_buf_printf(b, "  - %s: ", kv->string);
+			if (cJSON_IsString(kv))
+				md_escape(b, kv->valuestring);
+			else {
+				char *j = cJSON_PrintUnformatted(kv);
+
+				ib_buf_puts(b, "`");
+				md_escape(b, j ? j : "");
+				ib_buf_puts(b, "`");
+				cJSON_free(j);
+			}
+			ib_buf_puts(b, "\n");
+		}
 	}
 	ib_buf_puts(b, "\n");
 }
@@ -371,88 +384,122 @@ static void md_percentiles(struct ib_buf *b, const struct ib_results *r,
 	}
 }
 
-static void md_tables(struct ib_buf *b, const struct ib_results *r)
+/* One job's table (rows[0..n)): metrics as rows, runtimes as columns. */
+static void md_job_table(struct ib_buf *b, const struct ib_results *r,
+			 const struct ib_row *rows, int n)
 {
-	int nrows, ncol = r->columns.n;
-	struct ib_row *rows = ib_rows_build(r, &nrows);
-	char buf[96], v[32];
+	const char *job = rows[0].job, *bench = ib_job_bench(r, job);
+	char buf[96];
 
-	for (int i = 0; i < nrows;) {
-		const char *job = rows[i].job;
-		int end = i;
+	if (strcmp(job, bench))
+		ib_buf_printf(b, "### %s (%s)\n\n| metric | unit |", job, bench);
+	else
+		ib_buf_printf(b, "### %s\n\n| metric | unit |", job);
+	md_columns(b, r);
+	for (int k = 0; k < n; k++) {
+		ib_buf_puts(b, "| ");
+		md_escape(b, rows[k].label);
+		ib_buf_printf(b, " | %s %s |", rows[k].unit,
+			      rows[k].higher ? "^" : "v");
+		for (int c = 0; c < r->columns.n; c++) {
+			ib_row_cell_text(r, &rows[k], c, buf, sizeof(buf), 1);
+			ib_buf_printf(b, " %s |", buf);
+		}
+		ib_buf_puts(b, "\n");
+	}
+	if (ib_workload_find(bench) &&
+	    (ib_workload_find(bench)->traits & IB_WL_HOST_TIMED))
+		md_percentiles(b, r, rows, n);
+	ib_buf_puts(b, "\n");
+}
 
-		while (end < nrows && !strcmp(rows[end].job, job))
-			end++;
-		if (strcmp(job, rows[i].bench))
-			ib_buf_printf(b, "## %s (%s)\n\n| metric | unit |", job,
-				      rows[i].bench);
-		else
-			ib_buf_printf(b, "## %s\n\n| metric | unit |", job);
-		md_columns(b, r);
-		for (int k = i; k < end; k++) {
+/* One job's details (rows[0..n)): n, spread and intervals per runtime,
+ * folded. */
+static void md_job_details(struct ib_buf *b, const struct ib_results *r,
+			   const struct ib_row *rows, int n)
+{
+	char v[32];
+
+	ib_buf_printf(b, "<details><summary>%s: n, spread, intervals"
+		      "</summary>\n\n| metric | runtime | n | median | min | "
+		      "max | p90 | p99 | RSD %% | CI of median | level | ratio "
+		      "(95%% CI) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|"
+		      "---|---:|---|\n", rows[0].job);
+	for (int k = 0; k < n; k++)
+		for (int c = 0; c < r->columns.n; c++) {
+			const struct ib_metric *m;
+			char lo[32], hi[32];
+
+			if (rows[k].m[c] < 0)
+				continue;
+			m = &r->metrics[rows[k].m[c]];
 			ib_buf_puts(b, "| ");
 			md_escape(b, rows[k].label);
-			ib_buf_printf(b, " | %s %s |", rows[k].unit,
-				      rows[k].higher ? "^" : "v");
-			for (int c = 0; c < ncol; c++) {
-				ib_row_cell_text(r, &rows[k], c, buf, sizeof(buf), 1);
-				ib_buf_printf(b, " %s |", buf);
+			{
+				char *t = ib_results_title(r, r->columns.v[c]);
+
+				ib_buf_printf(b, " | %s | %d | ", t, m->st.n);
+				free(t);
 			}
-			ib_buf_puts(b, "\n");
+			ib_fmt_value(v, sizeof(v), m->st.median);
+			ib_buf_printf(b, "%s | ", v);
+			ib_fmt_value(v, sizeof(v), m->st.min);
+			ib_buf_printf(b, "%s | ", v);
+			ib_fmt_value(v, sizeof(v), m->st.max);
+			ib_buf_printf(b, "%s | ", v);
+			ib_fmt_value(v, sizeof(v), m->st.p90);
+			ib_buf_printf(b, "%s | ", v);
+			ib_fmt_value(v, sizeof(v), m->st.p99);
+			ib_buf_printf(b, "%s | ", v);
+			if (isfinite(m->st.rsd))
+				ib_buf_printf(b, "%.2f%s | ", m->st.rsd,
+					      m->rsd_flag ? " !" : "");
+			else
+				ib_buf_puts(b, "- | ");
+			ib_fmt_value(lo, sizeof(lo), m->st.ci_lo);
+			ib_fmt_value(hi, sizeof(hi), m->st.ci_hi);
+			ib_buf_printf(b, "[%s, %s] | %.3f | ", lo, hi,
+				      m->st.ci_level);
+			if (m->has_ratio)
+				ib_buf_printf(b, "%.3f [%.3f, %.3f] |\n",
+					      m->ratio, m->ratio_lo, m->ratio_hi);
+			else
+				ib_buf_puts(b, "- |\n");
 		}
-		if (ib_workload_find(rows[i].bench) &&
-		    (ib_workload_find(rows[i].bench)->traits & IB_WL_HOST_TIMED))
-			md_percentiles(b, r, rows + i, end - i);
-		ib_buf_puts(b, "\n<details><summary>details: n, spread, "
-			    "intervals</summary>\n\n| metric | runtime | n | "
-			    "median | min | max | p90 | p99 | RSD % | "
-			    "CI of median | level | ratio (95% CI) |\n"
-			    "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-			    "---|---:|---|\n");
-		for (int k = i; k < end; k++)
-			for (int c = 0; c < ncol; c++) {
-				const struct ib_metric *m;
-				char lo[32], hi[32];
+	ib_buf_puts(b, "\n</details>\n\n");
+}
 
-				if (rows[k].m[c] < 0)
-					continue;
-				m = &r->metrics[rows[k].m[c]];
-				ib_buf_puts(b, "| ");
-				md_escape(b, rows[k].label);
-				{
-					char *t = ib_results_title(r, r->columns.v[c]);
+/* Every job, by the study's sections (CPU, memory, ...), each job's table
+ * (details: 0) or its folded details (1). */
+static void md_jobs(struct ib_buf *b, const struct ib_results *r, int details)
+{
+	int nrows;
+	struct ib_row *rows = ib_rows_build(r, &nrows);
 
-					ib_buf_printf(b, " | %s | %d | ", t, m->st.n);
-					free(t);
-				}
-				ib_fmt_value(v, sizeof(v), m->st.median);
-				ib_buf_printf(b, "%s | ", v);
-				ib_fmt_value(v, sizeof(v), m->st.min);
-				ib_buf_printf(b, "%s | ", v);
-				ib_fmt_value(v, sizeof(v), m->st.max);
-				ib_buf_printf(b, "%s | ", v);
-				ib_fmt_value(v, sizeof(v), m->st.p90);
-				ib_buf_printf(b, "%s | ", v);
-				ib_fmt_value(v, sizeof(v), m->st.p99);
-				ib_buf_printf(b, "%s | ", v);
-				if (isfinite(m->st.rsd))
-					ib_buf_printf(b, "%.2f%s | ", m->st.rsd,
-						      m->rsd_flag ? " !" : "");
+	if (details && nrows)
+		ib_buf_puts(b, "## Details\n\nPer job and runtime: samples (n), "
+			    "median, extremes, percentiles, spread, the "
+			    "interval of the median and the ratio's.\n\n");
+	for (int s = 0; s < ib_nstudy_sections; s++) {
+		int first = 1;
+
+		for (int i = 0; i < nrows;) {
+			int end = i;
+
+			while (end < nrows && !strcmp(rows[end].job, rows[i].job))
+				end++;
+			if (ib_study_section(ib_job_bench(r, rows[i].job)) == s) {
+				if (!details && first)
+					ib_buf_printf(b, "## %s\n\n",
+						      ib_study_sections[s].title);
+				first = 0;
+				if (details)
+					md_job_details(b, r, rows + i, end - i);
 				else
-					ib_buf_puts(b, "- | ");
-				ib_fmt_value(lo, sizeof(lo), m->st.ci_lo);
-				ib_fmt_value(hi, sizeof(hi), m->st.ci_hi);
-				ib_buf_printf(b, "[%s, %s] | %.3f | ", lo, hi,
-					      m->st.ci_level);
-				if (m->has_ratio)
-					ib_buf_printf(b, "%.3f [%.3f, %.3f] |\n",
-						      m->ratio, m->ratio_lo,
-						      m->ratio_hi);
-				else
-					ib_buf_puts(b, "- |\n");
+					md_job_table(b, r, rows + i, end - i);
 			}
-		ib_buf_puts(b, "\n</details>\n\n");
-		i = end;
+			i = end;
+		}
 	}
 	ib_rows_free(rows, nrows);
 }
@@ -639,9 +686,10 @@ char *ib_report_markdown(const struct ib_results *r)
 	md_fingerprint(&b, cJSON_GetObjectItem(r->run, "fingerprint"));
 	md_runtimes(&b, r);
 	md_method(&b, r);
-	md_tables(&b, r);
+	md_jobs(&b, r, 0);
 	md_precision(&b, r);
 	md_notes(&b, r);
+	md_jobs(&b, r, 1);
 	return b.s;
 }
 

@@ -19,52 +19,6 @@ static const char *str_of(const cJSON *o, const char *key)
 
 /* --- what the page says of the study ------------------------------------ */
 
-/* The study's sections, in its order; a benchmark not named in any goes
- * to the last ("other"). */
-static const struct section {
-	const char *id, *title;
-	const char *bench[3];
-	const char *intro;
-} sections[] = {
-	{"cpu", "CPU", {"cpu"},
-	 "Computation alone: the same instructions, whatever isolates them. "
-	 "A cost here comes from the CPU's sharing (limits, scheduling) or "
-	 "from emulation."},
-	{"memory", "Memory", {"membw", "memlat"},
-	 "Bandwidth (STREAM) and the latency of dependent loads as the working "
-	 "set outgrows each cache level: a guest's second-level page tables "
-	 "show as a cost past the TLB's reach."},
-	{"syscalls", "System calls and context switches", {"syscall", "ctxsw"},
-	 "Where a system call goes: the host's kernel (a container), a "
-	 "user-space kernel (gVisor's Sentry) or a guest kernel (a VM)."},
-	{"disk", "Disk", {"disk"},
-	 "Direct I/O on a file in the instance's scratch directory or disk: "
-	 "the I/O path (bind mount, Gofer, virtio-blk) is the cost."},
-	{"network", "Network", {"net"},
-	 "TCP between the instance and a peer on the host over the link "
-	 "isobench made: veth, a bridge, a tap, or a user-space stack."},
-	{"startup", "Startup", {"startup"},
-	 "From invoking the runtime to the probe's first byte, its exit and "
-	 "the instance's removal, per launch."},
-	{"footprint", "Footprint and density", {"footprint"},
-	 "Memory per instance with many instances up, and how fast they "
-	 "start."},
-	{"apps", "Applications", {"nginx", "mariadb"},
-	 "Real servers under load from the host: Nginx under wrk, MariaDB "
-	 "under sysbench."},
-	{"other", "Other benchmarks", {NULL}, ""},
-};
-#define NSECTIONS ((int)(sizeof(sections) / sizeof(sections[0])))
-
-static int section_of(const char *bench)
-{
-	for (int s = 0; s < NSECTIONS - 1; s++)
-		for (int k = 0; k < 3 && sections[s].bench[k]; k++)
-			if (!strcmp(sections[s].bench[k], bench))
-				return s;
-	return NSECTIONS - 1;
-}
-
 /* Each runtime's architecture in one line: where its system calls go,
  * what isolates it, what it shares with the host. */
 static void arch_line(struct ib_buf *b, const cJSON *ev)
@@ -209,16 +163,6 @@ static const struct ib_cell *cell_of(const struct ib_results *r,
 		    !strcmp(r->cells[i].runtime, runtime))
 			return &r->cells[i];
 	return NULL;
-}
-
-/* A job's benchmark (its rows may hold others': an application's job has
- * the probe's serve samples too). */
-static const char *job_bench(const struct ib_results *r, const char *job)
-{
-	for (int i = 0; i < r->ncells; i++)
-		if (!strcmp(r->cells[i].job, job))
-			return r->cells[i].bench;
-	return "";
 }
 
 void ib_html_page_css(struct ib_buf *b)
@@ -518,7 +462,7 @@ static int curve_charts(struct ib_buf *b, const struct ib_results *r,
 		const struct curve_def *cd = &curve_defs[d];
 		struct ib_strv groups = {0};
 
-		if (!n || strcmp(job_bench(r, job), cd->bench))
+		if (!n || strcmp(ib_job_bench(r, job), cd->bench))
 			continue;
 		for (int i = 0; i < n; i++)
 			for (int c = 0; c < r->columns.n; c++)
@@ -809,7 +753,7 @@ static void job_missing(struct ib_buf *b, const struct ib_results *r,
 static void job_block(struct ib_buf *b, const struct ib_results *r,
 		      const struct ib_row *rows, int n)
 {
-	const char *job = rows[0].job, *bench = job_bench(r, job);
+	const char *job = rows[0].job, *bench = ib_job_bench(r, job);
 	const struct ib_workload_def *w = ib_workload_find(bench);
 
 	ib_buf_puts(b, "<h3 id=\"");
@@ -895,10 +839,10 @@ static void nav(struct ib_buf *b, const int *present)
 	ib_buf_puts(b, "<nav aria-label=\"contents\"><ol><li><a href=\"#findings\">"
 		    "Findings</a></li><li><a href=\"#host\">Host and runtimes</a>"
 		    "</li>");
-	for (int s = 0; s < NSECTIONS; s++)
+	for (int s = 0; s < ib_nstudy_sections; s++)
 		if (present[s])
 			ib_buf_printf(b, "<li><a href=\"#%s\">%s</a></li>",
-				      sections[s].id, sections[s].title);
+				      ib_study_sections[s].id, ib_study_sections[s].title);
 	ib_buf_puts(b, "<li><a href=\"#tradeoffs\">Trade-offs</a></li>"
 		    "<li><a href=\"#method\">How these numbers were "
 		    "obtained</a></li><li><a href=\"#notes\">Notes</a></li>"
@@ -1232,28 +1176,28 @@ static void notes(struct ib_buf *b, const struct ib_results *r)
 char *ib_report_html(const struct ib_results *r)
 {
 	struct ib_buf b = {0};
-	int nrows, present[NSECTIONS] = {0};
+	int nrows, *present = ib_xcalloc((size_t)ib_nstudy_sections, sizeof(int));
 	struct ib_row *rows = ib_rows_build(r, &nrows);
 
 	for (int i = 0; i < nrows; i++)
-		present[section_of(job_bench(r, rows[i].job))] = 1;
+		present[ib_study_section(ib_job_bench(r, rows[i].job))] = 1;
 	head(&b, r);
 	nav(&b, present);
 	ib_buf_puts(&b, "<main>\n");
 	findings(&b, r);
 	host_section(&b, r);
-	for (int s = 0; s < NSECTIONS; s++) {
+	for (int s = 0; s < ib_nstudy_sections; s++) {
 		if (!present[s])
 			continue;
 		ib_buf_printf(&b, "<section id=\"%s\"><h2>%s</h2>\n<p>%s</p>\n",
-			      sections[s].id, sections[s].title,
-			      sections[s].intro);
+			      ib_study_sections[s].id, ib_study_sections[s].title,
+			      ib_study_sections[s].intro);
 		for (int i = 0; i < nrows;) {
 			int end = i;
 
 			while (end < nrows && !strcmp(rows[end].job, rows[i].job))
 				end++;
-			if (section_of(job_bench(r, rows[i].job)) == s)
+			if (ib_study_section(ib_job_bench(r, rows[i].job)) == s)
 				job_block(&b, r, rows + i, end - i);
 			i = end;
 		}
@@ -1264,5 +1208,6 @@ char *ib_report_html(const struct ib_results *r)
 	notes(&b, r);
 	ib_buf_puts(&b, "</main></body></html>\n");
 	ib_rows_free(rows, nrows);
+	free(present);
 	return b.s;
 }

@@ -262,3 +262,56 @@ void ib_ratio_count(const struct ib_results *r, int i, int *ratios,
 	(*ratios)++;
 	*wide += m->ratio_wide;
 }
+
+/* The study's sections, in its order; a benchmark not named in any goes
+ * to the last ("other"). */
+const struct ib_study_section ib_study_sections[] = {
+	{"cpu", "CPU", {"cpu"},
+	 "Computation alone: the same instructions, whatever isolates them. "
+	 "A cost here comes from the CPU's sharing (limits, scheduling) or "
+	 "from emulation."},
+	{"memory", "Memory", {"membw", "memlat"},
+	 "Bandwidth (STREAM) and the latency of dependent loads as the working "
+	 "set outgrows each cache level: a guest's second-level page tables "
+	 "show as a cost past the TLB's reach."},
+	{"syscalls", "System calls and context switches", {"syscall", "ctxsw"},
+	 "Where a system call goes: the host's kernel (a container), a "
+	 "user-space kernel (gVisor's Sentry) or a guest kernel (a VM)."},
+	{"disk", "Disk", {"disk"},
+	 "Direct I/O on a file in the instance's scratch directory or disk: "
+	 "the I/O path (bind mount, Gofer, virtio-blk) is the cost."},
+	{"network", "Network", {"net"},
+	 "TCP between the instance and a peer on the host over the link "
+	 "isobench made: veth, a bridge, a tap, or a user-space stack."},
+	{"startup", "Startup", {"startup"},
+	 "From invoking the runtime to the probe's first byte, its exit and "
+	 "the instance's removal, per launch."},
+	{"footprint", "Footprint and density", {"footprint"},
+	 "Memory per instance with many instances up, and how fast they "
+	 "start."},
+	{"apps", "Applications", {"nginx", "mariadb"},
+	 "Real servers under load from the host: Nginx under wrk, MariaDB "
+	 "under sysbench."},
+	{"other", "Other benchmarks", {NULL}, ""},
+};
+const int ib_nstudy_sections =
+	(int)(sizeof(ib_study_sections) / sizeof(ib_study_sections[0]));
+
+int ib_study_section(const char *bench)
+{
+	for (int s = 0; s < ib_nstudy_sections - 1; s++)
+		for (int k = 0; k < 3 && ib_study_sections[s].bench[k]; k++)
+			if (!strcmp(ib_study_sections[s].bench[k], bench))
+				return s;
+	return ib_nstudy_sections - 1;
+}
+
+/* A job's benchmark (its rows may hold others': an application's job has
+ * the probe's serve samples too). */
+const char *ib_job_bench(const struct ib_results *r, const char *job)
+{
+	for (int i = 0; i < r->ncells; i++)
+		if (!strcmp(r->cells[i].job, job))
+			return r->cells[i].bench;
+	return "";
+}

@@ -34,4 +34,21 @@ void ib_row_cell_text(const struct ib_results *r, const struct ib_row *row,
  * own) and those among them not known within +-5% (ratio_wide). */
 void ib_ratio_count(const struct ib_results *r, int i, int *ratios, int *wide);
 
+/* The study's sections, in its order (CPU, memory, system calls and
+ * context switches, disk, network, startup, footprint, applications),
+ * each with the benchmarks it holds; the last, "other", holds any other.
+ * The reports show the jobs in this order. */
+struct ib_study_section {
+	const char *id, *title;
+	const char *bench[3];
+	const char *intro;
+};
+extern const struct ib_study_section ib_study_sections[];
+extern const int ib_nstudy_sections;
+/* The section of a benchmark. */
+int ib_study_section(const char *bench);
+/* A job's benchmark (its rows may hold others': an application's job has
+ * the probe's serve samples too), or "". */
+const char *ib_job_bench(const struct ib_results *r, const char *job);
+
 #endif

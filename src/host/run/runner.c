@@ -228,9 +228,11 @@ static int run_finish(struct run *R, int rc)
 		if (R->o->reporter && R->o->reporter->summary)
 			R->o->reporter->summary(R->o->reporter->ctx, &final);
 		run_say(R, IB_REPORT_DONE, "%s in %.0f s: %s/{raw.jsonl, "
-			"results.json, results.csv, report.md, report.html}",
+			"results.json, results.csv, report.md, report.html}\n"
+			"isobench: the report, with its charts and findings: "
+			"%s/report.html",
 			run_signal() ? "interrupted" : "done",
-			run_since_start(R), R->dir);
+			run_since_start(R), R->dir, R->dir);
 	}
 	free(path);
 	ib_results_free(&final);
