@@ -149,6 +149,24 @@ static int pair_ratio(const struct ib_metric *a, const struct ib_metric *b,
 	       isfinite(*ratio);
 }
 
+/* "startup to_first_byte: A 2600 ms (n 10) over B 2000 ms (n 10): x1.3
+ * [1.28, 1.32]": the evidence of a ratio of two runtimes' samples. */
+static char *pair_evidence(const char *a, const struct ib_metric *ma,
+			   const char *b, const struct ib_metric *mb,
+			   double ratio, double lo, double hi)
+{
+	return ib_xasprintf("%s %s: %s %.4g %s (n %d) over %s %.4g %s (n %d): "
+			    "x%.3g [%.3g, %.3g]", ma->bench, ma->metric, a,
+			    ma->st.median, ma->unit, ma->st.n, b, mb->st.median,
+			    mb->unit, mb->st.n, ratio, lo, hi);
+}
+
+/* Is a pair's ratio known less closely than +-5%? */
+static int pair_noisy(double ratio, double lo, double hi)
+{
+	return lo < ratio * 0.95 || hi > ratio * 1.05;
+}
+
 /* --- the rules ----------------------------------------------------------- */
 
 /* Where a runtime's system calls go, and what that costs. */
@@ -314,7 +332,7 @@ static void rule_machine_boot(const struct ib_results *r, struct ib_findings *f)
 			    !sure(ratio, lo, hi, mq->n < 2 || mm->n < 2, 1.05))
 				continue;
 			add(r, f, "machine-boot", q, fabs(log(ratio)), 0,
-			    lo < ratio * 0.95 || hi > ratio * 1.05,
+			    pair_noisy(ratio, lo, hi),
 			    ib_xasprintf("%s boots %.0f ms slower than %s "
 					 "(x%.3g).", q,
 					 mq->st.median - mm->st.median, mv,
@@ -325,11 +343,7 @@ static void rule_machine_boot(const struct ib_results *r, struct ib_findings *f)
 					 "kernel directly and has only "
 					 "virtio-mmio devices",
 					 option(r, q, "machine")),
-			    ib_xasprintf("startup to_first_byte: %s %.4g ms (n "
-					 "%d) over %s %.4g ms (n %d): x%.3g "
-					 "[%.3g, %.3g]", q, mq->st.median,
-					 mq->st.n, mv, mm->st.median, mm->st.n,
-					 ratio, lo, hi));
+			    pair_evidence(q, mq, mv, mm, ratio, lo, hi));
 		}
 }
 
@@ -362,7 +376,7 @@ static void rule_engine_start(const struct ib_results *r, struct ib_findings *f)
 		    !sure(ratio, lo, hi, md->n < 2 || mb->n < 2, 1.2))
 			continue;
 		add(r, f, "engine-start", rt, fabs(log(ratio)), 0,
-		    lo < ratio * 0.95 || hi > ratio * 1.05,
+		    pair_noisy(ratio, lo, hi),
 		    ib_xasprintf("%s adds %.0f ms to %s's start (x%.3g): the "
 				 "engine's cost.", rt,
 				 md->st.median - mb->st.median, bare, ratio),
@@ -370,10 +384,7 @@ static void rule_engine_start(const struct ib_results *r, struct ib_findings *f)
 				 "then containerd and its shim, which invoke "
 				 "%s; the output comes back through the engine's "
 				 "log stream", inner[0] ? inner : "runc"),
-		    ib_xasprintf("startup to_first_byte: %s %.4g ms (n %d) over "
-				 "%s %.4g ms (n %d): x%.3g [%.3g, %.3g]", rt,
-				 md->st.median, md->st.n, bare, mb->st.median,
-				 mb->st.n, ratio, lo, hi));
+		    pair_evidence(rt, md, bare, mb, ratio, lo, hi));
 	}
 }
 
