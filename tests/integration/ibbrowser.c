@@ -3,7 +3,8 @@
  *
  *   ibbrowser [--width W] [--height H]
  *             [--results results.json | --compare compare.json]
- *             [--crop Y:H] --profile DIR --screenshot OUT.png PAGE.html
+ *             [--crop Y:H | --crop-id ID] --profile DIR
+ *             --screenshot OUT.png PAGE.html
  *
  * Chromium (Debian's, $CHROMIUM or /usr/bin/chromium) runs with the
  * DevTools protocol on a pipe (--remote-debugging-pipe: JSON messages
@@ -23,7 +24,8 @@
  *     in startup's phases (phases-*); with --compare: a mark whose value
  *     is not NEW/BASE of its row and NEW run in compare.json (cmp-*).
  * Then it saves a screenshot of the whole page (or of H px from Y down,
- * --crop; at most 30000 px) in OUT and prints what it
+ * --crop, or of the element with that id, --crop-id; at most 30000 px)
+ * in OUT and prints what it
  * checked. Exit status: 0 passed, 1 a check failed, 2 could not run. */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -487,6 +489,7 @@ int main(int argc, char **argv)
 	int compare = 0;
 	int width = 1000, height = 800, i;
 	double crop_y = 0, crop_h = 30000;
+	const char *crop_id = NULL;
 	char abs[PATH_MAX], *url;
 	cJSON *r, *params, *target, *val, *values;
 	char *session;
@@ -506,6 +509,8 @@ int main(int argc, char **argv)
 			if (sscanf(argv[i + 1], "%lf:%lf", &crop_y, &crop_h) != 2 ||
 			    crop_y < 0 || crop_h < 1)
 				break;
+		} else if (!strcmp(argv[i], "--crop-id")) {
+			crop_id = argv[i + 1];
 		} else if (!strcmp(argv[i], "--results"))
 			results = argv[i + 1];
 		else if (!strcmp(argv[i], "--compare")) {
@@ -517,7 +522,8 @@ int main(int argc, char **argv)
 	}
 	if (i != argc - 1 || !shot || !profile || width < 200 || height < 200) {
 		fprintf(stderr, "usage: ibbrowser [--width W] [--height H] "
-			"[--results results.json | --compare compare.json] [--crop Y:H] "
+			"[--results results.json | --compare compare.json] [--crop Y:H | "
+			"--crop-id ID] "
 			"--profile DIR --screenshot "
 			"OUT.png PAGE.html\n");
 		return 2;
@@ -593,6 +599,33 @@ int main(int argc, char **argv)
 		       results);
 	}
 
+	if (crop_id) { /* from the element's top, its height */
+		char *js;
+		double top, h;
+
+		cJSON *id = cJSON_CreateString(crop_id);
+		char *quoted = cJSON_PrintUnformatted(id);
+
+		if (asprintf(&js, "(() => { const e = document.getElementById(%s);"
+			     " if (!e) return ''; const b = e.getBoundingClientRect();"
+			     " return (b.top + window.scrollY) + ':' + b.height; })()",
+			     quoted) < 0)
+			die("out of memory");
+		free(quoted);
+		cJSON_Delete(id);
+		params = cJSON_CreateObject();
+		cJSON_AddStringToObject(params, "expression", js);
+		cJSON_AddBoolToObject(params, "returnByValue", 1);
+		r = call(session, "Runtime.evaluate", params, 30);
+		text = cJSON_GetStringValue(cJSON_GetObjectItem(
+			cJSON_GetObjectItem(r, "result"), "value"));
+		if (!text || sscanf(text, "%lf:%lf", &top, &h) != 2)
+			die("no element with id %s in the page", crop_id);
+		crop_y = top;
+		crop_h = h;
+		cJSON_Delete(r);
+		free(js);
+	}
 	/* the whole page, past the viewport */
 	r = call(session, "Page.getLayoutMetrics", NULL, 30);
 	{

@@ -538,9 +538,11 @@ static void wide_reason(struct ib_buf *b, const struct ib_results *r,
 		      c->stopped_by ? c->stopped_by : "-");
 }
 
-/* "Precision": per job, how many ratios are known within +-5%, and each
- * other one with its interval and the reason. */
-static void md_precision(struct ib_buf *b, const struct ib_results *r)
+/* "Precision": per job, how many ratios are known within +-5%; each
+ * other one with its interval and the reason goes to tail (report.md's
+ * end: a long list). */
+static void md_precision(struct ib_buf *b, const struct ib_results *r,
+			 struct ib_buf *tail)
 {
 	int nrows, ncol = r->columns.n, all = 0, all_wide = 0;
 	struct ib_row *rows = ib_rows_build(r, &nrows);
@@ -577,7 +579,7 @@ static void md_precision(struct ib_buf *b, const struct ib_results *r)
 					      "both sides were measured in more "
 					      "than one launch. "
 					      "Those that are not carry ~ in the "
-					      "tables; each is listed below with "
+					      "tables; each is listed at the end with "
 					      "its reason: whose samples spread "
 					      "beyond the RSD target (%.3g%%), "
 					      "a side measured in one launch only, "
@@ -600,7 +602,7 @@ static void md_precision(struct ib_buf *b, const struct ib_results *r)
 		ib_buf_printf(b, "| all | %d | %d (%.0f%%) |\n\n", all,
 			      all - all_wide, 100.0 * (all - all_wide) / all);
 		if (list.s)
-			ib_buf_printf(b, "<details><summary>the %d ratios "
+			ib_buf_printf(tail, "<details><summary>the %d ratios "
 				      "known less closely</summary>\n\n| job | "
 				      "metric | runtime | ratio [95%% CI] | "
 				      "reason |\n|---|---|---|---|---|\n%s\n"
@@ -659,7 +661,7 @@ static void md_notes(struct ib_buf *b, const struct ib_results *r)
 
 char *ib_report_markdown(const struct ib_results *r)
 {
-	struct ib_buf b = {0};
+	struct ib_buf b = {0}, tail = {0};
 	const cJSON *plan = cJSON_GetObjectItem(r->run, "plan");
 
 	ib_buf_printf(&b, "# isobench report\n\nRun `%s`: started %s, ",
@@ -687,9 +689,12 @@ char *ib_report_markdown(const struct ib_results *r)
 	md_runtimes(&b, r);
 	md_method(&b, r);
 	md_jobs(&b, r, 0);
-	md_precision(&b, r);
+	md_precision(&b, r, &tail);
 	md_notes(&b, r);
 	md_jobs(&b, r, 1);
+	if (tail.s)
+		ib_buf_printf(&b, "## Ratios known less closely\n\n%s", tail.s);
+	ib_buf_free(&tail);
 	return b.s;
 }
 

@@ -308,11 +308,13 @@ struct series {
 };
 
 static void series_init(struct series *s, const struct ib_results *r,
-			int with_baseline)
+			const char *job, int with_baseline)
 {
 	s->n = 0;
 	for (int c = 0; c < r->columns.n && s->n < 64; c++) {
-		if (!column_used(r, c))
+		/* a column with no cell of the job (a reference row of
+		 * another benchmark) is not a series of its charts */
+		if (!column_used(r, c) || !cell_of(r, r->columns.v[c], job))
 			continue;
 		if (!with_baseline && !strcmp(r->columns.v[c], r->baseline))
 			continue;
@@ -349,7 +351,7 @@ static void ratio_chart(struct ib_buf *b, const struct ib_results *r,
 	struct ib_buf id = {0}, title = {0}, xl = {0};
 	int drawn;
 
-	series_init(&s, r, 0);
+	series_init(&s, r, job, 0);
 	marks = ib_xmalloc(sizeof(*marks) * (size_t)(n * s.n + 1));
 	for (int i = 0; i < n; i++) {
 		labels[i] = ib_xasprintf("%s %s (%s)",
@@ -484,10 +486,10 @@ static int curve_charts(struct ib_buf *b, const struct ib_results *r,
 			struct ib_buf id = {0}, title = {0}, yl = {0};
 			const char *unit = "";
 			double llc = NAN;
-			const char *llc_label = "last-level cache";
+			char *llc_label = NULL;
 			int drawn;
 
-			series_init(&s, r, 1);
+			series_init(&s, r, job, 1);
 			for (int i = 0; i < n; i++)
 				for (int c = 0; c < r->columns.n; c++) {
 					const struct ib_metric *m;
@@ -555,6 +557,11 @@ static int curve_charts(struct ib_buf *b, const struct ib_results *r,
 
 				if (v)
 					llc = strtod(v, NULL);
+				llc_label = ib_xasprintf(
+					"last-level cache as reported: %.0f MiB "
+					"(%s)", llc / 1048576,
+					cell_info(cell_of(r, r->baseline, job),
+						  "llc_source") ?: "?");
 			}
 			html_id(&id, "curve-", job);
 			ib_buf_printf(&id, "-%d-%d", (int)d, g);
@@ -570,7 +577,8 @@ static int curve_charts(struct ib_buf *b, const struct ib_results *r,
 			drawn = ib_svg_line_chart(b, &(struct ib_line_chart){
 				id.s, title.s, cd->x_label, yl.s, cd->x_log,
 				cd->y_log, unique, s.n, x, s.name, mk,
-				isfinite(llc) ? 1 : 0, &llc, &llc_label});
+				isfinite(llc) ? 1 : 0, &llc,
+				(const char *const *)&llc_label});
 			ib_buf_puts(b, "</div>\n");
 			if (drawn)
 				charts++;
@@ -579,6 +587,7 @@ static int curve_charts(struct ib_buf *b, const struct ib_results *r,
 					    "draw.</p>\n");
 			free(mk);
 			free(x);
+			free(llc_label);
 			ib_buf_free(&id);
 			ib_buf_free(&title);
 			ib_buf_free(&yl);
@@ -604,7 +613,7 @@ static void startup_chart(struct ib_buf *b, const struct ib_results *r,
 	int *ids, drawn;
 	struct ib_buf id = {0}, title = {0};
 
-	series_init(&s, r, 1);
+	series_init(&s, r, job, 1);
 	len = ib_xmalloc(sizeof(double) * (size_t)(s.n * 4 + 1));
 	p90 = ib_xmalloc(sizeof(double) * (size_t)(s.n + 1));
 	p99 = ib_xmalloc(sizeof(double) * (size_t)(s.n + 1));

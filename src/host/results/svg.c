@@ -519,10 +519,14 @@ int ib_svg_line_chart(struct ib_buf *b, const struct ib_line_chart *c)
 
 		if (!isfinite(x) || x < sx.p0 || x > sx.p1)
 			continue;
+		/* the label on the side with room */
+		int left = x > (sx.p0 + sx.p1) / 2;
+
 		ib_buf_printf(&body, "<g class=\"vline\"><line x1=\"%.2f\" "
 			      "x2=\"%.2f\" y1=\"%.2f\" y2=\"%.2f\"/><text "
-			      "x=\"%.2f\" y=\"%.2f\">", x, x, top + 6, bottom,
-			      x + 3, top + 16 + 12.0 * v);
+			      "x=\"%.2f\" y=\"%.2f\" text-anchor=\"%s\">", x,
+			      x, top + 6, bottom, left ? x - 3 : x + 3,
+			      top + 16 + 12.0 * v, left ? "end" : "start");
 		ib_html_esc(&body, c->vline_label[v]);
 		ib_buf_puts(&body, "</text></g>\n");
 	}
