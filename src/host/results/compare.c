@@ -534,8 +534,8 @@ char *ib_compare_json(const struct ib_compare *c)
 	return text;
 }
 
-char *ib_compare_row_label(const struct ib_compare *c,
-			   const struct ib_cmp_row *row)
+/* "bench metric k=v" of a row, as results label it. */
+static char *row_label(const struct ib_compare *c, const struct ib_cmp_row *row)
 {
 	const struct ib_metric *m = row->base;
 	char *label, *out;
@@ -619,7 +619,7 @@ char *ib_compare_markdown(const struct ib_compare *c)
 	ib_buf_puts(&b, "\n");
 	for (int j = 0; j < c->nrows; j++) {
 		const struct ib_cmp_row *row = &c->rows[j];
-		char *label = ib_compare_row_label(c, row), v[32];
+		char *label = row_label(c, row), v[32];
 
 		ib_buf_printf(&b, "| %s | %s | %s %s |", label, row->runtime,
 			      row->unit, row->higher ? "(higher is better)"
@@ -681,7 +681,7 @@ void ib_compare_terminal(const struct ib_compare *c, FILE *out)
 		if (!shown++)
 			fprintf(out, "\n%-44s %-22s %s\n", "metric", "runtime",
 				"NEW/BASE [95% interval] p verdict (allowed)");
-		label = ib_compare_row_label(c, row);
+		label = row_label(c, row);
 		fprintf(out, "%-44s %-22s", label, row->runtime);
 		for (int k = 0; k < c->nnew; k++) {
 			cell_text(&row->cells[k], text, sizeof(text));

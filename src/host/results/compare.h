@@ -112,10 +112,6 @@ void ib_compare_build(struct ib_compare *c, const struct ib_results *base,
 		      const struct ib_cmp_thresholds *t, double alpha);
 void ib_compare_free(struct ib_compare *c);
 
-/* "bench metric k=v" of a row, as results label it. Caller frees. */
-char *ib_compare_row_label(const struct ib_compare *c,
-			   const struct ib_cmp_row *row);
-
 /* compare.json, compare.md (caller frees); the terminal table. */
 char *ib_compare_json(const struct ib_compare *c);
 char *ib_compare_markdown(const struct ib_compare *c);

@@ -82,6 +82,46 @@ static void head(struct ib_buf *b, const struct ib_compare *c)
 	ib_buf_puts(b, "</section>\n");
 }
 
+/* Is "k=v" one of the comma-separated params of key? */
+static int has_param(const char *key, const char *kv, size_t len)
+{
+	for (const char *p = key; *p;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n == len && !strncmp(p, kv, n))
+			return 1;
+		p += n + (e ? 1 : 0);
+	}
+	return 0;
+}
+
+/* A row's label in its job's chart: "runtime: metric k=v", without the
+ * params every row of the job shares (they would cut the label short). */
+static char *short_label(const struct ib_compare *c, const int *idx, int n,
+			 const struct ib_cmp_row *row)
+{
+	struct ib_buf b = {0};
+	int first = 1;
+
+	ib_buf_printf(&b, "%s: %s", row->runtime, row->metric);
+	for (const char *p = row->key; *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		int shared = 1;
+
+		for (int i = 0; i < n && shared; i++)
+			shared = has_param(c->rows[idx[i]].key, p, len);
+		if (!shared) {
+			ib_buf_puts(&b, first ? " " : ",");
+			ib_buf_put(&b, p, len);
+			first = 0;
+		}
+		p += len + (e ? 1 : 0);
+	}
+	return b.s;
+}
+
 /* The rows of one job (idx[0..n), indexes in c->rows): a chart of
  * NEW/BASE per NEW run, then the table. */
 static void job(struct ib_buf *b, const struct ib_compare *c, const int *idx,
@@ -97,12 +137,11 @@ static void job(struct ib_buf *b, const struct ib_compare *c, const int *idx,
 
 	for (int i = 0; i < n; i++) {
 		const struct ib_cmp_row *row = &c->rows[idx[i]];
-		char *l = ib_compare_row_label(c, row);
+		char *l = short_label(c, idx, n, row);
 
-		labels[i] = ib_xasprintf("%s %s: %s",
+		labels[i] = ib_xasprintf("%s %s",
 					 row->higher ? "\xE2\x96\xB2"
-						     : "\xE2\x96\xBC",
-					 row->runtime, l);
+						     : "\xE2\x96\xBC", l);
 		free(l);
 		for (k = 0; k < c->nnew; k++) {
 			const struct ib_cmp_cell *e = &row->cells[k];
