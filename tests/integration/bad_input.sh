@@ -183,16 +183,16 @@ R=$T/good
 ib good run -q -r native -b cpu -s cpu.duration=0.01 --min-reps 2 --max-reps 2 --probe "$PROBE" --scratch "$T" -o "$R"
 expect_rc 0 good
 cp "$R/raw.jsonl" "$T/good.raw"
-for f in results.json results.csv report.md; do cp "$R/$f" "$T/good.$f"; done
+for f in results.json results.csv report.md report.html; do cp "$R/$f" "$T/good.$f"; done
 unchanged() {
 	local f
-	for f in results.json results.csv report.md; do
+	for f in results.json results.csv report.md report.html; do
 		cmp -s "$T/good.$f" "$R/$f" || fail "$1: $f changed"
 	done
 	for f in "$R"/* "$R"/.[!.]*; do
 		[ -e "$f" ] || continue
 		case ${f##*/} in
-		raw.jsonl | results.json | results.csv | report.md | plan.ini | state.jsonl) ;;
+		raw.jsonl | results.json | results.csv | report.md | report.html | plan.ini | state.jsonl) ;;
 		*) fail "$1: stray file $f" ;;
 		esac
 	done
@@ -252,13 +252,13 @@ if [ -z "${IB_IN_NS:-}" ] && unshare --mount --propagation private true 2>/dev/n
 			fail "disk full: the error does not name raw.jsonl: $(cat "$T/diskfull.err")"
 		[ "$(grep -c "^isobench: " "$T/diskfull.err")" -le 3 ] ||
 			fail "disk full: more than a few error lines: $(cat "$T/diskfull.err")"
-		for f in results.json results.csv report.md; do
+		for f in results.json results.csv report.md report.html; do
 			if [ -e "$T/small/run/$f" ]; then
 				"$IBCHECK" get "$T/small/run/results.json" status >/dev/null ||
 					fail "disk full: a half-written $f"
 			fi
 		done
-		if ls -A "$T/small/run" | grep -Eqv "^(raw\.jsonl|state\.jsonl|plan\.ini|results\.json|results\.csv|report\.md)$"; then
+		if ls -A "$T/small/run" | grep -Eqv "^(raw\.jsonl|state\.jsonl|plan\.ini|results\.json|results\.csv|report\.md|report\.html)$"; then
 			fail "disk full: stray files left: $(ls -A "$T/small/run")"
 		fi
 		assert_no_probe_left "$T/small/run" "$PROBE"

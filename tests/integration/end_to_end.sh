@@ -56,7 +56,7 @@ BENCHES="cpu membw memlat syscall ctxsw disk startup footprint"
 D=$T/run1
 ib run1 run -q --max-reps 3 --min-reps 2 --probe "$PROBE" -o "$D" "$T/plan.ini"
 expect_rc 0 run1
-for f in raw.jsonl results.json results.csv report.md plan.ini state.jsonl; do
+for f in raw.jsonl results.json results.csv report.md report.html plan.ini state.jsonl; do
 	assert_file "$D/$f"
 done
 RUN_ID=$(jget "$D/results.json" run_id)
@@ -152,22 +152,22 @@ expect_rc 0 cleanup1
 assert_grep "nothing left behind" "$T/cleanup1.out" "cleanup of a finished run"
 note "no scratch directory, probe process or registry entry left"
 
-# `isobench report` rebuilds the three files byte for byte, from raw.jsonl
+# `isobench report` rebuilds the four files byte for byte, from raw.jsonl
 # alone: once over the existing files, once after deleting them.
 mkdir "$T/orig"
-cp "$D/results.json" "$D/results.csv" "$D/report.md" "$T/orig/"
+cp "$D/results.json" "$D/results.csv" "$D/report.md" "$D/report.html" "$T/orig/"
 for pass in 1 2; do
-	[ "$pass" -eq 1 ] || rm "$D/results.json" "$D/results.csv" "$D/report.md"
+	[ "$pass" -eq 1 ] || rm "$D/results.json" "$D/results.csv" "$D/report.md" "$D/report.html"
 	ib report$pass report -q "$D"
 	expect_rc 0 report$pass
-	for f in results.json results.csv report.md; do
+	for f in results.json results.csv report.md report.html; do
 		cmp "$T/orig/$f" "$D/$f" || fail "isobench report (pass $pass) rebuilt a different $f"
 	done
 done
 ib report3 report "$D"
 expect_rc 0 report3
 assert_grep "events_per_s" "$T/report3.out" "summary table of isobench report"
-note "isobench report rebuilds results.json, results.csv and report.md byte-identical"
+note "isobench report rebuilds results.json, results.csv, report.md and report.html byte-identical"
 
 # The saved plan repeats the run: same jobs, same parameters, same policy.
 D2=$T/run2

@@ -71,16 +71,19 @@ done
 # the host's measure of the instance's CPU against the server's own: over
 # a launch, the points' sum (CPU per 1000 requests times requests) is the
 # server's CPU time, give or take the probe's share and start and stop
-# (no warm-up runs here: the server's figure would include them); under
-# gVisor the host also pays the Sentry: at least half, no upper bound
-hi=1.5
-case $rt in gvisor|docker:runtime=runsc|qemu) hi=1000 ;; esac
+# (no warm-up runs here: the server's figure would include them). Where
+# the server's figure is not the host's CPU, only both being there is
+# checked: under gVisor it is the Sentry's accounting (seen: 4.21 s of
+# server time over 1.87 s of host CPU, the ptrace platform's stops
+# counted as the task's), in a VM the guest kernel's clock (TCG).
+lo=0.5 hi=1.5
+case $rt in gvisor|docker:runtime=runsc|qemu) lo=0 hi=1e9 ;; esac
 for l in $(jrows "$D/raw.jsonl" - id ev=launch runtime=$rt); do
 	srv=$(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.metric=server_cpu)
 	sum=$(paste <(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.metric=host_cpu_per_1k_requests) \
 		<(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.metric=requests_per_s) |
 		awk '{ s += $1 * $2 / 1e6 } END { print s }')
-	awk -v a="$sum" -v b="$srv" -v hi="$hi" 'BEGIN { exit !(b > 0 && a > 0.5 * b && a < hi * b) }' ||
+	awk -v a="$sum" -v b="$srv" -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(b > 0 && a > 0 && a > lo * b && a < hi * b) }' ||
 		fail "$rt launch $l: the instance's host CPU over the points ($sum s) is not the server's own ($srv s)"
 	assert_eq "$(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.key=server_exit)" "exit 0" "$rt launch $l: nginx's exit"
 done
