@@ -72,6 +72,9 @@ static void arch_line(struct ib_buf *b, const cJSON *ev)
  * network paths, what isolates it, what it shares with the host. */
 struct card {
 	const char *syscalls, *io, *net, *isolation, *shares;
+	/* the boundary's strength: 0 none, 1 namespaces (the host's kernel
+	 * shared), 2 a kernel in user space, 3 a virtual machine */
+	int level;
 };
 
 static struct card card_of(const cJSON *ev)
@@ -88,7 +91,7 @@ static struct card card_of(const cJSON *ev)
 			"the host's filesystem and page cache",
 			"the host's stack; net jobs: a veth pair into a "
 			"namespace of its own (or loopback)",
-			"nothing", "everything: kernel, files, network"};
+			"nothing", "everything: kernel, files, network", 0};
 	if (runsc)
 		return (struct card){
 			"gVisor's Sentry, a kernel in user space; the Sentry "
@@ -99,7 +102,7 @@ static struct card card_of(const cJSON *ev)
 			"host's stack with hostinet",
 			"the Sentry between the process and the host's kernel, "
 			"with namespaces and seccomp around the Sentry",
-			"the host's kernel, through the Sentry's own calls"};
+			"the host's kernel, through the Sentry's own calls", 2};
 	if (!strcmp(drv, "runc") || !strcmp(drv, "crun") ||
 	    !strcmp(drv, "docker"))
 		return (struct card){
@@ -114,7 +117,7 @@ static struct card card_of(const cJSON *ev)
 				: "a veth pair into the container's network "
 				  "namespace",
 			"namespaces (pid, net, ipc, uts, mount) and cgroups",
-			"the host's kernel: a kernel bug is a way out"};
+			"the host's kernel: a kernel bug is a way out", 1};
 	if (!strcmp(drv, "qemu") || !strcmp(drv, "firecracker") ||
 	    !strcmp(drv, "kata"))
 		return (struct card){
@@ -123,8 +126,8 @@ static struct card card_of(const cJSON *ev)
 			"virtio-net to a tap device on the host",
 			"a virtual machine (hardware virtualization, or "
 			"emulation without it)",
-			"the VMM's process and the hypervisor (KVM) only"};
-	return (struct card){"?", "?", "?", "?", "?"};
+			"the VMM's process and the hypervisor (KVM) only", 3};
+	return (struct card){"?", "?", "?", "?", "?", 1};
 }
 
 /* --- pieces -------------------------------------------------------------- */
@@ -153,16 +156,6 @@ static int column_used(const struct ib_results *r, int c)
 	const cJSON *ev = ib_results_runtime(r, r->columns.v[c]);
 
 	return ev && !cJSON_IsFalse(cJSON_GetObjectItem(ev, "available"));
-}
-
-static const struct ib_cell *cell_of(const struct ib_results *r,
-				     const char *runtime, const char *job)
-{
-	for (int i = 0; i < r->ncells; i++)
-		if (!strcmp(r->cells[i].job, job) &&
-		    !strcmp(r->cells[i].runtime, runtime))
-			return &r->cells[i];
-	return NULL;
 }
 
 void ib_html_page_css(struct ib_buf *b)
@@ -314,7 +307,7 @@ static void series_init(struct series *s, const struct ib_results *r,
 	for (int c = 0; c < r->columns.n && s->n < 64; c++) {
 		/* a column with no cell of the job (a reference row of
 		 * another benchmark) is not a series of its charts */
-		if (!column_used(r, c) || !cell_of(r, r->columns.v[c], job))
+		if (!column_used(r, c) || !ib_results_cell(r, r->columns.v[c], job))
 			continue;
 		if (!with_baseline && !strcmp(r->columns.v[c], r->baseline))
 			continue;
@@ -553,14 +546,14 @@ static int curve_charts(struct ib_buf *b, const struct ib_results *r,
 				}
 			if (!strcmp(cd->bench, "memlat")) {
 				const char *v = cell_info(
-					cell_of(r, r->baseline, job), "llc_bytes");
+					ib_results_cell(r, r->baseline, job), "llc_bytes");
 
 				if (v)
 					llc = strtod(v, NULL);
 				llc_label = ib_xasprintf(
 					"last-level cache as reported: %.0f MiB "
 					"(%s)", llc / 1048576,
-					cell_info(cell_of(r, r->baseline, job),
+					cell_info(ib_results_cell(r, r->baseline, job),
 						  "llc_source") ?: "?");
 			}
 			html_id(&id, "curve-", job);
@@ -736,7 +729,7 @@ static void job_missing(struct ib_buf *b, const struct ib_results *r,
 	int any = 0;
 
 	for (int c = 0; c < r->columns.n; c++) {
-		const struct ib_cell *cell = cell_of(r, r->columns.v[c], job);
+		const struct ib_cell *cell = ib_results_cell(r, r->columns.v[c], job);
 
 		if (!cell || !strcmp(cell->status, "ok") ||
 		    !strcmp(cell->status, "partial"))
@@ -906,18 +899,14 @@ static void findings(struct ib_buf *b, const struct ib_results *r)
 
 /* --- trade-offs ---------------------------------------------------------- */
 
-/* How strong a runtime's isolation boundary is: 0 none, 1 namespaces
- * (the host's kernel shared), 2 a kernel in user space, 3 a VM. */
+/* How strong a runtime's isolation boundary is (its card's level), and
+ * its name. */
 static int isolation_level(const cJSON *ev, const char **name)
 {
 	static const char *const names[] = {
 		"none", "namespaces, shared kernel", "user-space kernel",
 		"virtual machine"};
-	struct card k = card_of(ev);
-	const char *drv = str_of(ev, "driver") ?: "";
-	int level = !strcmp(drv, "native") ? 0
-		    : strstr(k.syscalls, "Sentry") ? 2
-		    : strstr(k.syscalls, "guest") ? 3 : 1;
+	int level = card_of(ev).level;
 
 	*name = names[level];
 	return level;

@@ -203,8 +203,8 @@ static int int_of(const cJSON *o, const char *key, int *out)
 	return 0;
 }
 
-struct ib_cell *ib_results_cell(struct ib_results *r, const char *runtime,
-				const char *job)
+struct ib_cell *ib_results_cell(const struct ib_results *r,
+				const char *runtime, const char *job)
 {
 	struct cell_key k = {runtime, job};
 	int i = idx_find(r, &r->cell_idx, cell_hash(runtime, job), cell_eq, &k);

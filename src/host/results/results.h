@@ -104,8 +104,11 @@ void ib_results_finalize(struct ib_results *r);
 int ib_results_load(struct ib_results *r, const char *raw_path,
 		    struct ib_err *err);
 
-struct ib_cell *ib_results_cell(struct ib_results *r, const char *runtime,
-				const char *job);
+/* The cell of job on runtime (a hash lookup), or NULL. Like strchr, it
+ * takes a const r and returns the cell writable: the builder, which owns
+ * r, changes it; the reports only read it. */
+struct ib_cell *ib_results_cell(const struct ib_results *r,
+				const char *runtime, const char *job);
 /* Largest RSD over the cell's metrics (NAN when a metric has fewer than
  * two samples, or the cell has none); *worst names that metric. The
  * statistics of metrics that got samples since are computed first (a
