@@ -31,7 +31,8 @@
 
 struct ib_net_hello {
 	uint32_t magic;
-	uint32_t block;     /* bytes per write ('T') */
+	uint32_t block;     /* bytes per write ('T'); per read ('S': the
+			     * probe's write size, read as the tools do) */
 	uint32_t warmup_ms; /* not counted ('S') */
 	uint32_t reserved;
 };

@@ -202,7 +202,7 @@ static int stream_tx(const struct net_ctx *x, int n)
 	for (int i = 0; i < n; i++)
 		fds[i] = -1;
 	for (int i = 0; i < n; i++) {
-		fds[i] = open_stream(&x->peer, IB_NET_SINK, 0,
+		fds[i] = open_stream(&x->peer, IB_NET_SINK, (uint32_t)x->block,
 				     (uint32_t)(x->warmup * 1000 + 0.5));
 		if (fds[i] < 0) {
 			pb_emit_error("net", "failed", "stream-tx: connect to %s: %s",
@@ -497,7 +497,10 @@ static int pb_wl_net(const struct probe_args *a)
 	x.block = pb_arg_size(a, "block");
 	x.warmup = pb_arg_seconds(a, "warmup");
 	x.duration = pb_arg_seconds(a, "duration");
-	x.buf = malloc(x.block);
+	/* page-aligned, as the tools' buffers (valloc): an unaligned
+	 * block costs the kernel's copies a page more per block */
+	if (posix_memalign((void **)&x.buf, 4096, x.block) != 0)
+		x.buf = NULL;
 	if (!x.buf) {
 		pb_emit_error("net", "failed", "out of memory for a %llu-byte block",
 			      (unsigned long long)x.block);
