@@ -7,6 +7,8 @@
 #     docker (a bridge network of the run's own) and qemu (a tap); each
 #     link is recorded with its results, every address in 198.18.0.0/15;
 #   - after the run no namespace, veth, tap, bridge or peer is left;
+#   - validate's nuttcp checks (stream-tx and stream-rx, 1 and 4 streams)
+#     measure both sides, and leave no namespace;
 #   - the probe without a peer, or with a bad one, says so;
 #   - kill -9 of isobench with native, qemu and docker links up, then
 #     `isobench cleanup DIR`: no namespace, interface or peer of the run
@@ -103,6 +105,32 @@ assert_eq "$(jrows "$D/results.json" cells status runtime=native:net=loopback | 
 	"cells of native:net=loopback"
 assert_no_link_left "$D" "after the run"
 note "nothing left after the run"
+
+# validate: the probe's streams beside nuttcp's, both directions, 1 and 4
+# streams --------------------------------------------------------------------
+# both sides measure on validate's own link (the 5% target is judged on a
+# calm host, README's "Validation"; here only that each side measured, for
+# real, and that the link is gone afterwards)
+CHECKS=net-stream-nuttcp,net-stream4-nuttcp,net-rx-nuttcp,net-rx4-nuttcp
+ib val validate --only "$CHECKS" --rounds 1 --seconds 0.5 --probe "$PROBE" \
+	--scratch "$T" -o "$T/val"
+[ "$IB_RC" -le 1 ] || { cat "$T/val.err" >&2; fail "validate: exit status $IB_RC (0 or 1: the verdicts)"; }
+for id in ${CHECKS//,/ }; do
+	r=$(jrows "$T/val/validation.json" checks ratio id=$id)
+	lo=$(jrows "$T/val/validation.json" checks ratio_ci_low id=$id)
+	hi=$(jrows "$T/val/validation.json" checks ratio_ci_high id=$id)
+	awk -v r="$r" -v lo="$lo" -v hi="$hi" \
+		'BEGIN { exit !(r > 0.2 && r < 5 && lo <= r && r <= hi) }' ||
+		fail "validate $id: ratio '$r' [$lo, $hi] (both sides should have measured)"
+	grep -q "rate_Mbps=" "$T/val/raw/round1-$id-tool.txt" ||
+		fail "validate $id: no nuttcp figure kept in raw/round1-$id-tool.txt"
+	note "validate $id: probe / nuttcp = $r [$lo, $hi] (one round, not judged here)"
+done
+grep -q -- "-N4" "$T/val/validation.json" || fail "validate: the 4-stream checks do not say nuttcp -N4"
+if ip netns list | grep -q isobench-; then
+	fail "validate left a namespace: $(ip netns list | grep isobench-)"
+fi
+note "validate's link is gone afterwards"
 
 # the probe alone: no peer, a bad peer, a peer nobody listens on ---------------
 set +e

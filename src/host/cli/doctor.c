@@ -38,6 +38,8 @@ int ib_cmd_doctor(int argc, char **argv)
 		{"mbw", "mbw", "validate: membw"},
 		{"hyperfine", "hyperfine", "validate: startup (runc, qemu)"},
 		{"iperf3", "iperf3", "validate: net-stream"},
+		{"nuttcp", "nuttcp", "validate: net-stream-nuttcp, net-stream4-"
+		 "nuttcp, net-rx-nuttcp, net-rx4-nuttcp"},
 		{"sockperf", "sockperf", "validate: net-rr"},
 		{"taskset", "util-linux", "validate: net (pins clients and servers)"},
 		{"wrk", "wrk", "nginx, validate: app-nginx"},

@@ -9,6 +9,16 @@
 #define CHECK(i, w, t, p, k, u, tg, sc, pf, tf)                             \
 	CHECKN(i, w, t, p, k, u, tg, sc, pf, tf, 1)
 
+/* A stream check beside nuttcp: the probe's test and streams, nuttcp's
+ * direction flags (-r: its server, where the probe runs, transmits). */
+#define NUTTCP(i, test, n, flags, w)                                        \
+	{.id = i, .what = w,                                                 \
+	 .tool = "nuttcp " flags " -l128k -fparse, its server in the "       \
+		 "namespace, same veth",                                     \
+	 .prog = "nuttcp", .pkg = "nuttcp", .unit = "Gbit/s",                \
+	 .target_pct = 5, .tool_scale = 1, .pairs = 3, .net_test = test,     \
+	 .net_streams = n, .probe = vd_p_net_stream, .tool_fn = vd_t_nuttcp}
+
 struct check vd_checks[] = {
 	/* The cheap checks run 3 pairs a round: CPU time on a shared host
 	 * comes in bursts, and more pairs make the medians robust to them. */
@@ -59,12 +69,17 @@ struct check vd_checks[] = {
 	       "iperf3 -c -l 128K -O 1 -J (receiver bits/s), same veth",
 	       "iperf3", "iperf3", "Gbit/s", 5, 1, vd_p_net_stream, vd_t_iperf3,
 	       3),
-	CHECKN("net-stream-nuttcp",
-	       "net stream-tx 1 stream over veth, Gbit/s (vs nuttcp)",
-	       "nuttcp -r -l128k -fparse, its server transmitting from the "
-	       "namespace, same veth",
-	       "nuttcp", "nuttcp", "Gbit/s", 5, 1, vd_p_net_stream, vd_t_nuttcp,
-	       3),
+	/* The fastest of the classic tools here, in both directions, with 1
+	 * and 4 streams: nuttcp's server in the namespace transmits (-r)
+	 * or receives (-t), as the probe does. */
+	NUTTCP("net-stream-nuttcp", "stream-tx", 1, "-r",
+	       "net stream-tx 1 stream over veth, Gbit/s (vs nuttcp)"),
+	NUTTCP("net-stream4-nuttcp", "stream-tx", 4, "-r -N4",
+	       "net stream-tx 4 streams over veth, Gbit/s (vs nuttcp)"),
+	NUTTCP("net-rx-nuttcp", "stream-rx", 1, "-t",
+	       "net stream-rx 1 stream over veth, Gbit/s (vs nuttcp)"),
+	NUTTCP("net-rx4-nuttcp", "stream-rx", 4, "-t -N4",
+	       "net stream-rx 4 streams over veth, Gbit/s (vs nuttcp)"),
 	CHECKN("net-rr", "net rr over veth, mean round trip, us",
 	       "sockperf ping-pong --tcp --full-rtt (avg-rtt), same veth",
 	       "sockperf", "sockperf", "us", 10, 1, vd_p_net_rr, vd_t_sockperf,

@@ -1,4 +1,4 @@
-/* checks_net: net-stream, net-stream-nuttcp and net-rr, the probe
+/* checks_net: net-stream, the net-*-nuttcp checks and net-rr, the probe
  * (against its peer) beside iperf3, nuttcp and sockperf, over one veth link
  * to a namespace of validate's own; the namespace's end (the probe, the
  * tools' clients, nuttcp's transmitting server) pinned to the first CPU,
@@ -56,13 +56,14 @@ static int start_server(struct vctx *v, struct ib_proc *p, char **tool_argv,
 }
 
 /* nuttcp's ports in the link's namespace: the namespace is validate's
- * own, nothing else listens there. */
+ * own, nothing else listens there (with -N4 the data ports are 15001 to
+ * 15004). */
 #define NUTTCP_CTL_PORT "15000"
 #define NUTTCP_DATA_PORT "15001"
 
 /* nuttcp's server, in the link's namespace (it listens on every address:
- * there, only the link's), pinned where the probe runs: it is the side
- * that transmits, as the probe does in stream-tx. */
+ * there, only the link's), pinned where the probe runs: the side that
+ * transmits in stream-tx and receives in stream-rx, as the probe. */
 static int start_nuttcp_server(struct vctx *v, char *nuttcp,
 			       struct ib_err *err)
 {
@@ -185,18 +186,25 @@ void vd_net_release(struct vctx *v)
 	}
 }
 
+/* The probe's stream test of the check running (stream-tx with 1 stream
+ * unless it says otherwise), 128 KiB blocks, a 1 s warm-up. */
 int vd_p_net_stream(struct vctx *v, double *out, struct ib_err *err)
 {
-	char d[32];
-	char *a[] = {"--peer", NULL, "net", "tests=stream-tx", "streams=1",
-		     "block=128k", "warmup=1", d, NULL};
+	const struct check *c = v->cur;
+	char d[32], t[48], n[32], tag[64];
+	char *a[] = {"--peer", NULL, "net", t, n, "block=128k", "warmup=1", d,
+		     NULL};
 
 	if (vd_net_ready(v, err) < 0)
 		return -1;
 	a[1] = v->net.peer_at;
+	snprintf(t, sizeof(t), "tests=%s",
+		 c && c->net_test ? c->net_test : "stream-tx");
+	snprintf(n, sizeof(n), "streams=%d",
+		 c && c->net_streams ? c->net_streams : 1);
 	snprintf(d, sizeof(d), "duration=%g", v->secs);
-	return vd_probe_value(v, "net-stream-probe", a, "throughput", NULL, out,
-			      err);
+	snprintf(tag, sizeof(tag), "%s-probe", c && c->id ? c->id : "net-stream");
+	return vd_probe_value(v, tag, a, "throughput", NULL, out, err);
 }
 
 /* A net tool's output, retried for a while (5 tries, 0.5 s apart) if it
@@ -266,24 +274,29 @@ int vd_t_iperf3(struct vctx *v, double *out, struct ib_err *err)
 	return 0;
 }
 
-/* nuttcp's client on the host's end, pinned where the peer runs,
- * receiving (-r) what its server in the namespace transmits: the
- * direction of the probe's stream-tx, 128 KiB writes and reads. Its rate
- * is over the whole transfer (nuttcp has no warm-up to leave out; TCP's
- * slow start on a veth lasts milliseconds). */
+/* nuttcp's client on the host's end, pinned where the peer runs: for
+ * stream-tx it receives (-r) what its server in the namespace transmits,
+ * for stream-rx it transmits (-t) to it; the check's streams (-N), 128
+ * KiB writes and reads. Its rate is over the whole transfer (nuttcp has
+ * no warm-up to leave out; TCP's slow start on a veth lasts
+ * milliseconds), the sum of the streams. */
 int vd_t_nuttcp(struct vctx *v, double *out, struct ib_err *err)
 {
-	char t[32], *text, *tag = "net-stream-nuttcp";
+	const struct check *c = v->cur;
+	int rx = c && c->net_test && !strcmp(c->net_test, "stream-rx");
+	int streams = c && c->net_streams ? c->net_streams : 1;
+	char t[32], *text, tag[64];
 	char *taskset = ib_which("taskset"), *nuttcp = ib_which("nuttcp");
 	struct ib_strv argv = {0};
-	int c, srv, rc = -1;
+	int cpu, srv, rc = -1;
 
 	if (!nuttcp || vd_net_ready(v, err) < 0) {
 		free(taskset);
 		free(nuttcp);
 		return nuttcp ? -1 : ib_err_set(err, -ENOENT, "nuttcp not found");
 	}
-	if (taskset && vd_net_cpus(&c, &srv) == 0) {
+	snprintf(tag, sizeof(tag), "%s-tool", c && c->id ? c->id : "nuttcp");
+	if (taskset && vd_net_cpus(&cpu, &srv) == 0) {
 		ib_strv_push_owned(&argv, taskset);
 		taskset = NULL;
 		ib_strv_push(&argv, "-c");
@@ -292,7 +305,8 @@ int vd_t_nuttcp(struct vctx *v, double *out, struct ib_err *err)
 	free(taskset);
 	snprintf(t, sizeof(t), "-T%d", (int)ceil(v->secs));
 	ib_strv_push_owned(&argv, nuttcp);
-	ib_strv_push(&argv, "-r");
+	ib_strv_push(&argv, rx ? "-t" : "-r");
+	ib_strv_push_owned(&argv, ib_xasprintf("-N%d", streams));
 	ib_strv_push(&argv, t);
 	ib_strv_push(&argv, "-l128k");
 	ib_strv_push(&argv, "-fparse");
@@ -303,7 +317,8 @@ int vd_t_nuttcp(struct vctx *v, double *out, struct ib_err *err)
 	ib_strv_free(&argv);
 	if (!text)
 		return -1;
-	/* "megabytes=... real_seconds=3.00 rate_Mbps=14441.0435 ..." */
+	/* "megabytes=... real_seconds=3.00 rate_Mbps=14441.0435 ...": one
+	 * line, the streams' sum */
 	if (vd_number_after(text, "rate_Mbps=", out) == 0) {
 		*out /= 1e3;
 		rc = 0;

@@ -85,6 +85,10 @@ struct check {
 	double target_ms;
 	double *lp, *lt;        /* every launch's time, ms, each side */
 	int nlp, nlt;
+	/* net stream checks: the probe's test (stream-tx, stream-rx) and
+	 * its streams; NULL: stream-tx, 1 */
+	const char *net_test;
+	int net_streams;
 	int (*probe)(struct vctx *, double *, struct ib_err *);
 	int (*tool_fn)(struct vctx *, double *, struct ib_err *);
 	double pv[MAX_ROUNDS * 3], tv[MAX_ROUNDS * 3];

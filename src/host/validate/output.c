@@ -22,6 +22,20 @@ static double rsd_of(const double *v, int n)
 	return s.rsd;
 }
 
+/* The ratio of the medians' 95% bootstrap interval, the tool's side
+ * scaled as the ratio is; 0, or -1 with fewer than 2 samples a side. */
+static int ratio_interval(const struct check *c, double *lo, double *hi)
+{
+	double r;
+
+	if (c->np < 2 || c->nt < 2 ||
+	    ib_ratio_ci(c->pv, c->np, c->tv, c->nt, &r, lo, hi) < 0)
+		return -1;
+	*lo /= c->tool_scale;
+	*hi /= c->tool_scale;
+	return 0;
+}
+
 /* The interval [lo, hi] of a harness share against +-target_ms. */
 static const char *share_verdict(const struct check *c, double lo, double hi)
 {
@@ -68,6 +82,26 @@ static const char *verdict(const struct check *c, double ratio)
 	return fabs(ratio - 1) * 100 <= c->target_pct ? "ok" : "MISS";
 }
 
+/* Which process runs at each end of a net check's link: the namespace's
+ * (with the probe) and the host's (with the peer). */
+static void net_ends(const struct check *c, const char **ns,
+		     const char **host)
+{
+	int rx = c->net_test && !strcmp(c->net_test, "stream-rx");
+
+	if (!strcmp(c->id, "net-rr")) {
+		*ns = "sockperf's client";
+		*host = "sockperf server";
+	} else if (!strcmp(c->id, "net-stream")) {
+		*ns = "iperf3's client";
+		*host = "iperf3 -s";
+	} else {
+		*ns = rx ? "nuttcp's server, receiving"
+			 : "nuttcp's server, transmitting";
+		*host = rx ? "nuttcp -t" : "nuttcp -r";
+	}
+}
+
 /* The net checks: the median of the back-to-back pairs' ratios beside
  * the ratio of the medians. */
 static void print_net_notes(FILE *f, int markdown)
@@ -75,6 +109,7 @@ static void print_net_notes(FILE *f, int markdown)
 	for (size_t i = 0; i < vd_nchecks; i++) {
 		const struct check *c = &vd_checks[i];
 		double r[MAX_ROUNDS * 3];
+		const char *ns, *host;
 		int n = 0;
 
 		/* sides ran back to back, so a host's drift hits a pair alike:
@@ -85,18 +120,13 @@ static void print_net_notes(FILE *f, int markdown)
 			r[n] = c->pv[n] / c->tv[n];
 		if (n < 2)
 			continue;
+		net_ends(c, &ns, &host);
 		fprintf(f, "%s%s: the median of the %d back-to-back pairs' "
 			"ratios is %.3f (the verdict uses the ratio of the "
 			"medians). The namespace's end (the probe, %s) runs on "
 			"the first CPU, the host's end (the peer, %s) on the "
 			"last.\n", markdown ? "\n" : "", c->id, n,
-			median_of(r, n),
-			!strcmp(c->id, "net-rr")      ? "sockperf's client"
-			: !strcmp(c->id, "net-stream") ? "iperf3's client"
-						       : "nuttcp's server",
-			!strcmp(c->id, "net-rr")      ? "sockperf server"
-			: !strcmp(c->id, "net-stream") ? "iperf3 -s"
-						       : "nuttcp -r");
+			median_of(r, n), ns, host);
 	}
 }
 
@@ -175,18 +205,20 @@ int vd_print_table(FILE *f, int markdown, int rounds,
 
 	if (markdown)
 		fprintf(f, "| check | probe (median) | RSD | classic tool "
-			"(median) | RSD | ratio | target | verdict |\n"
-			"|---|---:|---:|---|---:|---:|---:|---|\n");
+			"(median) | RSD | ratio | 95%% interval | target | "
+			"verdict |\n"
+			"|---|---:|---:|---|---:|---:|---:|---:|---|\n");
 	else
-		fprintf(f, "\n%-34s %12s %6s  %12s %6s  %6s %7s  %s\n", "check",
-			"probe", "rsd%", "tool", "rsd%", "ratio", "target",
-			"verdict");
+		fprintf(f, "\n%-34s %12s %6s  %12s %6s  %6s %15s %7s  %s\n",
+			"check", "probe", "rsd%", "tool", "rsd%", "ratio",
+			"95% interval", "target", "verdict");
 	for (size_t i = 0; i < vd_nchecks; i++) {
 		struct check *c = &vd_checks[i];
 		double pm = median_of(c->pv, c->np), tm = median_of(c->tv, c->nt);
 		double ratio = pm / (tm * c->tool_scale);
 		const char *vd = verdict(c, ratio);
-		char a[32], b[32], t[24];
+		char a[32], b[32], t[24], ci[40] = "-";
+		double lo, hi;
 
 		if (!c->selected)
 			continue;
@@ -200,11 +232,13 @@ int vd_print_table(FILE *f, int markdown, int rounds,
 			snprintf(t, sizeof(t), "none");
 		if (strcmp(vd, "ok") && strcmp(vd, "info"))
 			misses++;
+		if (ratio_interval(c, &lo, &hi) == 0)
+			snprintf(ci, sizeof(ci), "[%.3f, %.3f]", lo, hi);
 		if (markdown)
 			fprintf(f, "| %s | %s %s | %.1f%% | %s: %s | %.1f%% | "
-				"%.3f | %s | %s |\n", c->what, a, c->unit,
+				"%.3f | %s | %s | %s |\n", c->what, a, c->unit,
 				rsd_of(c->pv, c->np), c->tool, b,
-				rsd_of(c->tv, c->nt), ratio, t, vd);
+				rsd_of(c->tv, c->nt), ratio, ci, t, vd);
 		else {
 			char ra[16] = "-", rb[16] = "-";
 
@@ -212,18 +246,22 @@ int vd_print_table(FILE *f, int markdown, int rounds,
 				snprintf(ra, sizeof(ra), "%.1f", rsd_of(c->pv, c->np));
 			if (isfinite(rsd_of(c->tv, c->nt)))
 				snprintf(rb, sizeof(rb), "%.1f", rsd_of(c->tv, c->nt));
-			fprintf(f, "%-34s %12s %6s  %12s %6s  %6.3f %7s  %s\n",
-				c->what, a, ra, b, rb, ratio, t, vd);
+			fprintf(f, "%-34s %12s %6s  %12s %6s  %6.3f %15s %7s  "
+				"%s\n", c->what, a, ra, b, rb, ratio, ci, t, vd);
 		}
 		if (c->failure[0])
-			fprintf(f, markdown ? "| | %s | | | | | | |\n"
+			fprintf(f, markdown ? "| | %s | | | | | | | |\n"
 					    : "%-34s   (%s)\n",
 				markdown ? c->failure : "", c->failure);
 	}
 	if (markdown)
 		fprintf(f, "\n%d rounds (cpu, syscall, ctxsw and net: 3 pairs "
 			"a round; membw: 3 rounds), probe and tool alternating "
-			"which goes first; ratio = median(probe) / median(tool)%s.\n"
+			"which goes first; ratio = median(probe) / median(tool), "
+			"its 95%% interval a percentile bootstrap of the two "
+			"sides' samples (2000 resamples; the verdict reads the "
+			"ratio against the target, the interval says how far "
+			"this host's spread lets it be trusted)%s.\n"
 			"membw: the probe's STREAM triad (MB/s, all bytes read "
 			"and written) beside mbw's memcpy copy (MiB/s of one "
 			"array); the ratio converts mbw to bytes moved (x2 x "
@@ -272,6 +310,10 @@ void vd_write_json(const struct vctx *v, int rounds)
 			cJSON_AddNumberToObject(x, "ratio", pm / (tm * c->tool_scale));
 			cJSON_AddStringToObject(x, "verdict",
 						verdict(c, pm / (tm * c->tool_scale)));
+		}
+		if (ratio_interval(c, &lo, &hi) == 0) {
+			cJSON_AddNumberToObject(x, "ratio_ci_low", lo);
+			cJSON_AddNumberToObject(x, "ratio_ci_high", hi);
 		}
 		if (c->target_pct >= 0)
 			cJSON_AddNumberToObject(x, "target_pct", c->target_pct);
