@@ -15,13 +15,13 @@ cd "$(dirname "$0")/.."
 # containerd and its ctr for the kata driver, whose Kata shim Debian does
 # not package), QEMU and a guest kernel, and the classic tools that
 # `isobench validate` compares against (iperf3, nuttcp, sockperf for the
-# network). The mariadb benchmark's server (mariadb-server-core: mariadbd
+# network, cyclictest from rt-tests for jitter). The mariadb benchmark's server (mariadb-server-core: mariadbd
 # and mariadb-install-db, no service) and mariadb-install-db's
 # my_print_defaults (in mariadb-client-core); e2fsprogs formats a VM's data
 # disk.
 build_pkgs=(gcc meson ninja-build pkg-config musl-tools linux-libc-dev
 	libcjson-dev libinih-dev libcurl4-openssl-dev libarchive-dev libssl-dev)
-tool_pkgs=(runc crun runsc docker.io containerd sysbench fio linux-perf mbw hyperfine iproute2
+tool_pkgs=(runc crun runsc docker.io containerd sysbench fio linux-perf mbw hyperfine rt-tests iproute2
 	mariadb-server-core mariadb-client-core e2fsprogs
 	iperf3 sockperf nuttcp util-linux
 	qemu-system-x86 linux-image-cloud-amd64)

@@ -83,6 +83,13 @@ static const struct ib_param_def ctxsw_params[] = {
 	 "bench sched pipe do); same: both pinned to one CPU"},
 };
 
+static const struct ib_param_def jitter_params[] = {
+	{"interval", IB_PT_SECONDS, "0.001", "0.001", 0.00001, 1, NULL, NULL,
+	 "period of the timer (cyclictest -i: 1000 us)"},
+	{"duration", IB_PT_SECONDS, "2", "10", 0.01, 3600, NULL, NULL,
+	 "seconds of wake-ups"},
+};
+
 static const char disk_quick_tests[] =
 	"seqread-1m-qd1,randread-4k-qd1,randread-4k-qd32,seqwrite-1m-qd1,"
 	"randwrite-4k-qd1,randwrite-4k-fsync";
@@ -299,6 +306,10 @@ const struct ib_workload_def ib_workloads[] = {
 	 "lmbench lat_ctx, perf bench sched pipe", ctxsw_params,
 	 N(ctxsw_params), 1,
 	 .schedule = IB_SCHED_ROUNDS},
+	{"jitter", "a timer every interval: how late each wake-up comes, "
+	 "us (mean, p50, p99, p99.9, max)", "cyclictest", jitter_params,
+	 N(jitter_params), 1, .schedule = IB_SCHED_ROUNDS,
+	 .traits = IB_WL_OPT_IN},
 	{"disk", "O_DIRECT I/O on a file: IOPS, MiB/s, latency percentiles",
 	 "fio", disk_params, N(disk_params), 1,
 	 .schedule = IB_SCHED_ROUNDS},

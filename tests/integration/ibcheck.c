@@ -699,6 +699,37 @@ static void check_ctxsw(const char *path, const struct recs *r)
 		     value_of(rt), value_of(sw));
 }
 
+/* jitter: the five figures, ordered as percentiles are, in a range a
+ * timer's lateness can have (1 ns to 1 s). */
+static void check_jitter(const char *path, const struct recs *r)
+{
+	static const char *order[] = {"lateness_p50", "lateness_p99",
+				      "lateness_p99_9", "lateness_max"};
+	const cJSON *mean = find_sample(r, "lateness_mean", NULL, NULL, 0);
+	double prev = 0;
+
+	if (!mean) {
+		fail("%s: jitter lacks lateness_mean", path);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const cJSON *s = find_sample(r, order[i], NULL, NULL, 0);
+
+		if (!s) {
+			fail("%s: jitter lacks %s", path, order[i]);
+			return;
+		}
+		want_range(path, order[i], value_of(s), 0.001, 1e6);
+		if (value_of(s) < prev)
+			fail("%s: jitter %s %g us is below the percentile before "
+			     "it (%g us)", path, order[i], value_of(s), prev);
+		prev = value_of(s);
+	}
+	if (value_of(mean) > prev)
+		fail("%s: jitter mean %g us is above the maximum %g us", path,
+		     value_of(mean), prev);
+}
+
 static void check_disk(const char *path, const struct recs *r)
 {
 	const char *tests = probe_arg(r->v[0], "tests", NULL);
@@ -751,6 +782,8 @@ static const struct {
 	{"memlat", "load_latency", "ns", "lower", check_memlat},
 	{"syscall", "latency", "ns", "lower", check_syscall},
 	{"ctxsw", NULL, "us", "lower", check_ctxsw},
+	{"jitter", "lateness_mean", "us", "lower", check_jitter},
+	{"jitter", NULL, "us", "lower", NULL},
 	{"disk", "iops", "IO/s", "higher", check_disk},
 	{"disk", "bw", "MiB/s", "higher", NULL},
 	{"disk", "lat_p50", "us", "lower", NULL},

@@ -47,6 +47,7 @@ check_workload membw array_size=16m ntimes=2
 check_workload memlat max_size=64m duration=0.005
 check_workload syscall duration=0.02
 check_workload ctxsw duration=0.05
+check_workload jitter duration=0.1
 # (0.2 s per test: a 0.05 s window can see no completion on a busy disk,
 # which the probe reports as a failure)
 check_workload disk size=16m duration=0.2 \

@@ -34,6 +34,7 @@ int ib_cmd_doctor(int argc, char **argv)
 	} tools[] = {
 		{"sysbench", "sysbench", "validate: cpu"},
 		{"perf", "linux-perf", "validate: syscall, ctxsw"},
+		{"cyclictest", "rt-tests", "validate: jitter"},
 		{"fio", "fio", "validate: disk"},
 		{"mbw", "mbw", "validate: membw"},
 		{"hyperfine", "hyperfine", "validate: startup (runc, qemu)"},

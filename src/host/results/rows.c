@@ -274,7 +274,8 @@ const struct ib_study_section ib_study_sections[] = {
 	 "Bandwidth (STREAM) and the latency of dependent loads as the working "
 	 "set outgrows each cache level: a guest's second-level page tables "
 	 "show as a cost past the TLB's reach."},
-	{"syscalls", "System calls and context switches", {"syscall", "ctxsw"},
+	{"syscalls", "System calls and context switches",
+	 {"syscall", "ctxsw", "jitter"},
 	 "Where a system call goes: the host's kernel (a container), a "
 	 "user-space kernel (gVisor's Sentry) or a guest kernel (a VM)."},
 	{"disk", "Disk", {"disk"},

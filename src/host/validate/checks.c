@@ -34,6 +34,12 @@ struct check vd_checks[] = {
 	CHECKN("ctxsw-any-cpu", "ctxsw round trip, any CPU, us",
 	       "perf bench sched pipe, any CPU", "perf", "linux-perf", "us", -1,
 	       1, vd_p_ctxsw, vd_t_ctxsw, 3),
+	/* Wake-up lateness swings with the host (a VM's timer path, its
+	 * steal): 3 pairs a round, as the other cheap ones. */
+	CHECKN("jitter", "jitter, 1 ms timer, mean lateness, us",
+	       "cyclictest --interval=1000 --quiet --laptop (its Avg)",
+	       "cyclictest", "rt-tests", "us", 10, 1, vd_p_jitter, vd_t_jitter,
+	       3),
 	CHECK("disk-randread", "disk randread 4k qd1, IOPS",
 	      "fio psync randread 4k iodepth=1 direct=1", "fio", "fio", "IO/s",
 	      5, 1, vd_p_rr4k, vd_t_rr4k),

@@ -1,5 +1,6 @@
 /* checks_cpu: cpu beside sysbench cpu, syscall beside perf bench syscall,
- * ctxsw (on one CPU and on any) beside perf bench sched pipe. */
+ * ctxsw (on one CPU and on any) beside perf bench sched pipe, jitter
+ * beside cyclictest. */
 #include "validate/internal.h"
 
 static int p_cpu(struct vctx *v, double *out, struct ib_err *err)
@@ -161,4 +162,41 @@ int vd_p_ctxsw(struct vctx *v, double *o, struct ib_err *e)
 int vd_t_ctxsw(struct vctx *v, double *o, struct ib_err *e)
 {
 	return ctxsw_perf(v, 0, o, e);
+}
+
+/* jitter: the probe's mean lateness of a 1 ms timer beside cyclictest's
+ * Avg (the same clock_nanosleep loop; SCHED_OTHER both, cyclictest told
+ * --laptop so that it leaves /dev/cpu_dma_latency alone, as the probe
+ * does), both on the scheduler's CPUs. */
+int vd_p_jitter(struct vctx *v, double *out, struct ib_err *err)
+{
+	char *d = ib_xasprintf("duration=%g", v->secs);
+	char *a[] = {"jitter", "interval=0.001", d, NULL};
+	int rc = vd_probe_value(v, "probe-jitter", a, "lateness_mean", NULL,
+				out, err);
+
+	free(d);
+	return rc;
+}
+
+int vd_t_jitter(struct vctx *v, double *out, struct ib_err *err)
+{
+	char *d = ib_xasprintf("--duration=%.0f", ceil(v->secs));
+	char *a[] = {NULL, "--interval=1000", d, "--quiet", "--laptop", NULL};
+	char *o;
+	int rc = -1;
+
+	a[0] = ib_which("cyclictest");
+	o = a[0] ? vd_tool_output(v, "cyclictest", a, err) : NULL;
+	/* "T: 0 ( 4821) P: 0 I:1000 C:   2000 Min:  8 Act:  72 Avg:  76
+	 * Max:  3579", microseconds */
+	if (o && vd_number_after(o, "Avg:", out) == 0)
+		rc = 0;
+	else if (o)
+		ib_err_set(err, -EINVAL, "cyclictest printed no 'Avg:' (see "
+			   "raw/round%d-cyclictest.txt)", v->round);
+	free(o);
+	free(a[0]);
+	free(d);
+	return rc;
 }

@@ -149,6 +149,8 @@ int vd_t_cpu(struct vctx *v, double *out, struct ib_err *err);
 int vd_t_ctxsw(struct vctx *v, double *o, struct ib_err *e);
 int vd_t_ctxsw1(struct vctx *v, double *o, struct ib_err *e);
 int vd_t_getppid(struct vctx *v, double *out, struct ib_err *err);
+int vd_p_jitter(struct vctx *v, double *out, struct ib_err *err);
+int vd_t_jitter(struct vctx *v, double *out, struct ib_err *err);
 
 /* checks_disk.c */
 int vd_p_rr32(struct vctx *v, double *o, struct ib_err *e);
