@@ -2,7 +2,8 @@
 # containers.sh: the OCI runtimes runc, crun and gVisor's runsc, for
 # real, beside native:
 # every cell runs and has ratios to native, startup phases are recorded,
-# crun's hybrid-cgroup workaround is described where it applies, a
+# crun's hybrid-cgroup workaround is described where it applies, the
+# cpuset option pins a container to the CPUs named, a
 # runtime missing from PATH is skipped with its reason while the rest
 # runs, and no container, bundle or cgroup of a run is left: after a
 # normal run, after SIGINT, and after kill -9 plus `isobench cleanup`
@@ -170,6 +171,32 @@ done
 assert_grep '"scratch":	"rootfs"' "$T/rootfs/results.json" "rootfs: the job's scratch recorded"
 assert_nothing_left "$T/rootfs" "a run on the containers' root filesystems"
 note "disk on the container's own root filesystem (scratch = rootfs)"
+
+# cpuset: each container pinned to the CPUs named (OCI
+# linux.resources.cpu.cpus), as the kernel shows its probe
+# (Cpus_allowed_list: the cpuset cgroup's CPUs); N threads are then 1;
+# a CPU this host lacks skips that column alone, with the reason
+NCPU=$(nproc)
+LAST=$((NCPU - 1))
+ib cpuset run -r "native,runc:cpuset=$LAST,crun:cpuset=0${GVISOR:+,gvisor:cpuset=0},runc:cpuset=1023" \
+	-b cpu -s cpu.duration=0.05 --max-reps 1 --min-reps 1 --warmup 0 \
+	--probe "$PROBE" --scratch "$T" -o "$T/cpuset"
+expect_rc 0 cpuset
+info_of() { jrows "$T/cpuset/results.json" cells info "runtime=$1" | tr '\n' ' '; }
+assert_grep "\"cpus_allowed=$LAST\"" <(info_of "runc:cpuset=$LAST") "runc:cpuset=$LAST: the probe's CPUs"
+assert_grep '"cpus_allowed=0"' <(info_of "crun:cpuset=0") "crun:cpuset=0: the probe's CPUs"
+for rt in "runc:cpuset=$LAST" crun:cpuset=0 ${GVISOR:+gvisor:cpuset=0}; do
+	threads=$(jrows "$T/cpuset/results.json" metrics params.threads "runtime=$rt" | sort -u | tr '\n' ' ')
+	assert_eq "$threads" "1 " "$rt: the thread counts it ran (one CPU)"
+done
+if [ "$NCPU" -ge 2 ]; then
+	threads=$(jrows "$T/cpuset/results.json" metrics params.threads runtime=native | sort -u | tr '\n' ' ')
+	assert_eq "$threads" "1 $NCPU " "native: the thread counts it ran (every CPU)"
+fi
+assert_eq "$(jrows "$T/cpuset/results.json" cells status runtime=runc:cpuset=1023)" skipped "a cpuset of a CPU not here"
+assert_grep "cpuset=1023: CPU 1023 is not one isobench may run on here" "$T/cpuset.err" "the reason, on stderr"
+assert_nothing_left "$T/cpuset" "a run with cpusets"
+note "cpuset: the containers' probes ran on the CPUs named; a CPU not here skips its column alone"
 
 # a gVisor platform this runsc lacks: found by the trial, skipped with the
 # reason; the rest runs

@@ -137,6 +137,18 @@ id=$(jrows "$D/raw.jsonl" - run_id ev=run)
 assert_grep "isobench-probe:" "$D/results.json" "the image named in describe"
 note "docker${RUNSC:+ and $RUNSC} on the test's engine (DOCKER_HOST): every cell ok (startup and footprint too), nothing left in it"
 
+# cpuset: the container pinned to the CPU named (the Engine API's
+# CpusetCpus), as the kernel shows its probe; over --cpus
+LAST=$(($(nproc) - 1))
+ib cpuset run -q -r "docker:cpuset=$LAST" -b cpu -s cpu.duration=0.05 --min-reps 1 \
+	--max-reps 1 --warmup 0 --cpus 2 --probe "$PROBE" --scratch "$T" -o "$T/cpuset"
+expect_rc 0 cpuset
+assert_grep "\"cpus_allowed=$LAST\"" <(jrows "$T/cpuset/results.json" cells info "runtime=docker:cpuset=$LAST") \
+	"docker:cpuset=$LAST: the probe's CPUs"
+assert_eq "$(jrows "$T/cpuset/results.json" metrics params.threads "runtime=docker:cpuset=$LAST" | sort -u | tr '\n' ' ')" \
+	"1 " "docker:cpuset=$LAST: the thread counts it ran (one CPU)"
+note "docker:cpuset=$LAST: the container's probe ran on that CPU alone"
+
 # SIGINT mid-launch: torn down through the API, results kept
 start_held_run int docker
 id=$RUN_ID

@@ -3,7 +3,8 @@
  * with a tmpfs where the server writes (/isobench-app/tmp) and its data's
  * tmpfs when asked; any other launch's root is writable (the disk
  * benchmark's rootfs target writes there), and none has these mounts. The
- * real servers run under it in tests/integration/nginx.sh and mariadb.sh. */
+ * real servers run under it in tests/integration/nginx.sh and mariadb.sh.
+ * The container's CPUs follow --cpus, or the runtime's cpuset option. */
 #include "unit.h"
 
 #include <cjson/cJSON.h>
@@ -62,10 +63,46 @@ static void app_root_read_only(void **state)
 	cJSON_Delete(c);
 }
 
+/* linux.resources.cpu.cpus of config c, or NULL. */
+static const char *cpus_of(const cJSON *c)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+					    c, "linux"), "resources"), "cpu"),
+		"cpus"));
+}
+
+/* The container's CPUs: none by default, --cpus N's first N, and the
+ * runtime's cpuset option over both. */
+static void cpu_set(void **state)
+{
+	char *argv[] = {"cpu", NULL};
+	struct ib_oci_bundle b = {
+		.dir = "/nonexistent", .probe = "/nonexistent/probe",
+		.scratch = "/nonexistent/scratch", .probe_argv = argv,
+		.run_id = "20261202-000000-abcd",
+		.cgroups_path = "/isobench/20261202-000000-abcd/x"};
+	cJSON *c;
+
+	(void)state;
+	c = ib_oci_config(&b);
+	assert_null(cpus_of(c));
+	cJSON_Delete(c);
+	b.limits.cpus = 2;
+	c = ib_oci_config(&b);
+	assert_string_equal(cpus_of(c), "0-1");
+	cJSON_Delete(c);
+	b.cpuset = "1,3-4";
+	c = ib_oci_config(&b);
+	assert_string_equal(cpus_of(c), "1,3-4");
+	cJSON_Delete(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(app_root_read_only),
+		cmocka_unit_test(cpu_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

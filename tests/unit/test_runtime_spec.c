@@ -15,11 +15,12 @@
 #include "no_drivers.h"
 
 static const struct ib_rt_option sandbox_options[] = {
-	{"platform", "ptrace,systrap,kvm", "ptrace", "how system calls are caught", 0},
-	{"network", "sandbox,host", "sandbox", "whose network stack", 0},
+	{"platform", "ptrace,systrap,kvm", "ptrace", "how system calls are caught", 0, NULL, NULL},
+	{"network", "sandbox,host", "sandbox", "whose network stack", 0, NULL, NULL},
+	IB_RT_CPUSET_OPTION,
 };
 static const struct ib_rt_option bare_options[] = {
-	{"net", "link,loopback", "link", "net workload over a link or not", 1},
+	{"net", "link,loopback", "link", "net workload over a link or not", 1, NULL, NULL},
 };
 static const struct ib_runtime_ops toy_bare = {
 	.name = "bare", .options = bare_options,
@@ -106,6 +107,42 @@ static void test_options(void **state)
 	   "sandbox:platform=systrap,network=host", "network", "host");
 	ok("bare:net=loopback", "bare:net=loopback", "net", "loopback");
 	ok("plain", "plain", NULL, NULL);
+	/* a free value (cpuset): CPUs and ranges joined by + */
+	ok("sandbox:cpuset=0", "sandbox:cpuset=0", "cpuset", "0");
+	ok("sandbox:cpuset=0+2-3,platform=kvm",
+	   "sandbox:platform=kvm,cpuset=0+2-3", "cpuset", "0+2-3");
+	ok("sandbox:cpuset=none", "sandbox", "cpuset", "none");
+}
+
+/* The cpuset's CPU list as the kernel and OCI write it. */
+static void test_cpuset_list(void **state)
+{
+	static const struct {
+		const char *v, *want;
+	} cases[] = {{"0", "0"}, {"1-3", "1-3"}, {"0+2-3+7", "0,2-3,7"},
+		     {"none", NULL}};
+
+	(void)state;
+	for (size_t i = 0; i < IB_ARRAY_LEN(cases); i++) {
+		const struct ib_runtime_ops *ops = NULL;
+		struct ib_runtime rt = {0};
+		char *spec = ib_xasprintf("sandbox:cpuset=%s", cases[i].v);
+		char *label = NULL, *list;
+		struct ib_err err = {0};
+
+		assert_int_equal(ib_runtime_spec(spec, &ops, rt.opt, &label,
+						 &err), 0);
+		rt.ops = ops;
+		list = ib_cpuset_list(&rt);
+		if (cases[i].want)
+			assert_string_equal(list, cases[i].want);
+		else
+			assert_null(list);
+		free(list);
+		free(label);
+		free(spec);
+		ib_runtime_spec_free(rt.opt);
+	}
 }
 
 static void test_errors(void **state)
@@ -120,6 +157,14 @@ static void test_errors(void **state)
 	bad("sandbox:platform=qemu", "is not one of ptrace,systrap,kvm");
 	bad("plain:x=1", "runtime plain has no option 'x' (options: none)");
 	bad("bare:net=loop", "is not one of link,loopback"); /* no prefixes */
+	bad("sandbox:cpuset=", "is not none or CPU numbers and ranges");
+	bad("sandbox:cpuset=a", "'a' is not none or CPU numbers");
+	bad("sandbox:cpuset=0+", "is not none");
+	bad("sandbox:cpuset=+1", "is not none");
+	bad("sandbox:cpuset=1--2", "is not none");
+	bad("sandbox:cpuset=3-1", "'3-1': CPUs go from 0 to");
+	bad("sandbox:cpuset=1024", "CPUs go from 0 to 1023");
+	bad("sandbox:cpuset=123456789012345678901", "CPUs go from 0 to");
 }
 
 int main(void)
@@ -129,6 +174,7 @@ int main(void)
 		cmocka_unit_test(test_plain_names),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_cpuset_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,8 @@ static void list_option_availability(const struct ib_runtime_ops *ops)
 	for (int k = 0; k < ops->noptions; k++) {
 		struct ib_strv choices = {0};
 
+		if (!ops->options[k].choices)
+			continue; /* a free value: nothing to try */
 		ib_strv_split(&choices, ops->options[k].choices);
 		for (int c = 0; c < choices.n; c++) {
 			struct ib_runtime rt = {0};
@@ -72,7 +74,9 @@ static void list_runtimes(void)
 		/* options make runtimes of their own: name:option=value */
 		for (int k = 0; k < ops->noptions; k++)
 			printf("  %-12s option %s = %s (default %s): %s\n", "",
-			       ops->options[k].name, ops->options[k].choices,
+			       ops->options[k].name,
+			       ops->options[k].choices ? ops->options[k].choices
+						       : ops->options[k].value_form,
 			       ops->options[k].dflt, ops->options[k].help);
 		for (const char *const *x = ops->also_default; x && *x; x++)
 			printf("  %-12s also run by default: %s\n", "", *x);

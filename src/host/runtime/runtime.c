@@ -2,6 +2,8 @@
 
 #include "base/footprint.h"
 
+#include <ctype.h>
+#include <sched.h>
 #include <signal.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +15,125 @@ const char *ib_runtime_opt(const struct ib_runtime *rt, const char *name)
 		if (!strcmp(rt->ops->options[i].name, name))
 			return rt->opt[i];
 	return NULL;
+}
+
+/* Walks a cpuset value ("0+2-3"): calls each(lo, hi) per item; -1 with
+ * why set at the first malformed one. */
+static int cpuset_walk(const char *v, size_t len, struct ib_buf *why,
+		       void (*each)(long lo, long hi, void *ctx), void *ctx)
+{
+	const char *p = v, *end = v + len;
+
+	if (len == 4 && !strncmp(v, "none", 4))
+		return 0;
+	while (p < end) {
+		long lo = -1, hi;
+
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		/* saturated: a long number is as out of range as any */
+		for (lo = 0; p < end && isdigit((unsigned char)*p); p++)
+			lo = lo < 100000 ? lo * 10 + (*p - '0') : lo;
+		hi = lo;
+		if (p < end && *p == '-') {
+			p++;
+			if (p == end || !isdigit((unsigned char)*p))
+				goto bad;
+			for (hi = 0; p < end && isdigit((unsigned char)*p); p++)
+				hi = hi < 100000 ? hi * 10 + (*p - '0') : hi;
+		}
+		if (lo >= CPU_SETSIZE || hi >= CPU_SETSIZE || hi < lo) {
+			ib_buf_printf(why, "'%.*s': CPUs go from 0 to %d, and a "
+				      "range from the lower to the higher",
+				      (int)len, v, CPU_SETSIZE - 1);
+			return -1;
+		}
+		if (p < end && *p != '+')
+			goto bad;
+		if (p < end && p + 1 == end)
+			goto bad; /* a trailing '+' */
+		p += p < end;
+		if (each)
+			each(lo, hi, ctx);
+	}
+	if (len)
+		return 0;
+bad:
+	ib_buf_printf(why, "'%.*s' is not none or CPU numbers and ranges "
+		      "joined by + (e.g. 0+2-3)", (int)len, v);
+	return -1;
+}
+
+int ib_cpuset_check(const char *v, size_t len, struct ib_buf *why)
+{
+	return cpuset_walk(v, len, why, NULL, NULL);
+}
+
+static void list_put(long lo, long hi, void *ctx)
+{
+	struct ib_buf *b = ctx;
+
+	if (b->len)
+		ib_buf_puts(b, ",");
+	if (lo == hi)
+		ib_buf_printf(b, "%ld", lo);
+	else
+		ib_buf_printf(b, "%ld-%ld", lo, hi);
+}
+
+char *ib_cpuset_list(const struct ib_runtime *rt)
+{
+	const char *v = ib_runtime_opt(rt, "cpuset");
+	struct ib_buf b = {0}, why = {0};
+
+	if (!v || !strcmp(v, "none") ||
+	    cpuset_walk(v, strlen(v), &why, list_put, &b) < 0) {
+		ib_buf_free(&b);
+		ib_buf_free(&why);
+		return NULL;
+	}
+	return b.s;
+}
+
+struct cpuset_avail {
+	cpu_set_t own;
+	long missing;
+};
+
+static void avail_check(long lo, long hi, void *ctx)
+{
+	struct cpuset_avail *a = ctx;
+
+	for (long c = lo; c <= hi && a->missing < 0; c++)
+		if (!CPU_ISSET((int)c, &a->own))
+			a->missing = c;
+}
+
+int ib_cpuset_usable(const struct ib_runtime *rt, struct ib_err *err)
+{
+	const char *v = ib_runtime_opt(rt, "cpuset");
+	struct cpuset_avail a = {.missing = -1};
+	struct ib_buf why = {0}, own = {0};
+	int rc = 0;
+
+	if (!v || !strcmp(v, "none"))
+		return 0;
+	if (sched_getaffinity(0, sizeof(a.own), &a.own) != 0)
+		return ib_err_set(err, -errno, "sched_getaffinity: %s",
+				  strerror(errno));
+	if (cpuset_walk(v, strlen(v), &why, avail_check, &a) < 0)
+		rc = ib_err_set(err, -EINVAL, "cpuset %s", why.s);
+	else if (a.missing >= 0) {
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &a.own))
+				ib_buf_printf(&own, "%s%d", own.len ? "," : "", c);
+		rc = ib_err_set(err, -EINVAL, "cpuset=%s: CPU %ld is not one "
+				"isobench may run on here (%s)", v, a.missing,
+				own.s ? own.s : "none");
+	}
+	ib_buf_free(&why);
+	ib_buf_free(&own);
+	return rc;
 }
 
 const char *ib_signal_name(int sig)

@@ -121,14 +121,38 @@ struct ib_runtime;
  * of its own (gvisor beside gvisor:platform=kvm). */
 struct ib_rt_option {
 	const char *name;
-	const char *choices; /* comma-separated */
+	const char *choices; /* comma-separated; NULL: a value of the form
+				`check` accepts (see value_form) */
 	const char *dflt;
 	const char *help;
 	/* The option changes only how the net workload is linked (native's
 	 * net=loopback): a column where it is not the default runs only net
 	 * jobs, and "all" adds it when the plan has a net job. */
 	int net_only;
+	/* Without choices: 0 if v[0..len) is a value (the default is always
+	 * one), else -1 with why set; and what a value looks like, for
+	 * `isobench list` and errors. */
+	int (*check)(const char *v, size_t len, struct ib_buf *why);
+	const char *value_form;
 };
+
+/* The cpuset option of the container runtimes: CPU numbers and ranges
+ * joined by '+' (a ',' separates a runtime's options): "0", "2-3",
+ * "0+2-3"; "none": as --cpus says. */
+#define IB_RT_CPUSET_OPTION                                                 \
+	{"cpuset", NULL, "none",                                             \
+	 "the container's CPUs (OCI linux.resources.cpu.cpus, Docker's "     \
+	 "CpusetCpus), as a Guaranteed Kubernetes pod's are pinned; none: "  \
+	 "every CPU, or --cpus N's first N",                                 \
+	 0, ib_cpuset_check, "none, or CPUs and ranges joined by + (0+2-3)"}
+struct ib_runtime;
+int ib_cpuset_check(const char *v, size_t len, struct ib_buf *why);
+/* The cpuset option's value as Linux writes a CPU list ("0,2-3"), or NULL
+ * for none (or no such option). Caller frees. */
+char *ib_cpuset_list(const struct ib_runtime *rt);
+/* 0 if every CPU of the runtime's cpuset is one isobench may run on, else
+ * -1 with err naming the first that is not and those it may use. */
+int ib_cpuset_usable(const struct ib_runtime *rt, struct ib_err *err);
 #define IB_RT_MAX_OPTIONS 8
 
 struct ib_runtime_ops {

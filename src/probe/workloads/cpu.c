@@ -7,7 +7,9 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../common/cpus.h"
 
@@ -107,6 +109,26 @@ static double run_threads(unsigned long long max_prime, int nthreads,
 	return (double)events / ((double)(now_ns() - t0) / 1e9);
 }
 
+/* The CPUs the probe may run on, as its kernel says (Cpus_allowed_list:
+ * a container's cpuset, a VM's vCPUs): where N threads ran. */
+static void emit_cpus_allowed(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[512];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Cpus_allowed_list:", 18)) {
+			char *v = line + 18;
+
+			v += strspn(v, " \t");
+			v[strcspn(v, "\n")] = '\0';
+			pb_emit_info_str("cpu", "cpus_allowed", v);
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
 static int pb_wl_cpu(const struct probe_args *a)
 {
 	unsigned long long max_prime = pb_arg_count(a, "max_prime");
@@ -138,6 +160,7 @@ static int pb_wl_cpu(const struct probe_args *a)
 			       2);
 	}
 	pb_emit_info_num("cpu", "primes_per_event", (double)primes);
+	emit_cpus_allowed();
 	return 0;
 }
 PB_WORKLOAD(cpu, pb_wl_cpu);

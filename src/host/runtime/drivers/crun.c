@@ -32,7 +32,8 @@ static const struct ib_rt_option crun_options[] = {
 	{"lifecycle", "create,run", "create",
 	 "create: create, start and delete, so create and start are timed "
 	 "apart; run: one foreground `crun run`, as a user types it (to compare "
-	 "with tools that time that)", 0},
+	 "with tools that time that)", 0, NULL, NULL},
+	IB_RT_CPUSET_OPTION,
 };
 
 static const struct ib_oci_cli crun_cli = {

@@ -45,11 +45,12 @@
 
 static const struct ib_rt_option docker_options[] = {
 	{"runtime", "runc,runsc", "runc",
-	 "the engine's OCI runtime (runsc: gVisor, if the engine has it)", 0},
+	 "the engine's OCI runtime (runsc: gVisor, if the engine has it)", 0, NULL, NULL},
 	{"network", "bridge,host", "bridge",
 	 "the net workload's network: bridge (a bridge network of the run's "
 	 "own, 198.18.X.0/24, the peer on its gateway) or host (the host's "
-	 "namespace; the peer on 127.0.0.1)", 1},
+	 "namespace; the peer on 127.0.0.1)", 1, NULL, NULL},
+	IB_RT_CPUSET_OPTION,
 };
 
 /* The engine runtime for net launches with runsc: this runsc's netstack
@@ -569,6 +570,8 @@ static int docker_prepare(struct ib_runtime *rt, struct ib_err *err)
 
 	rt->priv = d;
 	d->runtime = ib_xstrdup(ib_runtime_opt(rt, "runtime"));
+	if ((rc = ib_cpuset_usable(rt, err)) < 0)
+		return rc;
 	if (ping(default_socket())) {
 		d->socket = ib_xstrdup(default_socket());
 	} else {
@@ -771,12 +774,16 @@ static int docker_launch(struct ib_runtime *rt, struct ib_launch *l,
 		cJSON_AddNumberToObject(hc, "Memory", (double)rt->ctx->limits.memory);
 		cJSON_AddNumberToObject(hc, "MemorySwap", (double)rt->ctx->limits.memory);
 	}
-	if (rt->ctx->limits.cpus > 0) {
-		char *set = rt->ctx->limits.cpus == 1
-				    ? ib_xstrdup("0")
-				    : ib_xasprintf("0-%d", rt->ctx->limits.cpus - 1);
+	{
+		char *set = ib_cpuset_list(rt);
 
-		cJSON_AddStringToObject(hc, "CpusetCpus", set);
+		if (!set && rt->ctx->limits.cpus > 0)
+			set = rt->ctx->limits.cpus == 1
+				      ? ib_xstrdup("0")
+				      : ib_xasprintf("0-%d",
+						     rt->ctx->limits.cpus - 1);
+		if (set)
+			cJSON_AddStringToObject(hc, "CpusetCpus", set);
 		free(set);
 	}
 	text = cJSON_PrintUnformatted(body);

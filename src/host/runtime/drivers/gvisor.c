@@ -24,15 +24,16 @@
 
 static const struct ib_rt_option gvisor_options[] = {
 	{"platform", "ptrace,systrap,kvm", "ptrace",
-	 "how the sentry intercepts system calls", 0},
+	 "how the sentry intercepts system calls", 0, NULL, NULL},
 	{"network", "none,host,sandbox", "none",
 	 "every workload's but net's (netmode): none: no network; host: the "
 	 "host's stack, in the container's own network namespace; sandbox: "
-	 "gVisor's netstack", 0},
+	 "gVisor's netstack", 0, NULL, NULL},
 	{"netmode", "auto,sandbox,host", "auto",
 	 "the net workload's network: sandbox (gVisor's netstack), host "
 	 "(hostinet in isobench's namespace) or auto (sandbox if it works "
-	 "here, else host)", 1},
+	 "here, else host)", 1, NULL, NULL},
+	IB_RT_CPUSET_OPTION,
 };
 
 static void gvisor_net_args(const struct ib_runtime *rt, const char *mode,

@@ -81,7 +81,7 @@ static const struct ib_rt_option kata_options[] = {
 	{"shim", KATA_SHIM "," RUNC_SHIM, KATA_SHIM,
 	 "the containerd shim the containers run with: Kata's VM per "
 	 "container, or runc's (a plain container: tests the driver's "
-	 "plumbing where Kata is missing; not Kata's figures)", 0},
+	 "plumbing where Kata is missing; not Kata's figures)", 0, NULL, NULL},
 };
 
 /* A containerd isobench runs: its own for the run, or one cleanup

@@ -18,7 +18,7 @@ static const struct ib_rt_option native_options[] = {
 	 "the net workload's link: veth (the probe in a network namespace of "
 	 "its own, a veth pair to the host: the baseline of every runtime's "
 	 "network) or loopback (no namespace: the reference row)",
-	 1},
+	 1, NULL, NULL},
 };
 
 static const char *const native_net_rows[] = {"native:net=loopback", NULL};

@@ -133,9 +133,10 @@ cJSON *ib_oci_config(const struct ib_oci_bundle *b)
 
 		cJSON_AddNumberToObject(m, "limit", (double)b->limits.memory);
 	}
-	if (b->limits.cpus > 0) {
+	if (b->cpuset || b->limits.cpus > 0) {
 		cJSON *cpu = cJSON_AddObjectToObject(res, "cpu");
-		char *set = b->limits.cpus == 1
+		char *set = b->cpuset ? ib_xstrdup(b->cpuset)
+			    : b->limits.cpus == 1
 				    ? ib_xstrdup("0")
 				    : ib_xasprintf("0-%d", b->limits.cpus - 1);
 

@@ -37,6 +37,9 @@ struct ib_oci_bundle {
 				       NULL */
 	const char *app_tmpfs;      /* a tmpfs mounted here (in the
 				       container), or NULL */
+	const char *cpuset;         /* the container's CPUs ("0,2-3"), or
+				       NULL: limits.cpus's first N (or every
+				       CPU) */
 	struct ib_limits limits;
 };
 

@@ -179,6 +179,7 @@ static int trial(struct ib_runtime *rt, const struct ib_strv *global,
 	char *bundle = ib_xasprintf("%s/%s", o->bundles, name);
 	char *cgroup = cgroup_path(rt, name);
 	char *argv[] = {"--version", NULL};
+	char *cpus = ib_cpuset_list(rt);
 	struct ib_buf out = {0};
 	int rc;
 
@@ -191,7 +192,7 @@ static int trial(struct ib_runtime *rt, const struct ib_strv *global,
 			.dir = bundle, .probe = o->probe,
 			.scratch = rt->ctx->scratch, .probe_argv = argv,
 			.run_id = rt->ctx->run_id, .cgroups_path = cgroup,
-			.netns_path = netns_path,
+			.netns_path = netns_path, .cpuset = cpus,
 			.limits = rt->ctx->limits}, err);
 	if (rc == 0) {
 		ib_proc_subreaper(0); /* `run` waits for its container itself */
@@ -218,6 +219,7 @@ static int trial(struct ib_runtime *rt, const struct ib_strv *global,
 	free(name);
 	free(bundle);
 	free(cgroup);
+	free(cpus);
 	return rc < 0 ? rc : 0;
 }
 
@@ -265,6 +267,10 @@ int ib_oci_cli_prepare(struct ib_runtime *rt, struct ib_err *err)
 	o->binary = ib_which(cli->program);
 	if (!o->binary)
 		return ib_err_set(err, -ENOENT, "%s not found", cli->program);
+	/* a cpuset naming a CPU this host lacks fails this column, here,
+	 * rather than each launch at create */
+	if ((rc = ib_cpuset_usable(rt, err)) < 0)
+		return rc;
 	/* The runtime's state (--root) in the run's own entry of isobench's
 	 * runtime directory, not its default /run/<program>, which would
 	 * outlive the run: made and recorded here, removed at release or
@@ -436,6 +442,7 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 	struct oci_rt *o = rt->priv;
 	struct oci_launch *ol = ib_xcalloc(1, sizeof(*ol));
 	struct ib_strv pargv = {0}, argv = {0};
+	char *cpus;
 	/* the container (runsc: its sandbox and gofer) outlives create */
 	struct ib_spawn_opts so = {.flags = IB_PROC_DIE_WITH_PARENT |
 					    IB_PROC_KEEP_GROUP,
@@ -468,13 +475,15 @@ int ib_oci_cli_launch(struct ib_runtime *rt, struct ib_launch *l,
 					       : IB_OCI_SCRATCH);
 	for (char **a = l->probe_argv; *a; a++)
 		ib_strv_push(&pargv, *a);
+	cpus = ib_cpuset_list(rt);
 	rc = ib_oci_bundle_create(&(struct ib_oci_bundle){
 		.dir = ol->bundle, .probe = o->probe, .scratch = rt->ctx->scratch,
 		.probe_argv = pargv.v, .run_id = rt->ctx->run_id,
 		.launch = l->name, .cgroups_path = cgroup,
 		.netns_path = netns, .app_root = l->app_root,
-		.app_tmpfs = l->app_tmpfs,
+		.app_tmpfs = l->app_tmpfs, .cpuset = cpus,
 		.limits = rt->ctx->limits}, err);
+	free(cpus);
 	if (rc < 0)
 		goto out;
 
@@ -936,12 +945,12 @@ static void cleanup_global(const struct ib_runtime_ops *ops,
 			const char *flag = !strcmp(opt->name, "netmode")
 						   ? "network" : opt->name;
 			struct ib_strv ch = {0};
-			char *c = ib_xstrdup(opt->choices);
+			char *c;
 
-			if (strcmp(flag, "platform") && strcmp(flag, "network")) {
-				free(c);
+			if (!opt->choices ||
+			    (strcmp(flag, "platform") && strcmp(flag, "network")))
 				continue;
-			}
+			c = ib_xstrdup(opt->choices);
 			for (char *t = strtok(c, ","); t; t = strtok(NULL, ","))
 				ib_strv_push(&ch, t);
 			free(c);

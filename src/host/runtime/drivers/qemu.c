@@ -69,10 +69,10 @@
 static const struct ib_rt_option qemu_options[] = {
 	{"machine", "microvm,q35", "microvm",
 	 "microvm: virtio-mmio, no firmware, no PCI; q35: a PC with PCI and "
-	 "SeaBIOS (a classic VM)", 0},
+	 "SeaBIOS (a classic VM)", 0, NULL, NULL},
 	{"accel", "auto,kvm,tcg", "auto",
 	 "auto: KVM if a trial boot with it reaches the probe, else TCG "
-	 "(emulation, flagged in every report)", 0},
+	 "(emulation, flagged in every report)", 0, NULL, NULL},
 };
 
 struct qemu_rt {

@@ -92,7 +92,17 @@ int ib_runtime_spec(const char *spec, const struct ib_runtime_ops **ops,
 					b.s ? b.s : "none");
 			goto out;
 		}
-		if (!is_choice(o->options[i].choices, eq + 1, vlen)) {
+		if (!o->options[i].choices) {
+			struct ib_buf why = {0};
+
+			if (o->options[i].check(eq + 1, vlen, &why) < 0) {
+				rc = ib_err_set(err, -EINVAL, "runtime %s: %s=%s",
+						name, o->options[i].name,
+						why.s ? why.s : "invalid");
+				ib_buf_free(&why);
+				goto out;
+			}
+		} else if (!is_choice(o->options[i].choices, eq + 1, vlen)) {
 			rc = ib_err_set(err, -EINVAL,
 					"runtime %s: %s='%.*s' is not one of %s",
 					name, o->options[i].name, (int)vlen,
