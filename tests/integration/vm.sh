@@ -182,7 +182,7 @@ cmp -s <(sha256sum <"$img" | cut -d' ' -f1) <(cut -c1-64 "$img.sum") ||
 note "a corrupt cached initramfs is detected by its sum and rebuilt"
 
 # --- kill -9, then cleanup -----------------------------------------------
-"$ISOBENCH" run -q -r qemu:accel=tcg -b cpu -s cpu.duration=30 --probe "$PROBE" \
+"$ISOBENCH" run -q -r qemu:accel=tcg,pin=vcpu -b cpu -s cpu.duration=30 --probe "$PROBE" \
 	--scratch "$T" -o "$T/k9" >"$T/k9.out" 2>"$T/k9.err" &
 RUN_PID=$!
 BG_PIDS+=("$RUN_PID")
@@ -190,6 +190,28 @@ wait_until 60 eval '[ -n "$(jrows "$T/k9/raw.jsonl" - rec.pid ev=record rec.type
 	fail "k9: the VM's probe did not start"
 vm_pid=$(jrows "$T/k9/state.jsonl" - pid kind=process | tail -1)
 alive_as "$vm_pid" "$QEMU" || fail "k9: no QEMU running: nothing tested"
+# pin=vcpu, read from the host's side: each vCPU thread (QEMU names them
+# "CPU N/TCG") allowed on the N-th of the CPUs isobench may use alone
+own=()
+for r in $(awk '/^Cpus_allowed_list/ { gsub(",", " ", $2); print $2 }' /proc/self/status); do
+	for c in $(seq "${r%-*}" "${r#*-}"); do own+=("$c"); done
+done
+pinned=0
+for t in /proc/"$vm_pid"/task/*; do
+	comm=$(cat "$t/comm" 2>/dev/null) || continue
+	case $comm in
+	"CPU "*/TCG | "CPU "*/KVM)
+		n=${comm#CPU }
+		n=${n%%/*}
+		got=$(awk '/^Cpus_allowed_list/ { print $2 }' "$t/status")
+		assert_eq "$got" "${own[$n]}" "k9: pin=vcpu: vCPU $n's thread (${t##*/}) allowed CPUs"
+		pinned=$((pinned + 1))
+		;;
+	esac
+done
+assert_eq "$pinned" "$(nproc)" "k9: pin=vcpu: vCPU threads found pinned"
+assert_grep '"vcpu_host_cpus"' <(cat "$T/k9/raw.jsonl") "k9: the pinning in the runtime's description"
+note "pin=vcpu: each of the $pinned vCPU threads reads back, from /proc, as allowed on its own host CPU alone"
 kill -KILL "$RUN_PID"
 wait_exit "$RUN_PID" 5
 # QEMU dies with isobench (PDEATHSIG); cleanup removes the rest

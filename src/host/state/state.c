@@ -377,7 +377,7 @@ static int under(const char *p, const char *root)
 
 /* The run's entries of the runtime directory that p is in, if any:
  * docker-<id>, oci-<id> (runc's, crun's, runsc's --root), containerd-<id>,
- * isobench-fc-<id>, <id>-qemu-<machine>-<accel>. Returns the entry's path (caller frees) or NULL. */
+ * isobench-fc-<id>, <id>-qemu-<machine>-<accel>[-pin]. Returns the entry's path (caller frees) or NULL. */
 static char *rt_entry_of(const struct ib_cleanup *cx, const char *p)
 {
 	size_t n = strlen(cx->runtime_dir), idn = strlen(cx->run_id);
@@ -403,9 +403,16 @@ static char *rt_entry_of(const struct ib_cleanup *cx, const char *p)
 		static const char *const kinds[] = {
 			"microvm-tcg", "microvm-kvm", "q35-tcg", "q35-kvm"};
 
-		for (size_t i = 0; i < IB_ARRAY_LEN(kinds); i++)
-			if (!strcmp(name + idn + 6, kinds[i]))
+		const char *k = name + idn + 6;
+
+		for (size_t i = 0; i < IB_ARRAY_LEN(kinds); i++) {
+			size_t kl = strlen(kinds[i]);
+
+			/* "-pin": a column with its vCPUs pinned */
+			if (!strncmp(k, kinds[i], kl) &&
+			    (!k[kl] || !strcmp(k + kl, "-pin")))
 				return ib_xasprintf("%.*s", (int)(end - p), p);
+		}
 	}
 	return NULL;
 }

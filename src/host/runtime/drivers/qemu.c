@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,11 @@ static const struct ib_rt_option qemu_options[] = {
 	{"accel", "auto,kvm,tcg", "auto",
 	 "auto: KVM if a trial boot with it reaches the probe, else TCG "
 	 "(emulation, flagged in every report)", 0, NULL, NULL},
+	{"pin", "none,vcpu", "none",
+	 "vcpu: each vCPU thread (read over QMP) pinned to a host CPU of its "
+	 "own, the first of isobench's CPUs for vCPU 0 and so on, and read "
+	 "back from /proc (KubeVirt's dedicatedCpuPlacement); none: where "
+	 "the scheduler puts them", 0, NULL, NULL},
 };
 
 struct qemu_rt {
@@ -84,6 +90,8 @@ struct qemu_rt {
 	char *accel_why;
 	unsigned long tsc_khz; /* the host TSC's rate (TCG's guest TSC) */
 	int cpus;
+	int pin;             /* pin=vcpu: vCPU i on host CPU pin_cpu[i] */
+	int pin_cpu[64];
 	uint64_t mem_mib;
 	char *sock_dir;      /* QMP sockets (a socket path has <= 107 bytes) */
 	char *disk;          /* the scratch image, made on first use */
@@ -169,7 +177,9 @@ static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
 		return err->code;
 	ib_strv_push(argv, q->qemu);
 	ib_strv_push(argv, "-name");
-	ib_strv_push(argv, "isobench");
+	/* vCPU threads named "CPU N/TCG" (or /KVM): what pin=vcpu pins can
+	 * be told apart by anyone who looks (the tests do) */
+	ib_strv_push(argv, "isobench,debug-threads=on");
 	ib_strv_push(argv, "-M");
 	/* guest RAM from a named memfd backend: the footprint benchmark
 	 * tells it apart from the VMM's own memory by its name */
@@ -490,6 +500,82 @@ static void qemu_free(struct qemu_rt *q)
 	free(q);
 }
 
+/* pin=vcpu: vCPU i goes to the i-th CPU isobench may run on; a host
+ * with fewer CPUs than vCPUs cannot give each its own (an error for this
+ * column). */
+static int pin_plan(struct qemu_rt *q, struct ib_err *err)
+{
+	cpu_set_t own;
+	int n = 0;
+
+	if (sched_getaffinity(0, sizeof(own), &own) != 0)
+		return ib_err_set(err, -errno, "sched_getaffinity: %s",
+				  strerror(errno));
+	for (int c = 0; c < CPU_SETSIZE && n < q->cpus; c++)
+		if (CPU_ISSET(c, &own))
+			q->pin_cpu[n++] = c;
+	if (n < q->cpus)
+		return ib_err_set(err, -EINVAL, "pin=vcpu: %d vCPUs, but isobench "
+				  "may run on %d CPUs here (one each is needed; "
+				  "--cpus N gives fewer vCPUs)", q->cpus,
+				  CPU_COUNT(&own));
+	q->pin = 1;
+	return 0;
+}
+
+/* 1 if a /proc status text's Cpus_allowed_list is exactly CPU cpu. */
+static int allowed_is(const char *status, int cpu)
+{
+	const char *v = strstr(status, "\nCpus_allowed_list:");
+	char *end;
+	long c;
+
+	if (!v)
+		return 0;
+	v += strlen("\nCpus_allowed_list:");
+	v += strspn(v, " \t");
+	c = strtol(v, &end, 10);
+	return end != v && c == cpu && (*end == '\n' || *end == '\0');
+}
+
+/* Pins each vCPU thread of VM vmm to its host CPU, then reads every
+ * thread's affinity back from /proc (Cpus_allowed_list): a thread that is
+ * not the VM's, or whose affinity did not take, fails the launch. */
+static int pin_vcpus(const struct qemu_rt *q, const struct qemu_launch *ql,
+		     pid_t vmm, struct ib_err *err)
+{
+	for (int i = 0; i < ql->nvcpus; i++) {
+		char *path = ib_xasprintf("/proc/%d/task/%d/status", (int)vmm,
+					  (int)ql->vcpu_tid[i]);
+		char *text = NULL;
+		cpu_set_t one;
+		int rc = 0;
+
+		CPU_ZERO(&one);
+		CPU_SET(q->pin_cpu[i], &one);
+		/* the thread is the VM's: it is listed under its tasks */
+		if (access(path, F_OK) != 0)
+			rc = ib_err_set(err, -ESRCH, "pin=vcpu: vCPU %d's thread "
+					"%d is not a thread of QEMU (pid %d)", i,
+					(int)ql->vcpu_tid[i], (int)vmm);
+		else if (sched_setaffinity(ql->vcpu_tid[i], sizeof(one), &one))
+			rc = ib_err_set(err, -errno, "pin=vcpu: vCPU %d (thread "
+					"%d) to CPU %d: %s", i,
+					(int)ql->vcpu_tid[i], q->pin_cpu[i],
+					strerror(errno));
+		else if (!(text = ib_read_file(path, NULL, NULL)) ||
+			 !allowed_is(text, q->pin_cpu[i]))
+			rc = ib_err_set(err, -EIO, "pin=vcpu: vCPU %d (thread %d) "
+					"reads back as not on CPU %d alone", i,
+					(int)ql->vcpu_tid[i], q->pin_cpu[i]);
+		free(text);
+		free(path);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 {
 	struct qemu_rt *q = ib_xcalloc(1, sizeof(*q));
@@ -502,13 +588,17 @@ static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 			&rt->ctx->limits, err);
 	if (rc < 0)
 		return rc;
+	if (!strcmp(ib_runtime_opt(rt, "pin"), "vcpu") &&
+	    (rc = pin_plan(q, err)) < 0)
+		return rc;
 	/* The QMP sockets' directory, per runtime of the run, in the
 	 * runtime directory: the work directory may be too deep for a
 	 * socket's path. */
 	if (!(rtdir = ib_runtime_dir(err)))
 		return err->code;
-	q->sock_dir = ib_xasprintf("%s/%s-qemu-%s-%s", rtdir, rt->ctx->run_id,
-				   q->q35 ? "q35" : "microvm", q->kvm ? "kvm" : "tcg");
+	q->sock_dir = ib_xasprintf("%s/%s-qemu-%s-%s%s", rtdir, rt->ctx->run_id,
+				   q->q35 ? "q35" : "microvm", q->kvm ? "kvm" : "tcg",
+				   q->pin ? "-pin" : "");
 	free(rtdir);
 	/* the longest of its sockets: "<launch id>.qmp" */
 	{
@@ -519,8 +609,8 @@ static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 		if (rc < 0)
 			return ib_err_wrap(err, "QMP socket");
 	}
-	q->state_name = ib_xasprintf("qmp-dir-%s-%s", q->q35 ? "q35" : "microvm",
-				     q->kvm ? "kvm" : "tcg");
+	q->state_name = ib_xasprintf("qmp-dir-%s-%s%s", q->q35 ? "q35" : "microvm",
+				     q->kvm ? "kvm" : "tcg", q->pin ? "-pin" : "");
 	rc = ib_state_add_dir(rt->ctx->state, q->state_name, q->sock_dir, err);
 	if (rc == 0)
 		rc = ib_mkdirs(q->sock_dir, 0700, err);
@@ -731,6 +821,8 @@ static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
 			return 0;
 		return ib_err_wrap(err, "VM %s", l->name);
 	}
+	if (q->pin && (rc = pin_vcpus(q, ql, l->proc.pid, err)) < 0)
+		return ib_err_wrap(err, "VM %s", l->name);
 	return 0;
 }
 
@@ -797,6 +889,18 @@ static void qemu_describe(struct ib_runtime *rt, cJSON *out)
 	/* report.c flags every figure of a runtime described as emulated */
 	cJSON_AddBoolToObject(out, "emulated", !q->kvm);
 	cJSON_AddNumberToObject(out, "vcpus", q->cpus);
+	if (q->pin) {
+		cJSON *a = cJSON_AddArrayToObject(out, "vcpu_host_cpus");
+
+		for (int i = 0; i < q->cpus; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateNumber(q->pin_cpu[i]));
+		cJSON_AddStringToObject(out, "pinning",
+					"each launch pins vCPU i's thread (from "
+					"QMP query-cpus-fast) to vcpu_host_cpus[i] "
+					"with sched_setaffinity once QMP answers, "
+					"while the guest boots, and reads it back "
+					"from /proc/PID/task/TID/status");
+	}
 	cJSON_AddNumberToObject(out, "memory_mib", (double)q->mem_mib);
 	cJSON_AddStringToObject(out, "guest_kernel", q->img.kernel.path);
 	cJSON_AddStringToObject(out, "guest_kernel_version", q->img.kernel.version);
