@@ -269,6 +269,20 @@ jrows() {
 	"$IBCHECK" rows "$@"
 }
 
+# validate_measured DIR ID: check ID of the validation in DIR measured
+# both sides (a ratio in (0.1, 10), inside its 95% interval); prints
+# "RATIO [LO, HI]" for the note
+validate_measured() {
+	local r lo hi
+	r=$(jrows "$1/validation.json" checks ratio "id=$2")
+	lo=$(jrows "$1/validation.json" checks ratio_ci_low "id=$2")
+	hi=$(jrows "$1/validation.json" checks ratio_ci_high "id=$2")
+	awk -v r="$r" -v lo="$lo" -v hi="$hi" \
+		'BEGIN { exit !(r > 0.1 && r < 10 && lo <= r && r <= hi) }' ||
+		fail "validate $2: ratio '$r' [$lo, $hi] (both sides should have measured)"
+	printf '%.3f [%.3f, %.3f]\n' "$r" "$lo" "$hi"
+}
+
 # count of lines of jrows output
 jcount() {
 	"$IBCHECK" rows "$@" | wc -l

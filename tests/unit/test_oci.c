@@ -26,14 +26,20 @@ static const cJSON *mount_at(const cJSON *c, const char *dest)
 	return NULL;
 }
 
-static void app_root_read_only(void **state)
+/* A bundle of nothing real, for its config.json alone. */
+static struct ib_oci_bundle toy_bundle(char **argv)
 {
-	char *argv[] = {"serve", NULL};
-	struct ib_oci_bundle b = {
+	return (struct ib_oci_bundle){
 		.dir = "/nonexistent", .probe = "/nonexistent/probe",
 		.scratch = "/nonexistent/scratch", .probe_argv = argv,
 		.run_id = "20261202-000000-abcd",
 		.cgroups_path = "/isobench/20261202-000000-abcd/x"};
+}
+
+static void app_root_read_only(void **state)
+{
+	char *argv[] = {"serve", NULL};
+	struct ib_oci_bundle b = toy_bundle(argv);
 	cJSON *c;
 	const cJSON *tmp;
 
@@ -77,11 +83,7 @@ static const char *cpus_of(const cJSON *c)
 static void cpu_set(void **state)
 {
 	char *argv[] = {"cpu", NULL};
-	struct ib_oci_bundle b = {
-		.dir = "/nonexistent", .probe = "/nonexistent/probe",
-		.scratch = "/nonexistent/scratch", .probe_argv = argv,
-		.run_id = "20261202-000000-abcd",
-		.cgroups_path = "/isobench/20261202-000000-abcd/x"};
+	struct ib_oci_bundle b = toy_bundle(argv);
 	cJSON *c;
 
 	(void)state;
