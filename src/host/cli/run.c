@@ -253,7 +253,7 @@ static int make_plan(const struct run_args *a, struct ib_plan *plan)
 		return -1;
 	if (a->runtimes) {
 		ib_strv_free(&plan->runtimes);
-		ib_strv_split(&plan->runtimes, a->runtimes);
+		ib_plan_split_runtimes(&plan->runtimes, a->runtimes);
 		if (plan->runtimes.n == 0) {
 			fprintf(stderr, "isobench run: -r: empty list\n");
 			return -1;

@@ -253,6 +253,29 @@ void ib_job_probe_args(const struct ib_job *job, struct ib_strv *out)
 						     job->value[i]));
 }
 
+void ib_plan_split_runtimes(struct ib_strv *out, const char *list)
+{
+	struct ib_strv items = {0};
+	size_t first = (size_t)out->n;
+
+	ib_strv_split(&items, list);
+	for (int i = 0; i < items.n; i++) {
+		const char *it = items.v[i];
+
+		if ((size_t)out->n > first && !strchr(it, ':') &&
+		    strchr(it, '=')) {
+			char *joined = ib_xasprintf("%s,%s", out->v[out->n - 1],
+						    it);
+
+			free(out->v[out->n - 1]);
+			out->v[out->n - 1] = joined;
+		} else {
+			ib_strv_push(out, it);
+		}
+	}
+	ib_strv_free(&items);
+}
+
 cJSON *ib_plan_to_json(const struct ib_plan *p)
 {
 	cJSON *o = cJSON_CreateObject(), *jobs, *rts;
@@ -565,7 +588,7 @@ static int apply_global(struct ib_plan *p, const char *k, const char *v,
 		ib_plan_apply_mode(p, strcmp(v, "full") == 0);
 	} else if (strcmp(k, "runtimes") == 0) {
 		ib_strv_free(&p->runtimes);
-		ib_strv_split(&p->runtimes, v);
+		ib_plan_split_runtimes(&p->runtimes, v);
 		if (p->runtimes.n == 0) {
 			snprintf(why, whylen, "runtimes is empty");
 			return -1;
@@ -775,7 +798,8 @@ static int load_job(struct ib_plan *p, const struct section *sec,
 		if (i == bi)
 			continue;
 		if (strcmp(sec->keys.v[i], "runtimes") == 0) {
-			ib_strv_split(&job->runtimes, sec->values.v[i]);
+			ib_plan_split_runtimes(&job->runtimes,
+					       sec->values.v[i]);
 			if (job->runtimes.n == 0 ||
 			    check_runtimes(&job->runtimes, 0, why,
 					   sizeof(why)) < 0)

@@ -75,6 +75,12 @@ struct ib_plan {
 	int set_rsd, set_min, set_max, set_time, set_warmup;
 };
 
+/* Appends the runtime specs of a comma-separated list to out: an item
+ * "option=value" (no ':') continues the spec before it, so that
+ * "native,runc:lifecycle=run,cpuset=0" is two specs, as a spec's own
+ * options are comma-separated too. */
+void ib_plan_split_runtimes(struct ib_strv *out, const char *list);
+
 /* Defaults of the quick or full suite. */
 void ib_plan_init(struct ib_plan *p, int full);
 /* Re-applies the mode's defaults to every policy field and parameter not
