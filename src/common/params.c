@@ -164,6 +164,28 @@ static int check_peer_cpu(const char *word, char *why, size_t whylen)
 	return -1;
 }
 
+static int check_cpu_or_any(const char *word, char *why, size_t whylen)
+{
+	uint64_t v;
+
+	if (strcmp(word, "any") == 0 ||
+	    (ib_parse_count(word, &v) == 0 && v < 1024))
+		return 0;
+	snprintf(why, whylen, "cpu must be 'any' or a CPU number (0-1023)");
+	return -1;
+}
+
+static const struct ib_param_def neighbour_params[] = {
+	{"kind", IB_PT_CHOICE, "cpu", "cpu", 0, 0, "cpu,membw,cache", NULL,
+	 "cpu: spins (the CPU's time); membw: copies 64 MiB buffers (memory "
+	 "bandwidth); cache: writes every line of an LLC-sized buffer (the "
+	 "last-level cache)"},
+	{"cpu", IB_PT_CHOICE, "any", "any", 0, 0, NULL, check_cpu_or_any,
+	 "the CPU it pins itself to, or any"},
+	{"duration", IB_PT_SECONDS, "0", "0", 0, 86400, NULL, NULL,
+	 "seconds it runs; 0: until ended (isobench ends it with the run)"},
+};
+
 static const struct ib_param_def net_params[] = {
 	{"tests", IB_PT_LIST, "stream-tx,stream-rx,rr,crr",
 	 "stream-tx,stream-rx,rr,crr", 0, 0, "stream-tx,stream-rx,rr,crr",
@@ -384,6 +406,10 @@ const struct ib_workload_def ib_workloads[] = {
 	 "--serve-argv), says when it accepts, holds, stops it: its start "
 	 "time, exit status and CPU time", "-", serve_params,
 	 N(serve_params), 1, .traits = IB_WL_HOLDS | IB_WL_PROBE_ONLY},
+	{"neighbour", "a noisy neighbour on one CPU for the whole run "
+	 "(isobench run --neighbour): spins, streams memory or thrashes the "
+	 "last-level cache", "-", neighbour_params, N(neighbour_params), 1,
+	 .traits = IB_WL_PROBE_ONLY},
 };
 const int ib_nworkloads = N(ib_workloads);
 

@@ -576,6 +576,28 @@ static void round_trip(const struct ib_plan *p)
 	free(ini);
 }
 
+/* The run's noisy neighbour: its kind and CPU from [global], refused
+ * when unknown, kept when the plan is written back. */
+static void test_neighbour(void **state)
+{
+	struct ib_plan p;
+
+	(void)state;
+	load_ok("[global]\n[cpu]\n", &p);
+	assert_string_equal(p.neighbour, "none");
+	assert_int_equal(p.neighbour_cpu, -1);
+	ib_plan_free(&p);
+	load_ok("[global]\nneighbour = membw\nneighbour_cpu = 1\n[cpu]\n", &p);
+	assert_string_equal(p.neighbour, "membw");
+	assert_int_equal(p.neighbour_cpu, 1);
+	round_trip(&p);
+	ib_plan_free(&p);
+	load_err("[global]\nneighbour = noisy\n[cpu]\n", 2,
+		 "neighbour must be none, cpu, membw or cache");
+	load_err("[global]\nneighbour_cpu = 2048\n[cpu]\n", 2,
+		 "neighbour_cpu must be a CPU number");
+}
+
 /* A spec's own options are comma-separated too: an item "option=value"
  * continues the spec before it, in -r and in plan files, and the plan
  * written back reads the same. */
@@ -853,6 +875,7 @@ int main(void)
 		cmocka_unit_test(test_bom),
 		cmocka_unit_test(test_too_many_jobs),
 		cmocka_unit_test(test_split_runtimes),
+		cmocka_unit_test(test_neighbour),
 		cmocka_unit_test(test_to_ini_round_trip),
 		cmocka_unit_test(test_to_ini_long_source),
 		cmocka_unit_test(test_plan_set),

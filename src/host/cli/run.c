@@ -71,6 +71,16 @@ static void usage_run(FILE *f)
 		"VM (default\n"
 		"                          8g; 0: none); native is never "
 		"limited\n"
+		"      --neighbour KIND    a noisy neighbour on one host CPU for "
+		"the whole\n"
+		"                          run: cpu (spins), membw (streams "
+		"memory), cache\n"
+		"                          (thrashes the last-level cache) or "
+		"none (default)\n"
+		"      --neighbour-cpu N   its CPU (default: the first isobench "
+		"may use,\n"
+		"                          where vCPU 0 and a container's first "
+		"CPU run)\n"
 		"  -o, --output DIR        results directory, new or empty "
 		"(default:\n"
 		"                          ./isobench-results/RUN-ID)\n"
@@ -94,6 +104,8 @@ struct run_args {
 	struct ib_runner_opts o;
 	struct ib_strv sets;
 	const char *runtimes, *benchmarks, *probe, *baseline, *plan_file;
+	const char *neighbour;
+	int neighbour_cpu; /* -2: not given */
 	int mode; /* -1 not given, 0 quick, 1 full */
 	int quiet, progress;
 	double rsd, maxt, timeout, boot_timeout;
@@ -102,7 +114,8 @@ struct run_args {
 };
 
 enum { O_QUICK = 256, O_FULL, O_RSD, O_MIN, O_MAX, O_TIME, O_WARM,
-       O_TIMEOUT, O_BOOT_TIMEOUT, O_BASE, O_SCRATCH, O_PROBE, O_NOPROG, O_CPUS, O_MEMORY };
+       O_TIMEOUT, O_BOOT_TIMEOUT, O_BASE, O_SCRATCH, O_PROBE, O_NOPROG, O_CPUS, O_MEMORY,
+       O_NEIGHBOUR, O_NEIGHBOUR_CPU };
 
 /* One option with a value to check (the numeric ones); 0 or -1. */
 static int parse_value(int opt, struct run_args *a)
@@ -125,6 +138,9 @@ static int parse_value(int opt, struct run_args *a)
 					&a->boot_timeout);
 	case O_CPUS:
 		return ib_cli_parse_int("--cpus", optarg, 0, 4096, &a->cpus);
+	case O_NEIGHBOUR_CPU:
+		return ib_cli_parse_int("--neighbour-cpu", optarg, 0, 1023,
+					&a->neighbour_cpu);
 	case O_MEMORY:
 		if (ib_parse_size(optarg, &a->memory) < 0 ||
 		    (a->memory && a->memory < (64u << 20))) {
@@ -163,6 +179,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		{"no-progress", no_argument, NULL, O_NOPROG},
 		{"cpus", required_argument, NULL, O_CPUS},
 		{"memory", required_argument, NULL, O_MEMORY},
+		{"neighbour", required_argument, NULL, O_NEIGHBOUR},
+		{"neighbour-cpu", required_argument, NULL, O_NEIGHBOUR_CPU},
 		{NULL, 0, NULL, 0},
 	};
 	int opt;
@@ -183,8 +201,10 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		case O_SCRATCH: a->o.scratch_parent = optarg; break;
 		case O_PROBE: a->probe = optarg; break;
 		case O_NOPROG: a->progress = 0; break;
+		case O_NEIGHBOUR: a->neighbour = optarg; break;
 		case O_RSD: case O_MIN: case O_MAX: case O_TIME: case O_WARM:
 		case O_TIMEOUT: case O_BOOT_TIMEOUT: case O_CPUS: case O_MEMORY:
+		case O_NEIGHBOUR_CPU:
 			if (parse_value(opt, a) < 0)
 				return -1;
 			break;
@@ -277,6 +297,17 @@ static int make_plan(const struct run_args *a, struct ib_plan *plan)
 		free(plan->baseline);
 		plan->baseline = ib_xstrdup(a->baseline);
 	}
+	if (a->neighbour) {
+		char why[128];
+
+		if (ib_plan_set_neighbour(plan, a->neighbour, why,
+					  sizeof(why)) < 0) {
+			fprintf(stderr, "isobench run: --neighbour: %s\n", why);
+			return -1;
+		}
+	}
+	if (a->neighbour_cpu >= 0)
+		plan->neighbour_cpu = a->neighbour_cpu;
 	return 0;
 }
 
@@ -285,7 +316,7 @@ int ib_cmd_run(int argc, char **argv)
 	struct run_args a = {
 		.progress = 1, .mode = -1, .rsd = -1,
 		.maxt = -1, .timeout = -1, .boot_timeout = -1, .minr = -1, .maxr = -1, .warm = -1,
-		.cpus = -1, .memory = UINT64_MAX,
+		.cpus = -1, .memory = UINT64_MAX, .neighbour_cpu = -2,
 	};
 	struct ib_plan plan;
 	char *out_abs = NULL, *scratch_abs = NULL, *probe;

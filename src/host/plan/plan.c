@@ -34,6 +34,8 @@ void ib_plan_init(struct ib_plan *p, int full)
 	memset(p, 0, sizeof(*p));
 	p->full = full;
 	p->baseline = ib_xstrdup("native");
+	p->neighbour = ib_xstrdup("none");
+	p->neighbour_cpu = -1;
 	p->source = ib_xstrdup("command line");
 	/* Room for membw's three arrays of 4 x LLC (3 GiB on a 260 MiB L3)
 	 * and memlat's 1 GiB chain, with margin. */
@@ -76,6 +78,7 @@ void ib_plan_free(struct ib_plan *p)
 	free(p->jobs);
 	ib_strv_free(&p->runtimes);
 	free(p->baseline);
+	free(p->neighbour);
 	free(p->source);
 	memset(p, 0, sizeof(*p));
 }
@@ -253,6 +256,20 @@ void ib_job_probe_args(const struct ib_job *job, struct ib_strv *out)
 						     job->value[i]));
 }
 
+int ib_plan_set_neighbour(struct ib_plan *p, const char *kind, char *why,
+			  size_t whylen)
+{
+	if (strcmp(kind, "none") && strcmp(kind, "cpu") &&
+	    strcmp(kind, "membw") && strcmp(kind, "cache")) {
+		snprintf(why, whylen, "neighbour must be none, cpu, membw or "
+			 "cache, not '%.40s'", kind);
+		return -1;
+	}
+	free(p->neighbour);
+	p->neighbour = ib_xstrdup(kind);
+	return 0;
+}
+
 void ib_plan_split_runtimes(struct ib_strv *out, const char *list)
 {
 	struct ib_strv items = {0};
@@ -295,6 +312,8 @@ cJSON *ib_plan_to_json(const struct ib_plan *p)
 	cJSON_AddStringToObject(o, "baseline", p->baseline);
 	cJSON_AddNumberToObject(o, "cpus", p->cpus);
 	cJSON_AddNumberToObject(o, "memory_bytes", (double)p->memory);
+	cJSON_AddStringToObject(o, "neighbour", p->neighbour);
+	cJSON_AddNumberToObject(o, "neighbour_cpu", p->neighbour_cpu);
 	jobs = cJSON_AddArrayToObject(o, "jobs");
 	for (int j = 0; j < p->njobs; j++) {
 		const struct ib_job *job = &p->jobs[j];
@@ -348,6 +367,8 @@ char *ib_plan_to_ini(const struct ib_plan *p)
 		      p->baseline);
 	ib_buf_printf(&b, "cpus = %d\nmemory = %llu\n", p->cpus,
 		      (unsigned long long)p->memory);
+	ib_buf_printf(&b, "neighbour = %s\nneighbour_cpu = %d\n", p->neighbour,
+		      p->neighbour_cpu);
 	for (int j = 0; j < p->njobs; j++) {
 		const struct ib_job *job = &p->jobs[j];
 
@@ -654,6 +675,19 @@ static int apply_global(struct ib_plan *p, const char *k, const char *v,
 				 "(no limit)");
 			return -1;
 		}
+	} else if (strcmp(k, "neighbour") == 0) {
+		if (ib_plan_set_neighbour(p, v, why, whylen) < 0)
+			return -1;
+	} else if (strcmp(k, "neighbour_cpu") == 0) {
+		if (strcmp(v, "-1") &&
+		    parse_pos_int(v, 0, 1023, &p->neighbour_cpu) < 0) {
+			snprintf(why, whylen, "neighbour_cpu must be a CPU "
+				 "number (0-1023), or -1: the first isobench "
+				 "may use");
+			return -1;
+		}
+		if (!strcmp(v, "-1"))
+			p->neighbour_cpu = -1;
 	} else if (strcmp(k, "baseline") == 0) {
 		struct ib_strv one = {0};
 		int bad;
@@ -669,7 +703,8 @@ static int apply_global(struct ib_plan *p, const char *k, const char *v,
 		snprintf(why, whylen,
 			 "unknown key '%s' in [global] (known: mode, runtimes, "
 			 "rsd_target, min_reps, max_reps, max_time, warmup, "
-			 "timeout, boot_timeout, baseline, cpus, memory)",
+			 "timeout, boot_timeout, baseline, cpus, memory, "
+			 "neighbour, neighbour_cpu)",
 			 k);
 		return -1;
 	}

@@ -70,6 +70,11 @@ struct ib_plan {
 	int cpus;          /* CPUs of every isolated instance; 0 = all */
 	uint64_t memory;   /* memory limit of every isolated instance */
 	char *baseline;
+	/* a noisy neighbour for the whole run: the probe's neighbour
+	 * workload ("cpu", "membw", "cache"), or "none"; on host CPU
+	 * neighbour_cpu (-1: the first CPU isobench may use) */
+	char *neighbour;
+	int neighbour_cpu;
 	char *source;      /* "command line" or the plan file's path */
 	/* which policy fields were set explicitly (the mode fills the rest) */
 	int set_rsd, set_min, set_max, set_time, set_warmup;
@@ -80,6 +85,11 @@ struct ib_plan {
  * "native,runc:lifecycle=run,cpuset=0" is two specs, as a spec's own
  * options are comma-separated too. */
 void ib_plan_split_runtimes(struct ib_strv *out, const char *list);
+
+/* Sets the run's noisy neighbour: none, cpu, membw or cache; -1 with why
+ * otherwise. */
+int ib_plan_set_neighbour(struct ib_plan *p, const char *kind, char *why,
+			  size_t whylen);
 
 /* Defaults of the quick or full suite. */
 void ib_plan_init(struct ib_plan *p, int full);

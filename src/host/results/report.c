@@ -126,6 +126,13 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 			100.0 * (ratios - wide) / ratios);
 	if (any_emulated(r))
 		fprintf(out, "%s\n", EMULATED_NOTE);
+	if (r->neighbour)
+		fprintf(out, "measured beside a noisy neighbour (%s) on host CPU "
+			"%d%s.\n", str_of(r->neighbour, "kind") ?: "?",
+			cJSON_GetObjectItem(r->neighbour, "cpu")->valueint,
+			cJSON_GetObjectItem(r->neighbour, "ended_s")
+				? ", which ended before the run did (report.md)"
+				: "");
 	if (r->bad_lines)
 		fprintf(out, "damaged raw.jsonl: %d line%s skipped (each named "
 			"in the warnings and report.md); the results are built "
@@ -677,6 +684,21 @@ char *ib_report_markdown(const struct ib_results *r)
 	ib_buf_printf(&b, " isobench %s, %s suite, plan from %s.\n\n",
 		      str_of(r->run, "isobench") ?: "?",
 		      str_of(plan, "mode") ?: "?", str_of(plan, "source") ?: "?");
+	if (r->neighbour) {
+		const cJSON *end = cJSON_GetObjectItem(r->neighbour, "ended_s");
+
+		ib_buf_printf(&b, "**Measured beside a noisy neighbour**: `%s` "
+			      "(the probe's neighbour workload) on host CPU "
+			      "%d, ", str_of(r->neighbour, "kind") ?: "?",
+			      cJSON_GetObjectItem(r->neighbour, "cpu")->valueint);
+		if (cJSON_IsNumber(end))
+			ib_buf_printf(&b, "until %.0f s into the run, when it "
+				      "ended early: what was measured after "
+				      "that ran without it.\n\n",
+				      end->valuedouble);
+		else
+			ib_buf_puts(&b, "for the whole run.\n\n");
+	}
 	if (any_emulated(r))
 		ib_buf_printf(&b, "**%s**\n\n", EMULATED_NOTE);
 	if (r->bad_lines)

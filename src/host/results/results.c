@@ -176,6 +176,7 @@ void ib_results_free(struct ib_results *r)
 	cJSON_Delete(r->run);
 	cJSON_Delete(r->runtimes);
 	cJSON_Delete(r->run_end);
+	cJSON_Delete(r->neighbour);
 	ib_strv_free(&r->columns);
 	ib_strv_free(&r->warnings);
 	idx_free(&r->cell_idx);
@@ -570,6 +571,29 @@ int ib_results_feed(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 		r->run_end = cJSON_Duplicate(ev, 1);
 		return 0;
 	}
+	if (strcmp(type, "neighbour") == 0) {
+		const char *kind = str_of(ev, "kind");
+		const cJSON *cpu = cJSON_GetObjectItem(ev, "cpu");
+
+		if (!kind || !cJSON_IsNumber(cpu))
+			return ib_err_set(err, -EINVAL,
+					  "malformed \"neighbour\" event");
+		cJSON_Delete(r->neighbour);
+		r->neighbour = cJSON_CreateObject();
+		cJSON_AddStringToObject(r->neighbour, "kind", kind);
+		cJSON_AddNumberToObject(r->neighbour, "cpu", cpu->valuedouble);
+		return 0;
+	}
+	if (strcmp(type, "neighbour_end") == 0) {
+		const cJSON *t = cJSON_GetObjectItem(ev, "t_s");
+
+		if (!r->neighbour || !cJSON_IsNumber(t))
+			return ib_err_set(err, -EINVAL, "malformed or early "
+					  "\"neighbour_end\" event");
+		cJSON_DeleteItemFromObject(r->neighbour, "ended_s");
+		cJSON_AddNumberToObject(r->neighbour, "ended_s", t->valuedouble);
+		return 0;
+	}
 	return ib_err_set(err, -EINVAL, "unknown event \"%.40s\"", type);
 }
 
@@ -861,6 +885,9 @@ char *ib_results_json(const struct ib_results *r)
 	cJSON_AddItemToObject(o, "plan", cJSON_Duplicate(plan, 1));
 	cJSON_AddItemToObject(o, "fingerprint",
 			      cJSON_Duplicate(cJSON_GetObjectItem(r->run, "fingerprint"), 1));
+	if (r->neighbour)
+		cJSON_AddItemToObject(o, "neighbour",
+				      cJSON_Duplicate(r->neighbour, 1));
 	json_runtimes(r, cJSON_AddArrayToObject(o, "runtimes"));
 	json_cells(r, cJSON_AddArrayToObject(o, "cells"));
 	json_metrics(r, cJSON_AddArrayToObject(o, "metrics"));

@@ -77,6 +77,9 @@ struct ib_results {
 	cJSON *run;      /* the run event (owned copy) */
 	cJSON *runtimes; /* the runtime events, in order (owned) */
 	cJSON *run_end;  /* or NULL: the run did not end cleanly */
+	/* the noisy neighbour: its "neighbour" event (kind, cpu, pid, t_s),
+	 * with "ended_s" and "why" if it ended before the run; or NULL */
+	cJSON *neighbour;
 	struct ib_strv columns; /* runtimes in plan order */
 	struct ib_cell *cells;
 	int ncells;

@@ -71,6 +71,9 @@ struct run {
 	int created_dir;          /* the run directory did not exist before */
 	int rts_set_up;           /* run_setup_runtimes ran: rts[0..nrts) own */
 	int started;              /* the run event is logged: keep the dir */
+	struct ib_proc neighbour; /* --neighbour's process, or pid 0 */
+	int neighbour_cpu;
+	int neighbour_ended;      /* it ended before the run (logged) */
 	struct run_app_image {    /* an application's image in work/ */
 		const char *name;     /* "nginx": the application's */
 		char *dir;            /* once built or found cached */
@@ -145,6 +148,13 @@ struct one_launch {
 
 /* The signal that interrupted the run, or 0. */
 int run_signal(void);
+
+/* neighbour.c: the run's noisy neighbour (plan->neighbour), started
+ * before the first cell (0, or -1: said, the run cannot be what was
+ * asked), checked (an early end is logged and said once), stopped. */
+int run_neighbour_start(struct run *R);
+void run_neighbour_check(struct run *R);
+void run_neighbour_stop(struct run *R);
 
 /* log.c */
 /* A message to the run's reporter (runner.h), printf-style, without the

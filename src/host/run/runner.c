@@ -144,6 +144,8 @@ static int run_start(struct run *R)
 			"no ratios", R->plan->baseline);
 	run_make_cells(R);
 	R->nets = ib_xcalloc((size_t)(R->nrts ? R->nrts : 1), sizeof(*R->nets));
+	if (rc == IB_EXIT_OK && run_neighbour_start(R) < 0)
+		rc = IB_EXIT_ENV;
 	return rc;
 }
 
@@ -181,6 +183,7 @@ static void run_rounds(struct run *R)
 				run_launch(R, c, 0);
 			}
 			run_check_cell(R, c);
+			run_neighbour_check(R);
 		}
 		if (!active)
 			break;
@@ -199,6 +202,7 @@ static int run_finish(struct run *R, int rc)
 	cJSON *ev;
 
 	run_progress_clear(R);
+	run_neighbour_check(R);
 	if (R->io_failed) {
 		run_say(R, IB_REPORT_ERROR, "%s", R->io_err.msg);
 		rc = IB_EXIT_ENV;
@@ -250,6 +254,7 @@ static int run_finish(struct run *R, int rc)
  * that measured nothing. */
 static void run_release(struct run *R)
 {
+	run_neighbour_stop(R);
 	for (int i = 0; R->nets && i < R->nrts; i++)
 		ib_net_link_remove(&R->nets[i], &R->state);
 	free(R->nets);
@@ -327,7 +332,9 @@ int ib_run(struct ib_plan *plan, const struct ib_runner_opts *o)
 	rc = run_open(&R);
 	if (rc == 0) {
 		rc = run_start(&R);
-		run_rounds(&R);
+		/* (a run that cannot be what was asked measures nothing) */
+		if (rc == IB_EXIT_OK || R.nrts == 0)
+			run_rounds(&R);
 		rc = run_finish(&R, rc);
 	}
 	run_release(&R);
