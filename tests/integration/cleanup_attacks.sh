@@ -103,6 +103,25 @@ assert_grep "is not this run's" "$T/procs.out" "procs: another run's marker refu
 baits_intact "process records"
 note "processes without the run's marker (given pid and start time) are left alone"
 
+# huge page records: a page size isobench does not manage (another sysfs
+# file), counts out of range; a pool at its recorded size is not touched
+POOL2=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+if [ -r "$POOL2" ]; then
+	hp=$(cat "$POOL2")
+	run huge '{"kind":"hugepages","name":"h1","page_kb":4,"before":0,"added":5,"op":"add"}' \
+		'{"kind":"hugepages","name":"h2","page_kb":2048,"before":0,"added":1e12,"op":"add"}' \
+		'{"kind":"hugepages","name":"h3","page_kb":"2048","before":0,"added":1,"op":"add"}' \
+		'{"kind":"hugepages","name":"h4","page_kb":2048,"before":'"$hp"',"added":7,"op":"add"}'
+	ib huge cleanup "$D"
+	assert_eq "$(grep -c 'huge page record without a valid page size and counts: left alone' "$T/huge.out")" 3 \
+		"huge: invalid records refused"
+	assert_grep "pool at $hp, its size before: nothing to give back" "$T/huge.out" "huge: a pool never grown"
+	assert_eq "$(cat "$POOL2")" "$hp" "huge: the host's 2M pool"
+	note "huge page records with another page size or counts out of range are left alone; a pool at its recorded size is not shrunk"
+else
+	skip_case "no 2M huge page pool on this host ($POOL2)"
+fi
+
 # runc/crun/runsc with global arguments from the file
 run oci '{"kind":"container","runtime":"runc","name":"isobench-'"$ID"'-000001","bundle":"'"$T"'/bait/dir","cgroup":"/","args":["--root","'"$T"'/runc-root","--log","'"$T"'/bait/runc.log"],"op":"add"}'
 if command -v runc >/dev/null; then
@@ -230,3 +249,4 @@ baits_intact "the run's own cleanup"
 ib ok2 cleanup "$D"
 assert_grep "nothing left behind" "$T/ok2.out" "second cleanup"
 note "--dry-run does nothing; the run's own work directory is removed (not what a symlink in it names)"
+[ ${#SKIPPED[@]} -eq 0 ] || exit 77

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/hugepool.h"
 #include "base/proc.h"
 #include "net/net_link.h"
 #include "runtime/drivers/registry.h"
@@ -256,6 +257,47 @@ static int check_registry(struct ib_cleanup *cx, const char *reg,
 	return rc;
 }
 
+/* A growth of the host's huge page pool (base/hugepool.h), given back.
+ * The record's figures are data, bounded; only the two page sizes isobench
+ * manages are ever written. */
+static int give_back_hugepages(struct ib_cleanup *cx, const cJSON *res)
+{
+	const cJSON *kb = cJSON_GetObjectItem(res, "page_kb");
+	const cJSON *before = cJSON_GetObjectItem(res, "before");
+	const cJSON *added = cJSON_GetObjectItem(res, "added");
+	struct ib_err e = {0};
+	char what[64];
+
+	if (!cJSON_IsNumber(kb) || !cJSON_IsNumber(before) ||
+	    !cJSON_IsNumber(added) ||
+	    !ib_hugepool_size_ok((unsigned long)kb->valuedouble) ||
+	    kb->valuedouble != (double)(unsigned long)kb->valuedouble ||
+	    before->valuedouble < 0 || before->valuedouble > 1e7 ||
+	    added->valuedouble < 1 || added->valuedouble > 1e7) {
+		ib_buf_printf(cx->log, "huge page record without a valid page "
+			      "size and counts: left alone\n");
+		return -EINVAL;
+	}
+	if (!cx->same_boot) {
+		ib_buf_printf(cx->log, "huge pages: grown on another boot (or "
+			      "one not recorded): the pool was reset then\n");
+		return 0;
+	}
+	snprintf(what, sizeof(what), "hugepages-%lukB -%lu",
+		 (unsigned long)kb->valuedouble,
+		 (unsigned long)added->valuedouble);
+	if (!ib_cleanup_act(cx, IB_ACT_HUGEPAGES, what, NULL))
+		return 0;
+	if (ib_hugepool_give_back((unsigned long)kb->valuedouble,
+				  (unsigned long)before->valuedouble,
+				  (unsigned long)added->valuedouble, cx->log,
+				  &e) < 0) {
+		ib_buf_printf(cx->log, "%s\n", e.msg);
+		return e.code;
+	}
+	return 0;
+}
+
 static int netif_or_netns(struct ib_cleanup *cx, const cJSON *res, int netns)
 {
 	const char *n = cJSON_GetStringValue(
@@ -282,6 +324,8 @@ static int remove_one(struct ib_cleanup *cx, const cJSON *res)
 		return netif_or_netns(cx, res, 1);
 	if (kind && !strcmp(kind, "netif"))
 		return netif_or_netns(cx, res, 0);
+	if (kind && !strcmp(kind, "hugepages"))
+		return give_back_hugepages(cx, res);
 	ops = rtname ? ib_runtime_find(rtname) : NULL;
 	if (!ops || !ops->cleanup) {
 		ib_buf_printf(cx->log, "resource of unknown kind left as is\n");

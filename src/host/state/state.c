@@ -192,6 +192,20 @@ int ib_state_add_dir(struct ib_state *s, const char *name, const char *path,
 	return ib_state_add(s, o, err);
 }
 
+int ib_state_add_hugepages(struct ib_state *s, const char *name,
+			   unsigned long page_kb, unsigned long before,
+			   unsigned long added, struct ib_err *err)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "kind", "hugepages");
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddNumberToObject(o, "page_kb", (double)page_kb);
+	cJSON_AddNumberToObject(o, "before", (double)before);
+	cJSON_AddNumberToObject(o, "added", (double)added);
+	return ib_state_add(s, o, err);
+}
+
 void ib_state_close(struct ib_state *s)
 {
 	if (s->fd >= 0) {
@@ -377,7 +391,7 @@ static int under(const char *p, const char *root)
 
 /* The run's entries of the runtime directory that p is in, if any:
  * docker-<id>, oci-<id> (runc's, crun's, runsc's --root), containerd-<id>,
- * isobench-fc-<id>, <id>-qemu-<machine>-<accel>[-pin]. Returns the entry's path (caller frees) or NULL. */
+ * isobench-fc-<id>, <id>-qemu-<machine>-<accel>[-<tag>]. Returns the entry's path (caller frees) or NULL. */
 static char *rt_entry_of(const struct ib_cleanup *cx, const char *p)
 {
 	size_t n = strlen(cx->runtime_dir), idn = strlen(cx->run_id);
@@ -408,9 +422,13 @@ static char *rt_entry_of(const struct ib_cleanup *cx, const char *p)
 		for (size_t i = 0; i < IB_ARRAY_LEN(kinds); i++) {
 			size_t kl = strlen(kinds[i]);
 
-			/* "-pin": a column with its vCPUs pinned */
+			/* "-<8 hex digits>": a column with tuning options
+			 * (its options' hash); "-pin": the same, of older
+			 * runs */
 			if (!strncmp(k, kinds[i], kl) &&
-			    (!k[kl] || !strcmp(k + kl, "-pin")))
+			    (!k[kl] || !strcmp(k + kl, "-pin") ||
+			     (k[kl] == '-' && strlen(k + kl + 1) == 8 &&
+			      strspn(k + kl + 1, "0123456789abcdef") == 8)))
 				return ib_xasprintf("%.*s", (int)(end - p), p);
 		}
 	}
@@ -459,6 +477,7 @@ static const char *act_verb(enum ib_cleanup_act a)
 	case IB_ACT_ENGINE: return "delete";
 	case IB_ACT_NETIF: return "delete interface";
 	case IB_ACT_NETNS: return "delete network namespace";
+	case IB_ACT_HUGEPAGES: return "give back huge pages";
 	}
 	return "?";
 }

@@ -49,6 +49,11 @@ int ib_state_add_marked_process(struct ib_state *s, const char *name,
 				const char *run_id, struct ib_err *err);
 int ib_state_add_dir(struct ib_state *s, const char *name, const char *path,
 		     struct ib_err *err);
+/* A growth of the host's huge page pool (base/hugepool.h): the pool was
+ * before pages of page_kb, added more are about to be added. */
+int ib_state_add_hugepages(struct ib_state *s, const char *name,
+			   unsigned long page_kb, unsigned long before,
+			   unsigned long added, struct ib_err *err);
 /* The run's marker (ISOBENCH_RUN=<run id> in the environment of all it
  * starts): cleanup kills whatever still carries it. */
 int ib_state_add_marker(struct ib_state *s, const char *run_id,
@@ -87,6 +92,8 @@ enum ib_cleanup_act {
 			       an engine's API; detail: its socket */
 	IB_ACT_NETIF,       /* target: an interface, deleted */
 	IB_ACT_NETNS,       /* target: a network namespace, deleted */
+	IB_ACT_HUGEPAGES,   /* target: "hugepages-<kB>kB -N": the pages a
+			       run added to the host's pool, given back */
 };
 
 struct ib_cleanup_action {

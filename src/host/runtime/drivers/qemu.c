@@ -28,6 +28,12 @@
  * random under TCG's timing, and the fallback (jiffies, 4 ms steps) would
  * make every timed sample meaningless.
  *
+ * The tuning options, KubeVirt's knobs as QEMU has them: pin=vcpu (each
+ * vCPU thread on a host CPU of its own), emulator=isolated (QEMU's other
+ * threads on one more), mem=anon|memfd|hugetlb with hugepage=2M|1G (the
+ * host's huge page pool grown for the run and given back: base/hugepool.h)
+ * and prealloc=on. Each is checked from /proc where it can be.
+ *
  * The scratch disk (the disk benchmark's) is a raw sparse image per
  * runtime on virtio-blk with cache=none (O_DIRECT on the host, as the
  * other runtimes' O_DIRECT reaches the host's disk), attached only to
@@ -51,6 +57,7 @@
 
 #include "common/frame.h"
 #include "common/params.h"
+#include "base/hugepool.h"
 #include "base/kvm.h"
 #include "engines/qmp.h"
 #include "net/net_link.h"
@@ -79,6 +86,30 @@ static const struct ib_rt_option qemu_options[] = {
 	 "own, the first of isobench's CPUs for vCPU 0 and so on, and read "
 	 "back from /proc (KubeVirt's dedicatedCpuPlacement); none: where "
 	 "the scheduler puts them", 0, NULL, NULL},
+	{"emulator", "shared,isolated", "shared",
+	 "isolated: QEMU's other threads (main loop, I/O, RCU; an iothread for "
+	 "the disk) on a host CPU no vCPU uses, the next of isobench's after "
+	 "the vCPUs' (KubeVirt's isolateEmulatorThread; needs pin=vcpu); "
+	 "shared: where the scheduler puts them", 0, NULL, NULL},
+	{"mem", "memfd,anon,hugetlb", "memfd",
+	 "guest RAM: memfd (a named shared memfd), anon (private anonymous "
+	 "memory), hugetlb (a hugetlb memfd of hugepage-sized pages, the "
+	 "host's pool grown for the run and given back after it)", 0, NULL,
+	 NULL},
+	{"hugepage", "2M,1G", "2M",
+	 "the page size of mem=hugetlb (KubeVirt's hugepages.pageSize)", 0,
+	 NULL, NULL},
+	{"prealloc", "off,on", "off",
+	 "on: every page of guest RAM allocated when QEMU starts (before the "
+	 "guest boots); off: on first touch", 0, NULL, NULL},
+};
+
+enum qemu_mem { MEM_MEMFD, MEM_ANON, MEM_HUGETLB };
+
+/* One growth of the host's huge page pool, for this runtime (hugepool.h) */
+struct pool_growth {
+	char *name;          /* its state record */
+	unsigned long before, added;
 };
 
 struct qemu_rt {
@@ -92,6 +123,12 @@ struct qemu_rt {
 	int cpus;
 	int pin;             /* pin=vcpu: vCPU i on host CPU pin_cpu[i] */
 	int pin_cpu[64];
+	int emu_cpu;         /* emulator=isolated: its host CPU, else -1 */
+	enum qemu_mem mem;
+	unsigned long page_kb; /* mem=hugetlb: the page size */
+	int prealloc;
+	struct pool_growth *grown; /* the pool's growths, in order */
+	int ngrown;
 	uint64_t mem_mib;
 	char *sock_dir;      /* QMP sockets (a socket path has <= 107 bytes) */
 	char *disk;          /* the scratch image, made on first use */
@@ -108,6 +145,7 @@ struct qemu_launch {
 	char *cmdline;
 	char *initrd;   /* an application's launch: its own (ib_vm_initrd_with_tree) */
 	int asked;      /* its probe was asked to end on its console */
+	int emu_threads; /* emulator=isolated: QEMU's other threads pinned */
 };
 
 static int qemu_available(struct ib_buf *why, struct ib_buf *fix)
@@ -162,6 +200,26 @@ static char *qemu_version(const char *bin)
  * the scratch image to attach, or NULL; tap: the net workload's tap
  * device, or NULL; qmp: the QMP socket, or NULL; initrd: the launch's own
  * initramfs, or NULL: the probe's image. */
+/* The guest RAM's backend object (mem=, hugepage=, prealloc=). */
+static char *memory_backend(const struct qemu_rt *q)
+{
+	const char *pre = q->prealloc ? ",prealloc=on" : "";
+	unsigned long long mib = (unsigned long long)q->mem_mib;
+
+	switch (q->mem) {
+	case MEM_ANON:
+		return ib_xasprintf("memory-backend-ram,id=ram,size=%lluM%s", mib,
+				    pre);
+	case MEM_HUGETLB:
+		return ib_xasprintf("memory-backend-memfd,id=ram,size=%lluM,"
+				    "hugetlb=on,hugetlbsize=%s%s", mib,
+				    q->page_kb == 2048 ? "2M" : "1G", pre);
+	case MEM_MEMFD:
+		break;
+	}
+	return ib_xasprintf("memory-backend-memfd,id=ram,size=%lluM%s", mib, pre);
+}
+
 static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
 		      const char *disk, const char *tap, const char *qmp,
 		      const char *initrd, struct ib_strv *argv,
@@ -186,9 +244,7 @@ static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
 	ib_strv_push(argv, q->q35 ? "q35,memory-backend=ram"
 				  : "microvm,memory-backend=ram");
 	ib_strv_push(argv, "-object");
-	ib_strv_push_owned(argv, ib_xasprintf("memory-backend-memfd,id=ram,"
-					      "size=%lluM",
-					      (unsigned long long)q->mem_mib));
+	ib_strv_push_owned(argv, memory_backend(q));
 	ib_strv_push(argv, "-m");
 	ib_strv_push_owned(argv, ib_xasprintf("%lluM", (unsigned long long)q->mem_mib));
 	ib_strv_push(argv, "-smp");
@@ -217,13 +273,23 @@ static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
 		ib_strv_push_owned(argv, ib_xasprintf("unix:%s,server=on,wait=off", qmp));
 	}
 	if (disk) {
+		/* emulator=isolated: the disk's I/O in an iothread of its own
+		 * (on the emulator's CPU with QEMU's other threads) */
+		const char *io = q->emu_cpu >= 0 ? ",iothread=io0" : "";
+
+		if (q->emu_cpu >= 0) {
+			ib_strv_push(argv, "-object");
+			ib_strv_push(argv, "iothread,id=io0");
+		}
 		ib_strv_push(argv, "-drive");
 		ib_strv_push_owned(argv, ib_xasprintf("file=%s,if=none,id=scratch,"
 						      "format=raw,cache=none",
 						      disk));
 		ib_strv_push(argv, "-device");
-		ib_strv_push(argv, q->q35 ? "virtio-blk-pci,drive=scratch"
-					  : "virtio-blk-device,drive=scratch");
+		ib_strv_push_owned(argv, ib_xasprintf("%s,drive=scratch%s",
+						      q->q35 ? "virtio-blk-pci"
+							     : "virtio-blk-device",
+						      io));
 	}
 	if (tap) {
 		/* the host end exists (net_link.c); QEMU only opens it */
@@ -500,10 +566,10 @@ static void qemu_free(struct qemu_rt *q)
 	free(q);
 }
 
-/* pin=vcpu: vCPU i goes to the i-th CPU isobench may run on; a host
- * with fewer CPUs than vCPUs cannot give each its own (an error for this
- * column). */
-static int pin_plan(struct qemu_rt *q, struct ib_err *err)
+/* pin=vcpu: vCPU i goes to the i-th CPU isobench may run on, and with
+ * emu (emulator=isolated) QEMU's other threads to the next; a host with
+ * fewer CPUs cannot give each its own (an error for this column). */
+static int pin_plan(struct qemu_rt *q, int emu, struct ib_err *err)
 {
 	cpu_set_t own;
 	int n = 0;
@@ -511,13 +577,21 @@ static int pin_plan(struct qemu_rt *q, struct ib_err *err)
 	if (sched_getaffinity(0, sizeof(own), &own) != 0)
 		return ib_err_set(err, -errno, "sched_getaffinity: %s",
 				  strerror(errno));
-	for (int c = 0; c < CPU_SETSIZE && n < q->cpus; c++)
-		if (CPU_ISSET(c, &own))
-			q->pin_cpu[n++] = c;
-	if (n < q->cpus)
-		return ib_err_set(err, -EINVAL, "pin=vcpu: %d vCPUs, but isobench "
-				  "may run on %d CPUs here (one each is needed; "
-				  "--cpus N gives fewer vCPUs)", q->cpus,
+	for (int c = 0; c < CPU_SETSIZE && n < q->cpus + emu; c++) {
+		if (!CPU_ISSET(c, &own))
+			continue;
+		if (n < q->cpus)
+			q->pin_cpu[n] = c;
+		else
+			q->emu_cpu = c;
+		n++;
+	}
+	if (n < q->cpus + emu)
+		return ib_err_set(err, -EINVAL, "pin=vcpu%s: %d vCPUs%s, but "
+				  "isobench may run on %d CPUs here (one each "
+				  "is needed; --cpus N gives fewer vCPUs)",
+				  emu ? ",emulator=isolated" : "", q->cpus,
+				  emu ? " and the emulator" : "",
 				  CPU_COUNT(&own));
 	q->pin = 1;
 	return 0;
@@ -576,20 +650,207 @@ static int pin_vcpus(const struct qemu_rt *q, const struct qemu_launch *ql,
 	return 0;
 }
 
+/* emulator=isolated: QEMU starts on the emulator's CPU, so that every
+ * thread it makes (vCPUs until pinned, the main loop, RCU, I/O workers,
+ * the iothread) starts there. Runs between fork and exec: a system call
+ * only. */
+static int emulator_affinity(void *arg)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(*(const int *)arg, &one);
+	return sched_setaffinity(0, sizeof(one), &one) ? errno : 0;
+}
+
+/* emulator=isolated: every thread of VM vmm that is not a vCPU's on the
+ * emulator's CPU, set and read back from /proc (a thread that ended on
+ * the way is no error); *n gets how many. */
+static int isolate_emulator(const struct qemu_rt *q,
+			    const struct qemu_launch *ql, pid_t vmm, int *n,
+			    struct ib_err *err)
+{
+	char *dir = ib_xasprintf("/proc/%d/task", (int)vmm);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int rc = 0;
+
+	*n = 0;
+	if (!d) {
+		rc = ib_err_set(err, -errno, "emulator=isolated: %s: %s", dir,
+				strerror(errno));
+		free(dir);
+		return rc;
+	}
+	while (rc == 0 && (de = readdir(d))) {
+		char *end, *path, *text;
+		long tid = strtol(de->d_name, &end, 10);
+		int vcpu = 0;
+		cpu_set_t one;
+
+		if (end == de->d_name || *end || tid <= 0)
+			continue;
+		for (int i = 0; i < ql->nvcpus; i++)
+			vcpu |= ql->vcpu_tid[i] == (pid_t)tid;
+		if (vcpu)
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(q->emu_cpu, &one);
+		if (sched_setaffinity((pid_t)tid, sizeof(one), &one) != 0) {
+			if (errno != ESRCH)
+				rc = ib_err_set(err, -errno, "emulator=isolated: "
+						"thread %ld to CPU %d: %s", tid,
+						q->emu_cpu, strerror(errno));
+			continue;
+		}
+		path = ib_xasprintf("%s/%ld/status", dir, tid);
+		text = ib_read_file(path, NULL, NULL);
+		if (text && !allowed_is(text, q->emu_cpu))
+			rc = ib_err_set(err, -EIO, "emulator=isolated: thread "
+					"%ld reads back as not on CPU %d alone",
+					tid, q->emu_cpu);
+		else if (text)
+			(*n)++;
+		free(text);
+		free(path);
+	}
+	closedir(d);
+	free(dir);
+	return rc;
+}
+
+/* mem=hugetlb: grows the host's pool until one more VM's pages are
+ * available (neither in use nor reserved), each growth journalled before
+ * the write (hugepool.h). A host that cannot give them all is an error
+ * for this column, the pool put back at once. */
+static int pool_ensure(struct ib_runtime *rt, struct qemu_rt *q,
+		       struct ib_err *err)
+{
+	unsigned long need = (unsigned long)(q->mem_mib * 1024 / q->page_kb);
+	unsigned long nr, avail, got, put;
+	struct pool_growth *g;
+	int rc = ib_hugepool_read(q->page_kb, &nr, &avail, err);
+
+	if (rc < 0)
+		return ib_err_wrap(err, "mem=hugetlb");
+	if (avail >= need)
+		return 0;
+	q->grown = ib_xrealloc(q->grown, (size_t)(q->ngrown + 1) * sizeof(*g));
+	g = &q->grown[q->ngrown];
+	g->name = ib_xasprintf("%s-hugepages-%d", q->state_name, q->ngrown);
+	g->before = nr;
+	g->added = need - avail;
+	rc = ib_state_add_hugepages(rt->ctx->state, g->name, q->page_kb, nr,
+				    g->added, err);
+	if (rc < 0) {
+		free(g->name);
+		return rc;
+	}
+	q->ngrown++;
+	rc = ib_hugepool_set(q->page_kb, nr + g->added, &got, err);
+	if (rc == 0 && got < nr + g->added) {
+		rc = ib_err_set(err, -ENOMEM, "mem=hugetlb,hugepage=%s: the "
+				"host gave %lu of the %lu huge pages asked for "
+				"(too little memory, or too fragmented, for "
+				"pages of that size now; hugepages= on the "
+				"kernel's command line reserves them at boot)",
+				q->page_kb == 2048 ? "2M" : "1G",
+				got > nr ? got - nr : 0, g->added);
+		ib_hugepool_set(q->page_kb, nr, &put, NULL);
+	}
+	return rc;
+}
+
+/* Gives the pool's growths back, the last first. One that fails keeps
+ * its record: `isobench cleanup` tries again. */
+static void pool_give_back(struct ib_runtime *rt, struct qemu_rt *q)
+{
+	for (int i = q->ngrown - 1; i >= 0; i--) {
+		struct ib_err e = {0};
+
+		if (ib_hugepool_give_back(q->page_kb, q->grown[i].before,
+					  q->grown[i].added, NULL, &e) == 0)
+			ib_state_del(rt->ctx->state, q->grown[i].name, NULL);
+		else
+			fprintf(stderr, "isobench: %s (run `isobench cleanup` "
+				"to try again)\n", e.msg);
+		free(q->grown[i].name);
+	}
+	free(q->grown);
+	q->grown = NULL;
+	q->ngrown = 0;
+}
+
+/* The tuning options (pin, emulator, mem, hugepage, prealloc) into q,
+ * checked together. tag: "" where all are their defaults, else "-" and
+ * 8 hex digits hashed from their values, which keeps this column's QMP
+ * directory apart from other qemu columns'. */
+static int tuning_options(const struct ib_runtime *rt, struct qemu_rt *q,
+			  char *tag, size_t cap, struct ib_err *err)
+{
+	static const char *const names[] = {"pin", "emulator", "mem",
+					    "hugepage", "prealloc"};
+	const char *mem = ib_runtime_opt(rt, "mem");
+	int emu = !strcmp(ib_runtime_opt(rt, "emulator"), "isolated");
+	unsigned hash = 2166136261u; /* FNV-1a */
+	int tuned = 0;
+
+	for (size_t i = 0; i < IB_ARRAY_LEN(names); i++) {
+		const char *v = ib_runtime_opt(rt, names[i]);
+
+		for (size_t k = 0; k < IB_ARRAY_LEN(qemu_options); k++)
+			if (!strcmp(qemu_options[k].name, names[i]))
+				tuned |= strcmp(v, qemu_options[k].dflt) != 0;
+		for (const char *c = names[i]; *c; c++)
+			hash = (hash ^ (unsigned char)*c) * 16777619u;
+		for (const char *c = v; *c; c++)
+			hash = (hash ^ (unsigned char)*c) * 16777619u;
+		hash = (hash ^ ';') * 16777619u;
+	}
+	snprintf(tag, cap, tuned ? "-%08x" : "", hash);
+	q->mem = !strcmp(mem, "anon")	 ? MEM_ANON
+		 : !strcmp(mem, "hugetlb") ? MEM_HUGETLB
+					   : MEM_MEMFD;
+	q->page_kb = !strcmp(ib_runtime_opt(rt, "hugepage"), "1G") ? 1048576
+								   : 2048;
+	q->prealloc = !strcmp(ib_runtime_opt(rt, "prealloc"), "on");
+	if (q->mem != MEM_HUGETLB && q->page_kb != 2048)
+		return ib_err_set(err, -EINVAL, "hugepage=1G: the page size of "
+				  "mem=hugetlb (this column has mem=%s)", mem);
+	if (emu && strcmp(ib_runtime_opt(rt, "pin"), "vcpu"))
+		return ib_err_set(err, -EINVAL, "emulator=isolated needs "
+				  "pin=vcpu (the emulator's CPU is one no vCPU "
+				  "uses, as KubeVirt's isolateEmulatorThread "
+				  "needs dedicatedCpuPlacement)");
+	if (q->mem == MEM_HUGETLB && (q->mem_mib * 1024) % q->page_kb)
+		return ib_err_set(err, -EINVAL, "mem=hugetlb,hugepage=%s: the "
+				  "VM's memory (%llu MiB, --memory) is not a "
+				  "whole number of such pages",
+				  q->page_kb == 2048 ? "2M" : "1G",
+				  (unsigned long long)q->mem_mib);
+	if (q->mem == MEM_HUGETLB && geteuid() != 0)
+		return ib_err_set(err, -EPERM, "mem=hugetlb grows the host's "
+				  "huge page pool for the run: run isobench as "
+				  "root");
+	if (!strcmp(ib_runtime_opt(rt, "pin"), "vcpu"))
+		return pin_plan(q, emu, err);
+	return 0;
+}
+
 static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 {
 	struct qemu_rt *q = ib_xcalloc(1, sizeof(*q));
-	char *rtdir;
+	char *rtdir, tag[16];
 	int rc;
 
+	q->emu_cpu = -1;
 	rt->priv = q;
 	rc = qemu_setup(q, ib_runtime_opt(rt, "machine"),
 			ib_runtime_opt(rt, "accel"), rt->ctx->probe_path,
 			&rt->ctx->limits, err);
 	if (rc < 0)
 		return rc;
-	if (!strcmp(ib_runtime_opt(rt, "pin"), "vcpu") &&
-	    (rc = pin_plan(q, err)) < 0)
+	if ((rc = tuning_options(rt, q, tag, sizeof(tag), err)) < 0)
 		return rc;
 	/* The QMP sockets' directory, per runtime of the run, in the
 	 * runtime directory: the work directory may be too deep for a
@@ -598,7 +859,7 @@ static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 		return err->code;
 	q->sock_dir = ib_xasprintf("%s/%s-qemu-%s-%s%s", rtdir, rt->ctx->run_id,
 				   q->q35 ? "q35" : "microvm", q->kvm ? "kvm" : "tcg",
-				   q->pin ? "-pin" : "");
+				   tag);
 	free(rtdir);
 	/* the longest of its sockets: "<launch id>.qmp" */
 	{
@@ -610,10 +871,14 @@ static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 			return ib_err_wrap(err, "QMP socket");
 	}
 	q->state_name = ib_xasprintf("qmp-dir-%s-%s%s", q->q35 ? "q35" : "microvm",
-				     q->kvm ? "kvm" : "tcg", q->pin ? "-pin" : "");
+				     q->kvm ? "kvm" : "tcg", tag);
 	rc = ib_state_add_dir(rt->ctx->state, q->state_name, q->sock_dir, err);
 	if (rc == 0)
 		rc = ib_mkdirs(q->sock_dir, 0700, err);
+	/* mem=hugetlb: one VM's pages now, so that a host that cannot give
+	 * them skips this column alone; more at launch if VMs run at once */
+	if (rc == 0 && q->mem == MEM_HUGETLB)
+		rc = pool_ensure(rt, q, err);
 	return rc;
 }
 
@@ -625,6 +890,7 @@ char *ib_qemu_command(const char *probe, const char *machine, const char *accel,
 	struct ib_strv argv = {0};
 	struct ib_buf cmd = {0};
 
+	q->emu_cpu = -1;
 	if (qemu_setup(q, machine, accel, probe, limits, err) < 0 ||
 	    build_argv(q, q->kvm, probe_argv, NULL, NULL, qmp, NULL, &argv, NULL,
 		       err) < 0) {
@@ -743,6 +1009,7 @@ static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
 	struct qemu_rt *q = rt->priv;
 	struct qemu_launch *ql = ib_xcalloc(1, sizeof(*ql));
 	struct ib_strv pargv = {0}, argv = {0};
+	struct ib_spawn_opts so = {0};
 	const char *disk = NULL;
 	int rc;
 
@@ -780,8 +1047,13 @@ static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
 			l->net ? l->net->host_if : NULL, ql->qmp_path,
 			ql->initrd, &argv, &ql->cmdline, err);
 	ib_strv_free(&pargv);
-	if (rc < 0)
+	/* VMs held at once (footprint) need a VM's pages each */
+	if (rc == 0 && q->mem == MEM_HUGETLB)
+		rc = pool_ensure(rt, q, err);
+	if (rc < 0) {
+		ib_strv_free(&argv);
 		return rc;
+	}
 	/* a guest boots in 1-3 s under TCG here, well under 1 s with KVM;
 	 * a rare TCG boot hangs before userspace (about one in 60 on a
 	 * loaded host: silent from the start, or after its PCI message):
@@ -790,10 +1062,14 @@ static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
 	l->boot_timeout_s = q->kvm ? BOOT_TIMEOUT_KVM_S : BOOT_TIMEOUT_TCG_S;
 	l->t_launch_ns = ib_mono_ns();
 	/* an application's probe is asked to end on its console (stdin) */
-	rc = ib_proc_spawn(&l->proc, argv.v, rt->ctx->work,
-			   IB_PROC_DIE_WITH_PARENT |
-				   (l->app_root ? IB_PROC_STDIN_PIPE : 0),
-			   err);
+	so.cwd = rt->ctx->work;
+	so.flags = IB_PROC_DIE_WITH_PARENT |
+		   (l->app_root ? IB_PROC_STDIN_PIPE : 0);
+	if (q->emu_cpu >= 0) {
+		so.pre_exec = emulator_affinity;
+		so.pre_exec_arg = &q->emu_cpu;
+	}
+	rc = ib_proc_start(&l->proc, argv.v, &so, err);
 	ib_strv_free(&argv);
 	if (rc < 0)
 		return rc;
@@ -822,6 +1098,10 @@ static int qemu_launch(struct ib_runtime *rt, struct ib_launch *l,
 		return ib_err_wrap(err, "VM %s", l->name);
 	}
 	if (q->pin && (rc = pin_vcpus(q, ql, l->proc.pid, err)) < 0)
+		return ib_err_wrap(err, "VM %s", l->name);
+	if (q->emu_cpu >= 0 &&
+	    (rc = isolate_emulator(q, ql, l->proc.pid, &ql->emu_threads,
+				   err)) < 0)
 		return ib_err_wrap(err, "VM %s", l->name);
 	return 0;
 }
@@ -913,7 +1193,29 @@ static void qemu_describe(struct ib_runtime *rt, cJSON *out)
 	cJSON_AddStringToObject(out, "console", "serial ttyS0 (QEMU stdio)");
 	cJSON_AddStringToObject(out, "scratch_disk",
 				"raw image, virtio-blk, cache=none (host O_DIRECT)");
-	cJSON_AddStringToObject(out, "guest_memory", "memfd backend");
+	cJSON_AddStringToObject(out, "guest_memory",
+				q->mem == MEM_ANON    ? "anonymous (memory-backend-ram)"
+				: q->mem == MEM_HUGETLB ? "hugetlb memfd backend"
+							: "memfd backend");
+	if (q->mem == MEM_HUGETLB) {
+		cJSON_AddStringToObject(out, "hugepage",
+					q->page_kb == 2048 ? "2M" : "1G");
+		cJSON_AddStringToObject(out, "hugepage_pool",
+					"the host's pool grown by what a launch "
+					"lacked, given back after the run "
+					"(isobench cleanup after a kill -9)");
+	}
+	cJSON_AddStringToObject(out, "prealloc", q->prealloc ? "on" : "off");
+	if (q->emu_cpu >= 0) {
+		cJSON_AddNumberToObject(out, "emulator_host_cpu", q->emu_cpu);
+		cJSON_AddStringToObject(out, "emulator",
+					"isolated: QEMU started on "
+					"emulator_host_cpu (every thread it "
+					"makes starts there), the vCPUs then "
+					"pinned away and every other thread "
+					"set and read back there; the disk in "
+					"an iothread");
+	}
 }
 
 static void qemu_release(struct ib_runtime *rt)
@@ -928,6 +1230,7 @@ static void qemu_release(struct ib_runtime *rt)
 	}
 	if (q->disk)
 		unlink(q->disk);
+	pool_give_back(rt, q);
 	qemu_free(q);
 	rt->priv = NULL;
 }
