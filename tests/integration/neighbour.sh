@@ -83,6 +83,35 @@ ib k9clean cleanup "$T/k9"
 expect_rc 0 k9clean
 note "kill -9: the neighbour ends with isobench; cleanup finds nothing of it left"
 
+# a job's own neighbour --------------------------------------------------------
+# the plan's none; job cpu-nb runs beside a cpu neighbour, job cpu without
+cat >"$T/jobs.ini" <<EOF
+[global]
+runtimes = native
+min_reps = 2
+max_reps = 2
+[cpu]
+duration = 0.2
+[cpu-nb]
+benchmark = cpu
+duration = 0.2
+neighbour = cpu
+EOF
+ib jobs run "$T/jobs.ini" -q --probe "$PROBE" --scratch "$T" -o "$T/jobs"
+expect_rc 0 jobs
+assert_eq "$(jrows "$T/jobs/raw.jsonl" - neighbour ev=launch job=cpu-nb | sort -u)" cpu \
+	"jobs: cpu-nb's launches ran beside a cpu neighbour"
+assert_eq "$(jrows "$T/jobs/raw.jsonl" - neighbour ev=launch job=cpu | sort -u)" "<missing>" \
+	"jobs: cpu's launches ran without"
+assert_eq "$(jget "$T/jobs/results.json" job_neighbours.cpu-nb.kind)" cpu "jobs: results.json"
+assert_grep "neighbour = cpu" "$T/jobs/plan.ini" "jobs: plan.ini keeps the job's"
+for pid in $(jrows "$T/jobs/raw.jsonl" - pid ev=neighbour); do
+	! alive_as "$pid" "$PROBE" || fail "jobs: neighbour $pid outlived the run"
+done
+[ "$(jrows "$T/jobs/raw.jsonl" - pid ev=neighbour | wc -l)" -ge 2 ] ||
+	fail "jobs: the neighbour was not started for each of cpu-nb's rounds"
+note "a job's own neighbour runs while its cells run (each launch says so), not beside the other job's; none left after"
+
 # bad input -------------------------------------------------------------------
 ib badkind run -r native -b cpu --neighbour noisy --probe "$PROBE" --scratch "$T" -o "$T/badkind"
 assert_eq "$IB_RC" 2 "--neighbour noisy: exit status"

@@ -596,6 +596,16 @@ static void test_neighbour(void **state)
 		 "neighbour must be none, cpu, membw or cache");
 	load_err("[global]\nneighbour_cpu = 2048\n[cpu]\n", 2,
 		 "neighbour_cpu must be a CPU number");
+	/* a job's own, in place of the plan's while its cells run */
+	load_ok("[global]\nneighbour = cache\n[cpu]\n[cpu-nb]\nbenchmark = cpu\n"
+		"neighbour = cpu\n[quiet]\nbenchmark = cpu\nneighbour = none\n", &p);
+	assert_null(p.jobs[0].neighbour);
+	assert_string_equal(p.jobs[1].neighbour, "cpu");
+	assert_string_equal(p.jobs[2].neighbour, "none");
+	round_trip(&p);
+	ib_plan_free(&p);
+	load_err("[cpu]\nneighbour = loud\n", 2,
+		 "cpu: neighbour: 'loud' is not none, cpu, membw or cache");
 }
 
 /* A spec's own options are comma-separated too: an item "option=value"

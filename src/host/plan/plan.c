@@ -66,6 +66,7 @@ void ib_plan_apply_mode(struct ib_plan *p, int full)
 static void job_free(struct ib_job *job)
 {
 	free(job->name);
+	free(job->neighbour);
 	for (int i = 0; i < IB_MAX_PARAMS; i++)
 		free(job->value[i]);
 	ib_strv_free(&job->runtimes);
@@ -137,6 +138,12 @@ const char *ib_job_value(const struct ib_job *job, const char *name)
 	return NULL;
 }
 
+static int neighbour_kind_ok(const char *kind)
+{
+	return !strcmp(kind, "none") || !strcmp(kind, "cpu") ||
+	       !strcmp(kind, "membw") || !strcmp(kind, "cache");
+}
+
 int ib_job_set(struct ib_job *job, const char *key, const char *value,
 	       struct ib_err *err)
 {
@@ -150,6 +157,15 @@ int ib_job_set(struct ib_job *job, const char *key, const char *value,
 					  "rootfs",
 					  job->name, value);
 		job->scratch_rootfs = strcmp(value, "rootfs") == 0;
+		return 0;
+	}
+	if (strcmp(key, "neighbour") == 0) {
+		if (!neighbour_kind_ok(value))
+			return ib_err_set(err, -EINVAL, "%s: neighbour: '%.40s' "
+					  "is not none, cpu, membw or cache",
+					  job->name, value);
+		free(job->neighbour);
+		job->neighbour = ib_xstrdup(value);
 		return 0;
 	}
 	if (strcmp(key, "reps_per_launch") == 0) {
@@ -183,7 +199,7 @@ int ib_job_set(struct ib_job *job, const char *key, const char *value,
 				      job->wl->params[i].name);
 		ib_err_set(err, -EINVAL,
 			   "%s: unknown parameter '%s' for benchmark %s "
-			   "(known: %s, reps_per_launch, scratch)",
+			   "(known: %s, reps_per_launch, scratch, neighbour)",
 			   job->name, key, job->wl->name, b.s);
 		ib_buf_free(&b);
 	}
@@ -259,8 +275,7 @@ void ib_job_probe_args(const struct ib_job *job, struct ib_strv *out)
 int ib_plan_set_neighbour(struct ib_plan *p, const char *kind, char *why,
 			  size_t whylen)
 {
-	if (strcmp(kind, "none") && strcmp(kind, "cpu") &&
-	    strcmp(kind, "membw") && strcmp(kind, "cache")) {
+	if (!neighbour_kind_ok(kind)) {
 		snprintf(why, whylen, "neighbour must be none, cpu, membw or "
 			 "cache, not '%.40s'", kind);
 		return -1;
@@ -324,6 +339,8 @@ cJSON *ib_plan_to_json(const struct ib_plan *p)
 		cJSON_AddNumberToObject(jo, "reps_per_launch", job->reps_per_launch);
 		cJSON_AddStringToObject(jo, "scratch",
 					job->scratch_rootfs ? "rootfs" : "bind");
+		if (job->neighbour)
+			cJSON_AddStringToObject(jo, "neighbour", job->neighbour);
 		params = cJSON_AddObjectToObject(jo, "params");
 		for (int i = 0; i < job->wl->nparams; i++)
 			cJSON_AddStringToObject(params, job->wl->params[i].name,
@@ -376,6 +393,8 @@ char *ib_plan_to_ini(const struct ib_plan *p)
 			      "scratch = %s\n",
 			      job->name, job->wl->name, job->reps_per_launch,
 			      job->scratch_rootfs ? "rootfs" : "bind");
+		if (job->neighbour)
+			ib_buf_printf(&b, "neighbour = %s\n", job->neighbour);
 		if (job->runtimes.n) {
 			ib_buf_puts(&b, "runtimes = ");
 			for (int i = 0; i < job->runtimes.n; i++)

@@ -53,6 +53,10 @@ struct ib_job {
 	 * scratch directory bind-mounted in ("bind"), or the instance's own
 	 * root filesystem ("rootfs"). Key "scratch". */
 	int scratch_rootfs;
+	/* Key "neighbour": this job's noisy neighbour (none, cpu, membw,
+	 * cache), in place of the plan's while its cells run; NULL: the
+	 * plan's. The tuning study measures each job with and without. */
+	char *neighbour;
 };
 
 struct ib_plan {

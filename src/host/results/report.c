@@ -133,6 +133,16 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 			cJSON_GetObjectItem(r->neighbour, "ended_s")
 				? ", which ended before the run did (report.md)"
 				: "");
+	if (r->job_neighbours) {
+		const cJSON *j;
+
+		fprintf(out, "jobs measured beside a noisy neighbour of their "
+			"own:");
+		cJSON_ArrayForEach(j, r->job_neighbours)
+			fprintf(out, " %s (%s)", j->string,
+				str_of(j, "kind") ?: "?");
+		fprintf(out, ".\n");
+	}
 	if (r->bad_lines)
 		fprintf(out, "damaged raw.jsonl: %d line%s skipped (each named "
 			"in the warnings and report.md); the results are built "
@@ -697,7 +707,24 @@ char *ib_report_markdown(const struct ib_results *r)
 				      "that ran without it.\n\n",
 				      end->valuedouble);
 		else
-			ib_buf_puts(&b, "for the whole run.\n\n");
+			ib_buf_puts(&b, r->job_neighbours
+					    ? "for the whole run but the jobs "
+					      "below.\n\n"
+					    : "for the whole run.\n\n");
+	}
+	if (r->job_neighbours) {
+		const cJSON *j;
+
+		ib_buf_puts(&b, "**Jobs measured beside a noisy neighbour of "
+			    "their own** (started before their cells, ended "
+			    "after them):");
+		cJSON_ArrayForEach(j, r->job_neighbours)
+			ib_buf_printf(&b, " `%s`: `%s` on host CPU %d;",
+				      j->string, str_of(j, "kind") ?: "?",
+				      cJSON_GetObjectItem(j, "cpu")
+					      ? cJSON_GetObjectItem(j, "cpu")->valueint
+					      : -1);
+		ib_buf_puts(&b, "\n\n");
 	}
 	if (any_emulated(r))
 		ib_buf_printf(&b, "**%s**\n\n", EMULATED_NOTE);

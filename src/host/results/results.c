@@ -177,6 +177,7 @@ void ib_results_free(struct ib_results *r)
 	cJSON_Delete(r->runtimes);
 	cJSON_Delete(r->run_end);
 	cJSON_Delete(r->neighbour);
+	cJSON_Delete(r->job_neighbours);
 	ib_strv_free(&r->columns);
 	ib_strv_free(&r->warnings);
 	idx_free(&r->cell_idx);
@@ -578,10 +579,32 @@ int ib_results_feed(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 		if (!kind || !cJSON_IsNumber(cpu))
 			return ib_err_set(err, -EINVAL,
 					  "malformed \"neighbour\" event");
+		if (str_of(ev, "job")) {
+			/* a job's own, while its cells ran */
+			cJSON *o = cJSON_CreateObject();
+
+			if (!r->job_neighbours)
+				r->job_neighbours = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "kind", kind);
+			cJSON_AddNumberToObject(o, "cpu", cpu->valuedouble);
+			cJSON_DeleteItemFromObjectCaseSensitive(
+				r->job_neighbours, str_of(ev, "job"));
+			cJSON_AddItemToObject(r->job_neighbours,
+					      str_of(ev, "job"), o);
+			return 0;
+		}
 		cJSON_Delete(r->neighbour);
 		r->neighbour = cJSON_CreateObject();
 		cJSON_AddStringToObject(r->neighbour, "kind", kind);
 		cJSON_AddNumberToObject(r->neighbour, "cpu", cpu->valuedouble);
+		return 0;
+	}
+	if (strcmp(type, "neighbour_stop") == 0) {
+		/* a planned switch to the next job's neighbour */
+		if (!str_of(ev, "kind") ||
+		    !cJSON_IsNumber(cJSON_GetObjectItem(ev, "t_s")))
+			return ib_err_set(err, -EINVAL, "malformed "
+					  "\"neighbour_stop\" event");
 		return 0;
 	}
 	if (strcmp(type, "neighbour_end") == 0) {
@@ -888,6 +911,9 @@ char *ib_results_json(const struct ib_results *r)
 	if (r->neighbour)
 		cJSON_AddItemToObject(o, "neighbour",
 				      cJSON_Duplicate(r->neighbour, 1));
+	if (r->job_neighbours)
+		cJSON_AddItemToObject(o, "job_neighbours",
+				      cJSON_Duplicate(r->job_neighbours, 1));
 	json_runtimes(r, cJSON_AddArrayToObject(o, "runtimes"));
 	json_cells(r, cJSON_AddArrayToObject(o, "cells"));
 	json_metrics(r, cJSON_AddArrayToObject(o, "metrics"));

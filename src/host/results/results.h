@@ -80,6 +80,8 @@ struct ib_results {
 	/* the noisy neighbour: its "neighbour" event (kind, cpu, pid, t_s),
 	 * with "ended_s" and "why" if it ended before the run; or NULL */
 	cJSON *neighbour;
+	/* the jobs' own neighbours: {job: {kind, cpu}}, or NULL */
+	cJSON *job_neighbours;
 	struct ib_strv columns; /* runtimes in plan order */
 	struct ib_cell *cells;
 	int ncells;

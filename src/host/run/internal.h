@@ -74,6 +74,8 @@ struct run {
 	struct ib_proc neighbour; /* --neighbour's process, or pid 0 */
 	int neighbour_cpu;
 	int neighbour_ended;      /* it ended before the run (logged) */
+	const char *neighbour_kind; /* what runs now ("none"; the plan's) */
+	int neighbour_failed;     /* a job's could not start: the run ends */
 	struct run_app_image {    /* an application's image in work/ */
 		const char *name;     /* "nginx": the application's */
 		char *dir;            /* once built or found cached */
@@ -149,10 +151,13 @@ struct one_launch {
 /* The signal that interrupted the run, or 0. */
 int run_signal(void);
 
-/* neighbour.c: the run's noisy neighbour (plan->neighbour), started
- * before the first cell (0, or -1: said, the run cannot be what was
+/* neighbour.c: the run's noisy neighbour (plan->neighbour, or a job's
+ * own while its cells run), started before the first cell (0, or -1: said, the run cannot be what was
  * asked), checked (an early end is logged and said once), stopped. */
 int run_neighbour_start(struct run *R);
+/* The neighbour job's cells run beside (its "neighbour" key, else the
+ * plan's), switched to if another runs now: 0, or -1 (said). */
+int run_neighbour_for(struct run *R, const struct ib_job *job);
 void run_neighbour_check(struct run *R);
 void run_neighbour_stop(struct run *R);
 

@@ -35,7 +35,8 @@ static int neighbour_cpu(const struct run *R, struct ib_err *err)
 	return ib_err_set(err, -EINVAL, "no CPU to run the neighbour on");
 }
 
-int run_neighbour_start(struct run *R)
+/* Starts a neighbour of kind for the run (job NULL) or for job's cells. */
+static int neighbour_start(struct run *R, const char *kind, const char *job)
 {
 	struct ib_spawn_opts so = {.flags = IB_PROC_DIE_WITH_PARENT};
 	struct ib_err err = {0};
@@ -43,7 +44,7 @@ int run_neighbour_start(struct run *R)
 	cJSON *ev;
 	int cpu, rc;
 
-	if (!strcmp(R->plan->neighbour, "none"))
+	if (!strcmp(kind, "none"))
 		return 0;
 	cpu = neighbour_cpu(R, &err);
 	if (cpu < 0) {
@@ -52,7 +53,7 @@ int run_neighbour_start(struct run *R)
 	}
 	ib_strv_push(&argv, R->probe);
 	ib_strv_push(&argv, "neighbour");
-	ib_strv_push_owned(&argv, ib_xasprintf("kind=%s", R->plan->neighbour));
+	ib_strv_push_owned(&argv, ib_xasprintf("kind=%s", kind));
 	ib_strv_push_owned(&argv, ib_xasprintf("cpu=%d", cpu));
 	/* its records (what it is, where) into the work directory: the
 	 * run's own, removed with it */
@@ -69,17 +70,69 @@ int run_neighbour_start(struct run *R)
 		return -1;
 	}
 	R->neighbour_cpu = cpu;
+	R->neighbour_kind = kind;
 	ev = cJSON_CreateObject();
 	cJSON_AddStringToObject(ev, "ev", "neighbour");
-	cJSON_AddStringToObject(ev, "kind", R->plan->neighbour);
+	cJSON_AddStringToObject(ev, "kind", kind);
+	if (job)
+		cJSON_AddStringToObject(ev, "job", job);
 	cJSON_AddNumberToObject(ev, "cpu", cpu);
 	cJSON_AddNumberToObject(ev, "pid", R->neighbour.pid);
 	cJSON_AddNumberToObject(ev, "t_s", run_since_start(R));
 	run_log_event(R, ev);
-	run_say(R, IB_REPORT_NOTE, "a noisy neighbour (%s) runs on CPU %d "
-		"(pid %d) for the whole run", R->plan->neighbour, cpu,
-		(int)R->neighbour.pid);
+	if (job)
+		run_say(R, IB_REPORT_NOTE, "a noisy neighbour (%s) runs on CPU "
+			"%d (pid %d) while job %s's cells run", kind, cpu,
+			(int)R->neighbour.pid, job);
+	else
+		run_say(R, IB_REPORT_NOTE, "a noisy neighbour (%s) runs on CPU "
+			"%d (pid %d) for the whole run", kind, cpu,
+			(int)R->neighbour.pid);
 	return 0;
+}
+
+int run_neighbour_start(struct run *R)
+{
+	struct ib_err err = {0};
+
+	R->neighbour_kind = "none";
+	/* a job's neighbour's CPU is checked before anything is measured */
+	for (int j = 0; j < R->plan->njobs; j++)
+		if (R->plan->jobs[j].neighbour &&
+		    strcmp(R->plan->jobs[j].neighbour, "none") &&
+		    neighbour_cpu(R, &err) < 0) {
+			run_say(R, IB_REPORT_ERROR, "job %s's neighbour: %s",
+				R->plan->jobs[j].name, err.msg);
+			return -1;
+		}
+	return neighbour_start(R, R->plan->neighbour, NULL);
+}
+
+int run_neighbour_for(struct run *R, const struct ib_job *job)
+{
+	const char *want = job->neighbour ? job->neighbour : R->plan->neighbour;
+	cJSON *ev;
+
+	if (!strcmp(want, R->neighbour_kind))
+		return 0;
+	if (R->neighbour.pid > 0) {
+		ev = cJSON_CreateObject();
+		cJSON_AddStringToObject(ev, "ev", "neighbour_stop");
+		cJSON_AddStringToObject(ev, "kind", R->neighbour_kind);
+		cJSON_AddNumberToObject(ev, "t_s", run_since_start(R));
+		{
+			char *why = ib_xasprintf("job %s runs beside %s", job->name,
+						 want);
+
+			cJSON_AddStringToObject(ev, "why", why);
+			free(why);
+		}
+		run_log_event(R, ev);
+	}
+	run_neighbour_stop(R);
+	R->neighbour_kind = "none";
+	R->neighbour_ended = 0;
+	return neighbour_start(R, want, job->neighbour ? job->name : NULL);
 }
 
 void run_neighbour_check(struct run *R)
@@ -110,4 +163,5 @@ void run_neighbour_stop(struct run *R)
 	if (R->state_open)
 		ib_state_del(&R->state, "neighbour", NULL);
 	R->neighbour.pid = 0;
+	R->neighbour_kind = "none";
 }

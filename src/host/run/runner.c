@@ -162,6 +162,11 @@ static void run_rounds(struct run *R)
 			if (c->done)
 				continue;
 			active++;
+			if (run_neighbour_for(R, c->job) < 0) {
+				/* said; nothing more would be as asked */
+				R->neighbour_failed = 1;
+				return;
+			}
 			while (c->warmups < R->plan->warmup && !run_signal())
 				run_launch(R, c, 1);
 			if (run_signal())
@@ -207,6 +212,8 @@ static int run_finish(struct run *R, int rc)
 		run_say(R, IB_REPORT_ERROR, "%s", R->io_err.msg);
 		rc = IB_EXIT_ENV;
 	}
+	if (R->neighbour_failed)
+		rc = IB_EXIT_ENV;
 	ev = cJSON_CreateObject();
 	ib_utc_iso8601(ended, sizeof(ended));
 	cJSON_AddStringToObject(ev, "ev", "run_end");
