@@ -368,7 +368,7 @@ static void test_errors(void **state)
 	/* parameters */
 	load_err("[cpu]\nthreads = 1\nfoo = 2\n", 3,
 		 "cpu: unknown parameter 'foo' for benchmark cpu (known: "
-		 "max_prime, threads, duration, reps_per_launch, scratch)");
+		 "max_prime, threads, duration, reps_per_launch, scratch, neighbour)");
 	load_err("[cpu]\n\nthreads = lots\n", 3,
 		 "cpu (benchmark cpu): parameter threads: 'lots' is not a whole "
 		 "number");
