@@ -23,6 +23,7 @@
  *   threads = 2
  *   reps_per_launch = 1       ; repetitions per launch (each a sample)
  *   scratch = bind            ; or rootfs: where the probe's files go
+ *   neighbour = cpu           ; this job's own noisy neighbour
  *
  *   [big-disk]
  *   benchmark = disk
