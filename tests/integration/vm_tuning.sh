@@ -9,6 +9,7 @@
 #   the host's pool grew for the run and is back to its size after the
 #   run, after SIGINT, and after kill -9 + `isobench cleanup`;
 # - prealloc=on: the whole guest RAM is resident before the guest runs;
+# - numa=mirror: the guest RAM bound to the host's node (numa_maps);
 # - what cannot work is a clear error for that column only.
 # This test changes the host's huge page pool while it runs (that is the
 # feature) and checks that it is given back every way a run can end.
@@ -106,8 +107,15 @@ else
 fi
 
 # --- SIGINT --------------------------------------------------------------
-held int "qemu:accel=tcg,mem=hugetlb" 128m
+held int "qemu:accel=tcg,mem=hugetlb,numa=mirror" 128m
 [ "$(cat "$POOL2")" -ge $((BEFORE2 + 64)) ] || fail "int: the pool did not grow"
+# numa=mirror: a guest node per host node with memory, its RAM bound to it
+nodes=$(cat /sys/devices/system/node/has_memory)
+first=${nodes%%[-,]*}
+grep -q "bind:$first .*memfd:memory-backend-memfd" "/proc/$VM_PID/numa_maps" ||
+	fail "int: numa=mirror: the guest RAM is not bound to host node $first: $(grep memfd "/proc/$VM_PID/numa_maps" | head -2)"
+assert_grep "\"numa_host_nodes\":[$first" "$T/int/raw.jsonl" "int: the host nodes in the description"
+note "numa=mirror: the guest RAM's mapping is bound to host node $first (numa_maps; the host's nodes with memory: $nodes)"
 kill -INT "$RUN_PID"
 wait_exit "$RUN_PID" 30
 assert_eq "$WAIT_RC" 130 "int: exit status after SIGINT"
@@ -115,11 +123,15 @@ assert_eq "$(cat "$POOL2")" "$BEFORE2" "int: the 2M pool after SIGINT"
 note "SIGINT: the pool is given back by the run itself"
 
 # --- a run that ends: the pool back, the description says what it was ---
-ib done run -q -r qemu:accel=tcg,mem=anon,qemu:accel=tcg,mem=hugetlb -b cpu -s cpu.duration=0.05 \
+# (two qemu columns with the disk job: each has a scratch image of its own)
+ib done run -q -r qemu:accel=tcg,mem=anon,qemu:accel=tcg,mem=hugetlb -b cpu,disk -s cpu.duration=0.05 \
+	-s disk.size=16m -s disk.tests=randread-4k-qd1 -s disk.duration=0.05 \
 	--memory 128m --min-reps 1 --max-reps 1 --probe "$PROBE" --scratch "$T" -o "$T/done"
 expect_rc 0 done
 for rt in qemu:accel=tcg,mem=anon qemu:accel=tcg,mem=hugetlb; do
-	assert_eq "$(jrows "$T/done/results.json" cells status "runtime=$rt")" ok "done: cell $rt"
+	for job in cpu disk; do
+		assert_eq "$(jrows "$T/done/results.json" cells status "runtime=$rt" "job=$job")" ok "done: cell $rt/$job"
+	done
 done
 assert_eq "$(jrows "$T/done/results.json" runtimes describe.guest_memory name=qemu:accel=tcg,mem=hugetlb)" \
 	"hugetlb memfd backend" "done: the hugetlb column's description"

@@ -32,7 +32,8 @@
  * vCPU thread on a host CPU of its own), emulator=isolated (QEMU's other
  * threads on one more), mem=anon|memfd|hugetlb with hugepage=2M|1G (the
  * host's huge page pool grown for the run and given back: base/hugepool.h)
- * and prealloc=on. Each is checked from /proc where it can be.
+ * prealloc=on and numa=mirror. Each is checked from /proc where it can
+ * be.
  *
  * The scratch disk (the disk benchmark's) is a raw sparse image per
  * runtime on virtio-blk with cache=none (O_DIRECT on the host, as the
@@ -102,6 +103,11 @@ static const struct ib_rt_option qemu_options[] = {
 	{"prealloc", "off,on", "off",
 	 "on: every page of guest RAM allocated when QEMU starts (before the "
 	 "guest boots); off: on first touch", 0, NULL, NULL},
+	{"numa", "none,mirror", "none",
+	 "mirror: a guest NUMA node per host node with memory, its RAM bound "
+	 "there (policy=bind), the vCPUs dealt round the nodes (KubeVirt's "
+	 "guestMappingPassthrough); a one-node host gets one node, and says "
+	 "so; none: one memory, no NUMA", 0, NULL, NULL},
 };
 
 enum qemu_mem { MEM_MEMFD, MEM_ANON, MEM_HUGETLB };
@@ -127,6 +133,8 @@ struct qemu_rt {
 	enum qemu_mem mem;
 	unsigned long page_kb; /* mem=hugetlb: the page size */
 	int prealloc;
+	int node[16];        /* numa=mirror: the host's nodes with memory */
+	int nnodes;          /* 0: numa=none */
 	struct pool_growth *grown; /* the pool's growths, in order */
 	int ngrown;
 	uint64_t mem_mib;
@@ -134,6 +142,8 @@ struct qemu_rt {
 	char *disk;          /* the scratch image, made on first use */
 	uint64_t disk_size;
 	char *state_name;    /* of the sock_dir record */
+	char tag[16];        /* "" or "-<hash of the tuning options>": this
+				column's files apart from other qemu columns' */
 };
 
 struct qemu_launch {
@@ -196,29 +206,71 @@ static char *qemu_version(const char *bin)
 	return v ? v : ib_xstrdup("unknown");
 }
 
+/* A guest RAM backend object (mem=, hugepage=, prealloc=): id, mib MiB,
+ * bound to host NUMA node node if node >= 0 (numa=mirror). */
+static char *memory_backend(const struct qemu_rt *q, const char *id,
+			    unsigned long long mib, int node)
+{
+	const char *pre = q->prealloc ? ",prealloc=on" : "";
+	char bind[48] = "";
+
+	if (node >= 0)
+		snprintf(bind, sizeof(bind), ",host-nodes=%d,policy=bind", node);
+	switch (q->mem) {
+	case MEM_ANON:
+		return ib_xasprintf("memory-backend-ram,id=%s,size=%lluM%s%s", id,
+				    mib, pre, bind);
+	case MEM_HUGETLB:
+		return ib_xasprintf("memory-backend-memfd,id=%s,size=%lluM,"
+				    "hugetlb=on,hugetlbsize=%s%s%s", id, mib,
+				    q->page_kb == 2048 ? "2M" : "1G", pre, bind);
+	case MEM_MEMFD:
+		break;
+	}
+	return ib_xasprintf("memory-backend-memfd,id=%s,size=%lluM%s%s", id, mib,
+			    pre, bind);
+}
+
+/* The guest's RAM: one backend (numa=none), or one per host node with
+ * memory, bound to it, each a guest NUMA node with the vCPUs i where
+ * i % nodes is its index (numa=mirror). */
+static void guest_memory_args(const struct qemu_rt *q, struct ib_strv *argv)
+{
+	const char *machine = q->q35 ? "q35" : "microvm";
+
+	ib_strv_push(argv, "-M");
+	if (!q->nnodes) {
+		/* guest RAM from a named memfd backend: the footprint
+		 * benchmark tells it apart from the VMM's own memory by its
+		 * name */
+		ib_strv_push_owned(argv, ib_xasprintf("%s,memory-backend=ram",
+						      machine));
+		ib_strv_push(argv, "-object");
+		ib_strv_push_owned(argv, memory_backend(q, "ram", q->mem_mib, -1));
+		return;
+	}
+	ib_strv_push(argv, machine);
+	for (int i = 0; i < q->nnodes; i++) {
+		struct ib_buf numa = {0};
+		char id[32];
+
+		snprintf(id, sizeof(id), "ram-node%d", i);
+		ib_strv_push(argv, "-object");
+		ib_strv_push_owned(argv, memory_backend(q, id,
+							q->mem_mib / (uint64_t)q->nnodes,
+							q->node[i]));
+		ib_buf_printf(&numa, "node,nodeid=%d,memdev=%s", i, id);
+		for (int c = i; c < q->cpus; c += q->nnodes)
+			ib_buf_printf(&numa, ",cpus=%d", c);
+		ib_strv_push(argv, "-numa");
+		ib_strv_push_owned(argv, numa.s);
+	}
+}
+
 /* The command line of one boot. probe_argv: the probe's arguments; disk:
  * the scratch image to attach, or NULL; tap: the net workload's tap
  * device, or NULL; qmp: the QMP socket, or NULL; initrd: the launch's own
  * initramfs, or NULL: the probe's image. */
-/* The guest RAM's backend object (mem=, hugepage=, prealloc=). */
-static char *memory_backend(const struct qemu_rt *q)
-{
-	const char *pre = q->prealloc ? ",prealloc=on" : "";
-	unsigned long long mib = (unsigned long long)q->mem_mib;
-
-	switch (q->mem) {
-	case MEM_ANON:
-		return ib_xasprintf("memory-backend-ram,id=ram,size=%lluM%s", mib,
-				    pre);
-	case MEM_HUGETLB:
-		return ib_xasprintf("memory-backend-memfd,id=ram,size=%lluM,"
-				    "hugetlb=on,hugetlbsize=%s%s", mib,
-				    q->page_kb == 2048 ? "2M" : "1G", pre);
-	case MEM_MEMFD:
-		break;
-	}
-	return ib_xasprintf("memory-backend-memfd,id=ram,size=%lluM%s", mib, pre);
-}
 
 static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
 		      const char *disk, const char *tap, const char *qmp,
@@ -238,13 +290,7 @@ static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
 	/* vCPU threads named "CPU N/TCG" (or /KVM): what pin=vcpu pins can
 	 * be told apart by anyone who looks (the tests do) */
 	ib_strv_push(argv, "isobench,debug-threads=on");
-	ib_strv_push(argv, "-M");
-	/* guest RAM from a named memfd backend: the footprint benchmark
-	 * tells it apart from the VMM's own memory by its name */
-	ib_strv_push(argv, q->q35 ? "q35,memory-backend=ram"
-				  : "microvm,memory-backend=ram");
-	ib_strv_push(argv, "-object");
-	ib_strv_push_owned(argv, memory_backend(q));
+	guest_memory_args(q, argv);
 	ib_strv_push(argv, "-m");
 	ib_strv_push_owned(argv, ib_xasprintf("%lluM", (unsigned long long)q->mem_mib));
 	ib_strv_push(argv, "-smp");
@@ -781,7 +827,57 @@ static void pool_give_back(struct ib_runtime *rt, struct qemu_rt *q)
 	q->ngrown = 0;
 }
 
-/* The tuning options (pin, emulator, mem, hugepage, prealloc) into q,
+/* numa=mirror: the host's nodes with memory
+ * (/sys/devices/system/node/has_memory, "0" or "0-1,3"), at most 16. */
+static int host_nodes(struct qemu_rt *q, struct ib_err *err)
+{
+	static const char path[] = "/sys/devices/system/node/has_memory";
+	char *text = ib_read_file(path, NULL, NULL), *p, *end;
+	int rc = 0;
+
+	if (!text)
+		return ib_err_set(err, -ENOENT, "numa=mirror: %s: %s (a kernel "
+				  "without NUMA)", path, strerror(errno));
+	q->nnodes = 0;
+	for (p = text; rc == 0 && *p && *p != '\n';) {
+		long a = strtol(p, &end, 10), b = a;
+
+		if (end == p || a < 0 || a > 1023) {
+			rc = -EPROTO;
+			break;
+		}
+		p = end;
+		if (*p == '-') {
+			b = strtol(p + 1, &end, 10);
+			if (end == p + 1 || b < a || b > 1023) {
+				rc = -EPROTO;
+				break;
+			}
+			p = end;
+		}
+		for (long n = a; n <= b; n++) {
+			if (q->nnodes == (int)IB_ARRAY_LEN(q->node)) {
+				rc = -E2BIG;
+				break;
+			}
+			q->node[q->nnodes++] = (int)n;
+		}
+		if (*p == ',')
+			p++;
+		else if (*p && *p != '\n')
+			rc = -EPROTO;
+	}
+	if (rc == 0 && q->nnodes == 0)
+		rc = -EPROTO;
+	if (rc < 0)
+		rc = ib_err_set(err, rc, "numa=mirror: %s: '%.60s' is not a "
+				"node list of at most %d nodes", path, text,
+				(int)IB_ARRAY_LEN(q->node));
+	free(text);
+	return rc;
+}
+
+/* The tuning options (pin, emulator, mem, hugepage, prealloc, numa) into q,
  * checked together. tag: "" where all are their defaults, else "-" and
  * 8 hex digits hashed from their values, which keeps this column's QMP
  * directory apart from other qemu columns'. */
@@ -789,7 +885,7 @@ static int tuning_options(const struct ib_runtime *rt, struct qemu_rt *q,
 			  char *tag, size_t cap, struct ib_err *err)
 {
 	static const char *const names[] = {"pin", "emulator", "mem",
-					    "hugepage", "prealloc"};
+					    "hugepage", "prealloc", "numa"};
 	const char *mem = ib_runtime_opt(rt, "mem");
 	int emu = !strcmp(ib_runtime_opt(rt, "emulator"), "isolated");
 	unsigned hash = 2166136261u; /* FNV-1a */
@@ -828,6 +924,20 @@ static int tuning_options(const struct ib_runtime *rt, struct qemu_rt *q,
 				  "whole number of such pages",
 				  q->page_kb == 2048 ? "2M" : "1G",
 				  (unsigned long long)q->mem_mib);
+	if (!strcmp(ib_runtime_opt(rt, "numa"), "mirror")) {
+		int rc = host_nodes(q, err);
+
+		if (rc < 0)
+			return rc;
+		if ((q->mem_mib * 1024 / (uint64_t)q->nnodes) %
+			    (q->mem == MEM_HUGETLB ? q->page_kb : 1024) ||
+		    q->mem_mib % (uint64_t)q->nnodes)
+			return ib_err_set(err, -EINVAL, "numa=mirror: the VM's "
+					  "memory (%llu MiB) does not split "
+					  "into %d equal nodes of whole pages",
+					  (unsigned long long)q->mem_mib,
+					  q->nnodes);
+	}
 	if (q->mem == MEM_HUGETLB && geteuid() != 0)
 		return ib_err_set(err, -EPERM, "mem=hugetlb grows the host's "
 				  "huge page pool for the run: run isobench as "
@@ -840,7 +950,7 @@ static int tuning_options(const struct ib_runtime *rt, struct qemu_rt *q,
 static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 {
 	struct qemu_rt *q = ib_xcalloc(1, sizeof(*q));
-	char *rtdir, tag[16];
+	char *rtdir;
 	int rc;
 
 	q->emu_cpu = -1;
@@ -850,7 +960,7 @@ static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 			&rt->ctx->limits, err);
 	if (rc < 0)
 		return rc;
-	if ((rc = tuning_options(rt, q, tag, sizeof(tag), err)) < 0)
+	if ((rc = tuning_options(rt, q, q->tag, sizeof(q->tag), err)) < 0)
 		return rc;
 	/* The QMP sockets' directory, per runtime of the run, in the
 	 * runtime directory: the work directory may be too deep for a
@@ -859,7 +969,7 @@ static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 		return err->code;
 	q->sock_dir = ib_xasprintf("%s/%s-qemu-%s-%s%s", rtdir, rt->ctx->run_id,
 				   q->q35 ? "q35" : "microvm", q->kvm ? "kvm" : "tcg",
-				   tag);
+				   q->tag);
 	free(rtdir);
 	/* the longest of its sockets: "<launch id>.qmp" */
 	{
@@ -871,7 +981,7 @@ static int qemu_prepare(struct ib_runtime *rt, struct ib_err *err)
 			return ib_err_wrap(err, "QMP socket");
 	}
 	q->state_name = ib_xasprintf("qmp-dir-%s-%s%s", q->q35 ? "q35" : "microvm",
-				     q->kvm ? "kvm" : "tcg", tag);
+				     q->kvm ? "kvm" : "tcg", q->tag);
 	rc = ib_state_add_dir(rt->ctx->state, q->state_name, q->sock_dir, err);
 	if (rc == 0)
 		rc = ib_mkdirs(q->sock_dir, 0700, err);
@@ -949,8 +1059,8 @@ static int ensure_disk(struct ib_runtime *rt, struct qemu_rt *q, uint64_t need,
 	} else {
 		/* in the run's work directory: removed with it. A new file:
 		 * nothing that was there is followed or reused */
-		q->disk = ib_xasprintf("%s/qemu-%s-scratch.img", rt->ctx->work,
-				       q->q35 ? "q35" : "microvm");
+		q->disk = ib_xasprintf("%s/qemu-%s%s-scratch.img", rt->ctx->work,
+				       q->q35 ? "q35" : "microvm", q->tag);
 		fd = open(q->disk, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDWR |
 					   O_CLOEXEC,
 			  0600);
@@ -1206,6 +1316,22 @@ static void qemu_describe(struct ib_runtime *rt, cJSON *out)
 					"(isobench cleanup after a kill -9)");
 	}
 	cJSON_AddStringToObject(out, "prealloc", q->prealloc ? "on" : "off");
+	if (q->nnodes) {
+		cJSON *a = cJSON_AddArrayToObject(out, "numa_host_nodes");
+
+		for (int i = 0; i < q->nnodes; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateNumber(q->node[i]));
+		cJSON_AddStringToObject(out, "numa",
+					q->nnodes == 1
+						? "mirror: this host has one node with "
+						  "memory: the guest gets one NUMA node, "
+						  "its RAM bound to host node "
+						  "numa_host_nodes[0] (the same layout "
+						  "as without, bound)"
+						: "mirror: guest node i's RAM bound to "
+						  "host node numa_host_nodes[i], "
+						  "vCPU j in guest node j % nodes");
+	}
 	if (q->emu_cpu >= 0) {
 		cJSON_AddNumberToObject(out, "emulator_host_cpu", q->emu_cpu);
 		cJSON_AddStringToObject(out, "emulator",
