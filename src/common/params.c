@@ -153,26 +153,28 @@ static int check_streams(const char *word, char *why, size_t whylen)
 	return -1;
 }
 
-static int check_peer_cpu(const char *word, char *why, size_t whylen)
+/* word is the keyword free (no CPU) or a CPU number below bound. */
+static int cpu_or(const char *word, const char *free, uint64_t bound,
+		  const char *param, char *why, size_t whylen)
 {
 	uint64_t v;
 
-	if (strcmp(word, "none") == 0 ||
-	    (ib_parse_count(word, &v) == 0 && v < 4096))
+	if (strcmp(word, free) == 0 ||
+	    (ib_parse_count(word, &v) == 0 && v < bound))
 		return 0;
-	snprintf(why, whylen, "peer_cpu must be 'none' or a CPU number");
+	snprintf(why, whylen, "%s must be '%s' or a CPU number (0-%llu)",
+		 param, free, (unsigned long long)bound - 1);
 	return -1;
+}
+
+static int check_peer_cpu(const char *word, char *why, size_t whylen)
+{
+	return cpu_or(word, "none", 4096, "peer_cpu", why, whylen);
 }
 
 static int check_cpu_or_any(const char *word, char *why, size_t whylen)
 {
-	uint64_t v;
-
-	if (strcmp(word, "any") == 0 ||
-	    (ib_parse_count(word, &v) == 0 && v < 1024))
-		return 0;
-	snprintf(why, whylen, "cpu must be 'any' or a CPU number (0-1023)");
-	return -1;
+	return cpu_or(word, "any", 1024, "cpu", why, whylen);
 }
 
 static const struct ib_param_def neighbour_params[] = {
