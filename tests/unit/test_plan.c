@@ -608,6 +608,24 @@ static void test_neighbour(void **state)
 		 "cpu: neighbour: 'loud' is not none, cpu, membw or cache");
 }
 
+/* The run's THP mode: keep by default, the three modes, refused else,
+ * kept when the plan is written back. */
+static void test_thp(void **state)
+{
+	struct ib_plan p;
+
+	(void)state;
+	load_ok("[cpu]\n", &p);
+	assert_string_equal(p.thp, "keep");
+	ib_plan_free(&p);
+	load_ok("[global]\nthp = never\n[cpu]\n", &p);
+	assert_string_equal(p.thp, "never");
+	round_trip(&p);
+	ib_plan_free(&p);
+	load_err("[global]\nthp = sometimes\n[cpu]\n", 2,
+		 "thp must be keep, always, madvise or never, not 'sometimes'");
+}
+
 /* A spec's own options are comma-separated too: an item "option=value"
  * continues the spec before it, in -r and in plan files, and the plan
  * written back reads the same. */
@@ -886,6 +904,7 @@ int main(void)
 		cmocka_unit_test(test_too_many_jobs),
 		cmocka_unit_test(test_split_runtimes),
 		cmocka_unit_test(test_neighbour),
+		cmocka_unit_test(test_thp),
 		cmocka_unit_test(test_to_ini_round_trip),
 		cmocka_unit_test(test_to_ini_long_source),
 		cmocka_unit_test(test_plan_set),

@@ -14,6 +14,7 @@
 
 #include "base/hugepool.h"
 #include "base/proc.h"
+#include "base/thp.h"
 #include "net/net_link.h"
 #include "runtime/drivers/registry.h"
 
@@ -298,6 +299,33 @@ static int give_back_hugepages(struct ib_cleanup *cx, const cJSON *res)
 	return 0;
 }
 
+/* The host's THP mode as the run found it, put back (base/thp.h) if it
+ * is still the one the run set. Only the three modes are ever written. */
+static int restore_thp(struct ib_cleanup *cx, const cJSON *res)
+{
+	const char *before = cJSON_GetStringValue(cJSON_GetObjectItem(res, "before"));
+	const char *set = cJSON_GetStringValue(cJSON_GetObjectItem(res, "set"));
+	struct ib_err e = {0};
+
+	if (!ib_thp_mode_ok(before) || !ib_thp_mode_ok(set)) {
+		ib_buf_printf(cx->log, "THP record without two valid modes: "
+			      "left alone\n");
+		return -EINVAL;
+	}
+	if (!cx->same_boot) {
+		ib_buf_printf(cx->log, "THP mode: set on another boot (or one "
+			      "not recorded): the boot reset it\n");
+		return 0;
+	}
+	if (!ib_cleanup_act(cx, IB_ACT_THP, before, set))
+		return 0;
+	if (ib_thp_restore(before, set, cx->log, &e) < 0) {
+		ib_buf_printf(cx->log, "%s\n", e.msg);
+		return e.code;
+	}
+	return 0;
+}
+
 static int netif_or_netns(struct ib_cleanup *cx, const cJSON *res, int netns)
 {
 	const char *n = cJSON_GetStringValue(
@@ -326,6 +354,8 @@ static int remove_one(struct ib_cleanup *cx, const cJSON *res)
 		return netif_or_netns(cx, res, 0);
 	if (kind && !strcmp(kind, "hugepages"))
 		return give_back_hugepages(cx, res);
+	if (kind && !strcmp(kind, "thp"))
+		return restore_thp(cx, res);
 	ops = rtname ? ib_runtime_find(rtname) : NULL;
 	if (!ops || !ops->cleanup) {
 		ib_buf_printf(cx->log, "resource of unknown kind left as is\n");

@@ -81,6 +81,13 @@ static void usage_run(FILE *f)
 		"may use,\n"
 		"                          where vCPU 0 and a container's first "
 		"CPU run)\n"
+		"      --thp MODE          the host's transparent huge page mode "
+		"for the run:\n"
+		"                          always, madvise or never (as root; "
+		"put back after\n"
+		"                          it, or by isobench cleanup after a "
+		"kill -9);\n"
+		"                          keep (default): as it is\n"
 		"  -o, --output DIR        results directory, new or empty "
 		"(default:\n"
 		"                          ./isobench-results/RUN-ID)\n"
@@ -106,6 +113,7 @@ struct run_args {
 	const char *runtimes, *benchmarks, *probe, *baseline, *plan_file;
 	const char *neighbour;
 	int neighbour_cpu; /* -2: not given */
+	const char *thp;
 	int mode; /* -1 not given, 0 quick, 1 full */
 	int quiet, progress;
 	double rsd, maxt, timeout, boot_timeout;
@@ -115,7 +123,7 @@ struct run_args {
 
 enum { O_QUICK = 256, O_FULL, O_RSD, O_MIN, O_MAX, O_TIME, O_WARM,
        O_TIMEOUT, O_BOOT_TIMEOUT, O_BASE, O_SCRATCH, O_PROBE, O_NOPROG, O_CPUS, O_MEMORY,
-       O_NEIGHBOUR, O_NEIGHBOUR_CPU };
+       O_NEIGHBOUR, O_NEIGHBOUR_CPU, O_THP };
 
 /* One option with a value to check (the numeric ones); 0 or -1. */
 static int parse_value(int opt, struct run_args *a)
@@ -181,6 +189,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		{"memory", required_argument, NULL, O_MEMORY},
 		{"neighbour", required_argument, NULL, O_NEIGHBOUR},
 		{"neighbour-cpu", required_argument, NULL, O_NEIGHBOUR_CPU},
+		{"thp", required_argument, NULL, O_THP},
 		{NULL, 0, NULL, 0},
 	};
 	int opt;
@@ -202,6 +211,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		case O_PROBE: a->probe = optarg; break;
 		case O_NOPROG: a->progress = 0; break;
 		case O_NEIGHBOUR: a->neighbour = optarg; break;
+		case O_THP: a->thp = optarg; break;
 		case O_RSD: case O_MIN: case O_MAX: case O_TIME: case O_WARM:
 		case O_TIMEOUT: case O_BOOT_TIMEOUT: case O_CPUS: case O_MEMORY:
 		case O_NEIGHBOUR_CPU:
@@ -308,6 +318,14 @@ static int make_plan(const struct run_args *a, struct ib_plan *plan)
 	}
 	if (a->neighbour_cpu >= 0)
 		plan->neighbour_cpu = a->neighbour_cpu;
+	if (a->thp) {
+		char why[128];
+
+		if (ib_plan_set_thp(plan, a->thp, why, sizeof(why)) < 0) {
+			fprintf(stderr, "isobench run: --thp: %s\n", why);
+			return -1;
+		}
+	}
 	return 0;
 }
 

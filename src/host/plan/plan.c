@@ -35,6 +35,7 @@ void ib_plan_init(struct ib_plan *p, int full)
 	p->full = full;
 	p->baseline = ib_xstrdup("native");
 	p->neighbour = ib_xstrdup("none");
+	p->thp = ib_xstrdup("keep");
 	p->neighbour_cpu = -1;
 	p->source = ib_xstrdup("command line");
 	/* Room for membw's three arrays of 4 x LLC (3 GiB on a 260 MiB L3)
@@ -78,6 +79,7 @@ void ib_plan_free(struct ib_plan *p)
 		job_free(&p->jobs[i]);
 	free(p->jobs);
 	ib_strv_free(&p->runtimes);
+	free(p->thp);
 	free(p->baseline);
 	free(p->neighbour);
 	free(p->source);
@@ -285,6 +287,20 @@ int ib_plan_set_neighbour(struct ib_plan *p, const char *kind, char *why,
 	return 0;
 }
 
+int ib_plan_set_thp(struct ib_plan *p, const char *mode, char *why,
+		    size_t whylen)
+{
+	if (strcmp(mode, "keep") && strcmp(mode, "always") &&
+	    strcmp(mode, "madvise") && strcmp(mode, "never")) {
+		snprintf(why, whylen, "thp must be keep, always, madvise or "
+			 "never, not '%.40s'", mode);
+		return -1;
+	}
+	free(p->thp);
+	p->thp = ib_xstrdup(mode);
+	return 0;
+}
+
 void ib_plan_split_runtimes(struct ib_strv *out, const char *list)
 {
 	struct ib_strv items = {0};
@@ -329,6 +345,7 @@ cJSON *ib_plan_to_json(const struct ib_plan *p)
 	cJSON_AddNumberToObject(o, "memory_bytes", (double)p->memory);
 	cJSON_AddStringToObject(o, "neighbour", p->neighbour);
 	cJSON_AddNumberToObject(o, "neighbour_cpu", p->neighbour_cpu);
+	cJSON_AddStringToObject(o, "thp", p->thp);
 	jobs = cJSON_AddArrayToObject(o, "jobs");
 	for (int j = 0; j < p->njobs; j++) {
 		const struct ib_job *job = &p->jobs[j];
@@ -384,8 +401,8 @@ char *ib_plan_to_ini(const struct ib_plan *p)
 		      p->baseline);
 	ib_buf_printf(&b, "cpus = %d\nmemory = %llu\n", p->cpus,
 		      (unsigned long long)p->memory);
-	ib_buf_printf(&b, "neighbour = %s\nneighbour_cpu = %d\n", p->neighbour,
-		      p->neighbour_cpu);
+	ib_buf_printf(&b, "neighbour = %s\nneighbour_cpu = %d\nthp = %s\n",
+		      p->neighbour, p->neighbour_cpu, p->thp);
 	for (int j = 0; j < p->njobs; j++) {
 		const struct ib_job *job = &p->jobs[j];
 
@@ -697,6 +714,9 @@ static int apply_global(struct ib_plan *p, const char *k, const char *v,
 	} else if (strcmp(k, "neighbour") == 0) {
 		if (ib_plan_set_neighbour(p, v, why, whylen) < 0)
 			return -1;
+	} else if (strcmp(k, "thp") == 0) {
+		if (ib_plan_set_thp(p, v, why, whylen) < 0)
+			return -1;
 	} else if (strcmp(k, "neighbour_cpu") == 0) {
 		if (strcmp(v, "-1") &&
 		    parse_pos_int(v, 0, 1023, &p->neighbour_cpu) < 0) {
@@ -723,7 +743,7 @@ static int apply_global(struct ib_plan *p, const char *k, const char *v,
 			 "unknown key '%s' in [global] (known: mode, runtimes, "
 			 "rsd_target, min_reps, max_reps, max_time, warmup, "
 			 "timeout, boot_timeout, baseline, cpus, memory, "
-			 "neighbour, neighbour_cpu)",
+			 "neighbour, neighbour_cpu, thp)",
 			 k);
 		return -1;
 	}

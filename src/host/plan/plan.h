@@ -80,6 +80,9 @@ struct ib_plan {
 	 * neighbour_cpu (-1: the first CPU isobench may use) */
 	char *neighbour;
 	int neighbour_cpu;
+	/* the host's THP mode for the run (always, madvise, never), put
+	 * back after it; "keep": as it is (run/thp.c) */
+	char *thp;
 	char *source;      /* "command line" or the plan file's path */
 	/* which policy fields were set explicitly (the mode fills the rest) */
 	int set_rsd, set_min, set_max, set_time, set_warmup;
@@ -93,6 +96,10 @@ void ib_plan_split_runtimes(struct ib_strv *out, const char *list);
 
 /* Sets the run's noisy neighbour: none, cpu, membw or cache; -1 with why
  * otherwise. */
+/* Sets the run's THP mode: keep, always, madvise or never; -1 with why
+ * otherwise. */
+int ib_plan_set_thp(struct ib_plan *p, const char *mode, char *why,
+		    size_t whylen);
 int ib_plan_set_neighbour(struct ib_plan *p, const char *kind, char *why,
 			  size_t whylen);
 

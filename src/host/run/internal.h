@@ -7,6 +7,8 @@
  *   launch.c    one launch: prepare, start, read, end (both use it)
  *   policy.c    when a cell stops
  *   progress.c  the progress line
+ *   neighbour.c the noisy neighbour (the run's, a job's)
+ *   thp.c       the host's THP mode for the run
  *   log.c       the event log, the host's records, the clock, signals */
 #ifndef ISOBENCH_RUN_INTERNAL_H
 #define ISOBENCH_RUN_INTERNAL_H
@@ -76,6 +78,7 @@ struct run {
 	int neighbour_ended;      /* it ended before the run (logged) */
 	const char *neighbour_kind; /* what runs now ("none"; the plan's) */
 	int neighbour_failed;     /* a job's could not start: the run ends */
+	char thp_before[16];      /* --thp: the mode to put back, or "" */
 	struct run_app_image {    /* an application's image in work/ */
 		const char *name;     /* "nginx": the application's */
 		char *dir;            /* once built or found cached */
@@ -160,6 +163,11 @@ int run_neighbour_start(struct run *R);
 int run_neighbour_for(struct run *R, const struct ib_job *job);
 void run_neighbour_check(struct run *R);
 void run_neighbour_stop(struct run *R);
+
+/* thp.c: the run's THP mode (plan->thp): set before the run measures
+ * (0, or -1: said), put back when it ends. */
+int run_thp_set(struct run *R);
+void run_thp_restore(struct run *R);
 
 /* log.c */
 /* A message to the run's reporter (runner.h), printf-style, without the

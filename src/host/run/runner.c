@@ -130,6 +130,9 @@ static int run_start(struct run *R)
 
 	R->t0 = ib_mono_ns();
 	run_say(R, IB_REPORT_NOTE, "run %s -> %s", R->run_id, R->dir);
+	/* before the fingerprint, which records the mode */
+	if (run_thp_set(R) < 0)
+		rc = IB_EXIT_ENV;
 	run_log_start(R);
 	R->started = 1;
 	run_setup_runtimes(R);
@@ -262,6 +265,7 @@ static int run_finish(struct run *R, int rc)
 static void run_release(struct run *R)
 {
 	run_neighbour_stop(R);
+	run_thp_restore(R);
 	for (int i = 0; R->nets && i < R->nrts; i++)
 		ib_net_link_remove(&R->nets[i], &R->state);
 	free(R->nets);

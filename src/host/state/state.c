@@ -478,6 +478,7 @@ static const char *act_verb(enum ib_cleanup_act a)
 	case IB_ACT_NETIF: return "delete interface";
 	case IB_ACT_NETNS: return "delete network namespace";
 	case IB_ACT_HUGEPAGES: return "give back huge pages";
+	case IB_ACT_THP: return "put back the THP mode";
 	}
 	return "?";
 }

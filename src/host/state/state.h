@@ -94,6 +94,8 @@ enum ib_cleanup_act {
 	IB_ACT_NETNS,       /* target: a network namespace, deleted */
 	IB_ACT_HUGEPAGES,   /* target: "hugepages-<kB>kB -N": the pages a
 			       run added to the host's pool, given back */
+	IB_ACT_THP,         /* target: the THP mode to put back; detail:
+			       the one the run set */
 };
 
 struct ib_cleanup_action {
