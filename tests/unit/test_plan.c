@@ -608,6 +608,44 @@ static void test_neighbour(void **state)
 		 "cpu: neighbour: 'loud' is not none, cpu, membw or cache");
 }
 
+/* The shipped tuning study (plans/tuning.ini) loads and is what its
+ * comments say: the untuned VM the baseline, the knobs one at a time,
+ * two containers, cpu and jitter also beside a neighbour on CPU 0, four
+ * launches a cell at least (the permutation test's minimum for p < 0.05). */
+static void test_tuning_plan(void **state)
+{
+	const char *dir = getenv("PLANS_DIR");
+	char *path;
+	struct ib_plan p;
+	struct ib_err err = {0};
+	int nb = 0;
+
+	(void)state;
+	assert_non_null(dir);
+	path = ib_xasprintf("%s/tuning.ini", dir);
+	ib_plan_init(&p, 0);
+	if (ib_plan_load(&p, path, &err) != 0 || ib_plan_check(&p, &err) != 0)
+		fail_msg("%s: %s", path, err.msg);
+	assert_string_equal(p.baseline, "qemu");
+	assert_int_equal(p.runtimes.n, 7);
+	assert_string_equal(p.runtimes.v[0], "qemu");
+	assert_string_equal(p.runtimes.v[2], "qemu:pin=vcpu,emulator=isolated");
+	assert_string_equal(p.runtimes.v[4], "qemu:pin=vcpu,emulator=isolated,"
+					     "mem=hugetlb,hugepage=1G");
+	assert_string_equal(p.runtimes.v[6], "runc:cpuset=0");
+	assert_int_equal(p.cpus, 1);
+	assert_int_equal(p.min_reps, 4);
+	assert_int_equal(p.neighbour_cpu, 0);
+	for (int j = 0; j < p.njobs; j++)
+		if (p.jobs[j].neighbour) {
+			assert_string_equal(p.jobs[j].neighbour, "cpu");
+			nb++;
+		}
+	assert_int_equal(nb, 2);
+	ib_plan_free(&p);
+	free(path);
+}
+
 /* The run's THP mode: keep by default, the three modes, refused else,
  * kept when the plan is written back. */
 static void test_thp(void **state)
@@ -905,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_split_runtimes),
 		cmocka_unit_test(test_neighbour),
 		cmocka_unit_test(test_thp),
+		cmocka_unit_test(test_tuning_plan),
 		cmocka_unit_test(test_to_ini_round_trip),
 		cmocka_unit_test(test_to_ini_long_source),
 		cmocka_unit_test(test_plan_set),

@@ -7,6 +7,7 @@
 
 #include "common/params.h"
 #include "results/findings.h"
+#include "results/knobs.h"
 #include "results/record.h"
 #include "results/report_html.h"
 #include "results/rows.h"
@@ -169,6 +170,15 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 	}
 	free(wc);
 	ib_rows_free(rows, nrows);
+	{
+		char *k = ib_knobs_conclusion(r);
+
+		if (k)
+			fprintf(out, "knobs (each configuration against its "
+				"reference; tables and box plots in report.md, "
+				"Knobs):\n%s", k);
+		free(k);
+	}
 	terminal_findings(r, out);
 }
 
@@ -738,6 +748,7 @@ char *ib_report_markdown(const struct ib_results *r)
 	md_runtimes(&b, r);
 	md_method(&b, r);
 	md_jobs(&b, r, 0);
+	ib_knobs_markdown(&b, r);
 	md_precision(&b, r, &tail);
 	md_notes(&b, r);
 	md_jobs(&b, r, 1);

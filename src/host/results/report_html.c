@@ -6,6 +6,7 @@
 
 #include "common/params.h"
 #include "results/findings.h"
+#include "results/knobs.h"
 #include "results/record.h"
 #include "results/rows.h"
 #include "results/svg.h"
@@ -836,7 +837,7 @@ static void head(struct ib_buf *b, const struct ib_results *r)
 	ib_buf_puts(b, "</header>\n");
 }
 
-static void nav(struct ib_buf *b, const int *present)
+static void nav(struct ib_buf *b, const int *present, int knobs)
 {
 	ib_buf_puts(b, "<nav aria-label=\"contents\"><ol><li><a href=\"#findings\">"
 		    "Findings</a></li><li><a href=\"#host\">Host and runtimes</a>"
@@ -845,6 +846,8 @@ static void nav(struct ib_buf *b, const int *present)
 		if (present[s])
 			ib_buf_printf(b, "<li><a href=\"#%s\">%s</a></li>",
 				      ib_study_sections[s].id, ib_study_sections[s].title);
+	if (knobs)
+		ib_buf_puts(b, "<li><a href=\"#knobs\">Knobs</a></li>");
 	ib_buf_puts(b, "<li><a href=\"#tradeoffs\">Trade-offs</a></li>"
 		    "<li><a href=\"#method\">How these numbers were "
 		    "obtained</a></li><li><a href=\"#notes\">Notes</a></li>"
@@ -1180,7 +1183,7 @@ char *ib_report_html(const struct ib_results *r)
 	for (int i = 0; i < nrows; i++)
 		present[ib_study_section(ib_job_bench(r, rows[i].job))] = 1;
 	head(&b, r);
-	nav(&b, present);
+	nav(&b, present, ib_knobs_present(r));
 	ib_buf_puts(&b, "<main>\n");
 	findings(&b, r);
 	host_section(&b, r);
@@ -1201,6 +1204,7 @@ char *ib_report_html(const struct ib_results *r)
 		}
 		ib_buf_puts(&b, "</section>\n");
 	}
+	ib_knobs_html(&b, r);
 	tradeoffs(&b, r);
 	method(&b, r);
 	notes(&b, r);

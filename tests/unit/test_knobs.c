@@ -1,0 +1,178 @@
+/* test_knobs: src/host/results/knobs.c on synthetic runs: the groups and
+ * their references, a knob with a real effect found measured with its
+ * interval and p, one without found not measured, too few samples said
+ * so, the box plots normalized to the best configuration, the HTML
+ * escaped, and no section where no runtime ran in two configurations. */
+#include "unit.h"
+
+#include "results/knobs.h"
+
+static struct ib_results R;
+static int LID;
+
+static void feed(const char *fmt, ...)
+{
+	va_list ap;
+	char text[4096];
+	cJSON *ev;
+	struct ib_err err = {0};
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	ev = cJSON_Parse(text);
+	if (!ev)
+		fail_msg("bad synthetic event: %s", text);
+	if (ib_results_feed(&R, ev, &err) < 0)
+		fail_msg("event refused: %s: %s", err.msg, text);
+	cJSON_Delete(ev);
+}
+
+/* A run of these runtimes (JSON strings), baseline base. */
+static void run_of(const char *names, const char *base, int emulated)
+{
+	cJSON *arr = cJSON_Parse(names), *it;
+
+	ib_results_init(&R);
+	LID = 0;
+	feed("{\"ev\":\"run\",\"schema\":3,\"isobench\":\"test\",\"run_id\":"
+	     "\"t\",\"started\":\"2026-12-03T00:00:00Z\",\"runtimes\":%s,"
+	     "\"net_only\":[],\"plan\":{\"mode\":\"quick\",\"baseline\":"
+	     "\"%s\",\"rsd_target_pct\":3,\"jobs\":[]},\"fingerprint\":{}}",
+	     names, base);
+	cJSON_ArrayForEach(it, arr) {
+		char drv[32];
+
+		snprintf(drv, sizeof(drv), "%.*s",
+			 (int)strcspn(it->valuestring, ":"), it->valuestring);
+		feed("{\"ev\":\"runtime\",\"runtime\":\"%s\",\"driver\":\"%s\","
+		     "\"family\":\"x\",\"options\":{},\"available\":true,"
+		     "\"describe\":{\"emulated\":%s}}", it->valuestring, drv,
+		     emulated && !strcmp(drv, "qemu") ? "true" : "false");
+	}
+	cJSON_Delete(arr);
+}
+
+/* n samples on rt, one launch each, value * (1 + spread * (i - n/2) / n). */
+static void samples(const char *rt, const char *metric, const char *dir,
+		    double value, int n, double spread)
+{
+	for (int i = 0; i < n; i++) {
+		double v = value * (1 + spread * (i - n / 2.0) / n);
+
+		LID++;
+		feed("{\"ev\":\"launch\",\"id\":%d,\"runtime\":\"%s\",\"job\":"
+		     "\"cpu\",\"bench\":\"cpu\",\"rep\":0,\"reps_per_launch\":1,"
+		     "\"warmup\":false,\"argv\":[],\"t_s\":1}", LID, rt);
+		feed("{\"ev\":\"record\",\"launch\":%d,\"t_s\":0.1,\"rec\":"
+		     "{\"type\":\"sample\",\"bench\":\"cpu\",\"metric\":\"%s\","
+		     "\"unit\":\"u\",\"dir\":\"%s\",\"value\":%.9g,\"rep\":0,"
+		     "\"params\":{}}}", LID, metric, dir, v);
+		feed("{\"ev\":\"end\",\"launch\":%d,\"status\":\"ok\",\"exit\":0,"
+		     "\"signal\":0,\"wall_s\":1,\"phases\":{}}", LID);
+	}
+}
+
+static char *md(void)
+{
+	struct ib_buf b = {0};
+
+	ib_results_finalize(&R);
+	ib_knobs_markdown(&b, &R);
+	return b.s;
+}
+
+static void assert_has(const char *text, const char *want)
+{
+	if (!text || !strstr(text, want))
+		fail_msg("'%s' not in:\n%s", want, text ? text : "(nothing)");
+}
+
+/* pin=vcpu 20% faster on 8 launches a side: measured, better, its
+ * interval above 1; mem=hugetlb the same as the reference: not measured;
+ * the reference is the baseline (qemu), the box plots' 1.000 the fastest. */
+static void test_effects(void **state)
+{
+	char *text, *line;
+	struct ib_buf h = {0};
+
+	(void)state;
+	run_of("[\"qemu\",\"qemu:pin=vcpu\",\"qemu:mem=hugetlb\"]", "qemu", 1);
+	samples("qemu", "events_per_s", "higher", 1000, 8, 0.04);
+	samples("qemu:pin=vcpu", "events_per_s", "higher", 1200, 8, 0.04);
+	samples("qemu:mem=hugetlb", "events_per_s", "higher", 1000, 8, 0.04);
+	text = md();
+	assert_has(text, "### `qemu` and its configurations");
+	assert_has(text, "**Emulated: these ran under QEMU's TCG");
+	assert_has(text, "- `qemu:pin=vcpu`: a measured effect on 1 of 1 metrics: "
+			 "cpu events_per_s +20.0% [+");
+	assert_has(text, ", better). No measurable effect on the other 0.");
+	assert_has(text, "- `qemu:mem=hugetlb`: a measured effect on 0 of 1 metrics.");
+	assert_has(text, "| cpu | events_per_s | `qemu:pin=vcpu` | **1.200 [");
+	assert_has(text, "1.000 = qemu:pin=vcpu)");
+	/* the reference's box: its median 1000/1200 of the best */
+	line = strstr(text, "\n  qemu  ");
+	assert_non_null(line);
+	assert_has(line, "median 0.833");
+	/* the same in HTML, escaped */
+	ib_knobs_html(&h, &R);
+	assert_has(h.s, "<section id=\"knobs\">");
+	assert_has(h.s, "<strong>1.200 [");
+	assert_has(h.s, "<li>qemu:pin=vcpu: a measured effect on 1 of 1");
+	assert_null(strstr(h.s, "`"));
+	assert_int_equal(ib_knobs_present(&R), 1);
+	ib_buf_free(&h);
+	free(text);
+	ib_results_free(&R);
+}
+
+/* Two launches a side cannot give p < 0.05: said, never "measured". */
+static void test_too_few(void **state)
+{
+	char *text;
+
+	(void)state;
+	run_of("[\"native\",\"runc\",\"runc:cpuset=0\"]", "native", 0);
+	samples("native", "events_per_s", "higher", 1000, 2, 0.01);
+	samples("runc", "events_per_s", "higher", 1000, 2, 0.01);
+	samples("runc:cpuset=0", "events_per_s", "higher", 1500, 2, 0.01);
+	text = md();
+	/* runc's group: its plain column is the reference (native is not
+	 * of it) */
+	assert_has(text, "### `runc` and its configurations");
+	assert_has(text, "- `runc:cpuset=0`: a measured effect on 0 of 1 "
+			 "metrics. No measurable effect on the other 1 (1 of "
+			 "them with too few samples for any p below 0.05).");
+	assert_has(text, "| 1.500 [1.");
+	assert_has(text, " | - | ");
+	assert_null(strstr(text, "`native` and its"));
+	free(text);
+	ib_results_free(&R);
+}
+
+/* No runtime in two configurations: no section. */
+static void test_none(void **state)
+{
+	char *text;
+
+	(void)state;
+	run_of("[\"native\",\"runc\"]", "native", 0);
+	samples("native", "events_per_s", "higher", 1000, 3, 0.01);
+	samples("runc", "events_per_s", "higher", 1000, 3, 0.01);
+	text = md();
+	assert_null(text);
+	assert_int_equal(ib_knobs_present(&R), 0);
+	assert_null(ib_knobs_conclusion(&R));
+	ib_results_free(&R);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_effects),
+		cmocka_unit_test(test_too_few),
+		cmocka_unit_test(test_none),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
