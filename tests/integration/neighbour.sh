@@ -115,7 +115,7 @@ note "a job's own neighbour runs while its cells run (each launch says so), not 
 # bad input -------------------------------------------------------------------
 ib badkind run -r native -b cpu --neighbour noisy --probe "$PROBE" --scratch "$T" -o "$T/badkind"
 assert_eq "$IB_RC" 2 "--neighbour noisy: exit status"
-assert_grep "neighbour must be none, cpu, membw or cache" "$T/badkind.err" "the kinds named"
+assert_grep "neighbour must be one of none,cpu,membw,cache, not" "$T/badkind.err" "the kinds named"
 ib badcpu run -r native -b cpu -s cpu.duration=0.05 --neighbour cpu --neighbour-cpu 1023 \
 	--probe "$PROBE" --scratch "$T" -o "$T/badcpu"
 assert_eq "$IB_RC" 3 "--neighbour-cpu 1023: exit status"

@@ -23,6 +23,17 @@ case $BEFORE in never) OTHER=madvise ;; *) OTHER=never ;; esac
 # whatever happens, the host's mode is put back by the test too
 trap 'rc=$?; echo "$BEFORE" >"$THP" 2>/dev/null; (exit $rc); cleanup_tmp' EXIT
 
+# held NAME: a 30 s cpu job in the background with --thp $OTHER; returns
+# once its probe said hello (RUN_PID).
+held() {
+	"$ISOBENCH" run -q -r native -b cpu -s cpu.duration=30 --thp "$OTHER" --probe "$PROBE" \
+		--scratch "$T" -o "$T/$1" >"$T/$1.out" 2>"$T/$1.err" &
+	RUN_PID=$!
+	BG_PIDS+=("$RUN_PID")
+	wait_until 30 eval '[ -n "$(jrows "$T/$1/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
+		fail "$1: the probe did not start"
+}
+
 # a run that ends ---------------------------------------------------------------
 ib done run -q -r native -b membw -s membw.ntimes=2 -s membw.array_size=16m --min-reps 1 --max-reps 1 \
 	--thp "$OTHER" --probe "$PROBE" --scratch "$T" -o "$T/done"
@@ -35,12 +46,7 @@ note "--thp $OTHER: the run measured in it (fingerprint) and put $BEFORE back"
 
 # SIGINT, and kill -9 + cleanup -------------------------------------------------
 for how in INT KILL; do
-	"$ISOBENCH" run -q -r native -b cpu -s cpu.duration=30 --thp "$OTHER" --probe "$PROBE" \
-		--scratch "$T" -o "$T/$how" >"$T/$how.out" 2>"$T/$how.err" &
-	RUN_PID=$!
-	BG_PIDS+=("$RUN_PID")
-	wait_until 30 eval '[ -n "$(jrows "$T/$how/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
-		fail "$how: the probe did not start"
+	held "$how"
 	assert_eq "$(mode)" "$OTHER" "$how: the mode while the run measures"
 	kill -"$how" "$RUN_PID"
 	wait_exit "$RUN_PID" 30
@@ -58,12 +64,7 @@ done
 note "SIGINT: the run puts the mode back; kill -9: cleanup does"
 
 # someone changes it during the run: theirs stays -------------------------------
-"$ISOBENCH" run -q -r native -b cpu -s cpu.duration=30 --thp "$OTHER" --probe "$PROBE" \
-	--scratch "$T" -o "$T/theirs" >"$T/theirs.out" 2>"$T/theirs.err" &
-RUN_PID=$!
-BG_PIDS+=("$RUN_PID")
-wait_until 30 eval '[ -n "$(jrows "$T/theirs/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
-	fail "theirs: the probe did not start"
+held theirs
 echo always >"$THP"
 [ "$OTHER" != always ] || echo madvise >"$THP"
 THEIRS=$(mode)
@@ -80,6 +81,6 @@ note "a mode someone else set during the run is left as they set it"
 # bad input ---------------------------------------------------------------------
 ib bad run -r native -b cpu --thp sometimes --probe "$PROBE" --scratch "$T" -o "$T/bad"
 assert_eq "$IB_RC" 2 "--thp sometimes: exit status"
-assert_grep "thp must be keep, always, madvise or never, not 'sometimes'" "$T/bad.err" "the modes named"
+assert_grep "thp must be one of keep,always,madvise,never, not 'sometimes'" "$T/bad.err" "the modes named"
 assert_eq "$(mode)" "$BEFORE" "bad: the host's mode"
 note "a bad mode is refused before anything runs"

@@ -5,30 +5,14 @@
  * reaching across it, or the wrong kind of runtime), and checks the rule
  * fires in the first and says nothing in the second. A run of one sample
  * a side needs the wider margin; the guards come first. */
-#include "unit.h"
+#include "synthetic.h"
 
 #include "results/findings.h"
 
 static struct ib_results R;
 static int LID;
 
-static void feed(const char *fmt, ...)
-{
-	va_list ap;
-	char text[4096];
-	cJSON *ev;
-	struct ib_err err = {0};
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	ev = cJSON_Parse(text);
-	if (!ev)
-		fail_msg("bad synthetic event: %s", text);
-	if (ib_results_feed(&R, ev, &err) < 0)
-		fail_msg("event refused: %s: %s", err.msg, text);
-	cJSON_Delete(ev);
-}
+#define feed(...) feed_event(&R, __VA_ARGS__)
 
 /* The runtimes a synthetic run can name: driver, options, emulated. */
 static const struct {

@@ -3,30 +3,14 @@
  * interval and p, one without found not measured, too few samples said
  * so, the box plots normalized to the best configuration, the HTML
  * escaped, and no section where no runtime ran in two configurations. */
-#include "unit.h"
+#include "synthetic.h"
 
 #include "results/knobs.h"
 
 static struct ib_results R;
 static int LID;
 
-static void feed(const char *fmt, ...)
-{
-	va_list ap;
-	char text[4096];
-	cJSON *ev;
-	struct ib_err err = {0};
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	ev = cJSON_Parse(text);
-	if (!ev)
-		fail_msg("bad synthetic event: %s", text);
-	if (ib_results_feed(&R, ev, &err) < 0)
-		fail_msg("event refused: %s: %s", err.msg, text);
-	cJSON_Delete(ev);
-}
+#define feed(...) feed_event(&R, __VA_ARGS__)
 
 /* A run of these runtimes (JSON strings), baseline base. */
 static void run_of(const char *names, const char *base, int emulated)
@@ -82,12 +66,6 @@ static char *md(void)
 	return b.s;
 }
 
-static void assert_has(const char *text, const char *want)
-{
-	if (!text || !strstr(text, want))
-		fail_msg("'%s' not in:\n%s", want, text ? text : "(nothing)");
-}
-
 /* pin=vcpu 20% faster on 8 launches a side: measured, better, its
  * interval above 1; mem=hugetlb the same as the reference: not measured;
  * the reference is the baseline (qemu), the box plots' 1.000 the fastest. */
@@ -102,23 +80,23 @@ static void test_effects(void **state)
 	samples("qemu:pin=vcpu", "events_per_s", "higher", 1200, 8, 0.04);
 	samples("qemu:mem=hugetlb", "events_per_s", "higher", 1000, 8, 0.04);
 	text = md();
-	assert_has(text, "### `qemu` and its configurations");
-	assert_has(text, "**Emulated: these ran under QEMU's TCG");
-	assert_has(text, "- `qemu:pin=vcpu`: a measured effect on 1 of 1 metrics: "
+	assert_contains(text, "### `qemu` and its configurations");
+	assert_contains(text, "**Emulated: these ran under QEMU's TCG");
+	assert_contains(text, "- `qemu:pin=vcpu`: a measured effect on 1 of 1 metrics: "
 			 "cpu events_per_s +20.0% [+");
-	assert_has(text, ", better). No measurable effect on the other 0.");
-	assert_has(text, "- `qemu:mem=hugetlb`: a measured effect on 0 of 1 metrics.");
-	assert_has(text, "| cpu | events_per_s | `qemu:pin=vcpu` | **1.200 [");
-	assert_has(text, "1.000 = qemu:pin=vcpu)");
+	assert_contains(text, ", better). No measurable effect on the other 0.");
+	assert_contains(text, "- `qemu:mem=hugetlb`: a measured effect on 0 of 1 metrics.");
+	assert_contains(text, "| cpu | events_per_s | `qemu:pin=vcpu` | **1.200 [");
+	assert_contains(text, "1.000 = qemu:pin=vcpu)");
 	/* the reference's box: its median 1000/1200 of the best */
 	line = strstr(text, "\n  qemu  ");
 	assert_non_null(line);
-	assert_has(line, "median 0.833");
+	assert_contains(line, "median 0.833");
 	/* the same in HTML, escaped */
 	ib_knobs_html(&h, &R);
-	assert_has(h.s, "<section id=\"knobs\">");
-	assert_has(h.s, "<strong>1.200 [");
-	assert_has(h.s, "<li>qemu:pin=vcpu: a measured effect on 1 of 1");
+	assert_contains(h.s, "<section id=\"knobs\">");
+	assert_contains(h.s, "<strong>1.200 [");
+	assert_contains(h.s, "<li>qemu:pin=vcpu: a measured effect on 1 of 1");
 	assert_null(strstr(h.s, "`"));
 	assert_int_equal(ib_knobs_present(&R), 1);
 	ib_buf_free(&h);
@@ -139,12 +117,12 @@ static void test_too_few(void **state)
 	text = md();
 	/* runc's group: its plain column is the reference (native is not
 	 * of it) */
-	assert_has(text, "### `runc` and its configurations");
-	assert_has(text, "- `runc:cpuset=0`: a measured effect on 0 of 1 "
+	assert_contains(text, "### `runc` and its configurations");
+	assert_contains(text, "- `runc:cpuset=0`: a measured effect on 0 of 1 "
 			 "metrics. No measurable effect on the other 1 (1 of "
 			 "them with too few samples for any p below 0.05).");
-	assert_has(text, "| 1.500 [1.");
-	assert_has(text, " | - | ");
+	assert_contains(text, "| 1.500 [1.");
+	assert_contains(text, " | - | ");
 	assert_null(strstr(text, "`native` and its"));
 	free(text);
 	ib_results_free(&R);

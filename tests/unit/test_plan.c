@@ -593,7 +593,7 @@ static void test_neighbour(void **state)
 	round_trip(&p);
 	ib_plan_free(&p);
 	load_err("[global]\nneighbour = noisy\n[cpu]\n", 2,
-		 "neighbour must be none, cpu, membw or cache");
+		 "neighbour must be one of none,cpu,membw,cache, not 'noisy'");
 	load_err("[global]\nneighbour_cpu = 2048\n[cpu]\n", 2,
 		 "neighbour_cpu must be a CPU number");
 	/* a job's own, in place of the plan's while its cells run */
@@ -605,7 +605,7 @@ static void test_neighbour(void **state)
 	round_trip(&p);
 	ib_plan_free(&p);
 	load_err("[cpu]\nneighbour = loud\n", 2,
-		 "cpu: neighbour: 'loud' is not none, cpu, membw or cache");
+		 "cpu: neighbour must be one of none,cpu,membw,cache, not 'loud'");
 }
 
 /* The shipped tuning study (plans/tuning.ini) loads and is what its
@@ -661,7 +661,7 @@ static void test_thp(void **state)
 	round_trip(&p);
 	ib_plan_free(&p);
 	load_err("[global]\nthp = sometimes\n[cpu]\n", 2,
-		 "thp must be keep, always, madvise or never, not 'sometimes'");
+		 "thp must be one of keep,always,madvise,never, not 'sometimes'");
 }
 
 /* A spec's own options are comma-separated too: an item "option=value"

@@ -140,10 +140,28 @@ const char *ib_job_value(const struct ib_job *job, const char *name)
 	return NULL;
 }
 
-static int neighbour_kind_ok(const char *kind)
+#define NEIGHBOUR_KINDS "none,cpu,membw,cache"
+
+/* *dst = v if it is one of the words of choices ("a,b,c"), else -1 with
+ * why naming key and the choices. */
+static int set_word(char **dst, const char *key, const char *v,
+		    const char *choices, char *why, size_t whylen)
 {
-	return !strcmp(kind, "none") || !strcmp(kind, "cpu") ||
-	       !strcmp(kind, "membw") || !strcmp(kind, "cache");
+	size_t n = strlen(v);
+
+	for (const char *c = choices; *c;) {
+		size_t len = strcspn(c, ",");
+
+		if (len == n && !strncmp(c, v, n)) {
+			free(*dst);
+			*dst = ib_xstrdup(v);
+			return 0;
+		}
+		c += len + (c[len] == ',');
+	}
+	snprintf(why, whylen, "%s must be one of %s, not '%.40s'", key, choices,
+		 v);
+	return -1;
 }
 
 int ib_job_set(struct ib_job *job, const char *key, const char *value,
@@ -162,12 +180,9 @@ int ib_job_set(struct ib_job *job, const char *key, const char *value,
 		return 0;
 	}
 	if (strcmp(key, "neighbour") == 0) {
-		if (!neighbour_kind_ok(value))
-			return ib_err_set(err, -EINVAL, "%s: neighbour: '%.40s' "
-					  "is not none, cpu, membw or cache",
-					  job->name, value);
-		free(job->neighbour);
-		job->neighbour = ib_xstrdup(value);
+		if (set_word(&job->neighbour, "neighbour", value,
+			     NEIGHBOUR_KINDS, why, sizeof(why)) < 0)
+			return ib_err_set(err, -EINVAL, "%s: %s", job->name, why);
 		return 0;
 	}
 	if (strcmp(key, "reps_per_launch") == 0) {
@@ -277,28 +292,15 @@ void ib_job_probe_args(const struct ib_job *job, struct ib_strv *out)
 int ib_plan_set_neighbour(struct ib_plan *p, const char *kind, char *why,
 			  size_t whylen)
 {
-	if (!neighbour_kind_ok(kind)) {
-		snprintf(why, whylen, "neighbour must be none, cpu, membw or "
-			 "cache, not '%.40s'", kind);
-		return -1;
-	}
-	free(p->neighbour);
-	p->neighbour = ib_xstrdup(kind);
-	return 0;
+	return set_word(&p->neighbour, "neighbour", kind, NEIGHBOUR_KINDS, why,
+			whylen);
 }
 
 int ib_plan_set_thp(struct ib_plan *p, const char *mode, char *why,
 		    size_t whylen)
 {
-	if (strcmp(mode, "keep") && strcmp(mode, "always") &&
-	    strcmp(mode, "madvise") && strcmp(mode, "never")) {
-		snprintf(why, whylen, "thp must be keep, always, madvise or "
-			 "never, not '%.40s'", mode);
-		return -1;
-	}
-	free(p->thp);
-	p->thp = ib_xstrdup(mode);
-	return 0;
+	return set_word(&p->thp, "thp", mode, "keep,always,madvise,never", why,
+			whylen);
 }
 
 void ib_plan_split_runtimes(struct ib_strv *out, const char *list)
