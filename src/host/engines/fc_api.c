@@ -17,7 +17,8 @@
 
 /* --- requests ------------------------------------------------------------ */
 
-cJSON *fc_body_machine_config(int vcpus, unsigned mem_mib)
+cJSON *fc_body_machine_config(int vcpus, unsigned mem_mib,
+			      const char *huge_pages)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -26,6 +27,8 @@ cJSON *fc_body_machine_config(int vcpus, unsigned mem_mib)
 	/* explicit rather than Firecracker's default, so the report's
 	 * describe and the VM agree whatever the version's default is */
 	cJSON_AddBoolToObject(o, "smt", 0);
+	if (huge_pages)
+		cJSON_AddStringToObject(o, "huge_pages", huge_pages);
 	return o;
 }
 
@@ -120,7 +123,8 @@ int fc_api_boot(const char *sock, const struct fc_vm_config *c,
 	 * in place before InstanceStart, which is the one request that
 	 * starts the vCPUs. */
 	rc = put_owned(sock, "/machine-config",
-		       fc_body_machine_config(c->vcpus, c->mem_mib), timeout_s,
+		       fc_body_machine_config(c->vcpus, c->mem_mib, c->huge_pages),
+		       timeout_s,
 		       err);
 	if (rc == 0)
 		rc = put_owned(sock, "/boot-source",

@@ -5,7 +5,8 @@
  * shapes of Firecracker's published API (src/firecracker/swagger/
  * firecracker.yaml in firecracker-microvm/firecracker):
  *
- *   PUT /machine-config  MachineConfiguration {vcpu_count, mem_size_mib}
+ *   PUT /machine-config  MachineConfiguration {vcpu_count, mem_size_mib,
+ *                        smt, huge_pages (since v1.7, "2M")}
  *   PUT /boot-source     BootSource {kernel_image_path, initrd_path,
  *                                    boot_args}
  *   PUT /drives/{id}     Drive {drive_id, is_root_device, is_read_only,
@@ -49,6 +50,8 @@ struct fc_vm_config {
 	const char *boot_args;  /* the whole kernel command line */
 	const char *drive_path; /* raw image for the scratch drive, or NULL */
 	const char *tap;        /* host tap for a virtio-net device, or NULL */
+	const char *huge_pages; /* "2M": guest memory on hugetlbfs pages;
+				   NULL: Firecracker's default (none) */
 };
 
 /* PUT path with body (serialised as JSON) on the API at sock. Returns 0
@@ -73,7 +76,8 @@ int fc_api_wait_socket(const char *sock, struct ib_proc *p,
 		       uint64_t deadline_ns, struct ib_err *err);
 
 /* The request bodies (caller frees with cJSON_Delete). */
-cJSON *fc_body_machine_config(int vcpus, unsigned mem_mib);
+cJSON *fc_body_machine_config(int vcpus, unsigned mem_mib,
+			      const char *huge_pages);
 cJSON *fc_body_boot_source(const char *kernel, const char *initrd,
 			   const char *boot_args);
 cJSON *fc_body_drive(const char *id, const char *path, int read_only);

@@ -1,6 +1,8 @@
 #include "runtime/runtime.h"
 
 #include "base/footprint.h"
+#include "base/hugepool.h"
+#include "state/state.h"
 
 #include <ctype.h>
 #include <sched.h>
@@ -183,4 +185,57 @@ void ib_runtime_instance_procs(struct ib_runtime *rt, struct ib_launch *l,
 	if (rt->ops->instance_pids)
 		nroots = rt->ops->instance_pids(rt, l, roots, 8);
 	ib_fp_collect(l->name, roots, nroots, set);
+}
+
+/* --- the host's huge page pool, for a VM's hugetlb memory ---------------- */
+
+int ib_rt_hugepool_ensure(const struct ib_runtime *rt, struct ib_rt_hugepool *hp,
+			  unsigned long pages, struct ib_err *err)
+{
+	unsigned long nr, avail, got, put;
+	int rc = ib_hugepool_read(hp->page_kb, &nr, &avail, err), i = hp->ngrown;
+
+	if (rc < 0 || avail >= pages)
+		return rc;
+	hp->grown = ib_xrealloc(hp->grown, (size_t)(i + 1) * sizeof(*hp->grown));
+	hp->grown[i].name = ib_xasprintf("%s-hugepages-%d", hp->prefix, i);
+	hp->grown[i].before = nr;
+	hp->grown[i].added = pages - avail;
+	rc = ib_state_add_hugepages(rt->ctx->state, hp->grown[i].name,
+				    hp->page_kb, nr, hp->grown[i].added, err);
+	if (rc < 0) {
+		free(hp->grown[i].name);
+		return rc;
+	}
+	hp->ngrown++;
+	rc = ib_hugepool_set(hp->page_kb, nr + hp->grown[i].added, &got, err);
+	if (rc == 0 && got < nr + hp->grown[i].added) {
+		rc = ib_err_set(err, -ENOMEM, "the host gave %lu of the %lu huge "
+				"pages of %lu kB asked for (too little memory, "
+				"or too fragmented, for pages of that size now; "
+				"hugepages= on the kernel's command line reserves "
+				"them at boot)", got > nr ? got - nr : 0,
+				hp->grown[i].added, hp->page_kb);
+		ib_hugepool_set(hp->page_kb, nr, &put, NULL);
+	}
+	return rc;
+}
+
+void ib_rt_hugepool_release(const struct ib_runtime *rt,
+			    struct ib_rt_hugepool *hp)
+{
+	for (int i = hp->ngrown - 1; i >= 0; i--) {
+		struct ib_err e = {0};
+
+		if (ib_hugepool_give_back(hp->page_kb, hp->grown[i].before,
+					  hp->grown[i].added, NULL, &e) == 0)
+			ib_state_del(rt->ctx->state, hp->grown[i].name, NULL);
+		else
+			fprintf(stderr, "isobench: %s (run `isobench cleanup` "
+				"to try again)\n", e.msg);
+		free(hp->grown[i].name);
+	}
+	free(hp->grown);
+	hp->grown = NULL;
+	hp->ngrown = 0;
 }

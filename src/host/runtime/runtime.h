@@ -155,6 +155,30 @@ char *ib_cpuset_list(const struct ib_runtime *rt);
 int ib_cpuset_usable(const struct ib_runtime *rt, struct ib_err *err);
 #define IB_RT_MAX_OPTIONS 8
 
+/* The host's huge page pool grown for one runtime of the run (a VM's
+ * hugetlb memory): each growth journalled in the run's state before it
+ * is written (base/hugepool.h), given back by release, or by `isobench
+ * cleanup` after a kill -9. */
+struct ib_rt_hugepool {
+	unsigned long page_kb; /* 2048 or 1048576 */
+	const char *prefix;    /* of its state records' names (unique in
+				  the run) */
+	struct {
+		char *name;
+		unsigned long before, added;
+	} *grown;
+	int ngrown;
+};
+/* Grows the pool until pages of page_kb are available (neither in use
+ * nor reserved). A host that cannot give them all now is an error (the
+ * pool put back at once). */
+int ib_rt_hugepool_ensure(const struct ib_runtime *rt, struct ib_rt_hugepool *hp,
+			  unsigned long pages, struct ib_err *err);
+/* Gives the growths back, the last first (one that fails keeps its
+ * record: cleanup tries again), and frees what hp holds. */
+void ib_rt_hugepool_release(const struct ib_runtime *rt,
+			    struct ib_rt_hugepool *hp);
+
 struct ib_runtime_ops {
 	const char *name;
 	const char *family;

@@ -112,11 +112,7 @@ static const struct ib_rt_option qemu_options[] = {
 
 enum qemu_mem { MEM_MEMFD, MEM_ANON, MEM_HUGETLB };
 
-/* One growth of the host's huge page pool, for this runtime (hugepool.h) */
-struct pool_growth {
-	char *name;          /* its state record */
-	unsigned long before, added;
-};
+
 
 struct qemu_rt {
 	struct ib_vm_image img;
@@ -135,8 +131,7 @@ struct qemu_rt {
 	int prealloc;
 	int node[16];        /* numa=mirror: the host's nodes with memory */
 	int nnodes;          /* 0: numa=none */
-	struct pool_growth *grown; /* the pool's growths, in order */
-	int ngrown;
+	struct ib_rt_hugepool pool; /* mem=hugetlb: the host's pool grown */
 	uint64_t mem_mib;
 	char *sock_dir;      /* QMP sockets (a socket path has <= 107 bytes) */
 	char *disk;          /* the scratch image, made on first use */
@@ -765,68 +760,6 @@ static int isolate_emulator(const struct qemu_rt *q,
 	return rc;
 }
 
-/* mem=hugetlb: grows the host's pool until one more VM's pages are
- * available (neither in use nor reserved), each growth journalled before
- * the write (hugepool.h). A host that cannot give them all is an error
- * for this column, the pool put back at once. */
-static int pool_ensure(struct ib_runtime *rt, struct qemu_rt *q,
-		       struct ib_err *err)
-{
-	unsigned long need = (unsigned long)(q->mem_mib * 1024 / q->page_kb);
-	unsigned long nr, avail, got, put;
-	struct pool_growth *g;
-	int rc = ib_hugepool_read(q->page_kb, &nr, &avail, err);
-
-	if (rc < 0)
-		return ib_err_wrap(err, "mem=hugetlb");
-	if (avail >= need)
-		return 0;
-	q->grown = ib_xrealloc(q->grown, (size_t)(q->ngrown + 1) * sizeof(*g));
-	g = &q->grown[q->ngrown];
-	g->name = ib_xasprintf("%s-hugepages-%d", q->state_name, q->ngrown);
-	g->before = nr;
-	g->added = need - avail;
-	rc = ib_state_add_hugepages(rt->ctx->state, g->name, q->page_kb, nr,
-				    g->added, err);
-	if (rc < 0) {
-		free(g->name);
-		return rc;
-	}
-	q->ngrown++;
-	rc = ib_hugepool_set(q->page_kb, nr + g->added, &got, err);
-	if (rc == 0 && got < nr + g->added) {
-		rc = ib_err_set(err, -ENOMEM, "mem=hugetlb,hugepage=%s: the "
-				"host gave %lu of the %lu huge pages asked for "
-				"(too little memory, or too fragmented, for "
-				"pages of that size now; hugepages= on the "
-				"kernel's command line reserves them at boot)",
-				q->page_kb == 2048 ? "2M" : "1G",
-				got > nr ? got - nr : 0, g->added);
-		ib_hugepool_set(q->page_kb, nr, &put, NULL);
-	}
-	return rc;
-}
-
-/* Gives the pool's growths back, the last first. One that fails keeps
- * its record: `isobench cleanup` tries again. */
-static void pool_give_back(struct ib_runtime *rt, struct qemu_rt *q)
-{
-	for (int i = q->ngrown - 1; i >= 0; i--) {
-		struct ib_err e = {0};
-
-		if (ib_hugepool_give_back(q->page_kb, q->grown[i].before,
-					  q->grown[i].added, NULL, &e) == 0)
-			ib_state_del(rt->ctx->state, q->grown[i].name, NULL);
-		else
-			fprintf(stderr, "isobench: %s (run `isobench cleanup` "
-				"to try again)\n", e.msg);
-		free(q->grown[i].name);
-	}
-	free(q->grown);
-	q->grown = NULL;
-	q->ngrown = 0;
-}
-
 /* numa=mirror: the host's nodes with memory
  * (/sys/devices/system/node/has_memory, "0" or "0-1,3"), at most 16. */
 static int host_nodes(struct qemu_rt *q, struct ib_err *err)
@@ -944,6 +877,20 @@ static int tuning_options(const struct ib_runtime *rt, struct qemu_rt *q,
 				  "root");
 	if (!strcmp(ib_runtime_opt(rt, "pin"), "vcpu"))
 		return pin_plan(q, emu, err);
+	return 0;
+}
+
+/* mem=hugetlb: one more VM's pages available in the host's pool */
+static int pool_ensure(struct ib_runtime *rt, struct qemu_rt *q,
+		       struct ib_err *err)
+{
+	q->pool.page_kb = q->page_kb;
+	q->pool.prefix = q->state_name;
+	if (ib_rt_hugepool_ensure(rt, &q->pool,
+				  (unsigned long)(q->mem_mib * 1024 / q->page_kb),
+				  err) < 0)
+		return ib_err_wrap(err, "mem=hugetlb,hugepage=%s",
+				   q->page_kb == 2048 ? "2M" : "1G");
 	return 0;
 }
 
@@ -1356,7 +1303,7 @@ static void qemu_release(struct ib_runtime *rt)
 	}
 	if (q->disk)
 		unlink(q->disk);
-	pool_give_back(rt, q);
+	ib_rt_hugepool_release(rt, &q->pool);
 	qemu_free(q);
 	rt->priv = NULL;
 }
