@@ -26,12 +26,13 @@ trap 'rc=$?; echo "$BEFORE" >"$THP" 2>/dev/null; (exit $rc); cleanup_tmp' EXIT
 # held NAME: a 30 s cpu job in the background with --thp $OTHER; returns
 # once its probe said hello (RUN_PID).
 held() {
+	HELD=$1 # (the check below runs inside wait_until: not its $1)
 	"$ISOBENCH" run -q -r native -b cpu -s cpu.duration=30 --thp "$OTHER" --probe "$PROBE" \
-		--scratch "$T" -o "$T/$1" >"$T/$1.out" 2>"$T/$1.err" &
+		--scratch "$T" -o "$T/$HELD" >"$T/$HELD.out" 2>"$T/$HELD.err" &
 	RUN_PID=$!
 	BG_PIDS+=("$RUN_PID")
-	wait_until 30 eval '[ -n "$(jrows "$T/$1/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
-		fail "$1: the probe did not start"
+	wait_until 30 eval '[ -n "$(jrows "$T/$HELD/raw.jsonl" - rec.pid ev=record rec.type=hello 2>/dev/null)" ]' ||
+		fail "$HELD: the probe did not start"
 }
 
 # a run that ends ---------------------------------------------------------------
