@@ -315,10 +315,13 @@ static int build_argv(const struct qemu_rt *q, int kvm, char *const *probe_argv,
 	}
 	if (disk) {
 		/* emulator=isolated: the disk's I/O in an iothread of its own
-		 * (on the emulator's CPU with QEMU's other threads) */
-		const char *io = q->emu_cpu >= 0 ? ",iothread=io0" : "";
+		 * (on the emulator's CPU with QEMU's other threads). It needs
+		 * ioeventfd, which only KVM has: under TCG the disk's I/O
+		 * stays in the main loop, on the same CPU */
+		int iothread = q->emu_cpu >= 0 && kvm;
+		const char *io = iothread ? ",iothread=io0" : "";
 
-		if (q->emu_cpu >= 0) {
+		if (iothread) {
 			ib_strv_push(argv, "-object");
 			ib_strv_push(argv, "iothread,id=io0");
 		}
@@ -1287,7 +1290,9 @@ static void qemu_describe(struct ib_runtime *rt, cJSON *out)
 					"makes starts there), the vCPUs then "
 					"pinned away and every other thread "
 					"set and read back there; the disk in "
-					"an iothread");
+					"an iothread with KVM (under TCG, which "
+					"has no ioeventfd, in the main loop on "
+					"the same CPU)");
 	}
 }
 
