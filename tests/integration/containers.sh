@@ -228,10 +228,18 @@ assert_eq "$(jrows "$T/nopath/results.json" cells status runtime=crun)" ok "crun
 assert_grep "skipped" "$T/nopath/report.md" "report.md names the skipped runtime"
 note "runc and runsc missing from PATH: skipped with reason and fix, crun still runs"
 
-# SIGINT in the middle of a runc launch: torn down, results kept
-start_held_run int runc
+# SIGINT in the middle of a runc launch: torn down, results kept. The
+# container has a cpuset: read from the host, its cgroup's cpuset.cpus
+# (v1's cpuset hierarchy or v2's unified one) is the CPU named
+start_held_run int "runc:cpuset=$LAST"
 id=$RUN_ID
 [ -n "$(run_containers "$id")" ] || fail "int: runc does not list the container"
+cgs=$(find /sys/fs/cgroup -path "*/isobench-$id-000001/cpuset.cpus" 2>/dev/null)
+[ -n "$cgs" ] || fail "int: no cpuset.cpus of the container's cgroup under /sys/fs/cgroup"
+for f in $cgs; do
+	assert_eq "$(cat "$f")" "$LAST" "int: $f"
+done
+note "cpuset from the host: the container's cgroup has cpuset.cpus $LAST ($(echo "$cgs" | head -1))"
 kill -INT "$RUN_PID"
 wait_exit "$RUN_PID" 10
 assert_eq "$WAIT_RC" 130 "int: exit status after SIGINT"
