@@ -644,6 +644,22 @@ static void test_tuning_plan(void **state)
 	assert_int_equal(nb, 2);
 	ib_plan_free(&p);
 	free(path);
+	/* the full study: full mode, ten launches, every job also beside
+	 * the neighbour */
+	path = ib_xasprintf("%s/tuning-full.ini", dir);
+	ib_plan_init(&p, 0);
+	if (ib_plan_load(&p, path, &err) != 0 || ib_plan_check(&p, &err) != 0)
+		fail_msg("%s: %s", path, err.msg);
+	assert_int_equal(p.full, 1);
+	assert_int_equal(p.min_reps, 10);
+	assert_int_equal(p.runtimes.n, 7);
+	nb = 0;
+	for (int j = 0; j < p.njobs; j++)
+		nb += p.jobs[j].neighbour != NULL;
+	assert_int_equal(p.njobs, 18);
+	assert_int_equal(nb, 9);
+	ib_plan_free(&p);
+	free(path);
 }
 
 /* The run's THP mode: keep by default, the three modes, refused else,
