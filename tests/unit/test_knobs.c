@@ -2,10 +2,13 @@
  * their references, a knob with a real effect found measured with its
  * interval and p, one without found not measured, too few samples said
  * so, the box plots normalized to the best configuration, the HTML
- * escaped, and no section where no runtime ran in two configurations. */
+ * escaped, and no section where no runtime ran in two configurations;
+ * and the study's jobs beside a neighbour of their own, as report.md
+ * names them (one that ended early too). */
 #include "synthetic.h"
 
 #include "results/knobs.h"
+#include "results/report.h"
 
 static struct ib_results R;
 static int LID;
@@ -144,12 +147,41 @@ static void test_none(void **state)
 	ib_results_free(&R);
 }
 
+/* A job's neighbour, started each round; one ended before its cells
+ * did: report.md names the job, its kind and CPU, and the early end. */
+static void test_job_neighbours(void **state)
+{
+	char *md_text;
+
+	(void)state;
+	run_of("[\"native\",\"runc\"]", "native", 0);
+	feed("{\"ev\":\"neighbour\",\"kind\":\"cpu\",\"job\":\"cpu-nb\","
+	     "\"cpu\":0,\"pid\":4242,\"t_s\":1}");
+	feed("{\"ev\":\"neighbour_end\",\"job\":\"cpu-nb\",\"t_s\":7.2,"
+	     "\"why\":\"it ended before the job's cells did\"}");
+	feed("{\"ev\":\"neighbour_stop\",\"kind\":\"cpu\",\"t_s\":8,"
+	     "\"why\":\"job cpu runs beside none\"}");
+	feed("{\"ev\":\"neighbour\",\"kind\":\"cpu\",\"job\":\"cpu-nb\","
+	     "\"cpu\":0,\"pid\":4243,\"t_s\":9}");
+	samples("native", "events_per_s", "higher", 1000, 2, 0.01);
+	ib_results_finalize(&R);
+	assert_null(R.neighbour);
+	md_text = ib_report_markdown(&R);
+	assert_contains(md_text, "**Jobs measured beside a noisy neighbour of "
+				 "their own** (started before their cells, ended "
+				 "after them): `cpu-nb`: `cpu` on host CPU 0 (one "
+				 "ended early, 7 s into the run");
+	free(md_text);
+	ib_results_free(&R);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_effects),
 		cmocka_unit_test(test_too_few),
 		cmocka_unit_test(test_none),
+		cmocka_unit_test(test_job_neighbours),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

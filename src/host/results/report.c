@@ -728,12 +728,21 @@ char *ib_report_markdown(const struct ib_results *r)
 		ib_buf_puts(&b, "**Jobs measured beside a noisy neighbour of "
 			    "their own** (started before their cells, ended "
 			    "after them):");
-		cJSON_ArrayForEach(j, r->job_neighbours)
-			ib_buf_printf(&b, " `%s`: `%s` on host CPU %d;",
+		cJSON_ArrayForEach(j, r->job_neighbours) {
+			const cJSON *end = cJSON_GetObjectItem(j, "ended_s");
+
+			ib_buf_printf(&b, " `%s`: `%s` on host CPU %d",
 				      j->string, str_of(j, "kind") ?: "?",
 				      cJSON_GetObjectItem(j, "cpu")
 					      ? cJSON_GetObjectItem(j, "cpu")->valueint
 					      : -1);
+			if (cJSON_IsNumber(end))
+				ib_buf_printf(&b, " (one ended early, %.0f s into "
+					      "the run: the job's launches say "
+					      "which ran beside it)",
+					      end->valuedouble);
+			ib_buf_puts(&b, ";");
+		}
 		ib_buf_puts(&b, "\n\n");
 	}
 	if (any_emulated(r))

@@ -580,17 +580,20 @@ int ib_results_feed(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 			return ib_err_set(err, -EINVAL,
 					  "malformed \"neighbour\" event");
 		if (str_of(ev, "job")) {
-			/* a job's own, while its cells ran */
-			cJSON *o = cJSON_CreateObject();
+			/* a job's own, while its cells ran (started again
+			 * each round: an early end of an earlier one stays) */
+			cJSON *o;
 
 			if (!r->job_neighbours)
 				r->job_neighbours = cJSON_CreateObject();
-			cJSON_AddStringToObject(o, "kind", kind);
-			cJSON_AddNumberToObject(o, "cpu", cpu->valuedouble);
-			cJSON_DeleteItemFromObjectCaseSensitive(
-				r->job_neighbours, str_of(ev, "job"));
-			cJSON_AddItemToObject(r->job_neighbours,
-					      str_of(ev, "job"), o);
+			o = cJSON_GetObjectItemCaseSensitive(r->job_neighbours,
+							     str_of(ev, "job"));
+			if (!o) {
+				o = cJSON_AddObjectToObject(r->job_neighbours,
+							    str_of(ev, "job"));
+				cJSON_AddStringToObject(o, "kind", kind);
+				cJSON_AddNumberToObject(o, "cpu", cpu->valuedouble);
+			}
 			return 0;
 		}
 		cJSON_Delete(r->neighbour);
@@ -609,7 +612,17 @@ int ib_results_feed(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 	}
 	if (strcmp(type, "neighbour_end") == 0) {
 		const cJSON *t = cJSON_GetObjectItem(ev, "t_s");
+		cJSON *jn = str_of(ev, "job") && r->job_neighbours
+				    ? cJSON_GetObjectItemCaseSensitive(
+					      r->job_neighbours, str_of(ev, "job"))
+				    : NULL;
 
+		if (jn && cJSON_IsNumber(t)) {
+			/* a job's neighbour ended before its cells did */
+			cJSON_DeleteItemFromObject(jn, "ended_s");
+			cJSON_AddNumberToObject(jn, "ended_s", t->valuedouble);
+			return 0;
+		}
 		if (!r->neighbour || !cJSON_IsNumber(t))
 			return ib_err_set(err, -EINVAL, "malformed or early "
 					  "\"neighbour_end\" event");

@@ -77,6 +77,7 @@ struct run {
 	int neighbour_cpu;
 	int neighbour_ended;      /* it ended before the run (logged) */
 	const char *neighbour_kind; /* what runs now ("none"; the plan's) */
+	const char *neighbour_job;  /* the job it runs for, or NULL: the run */
 	int neighbour_failed;     /* a job's could not start: the run ends */
 	char thp_before[16];      /* --thp: the mode to put back, or "" */
 	struct run_app_image {    /* an application's image in work/ */

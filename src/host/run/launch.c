@@ -189,7 +189,7 @@ void run_log_launch_event(struct run *R, const struct cell_state *c,
 	cJSON_AddNumberToObject(ev, "rep", warmup ? c->warmups : c->launches);
 	cJSON_AddNumberToObject(ev, "reps_per_launch", c->job->reps_per_launch);
 	/* the neighbour it ran beside, if any (each sample says so) */
-	if (R->neighbour.pid > 0)
+	if (R->neighbour.pid > 0 && !R->neighbour_ended)
 		cJSON_AddStringToObject(ev, "neighbour", R->neighbour_kind);
 	cJSON_AddBoolToObject(ev, "warmup", warmup);
 	arr = cJSON_AddArrayToObject(ev, "argv");

@@ -71,6 +71,7 @@ static int neighbour_start(struct run *R, const char *kind, const char *job)
 	}
 	R->neighbour_cpu = cpu;
 	R->neighbour_kind = kind;
+	R->neighbour_job = job;
 	ev = cJSON_CreateObject();
 	cJSON_AddStringToObject(ev, "ev", "neighbour");
 	cJSON_AddStringToObject(ev, "kind", kind);
@@ -145,12 +146,17 @@ void run_neighbour_check(struct run *R)
 	R->neighbour_ended = 1;
 	ev = cJSON_CreateObject();
 	cJSON_AddStringToObject(ev, "ev", "neighbour_end");
+	if (R->neighbour_job)
+		cJSON_AddStringToObject(ev, "job", R->neighbour_job);
 	cJSON_AddNumberToObject(ev, "t_s", run_since_start(R));
-	cJSON_AddStringToObject(ev, "why", "it ended before the run did");
+	cJSON_AddStringToObject(ev, "why", R->neighbour_job
+				? "it ended before the job's cells did"
+				: "it ended before the run did");
 	run_log_event(R, ev);
 	run_say(R, IB_REPORT_WARNING, "the neighbour (pid %d) ended at %.0f s, "
-		"before the run: what was measured after ran without it",
-		(int)R->neighbour.pid, run_since_start(R));
+		"before %s: what was measured after ran without it",
+		(int)R->neighbour.pid, run_since_start(R),
+		R->neighbour_job ? "its job's cells" : "the run");
 }
 
 void run_neighbour_stop(struct run *R)
@@ -164,4 +170,5 @@ void run_neighbour_stop(struct run *R)
 		ib_state_del(&R->state, "neighbour", NULL);
 	R->neighbour.pid = 0;
 	R->neighbour_kind = "none";
+	R->neighbour_job = NULL;
 }
