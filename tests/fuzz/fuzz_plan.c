@@ -129,11 +129,15 @@ static void use_plan(const struct ib_plan *p)
 	cJSON_free(text);
 	cJSON_Delete(json);
 	for (int j = 0; j < p->njobs; j++) {
+		const struct ib_workload_def *wl = p->jobs[j].wl;
 		struct ib_strv args = {0};
 
 		ib_job_probe_args(&p->jobs[j], &args);
-		/* the workload, its parameters, and --reps N if it repeats */
-		if (args.n != 1 + p->jobs[j].wl->nparams +
+		/* the workload, its parameters (an application's: the probe's
+		 * serve and its one argument, the parameters being the
+		 * host's), and --reps N if it repeats */
+		if (args.n != (wl->probe_workload ? 1 + (wl->probe_arg != NULL)
+						  : 1 + wl->nparams) +
 				      (p->jobs[j].reps_per_launch > 1 ? 2 : 0))
 			fuzz_fail("probe arguments of job '%s'", p->jobs[j].name);
 		ib_strv_free(&args);
