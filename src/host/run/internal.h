@@ -80,6 +80,7 @@ struct run {
 	const char *neighbour_job;  /* the job it runs for, or NULL: the run */
 	int neighbour_failed;     /* a job's could not start: the run ends */
 	char thp_before[16];      /* --thp: the mode to put back, or "" */
+	int release_failures;     /* what the drivers' release left undone */
 	struct run_app_image {    /* an application's image in work/ */
 		const char *name;     /* "nginx": the application's */
 		char *dir;            /* once built or found cached */

@@ -103,7 +103,8 @@ static int run_open(struct run *R)
 	R->ctx = (struct ib_run_ctx){
 		.run_id = R->run_id, .run_dir = R->dir, .work = R->work,
 		.scratch = R->scratch, .probe_path = R->probe, .state = &R->state,
-		.limits = {R->plan->cpus, R->plan->memory}};
+		.limits = {R->plan->cpus, R->plan->memory},
+		.release_failures = &R->release_failures};
 	{
 		/* the plan as run, beside its results: a run whose plan
 		 * cannot be kept is not started */
@@ -274,6 +275,11 @@ static void run_release(struct run *R)
 			R->rts[i].ops->release(&R->rts[i]);
 			R->rts[i].priv = NULL;
 		}
+	if (R->release_failures)
+		run_say(R, IB_REPORT_WARNING, "%d thing%s the runtimes changed on "
+			"the host could not be undone (its record stays): "
+			"`isobench cleanup %s` tries again", R->release_failures,
+			R->release_failures == 1 ? "" : "s", R->dir);
 	if (R->work) {
 		ib_unmount_under(R->work);
 		ib_rmtree(R->work);

@@ -230,9 +230,8 @@ void ib_rt_hugepool_release(const struct ib_runtime *rt,
 		if (ib_hugepool_give_back(hp->page_kb, hp->grown[i].before,
 					  hp->grown[i].added, NULL, &e) == 0)
 			ib_state_del(rt->ctx->state, hp->grown[i].name, NULL);
-		else
-			fprintf(stderr, "isobench: %s (run `isobench cleanup` "
-				"to try again)\n", e.msg);
+		else if (rt->ctx->release_failures)
+			(*rt->ctx->release_failures)++;
 		free(hp->grown[i].name);
 	}
 	free(hp->grown);

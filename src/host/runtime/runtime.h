@@ -62,6 +62,10 @@ struct ib_run_ctx {
 	const char *probe_path; /* the static isobench-probe */
 	struct ib_state *state;
 	struct ib_limits limits;
+	/* What a driver's release could not undo (its records stay in the
+	 * state file: `isobench cleanup` tries again), counted here for the
+	 * runner to say so: drivers do not print. */
+	int *release_failures;
 };
 
 /* One start of the probe inside a runtime. */
@@ -175,7 +179,8 @@ struct ib_rt_hugepool {
 int ib_rt_hugepool_ensure(const struct ib_runtime *rt, struct ib_rt_hugepool *hp,
 			  unsigned long pages, struct ib_err *err);
 /* Gives the growths back, the last first (one that fails keeps its
- * record: cleanup tries again), and frees what hp holds. */
+ * record, counted in ctx->release_failures: cleanup tries again), and
+ * frees what hp holds. */
 void ib_rt_hugepool_release(const struct ib_runtime *rt,
 			    struct ib_rt_hugepool *hp);
 
