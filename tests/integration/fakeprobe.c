@@ -16,6 +16,9 @@
  *                      pid there, so a test can check that none is left
  *                      (by pid, never by name)
  *
+ * As a VM's init (pid 1) it writes the ok mode's records and then never
+ * powers the guest off.
+ *
  * Samples are cpu events_per_s (threads=1), 1000 + the sample's index, so
  * the tests know what arrived before a failure. */
 #include <errno.h>
@@ -179,6 +182,16 @@ int main(int argc, char **argv)
 			workload = argv[i];
 			break;
 		}
+	}
+	/* As a VM's init (built static, `-r qemu --probe`): its records,
+	 * then it never powers the guest off, as a guest that hangs after
+	 * its probe is done would. pid 1 must not exit (the kernel would
+	 * panic). */
+	if (getpid() == 1) {
+		hello(workload);
+		sample();
+		done_ok();
+		sleep_forever();
 	}
 	if (!mode || !*mode)
 		mode = "ok";

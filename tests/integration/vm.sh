@@ -11,6 +11,8 @@
 # - a missing guest kernel, a corrupt one and a corrupt cached initramfs
 #   give a clear error (or a rebuilt image) within the deadline, and no
 #   QEMU process, socket or scratch image is left;
+# - a guest that does not power off after its probe's done record is
+#   ended 10 s later, its launch counted and the fact reported;
 # - kill -9 of isobench with a VM running, then `isobench cleanup`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -126,6 +128,27 @@ assert_grep "replaced qemu/startup: 2 launches, not counted" "$T/hung.out" "the 
 assert_grep "2 launches replaced, not counted: its guest hung at boot" "$T/hung/report.md" "report.md's replaced note"
 assert_no_vm_left "$T/hung" "after hung boots"
 note "a guest that hangs at boot: replaced twice per cell (a footprint round whole), then the cell fails; all of it reported"
+
+# --- a guest that does not power off after its probe is done -------------
+# The fake probe as the guest's init writes its records and then never
+# powers off (as a guest whose kernel hangs in its poweroff would): the
+# launch ends 10 s after the done record (QMP quit), not at the launch
+# timeout, counts (its records are whole), and says so.
+FAKE_STATIC=${FAKEPROBE_STATIC:?}
+ib lefton run -r qemu:accel=tcg -b cpu --min-reps 1 --max-reps 1 --timeout 120 \
+	--no-progress --probe "$FAKE_STATIC" --scratch "$T" -o "$T/lefton"
+expect_rc 0 lefton
+assert_eq "$(jrows "$T/lefton/raw.jsonl" - status ev=end launch=1)" ok "lefton: launch status"
+assert_eq "$(jrows "$T/lefton/raw.jsonl" - guest_poweroff ev=end launch=1)" forced "lefton: end event's guest_poweroff"
+assert_eq "$(jrows "$T/lefton/results.json" cells forced_poweroff_launches job=cpu)" 1 "lefton: results.json's count"
+assert_eq "$(jrows "$T/lefton/results.json" metrics median metric=events_per_s)" 1000 "lefton: the fake sample"
+assert_grep "did not power off within 10 s of its probe's done record" "$T/lefton.err" "lefton: said as it happens"
+assert_grep "1 launch whose guest did not power off" "$T/lefton/report.md" "lefton: report.md's note"
+wall=$(jrows "$T/lefton/raw.jsonl" - wall_s ev=end launch=1)
+awk -v w="$wall" 'BEGIN { exit !(w >= 10 && w < 60) }' ||
+	fail "lefton: the launch took $wall s (10 s after done expected, not the 120 s timeout)"
+assert_no_vm_left "$T/lefton" "after a guest left on"
+note "a guest that never powers off: ended $wall s into its launch (10 s after done), counted, reported"
 
 # --- the accelerator choice ----------------------------------------------
 ib tcg run -q -r qemu:accel=tcg -b startup -s startup.launches=1 \

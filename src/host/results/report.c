@@ -663,6 +663,11 @@ static void md_notes(struct ib_buf *b, const struct ib_results *r)
 			md_escape(b, c->replacements.v[k]);
 			ib_buf_puts(b, "; ");
 		}
+		if (c->left_on)
+			ib_buf_printf(b, "%d launch%s whose guest did not power "
+				      "off after its probe was done: ended by "
+				      "isobench, counted; ", c->left_on,
+				      c->left_on == 1 ? "" : "es");
 		for (int k = 0; k < c->unsupported.n; k++) {
 			ib_buf_puts(b, "unsupported: ");
 			md_escape(b, c->unsupported.v[k]);

@@ -536,7 +536,11 @@ int ib_results_feed(struct ib_results *r, const cJSON *ev, struct ib_err *err)
 			if (l->warmup)
 				return 0;
 			if (strcmp(status, "ok") == 0) {
+				const char *off = str_of(ev, "guest_poweroff");
+
 				c->ok++;
+				if (off && !strcmp(off, "forced"))
+					c->left_on++;
 				if (wl_traits(c->bench) & IB_WL_HOST_TIMED)
 					add_host_timed_samples(r, l->cell, ev);
 			} else if (strcmp(status, "interrupted") == 0) {
@@ -824,6 +828,7 @@ static void json_cells(const struct ib_results *r, cJSON *cells)
 		cJSON_AddNumberToObject(x, "failed_launches", c->failed);
 		cJSON_AddNumberToObject(x, "interrupted_launches", c->interrupted);
 		cJSON_AddNumberToObject(x, "replaced_launches", c->replaced);
+		cJSON_AddNumberToObject(x, "forced_poweroff_launches", c->left_on);
 		cJSON_AddNumberToObject(x, "warmup_launches", c->warmups);
 		cJSON_AddItemToObject(x, "seconds", num_or_null(c->seconds));
 		if (c->stopped_by)

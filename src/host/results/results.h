@@ -51,6 +51,9 @@ struct ib_cell {
 	int interrupted;     /* launches cut short by SIGINT/SIGTERM */
 	int replaced;        /* launches whose guest hung at boot, run
 				again (run/internal.h) */
+	int left_on;         /* ok launches whose guest did not power off
+				after its probe's done record: ended by
+				isobench */
 	double seconds;      /* wall time of all its launches */
 	char *stopped_by;    /* why it stopped repeating, NULL if it did not */
 	char *status;        /* set by finalize: ok, partial, failed,

@@ -271,9 +271,9 @@ static int end_round(struct run *R, struct cell_state *c,
 		}
 		if (strcmp(status, "ok") && !run_signal())
 			run_save_output(R, &x->io);
-		run_log_end_event(R, &x->l, status, x->why,
+		run_log_end_event(R, x, status,
 				  (double)(t_torn - x->l.t_launch_ns) / 1e9,
-				  x->fb.t, t_torn);
+				  t_torn);
 		if (!strcmp(status, "ok"))
 			c->ok++;
 		else if (strcmp(status, "interrupted") &&

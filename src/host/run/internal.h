@@ -28,6 +28,12 @@
 #define RAW_KEEP_MAX (4u << 20)  /* probe output kept per launch */
 #define BAD_BYTES_MAX 4096       /* bytes of a bad record kept in raw.jsonl */
 #define DEFAULT_TIMEOUT_S 600
+/* How long a VM's guest may take to power off after its probe's done
+ * record before isobench ends it (QMP quit): a poweroff takes well under a
+ * second even under TCG; a guest that hangs there (seen once: q35 under
+ * TCG, its vCPU spinning after done) would otherwise be waited for until
+ * the launch timeout. */
+#define RUN_POWEROFF_GRACE_S 10
 
 struct cell_state {
 	const struct ib_job *job;
@@ -150,6 +156,10 @@ struct one_launch {
 				VM's data disk), removed after the launch
 				(owned) */
 	char *app_tmpfs;     /* serve: x->l.app_tmpfs (owned) */
+	int left_on;         /* a VM whose guest did not power off within
+				RUN_POWEROFF_GRACE_S of its probe's done
+				record: ended by isobench (its records are
+				whole: the launch counts) */
 	char why[1200];      /* why it failed, once known */
 };
 
@@ -270,9 +280,8 @@ char *run_launch_name(const struct run *R, int id);
 void run_log_launch_event(struct run *R, const struct cell_state *c,
 			  const struct ib_launch *l,
 			  const struct ib_strv *args, int warmup);
-void run_log_end_event(struct run *R, const struct ib_launch *l,
-		       const char *status, const char *why, double wall,
-		       uint64_t t_first_byte, uint64_t t_torn_down);
+void run_log_end_event(struct run *R, const struct one_launch *x,
+		       const char *status, double wall, uint64_t t_torn_down);
 int run_job_needs_link(const struct ib_job *job);
 /* One launch of c's job, from start to end, logged; counted in c. */
 void run_launch(struct run *R, struct cell_state *c, int warmup);

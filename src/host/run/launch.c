@@ -199,17 +199,20 @@ void run_log_launch_event(struct run *R, const struct cell_state *c,
 	run_log_event(R, ev);
 }
 
-void run_log_end_event(struct run *R, const struct ib_launch *l,
-		       const char *status, const char *why, double wall,
-		       uint64_t t_first_byte, uint64_t t_torn_down)
+void run_log_end_event(struct run *R, const struct one_launch *x,
+		       const char *status, double wall, uint64_t t_torn_down)
 {
+	const struct ib_launch *l = &x->l;
+	uint64_t t_first_byte = x->fb.t;
 	cJSON *ev = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(ev, "ev", "end");
 	cJSON_AddNumberToObject(ev, "launch", l->id);
 	cJSON_AddStringToObject(ev, "status", status);
-	if (why[0])
-		cJSON_AddStringToObject(ev, "why", why);
+	if (x->why[0])
+		cJSON_AddStringToObject(ev, "why", x->why);
+	if (x->left_on)
+		cJSON_AddStringToObject(ev, "guest_poweroff", "forced");
 	cJSON_AddNumberToObject(ev, "exit", l->exit_code);
 	cJSON_AddNumberToObject(ev, "signal", l->term_signal);
 	cJSON_AddNumberToObject(ev, "wall_s", round(wall * 1e6) / 1e6);
@@ -541,9 +544,10 @@ static const char *verdict(const struct run *R, struct one_launch *x,
 	else if (io->after_done)
 		snprintf(why, cap, "%d record%s after done",
 			 io->after_done, io->after_done == 1 ? "" : "s");
-	else if (l->exit_code != 0 || io->done_status != 0)
+	else if ((l->exit_code != 0 && !x->left_on) || io->done_status != 0)
 		snprintf(why, cap, "probe exit status %d%s%s",
-			 l->exit_code != 0 ? l->exit_code : io->done_status,
+			 l->exit_code != 0 && !x->left_on ? l->exit_code
+							  : io->done_status,
 			 io->first_error[0] ? ": " : "", io->first_error);
 	else
 		return "ok";
@@ -574,9 +578,19 @@ void run_launch(struct run *R, struct cell_state *c, int warmup)
 	ib_frame_finish(&x.fp);
 	ib_frame_parser_free(&x.fp);
 	if (x.eof) {
-		int w = ops->wait(c->rt, &x.l, deadline);
+		uint64_t until = deadline, grace_end;
+		int w;
 
-		if (w == -ETIMEDOUT)
+		/* a VM's probe is done: its guest powers off at once, or
+		 * is ended (teardown's QMP quit) after a grace, not the
+		 * launch timeout */
+		grace_end = ib_mono_ns() + RUN_POWEROFF_GRACE_S * 1000000000ull;
+		if (ops->own_kernel && x.io.done && grace_end < deadline)
+			until = grace_end;
+		w = ops->wait(c->rt, &x.l, until);
+		if (w == -ETIMEDOUT && until < deadline && !run_signal())
+			x.left_on = 1;
+		else if (w == -ETIMEDOUT)
 			timed_out = 1;
 		else if (w == -EINTR || run_signal())
 			interrupted = run_signal() != 0;
@@ -596,8 +610,15 @@ void run_launch(struct run *R, struct cell_state *c, int warmup)
 	status = verdict(R, &x, interrupted, timed_out);
 	if (strcmp(status, "ok") != 0 || x.io.text_lines > 0)
 		run_save_output(R, &x.io);
-	run_log_end_event(R, &x.l, status, x.why, wall, x.fb.t, t_torn_down);
+	run_log_end_event(R, &x, status, wall, t_torn_down);
 	c->seconds += wall;
+	if (x.left_on)
+		run_say(R, IB_REPORT_NOTE,
+			"%s/%s: launch %d: the guest did not power off within "
+			"%d s of its probe's done record: ended by isobench "
+			"(its records are whole; the launch counts)",
+			c->rt->label, c->job->name, x.l.id,
+			RUN_POWEROFF_GRACE_S);
 	if (!strcmp(status, "replaced")) {
 		/* not counted: the cell runs another in its place */
 		c->hung_boots++;
