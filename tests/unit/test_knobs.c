@@ -107,6 +107,51 @@ static void test_effects(void **state)
 	ib_results_free(&R);
 }
 
+/* Step by step: each configuration against the one it adds knobs to.
+ * pin=vcpu is +20% on the VM; adding mem=hugetlb to it changes nothing
+ * (its effect against the VM is pin's); adding emulator=isolated is
+ * another +20% over pin alone; hugepage=1G adds to mem=hugetlb's
+ * configuration, the one with the most of its options. */
+static void test_steps(void **state)
+{
+	char *text, *term;
+
+	(void)state;
+	run_of("[\"qemu\",\"qemu:pin=vcpu\",\"qemu:pin=vcpu,mem=hugetlb\","
+	       "\"qemu:pin=vcpu,emulator=isolated\","
+	       "\"qemu:pin=vcpu,mem=hugetlb,hugepage=1G\"]", "qemu", 1);
+	samples("qemu", "events_per_s", "higher", 1000, 8, 0.04);
+	samples("qemu:pin=vcpu", "events_per_s", "higher", 1200, 8, 0.04);
+	samples("qemu:pin=vcpu,mem=hugetlb", "events_per_s", "higher", 1200, 8, 0.04);
+	samples("qemu:pin=vcpu,emulator=isolated", "events_per_s", "higher", 1440, 8, 0.04);
+	samples("qemu:pin=vcpu,mem=hugetlb,hugepage=1G", "events_per_s", "higher",
+		1200, 8, 0.04);
+	text = md();
+	assert_contains(text, "- `qemu:pin=vcpu,mem=hugetlb`: a measured effect on 1 "
+			 "of 1 metrics: cpu events_per_s +20.0% [+");
+	assert_contains(text, "Step by step: each configuration against the one");
+	assert_contains(text, "- `qemu:pin=vcpu,mem=hugetlb` over `qemu:pin=vcpu` "
+			 "(adding mem=hugetlb): a measured effect on 0 of 1 metrics.");
+	assert_contains(text, "- `qemu:pin=vcpu,emulator=isolated` over "
+			 "`qemu:pin=vcpu` (adding emulator=isolated): a measured "
+			 "effect on 1 of 1 metrics: cpu events_per_s +20.0% [+");
+	assert_contains(text, "- `qemu:pin=vcpu,mem=hugetlb,hugepage=1G` over "
+			 "`qemu:pin=vcpu,mem=hugetlb` (adding hugepage=1G): a "
+			 "measured effect on 0 of 1 metrics.");
+	/* pin=vcpu adds to the reference itself: no step line of its own */
+	assert_null(strstr(text, "- `qemu:pin=vcpu` over"));
+	/* 4 against the VM, 3 step by step */
+	assert_contains(text, "7 comparisons (3 of them step by step) could "
+			 "reach p < 0.05 here: about 0.4 of them");
+	term = ib_knobs_conclusion(&R);
+	assert_non_null(term);
+	assert_contains(term, "  qemu:pin=vcpu,emulator=isolated over qemu:pin=vcpu "
+			 "(adding emulator=isolated): a measured effect on 1 of 1");
+	free(term);
+	free(text);
+	ib_results_free(&R);
+}
+
 /* Two launches a side cannot give p < 0.05: said, never "measured". */
 static void test_too_few(void **state)
 {
@@ -179,6 +224,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_effects),
+		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_too_few),
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_job_neighbours),

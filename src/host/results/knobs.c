@@ -20,9 +20,23 @@ struct group {
 };
 
 struct effect {
+	int ok;       /* compared: both sides have samples */
 	double ratio, lo, hi, p, min_p, cv, cv_ref;
 	int measured; /* p < ALPHA and the interval excludes 1 */
 	int better;   /* in the metric's good direction */
+};
+
+/* A group's comparisons, each computed once (a bootstrap and a
+ * permutation test apiece): vs_ref[i * ncfg + k] is row i's
+ * configuration k against the reference; vs_parent the same against
+ * the configuration k adds one or more knobs to (parent[k], -1 where
+ * that is the reference or there is none). */
+struct study {
+	const struct group *g;
+	const struct ib_row *rows;
+	int nrows;
+	struct effect *vs_ref, *vs_parent;
+	int *parent;
 };
 
 static size_t driver_len(const char *label)
@@ -105,9 +119,11 @@ static double cv_of(const struct ib_metric *m)
 static int effect_of(const struct ib_metric *m, const struct ib_metric *ref,
 		     int higher, struct effect *e)
 {
+	memset(e, 0, sizeof(*e));
 	if (!m || !ref || ib_ratio_ci(m->v, m->n, ref->v, ref->n, &e->ratio,
 				      &e->lo, &e->hi) < 0)
 		return -1;
+	e->ok = 1;
 	e->p = ib_perm_test(m->v, m->n, ref->v, ref->n, &e->min_p);
 	e->cv = cv_of(m);
 	e->cv_ref = cv_of(ref);
@@ -115,6 +131,138 @@ static int effect_of(const struct ib_metric *m, const struct ib_metric *ref,
 		      (e->lo > 1 || e->hi < 1);
 	e->better = higher ? e->ratio > 1 : e->ratio < 1;
 	return 0;
+}
+
+/* Calls fn on each option of a column's label (the text after
+ * "driver:", split at commas); stops at fn's first nonzero. */
+static int each_option(const char *label,
+		       int (*fn)(const char *opt, size_t len, void *arg),
+		       void *arg)
+{
+	const char *p = label + driver_len(label);
+
+	if (*p++ != ':')
+		return 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int rc = n ? fn(p, n, arg) : 0;
+
+		if (rc)
+			return rc;
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
+static int count_one(const char *opt, size_t len, void *arg)
+{
+	(void)opt;
+	(void)len;
+	++*(int *)arg;
+	return 0;
+}
+
+/* 1 (stop) if opt is not among the options of label arg */
+static int missing_from(const char *opt, size_t len, void *arg)
+{
+	const char *p = (const char *)arg + driver_len(arg);
+
+	if (*p++ != ':')
+		return 1;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == len && !strncmp(p, opt, len))
+			return 0;
+		p += n + (p[n] == ',');
+	}
+	return 1;
+}
+
+static int options_count(const char *label)
+{
+	int n = 0;
+
+	each_option(label, count_one, &n);
+	return n;
+}
+
+/* 1 if every option of a is one of b's */
+static int options_within(const char *a, const char *b)
+{
+	return !each_option(a, missing_from, (void *)b);
+}
+
+struct added {
+	const char *parent;
+	struct ib_buf *b;
+};
+
+static int add_if_new(const char *opt, size_t len, void *arg)
+{
+	struct added *a = arg;
+
+	if (missing_from(opt, len, (void *)a->parent))
+		ib_buf_printf(a->b, "%s%.*s", a->b->len ? "," : "", (int)len,
+			      opt);
+	return 0;
+}
+
+/* The column of g that cfg adds most to: the one with the most options
+ * all of which cfg has too (and fewer than cfg); -1 where that is the
+ * reference (its comparison is the main one) or there is none. */
+static int parent_of(const struct ib_results *r, const struct group *g,
+		     int cfg)
+{
+	const char *lab = r->columns.v[cfg];
+	int n = options_count(lab), best = -1, bestn = -1;
+
+	for (int k = -1; k < g->ncfg; k++) {
+		int col = k < 0 ? g->ref : g->cfg[k];
+		const char *o = r->columns.v[col];
+		int on = options_count(o);
+
+		if (col == cfg || on >= n || on <= bestn ||
+		    !options_within(o, lab))
+			continue;
+		best = col;
+		bestn = on;
+	}
+	return best == g->ref ? -1 : best;
+}
+
+static void study_build(struct study *st, const struct ib_results *r,
+			const struct group *g, const struct ib_row *rows,
+			int nrows)
+{
+	size_t n = (size_t)(nrows ? nrows : 1) * (size_t)g->ncfg;
+
+	st->g = g;
+	st->rows = rows;
+	st->nrows = nrows;
+	st->vs_ref = ib_xcalloc(n, sizeof(struct effect));
+	st->vs_parent = ib_xcalloc(n, sizeof(struct effect));
+	st->parent = ib_xcalloc((size_t)g->ncfg, sizeof(int));
+	for (int k = 0; k < g->ncfg; k++)
+		st->parent[k] = parent_of(r, g, g->cfg[k]);
+	for (int i = 0; i < nrows; i++)
+		for (int k = 0; k < g->ncfg; k++) {
+			const struct ib_metric *m = metric_at(r, &rows[i], g->cfg[k]);
+			size_t at = (size_t)i * (size_t)g->ncfg + (size_t)k;
+
+			effect_of(m, metric_at(r, &rows[i], g->ref),
+				  rows[i].higher, &st->vs_ref[at]);
+			if (st->parent[k] >= 0)
+				effect_of(m, metric_at(r, &rows[i], st->parent[k]),
+					  rows[i].higher, &st->vs_parent[at]);
+		}
+}
+
+static void study_free(struct study *st)
+{
+	free(st->vs_ref);
+	free(st->vs_parent);
+	free(st->parent);
 }
 
 static void pct(struct ib_buf *b, double ratio)
@@ -159,33 +307,45 @@ static int cmp_size(const void *a, const void *b)
 	return x > y ? -1 : x < y;
 }
 
-/* One configuration's conclusion, one line of text; q quotes a
- * runtime's name ("`" in markdown). */
+/* Configuration k's conclusion, one line of text: against the
+ * reference, or (step) against its parent; q quotes a runtime's name
+ * ("`" in markdown). */
 static void conclude(struct ib_buf *b, const struct ib_results *r,
-		     const struct ib_row *rows, int nrows, int col, int ref,
-		     const char *q)
+		     const struct study *st, int k, int step, const char *q)
 {
+	int nrows = st->nrows, ncfg = st->g->ncfg, col = st->g->cfg[k];
+	int against = step ? st->parent[k] : st->g->ref;
+	const struct effect *all = step ? st->vs_parent : st->vs_ref;
 	struct listed *l = ib_xcalloc((size_t)(nrows ? nrows : 1), sizeof(*l));
 	double *cv = ib_xcalloc((size_t)(nrows ? nrows : 1), sizeof(double));
 	double *cvr = ib_xcalloc((size_t)(nrows ? nrows : 1), sizeof(double));
 	int ncmp = 0, nmeas = 0, nuntestable = 0, ncv = 0, ncvr = 0;
 
 	for (int i = 0; i < nrows; i++) {
-		struct effect e;
+		const struct effect *e = &all[(size_t)i * (size_t)ncfg + (size_t)k];
 
-		if (effect_of(metric_at(r, &rows[i], col),
-			      metric_at(r, &rows[i], ref), rows[i].higher, &e) < 0)
+		if (!e->ok)
 			continue;
 		ncmp++;
-		nuntestable += e.min_p >= ALPHA;
-		if (isfinite(e.cv))
-			cv[ncv++] = e.cv;
-		if (isfinite(e.cv_ref))
-			cvr[ncvr++] = e.cv_ref;
-		if (e.measured)
-			l[nmeas++] = (struct listed){&rows[i], e};
+		nuntestable += e->min_p >= ALPHA;
+		if (isfinite(e->cv))
+			cv[ncv++] = e->cv;
+		if (isfinite(e->cv_ref))
+			cvr[ncvr++] = e->cv_ref;
+		if (e->measured)
+			l[nmeas++] = (struct listed){&st->rows[i], *e};
 	}
-	ib_buf_printf(b, "%s%s%s: ", q, r->columns.v[col], q);
+	ib_buf_printf(b, "%s%s%s", q, r->columns.v[col], q);
+	if (step) {
+		struct ib_buf added = {0};
+		struct added a = {r->columns.v[against], &added};
+
+		each_option(r->columns.v[col], add_if_new, &a);
+		ib_buf_printf(b, " over %s%s%s (adding %s)", q,
+			      r->columns.v[against], q, added.s ? added.s : "");
+		ib_buf_free(&added);
+	}
+	ib_buf_puts(b, ": ");
 	if (!ncmp) {
 		ib_buf_puts(b, "nothing to compare (no metric measured on both "
 			    "sides).");
@@ -212,13 +372,23 @@ static void conclude(struct ib_buf *b, const struct ib_results *r,
 			      "below %.2f)", nuntestable, ALPHA);
 	ib_buf_puts(b, ". Median CV ");
 	cv_text(b, ncv ? median_of(cv, ncv) : NAN);
-	ib_buf_printf(b, " against %s%s%s's ", q, r->columns.v[ref], q);
+	ib_buf_printf(b, " against %s%s%s's ", q, r->columns.v[against], q);
 	cv_text(b, ncvr ? median_of(cvr, ncvr) : NAN);
 	ib_buf_puts(b, ".");
 out:
 	free(l);
 	free(cv);
 	free(cvr);
+}
+
+/* 1 if some configuration of the study adds to another than the
+ * reference. */
+static int study_has_steps(const struct study *st)
+{
+	for (int k = 0; k < st->g->ncfg; k++)
+		if (st->parent[k] >= 0)
+			return 1;
+	return 0;
 }
 
 /* One configuration's box: min to max as '-', the quartiles as [ ] with
@@ -338,6 +508,10 @@ static int group_emulated(const struct ib_results *r, const struct group *g)
 	"sd/mean of the samples). An effect is measured (in bold) when "      \
 	"p < 0.05 and the interval excludes 1. The conclusions are "          \
 	"generated from the tables."
+#define STEPS                                                                 \
+	"Step by step: each configuration against the one it adds knobs "     \
+	"to (the configuration with the most of its options and fewer), "     \
+	"what the added knobs changed on their own."
 #define EMULATED                                                              \
 	"Emulated: these ran under QEMU's TCG (no hardware virtualization "   \
 	"here): what a knob changed under emulation is not what it changes "  \
@@ -374,6 +548,9 @@ static void knobs_write(struct ib_buf *b, const struct ib_results *r, int html)
 		const struct group *gr = &g[gi];
 		int ref = gr->ref;
 		struct ib_buf t = {0};
+		struct study st;
+
+		study_build(&st, r, gr, rows, nrows);
 
 		if (html) {
 			ib_buf_puts(b, "<h3><code>");
@@ -390,40 +567,57 @@ static void knobs_write(struct ib_buf *b, const struct ib_results *r, int html)
 		}
 		for (int k = 0; k < gr->ncfg; k++) {
 			t.len = 0;
-			conclude(&t, r, rows, nrows, gr->cfg[k], ref,
-				 html ? "" : "`");
+			conclude(&t, r, &st, k, 0, html ? "" : "`");
 			ib_buf_puts(b, html ? "<li>" : "- ");
 			cell(b, html, t.s);
 			ib_buf_puts(b, html ? "</li>\n" : "\n");
 		}
+		if (study_has_steps(&st)) {
+			ib_buf_puts(b, html ? "</ul>\n<p>" STEPS "</p>\n"
+					      "<ul class=\"knobs\">\n"
+					    : "\n" STEPS "\n\n");
+			for (int k = 0; k < gr->ncfg; k++) {
+				if (st.parent[k] < 0)
+					continue;
+				t.len = 0;
+				conclude(&t, r, &st, k, 1, html ? "" : "`");
+				ib_buf_puts(b, html ? "<li>" : "- ");
+				cell(b, html, t.s);
+				ib_buf_puts(b, html ? "</li>\n" : "\n");
+			}
+		}
 		{
 			/* many tests at 0.05: some "measured" by chance */
-			int ntest = 0;
+			int ntest = 0, nsteps = 0;
 			double floor_p = 1;
 
-			for (int i = 0; i < nrows; i++)
-				for (int k = 0; k < gr->ncfg; k++) {
-					struct effect e;
+			for (size_t i = 0; i < (size_t)nrows * (size_t)gr->ncfg; i++) {
+				const struct effect *e2[2] = {&st.vs_ref[i],
+							      &st.vs_parent[i]};
 
-					if (effect_of(metric_at(r, &rows[i], gr->cfg[k]),
-						      metric_at(r, &rows[i], ref),
-						      rows[i].higher, &e) == 0 &&
-					    e.min_p < ALPHA) {
+				for (int j = 0; j < 2; j++)
+					if (e2[j]->ok && e2[j]->min_p < ALPHA) {
 						ntest++;
-						floor_p = fmin(floor_p, e.min_p);
+						nsteps += j;
+						floor_p = fmin(floor_p, e2[j]->min_p);
 					}
-				}
+			}
 			t.len = 0;
 			if (t.s)
 				t.s[0] = '\0';
-			if (ntest)
-				ib_buf_printf(&t, "%d comparisons could reach p < "
+			if (ntest) {
+				ib_buf_printf(&t, "%d comparisons", ntest);
+				if (nsteps)
+					ib_buf_printf(&t, " (%d of them step by "
+						      "step)", nsteps);
+				ib_buf_printf(&t, " could reach p < "
 					      "%.2f here: about %.1f of them would "
 					      "show a measured effect by chance "
 					      "alone, so one alone proves little; "
 					      "the smallest p these launches "
-					      "allow is %.3g.", ntest, ALPHA,
+					      "allow is %.3g.", ALPHA,
 					      ntest * ALPHA, floor_p);
+			}
 			if (html)
 				ib_buf_puts(b, "</ul>\n");
 			if (ntest) {
@@ -449,11 +643,11 @@ static void knobs_write(struct ib_buf *b, const struct ib_results *r, int html)
 		for (int i = 0; i < nrows; i++) {
 			for (int k = 0; k < gr->ncfg; k++) {
 				const char *sep = html ? "</td><td>" : " | ";
-				struct effect e;
+				struct effect e = st.vs_ref[(size_t)i *
+								(size_t)gr->ncfg +
+							    (size_t)k];
 
-				if (effect_of(metric_at(r, &rows[i], gr->cfg[k]),
-					      metric_at(r, &rows[i], ref),
-					      rows[i].higher, &e) < 0)
+				if (!e.ok)
 					continue;
 				ib_buf_puts(b, html ? "<tr><td>" : "| ");
 				cell(b, html, rows[i].job);
@@ -497,6 +691,7 @@ static void knobs_write(struct ib_buf *b, const struct ib_results *r, int html)
 				      "</details>\n\n", t.s ? t.s : "");
 		}
 		ib_buf_free(&t);
+		study_free(&st);
 	}
 	if (html)
 		ib_buf_puts(b, "</section>\n");
@@ -535,13 +730,20 @@ char *ib_knobs_conclusion(const struct ib_results *r)
 		return NULL;
 	}
 	rows = ib_rows_build(r, &nrows);
-	for (int gi = 0; gi < ng; gi++)
-		for (int k = 0; k < g[gi].ncfg; k++) {
-			ib_buf_puts(&b, "  ");
-			conclude(&b, r, rows, nrows, g[gi].cfg[k], g[gi].ref,
-				 "");
-			ib_buf_puts(&b, "\n");
-		}
+	for (int gi = 0; gi < ng; gi++) {
+		struct study st;
+
+		study_build(&st, r, &g[gi], rows, nrows);
+		for (int step = 0; step < 2; step++)
+			for (int k = 0; k < g[gi].ncfg; k++) {
+				if (step && st.parent[k] < 0)
+					continue;
+				ib_buf_puts(&b, "  ");
+				conclude(&b, r, &st, k, step, "");
+				ib_buf_puts(&b, "\n");
+			}
+		study_free(&st);
+	}
 	ib_rows_free(rows, nrows);
 	groups_free(g, ng);
 	return b.s;

@@ -10,7 +10,11 @@
  * variation of both sides; per metric, a text box plot of every
  * configuration normalized to the best one's median; and a conclusion
  * generated from those figures: which knob changed what, by how much,
- * with what certainty, and on how many metrics it did nothing measurable.
+ * with what certainty, and on how many metrics it did nothing measurable;
+ * and step by step, each configuration against the one it adds knobs to
+ * (the column with the most of its options and fewer: pin=vcpu,mem=hugetlb
+ * over pin=vcpu), what the added knobs changed on their own. Every
+ * comparison is computed once per group.
  * An effect is measured when p < 0.05 and the interval excludes 1. */
 #ifndef ISOBENCH_KNOBS_H
 #define ISOBENCH_KNOBS_H

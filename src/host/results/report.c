@@ -175,7 +175,8 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 
 		if (k)
 			fprintf(out, "knobs (each configuration against its "
-				"reference; tables and box plots in report.md, "
+				"reference, then \"over\" the one it adds knobs "
+				"to; tables and box plots in report.md, "
 				"Knobs):\n%s", k);
 		free(k);
 	}
