@@ -12,6 +12,11 @@
 #     kernel config lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES (Debian's
 #     cloud kernel), says that; the run skips the runtime with that reason
 #     and starts nothing.
+#   - against a MOCK Firecracker (fakefirecracker.c: the API socket, each
+#     request recorded, the probe run natively at InstanceStart), runs
+#     end to end, and hugepages=2M sends huge_pages in machine-config and
+#     grows the host's 2M pool for the run, given back after it and after
+#     kill -9 + cleanup.
 # Where a real firecracker and KVM exist, the unit test fc_api and a real
 # run (-r firecracker) cover the rest.
 set -euo pipefail
@@ -164,6 +169,75 @@ else
 	else
 		skip_case "no Debian kernel config without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES here"
 	fi
+fi
+
+# --- the driver against a mock Firecracker ---------------------------------
+# No Firecracker can run here, so what its hugepages=2M knob does on the
+# host's side is shown against a MOCK (tests/integration/fakefirecracker.c:
+# it serves the API socket, records every request with its body and the
+# host's 2M pool at InstanceStart, then runs the probe natively as "the
+# guest"). It shows the driver's requests and the pool's life, not a
+# microVM: a real Firecracker would also have to accept the body and map
+# the guest's memory on those pages.
+POOL2=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+if [ ! -w "$POOL2" ]; then
+	skip_case "$POOL2 is not writable: no 2M huge pages here, the mock's hugepages case cannot run"
+else
+	BEFORE2=$(cat "$POOL2")
+	mkdir -p "$T/mk"
+	# an ELF header named for no installed kernel: no modules, no config
+	# to check (prepare says "not checked"), the initramfs the probe alone
+	printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000\076\000' \
+		>"$T/mk/vmlinux-isobench-mock"
+	head -c 4096 /dev/zero >>"$T/mk/vmlinux-isobench-mock"
+	export ISOBENCH_FIRECRACKER=${FAKEFIRECRACKER:?} ISOBENCH_FC_KERNEL=$T/mk/vmlinux-isobench-mock
+	export FAKEFC_PROBE=$PROBE
+	FAKEFC_LOG=$T/mock.log ib mock run -r firecracker,firecracker:hugepages=2M -b cpu \
+		-s cpu.duration=0.2 --min-reps 1 --max-reps 1 --memory 256m \
+		--probe "$PROBE" --scratch "$T" -o "$T/mock-run"
+	if grep -q "skipping firecracker:hugepages=2M: prepare failed: hugepages=2M" "$T/mock.err" &&
+		grep -qi "pool" "$T/mock.err"; then
+		skip_case "the host cannot give 128 huge pages of 2M now: $(grep -m1 hugepages=2M "$T/mock.err")"
+	else
+		expect_rc 0 mock
+		for rt in firecracker firecracker:hugepages=2M; do
+			assert_eq "$(jrows "$T/mock-run/results.json" cells status runtime=$rt)" ok "mock: $rt's cell"
+		done
+		# the requests, in order, for each launch
+		assert_eq "$(grep -c '^PUT /machine-config ' "$T/mock.log")" 2 "mock: machine-config requests"
+		assert_eq "$(grep -c '^PUT /machine-config .*"huge_pages":"2M"' "$T/mock.log")" 1 \
+			"mock: machine-config requests with huge_pages 2M"
+		grep -q '^PUT /machine-config {"vcpu_count":[0-9]*,"mem_size_mib":256,"smt":false}$' "$T/mock.log" ||
+			fail "mock: the plain column's machine-config: $(grep machine-config "$T/mock.log")"
+		assert_eq "$(grep -c '^PUT /actions {"action_type":"InstanceStart"}$' "$T/mock.log")" 2 "mock: InstanceStart requests"
+		# the pool while the VMs ran: grown by a 256 MiB VM's pages
+		while read -r _ n; do
+			[ "$n" -ge $((BEFORE2 + 128)) ] || fail "mock: the 2M pool was $n at InstanceStart, $BEFORE2 before: not grown by 128"
+		done < <(grep '^pool ' "$T/mock.log")
+		assert_eq "$(cat "$POOL2")" "$BEFORE2" "mock: the 2M pool after the run"
+		assert_grep '"huge_pages":"2M (hugetlbfs' "$T/mock-run/raw.jsonl" "mock: the runtime's description"
+		note "MOCK Firecracker: hugepages=2M sends huge_pages 2M in machine-config, the plain column does not; the 2M pool was $(grep -m1 '^pool ' "$T/mock.log" | cut -d' ' -f2) pages at InstanceStart and is back to $BEFORE2 after the run"
+
+		# kill -9 while "the VM" runs, then cleanup
+		: >"$T/mock9.log"
+		FAKEFC_LOG=$T/mock9.log "$ISOBENCH" run -q -r firecracker:hugepages=2M -b cpu \
+			-s cpu.duration=30 --min-reps 1 --max-reps 1 --memory 256m \
+			--probe "$PROBE" --scratch "$T" -o "$T/mock-k9" >"$T/mock-k9.out" 2>"$T/mock-k9.err" &
+		RUN_PID=$!
+		BG_PIDS+=("$RUN_PID")
+		wait_until 30 eval 'grep -q "^pool " "$T/mock9.log"' ||
+			fail "mock-k9: the mock's VM never started: $(tail -c 600 "$T/mock-k9.err")"
+		[ "$(cat "$POOL2")" -ge $((BEFORE2 + 128)) ] || fail "mock-k9: the pool did not grow"
+		FC_PID=$(jrows "$T/mock-k9/state.jsonl" - pid kind=process | tail -1)
+		kill -KILL "$RUN_PID"
+		wait_exit "$RUN_PID" 10
+		wait_until 10 eval '! alive_as "$FC_PID" "$FAKEFIRECRACKER"' || fail "mock-k9: the mock outlived isobench"
+		ib mock-k9-clean cleanup "$T/mock-k9"
+		expect_rc 0 mock-k9-clean
+		assert_eq "$(cat "$POOL2")" "$BEFORE2" "mock-k9: the 2M pool after kill -9 + cleanup"
+		note "MOCK Firecracker, kill -9 + cleanup: the 2M pool back to $BEFORE2"
+	fi
+	unset ISOBENCH_FIRECRACKER ISOBENCH_FC_KERNEL FAKEFC_PROBE
 fi
 
 # nothing was started: prepare failed before any launch recorded a file

@@ -54,13 +54,13 @@
 #define FC_API_TIMEOUT_S 10   /* each API request */
 #define FC_SOCKET_WAIT_S 10   /* from spawn to a listening API socket */
 #define FC_VERSION_TIMEOUT_S 10
-/* Kernel parameters of every boot, beside what ib_vm_cmdline adds:
+/* Kernel parameters of every boot, beside what ib_vm_cmdline adds
+ * (console, quiet, and panic=-1: a guest panic reboots at once, so the
+ * launch fails now, not at its timeout):
  *  reboot=k   the probe's reboot resets through the i8042, which
  *             Firecracker turns into its own exit (the fast way out)
- *  panic=-1   a guest panic reboots at once: the launch fails now, not
- *             at its timeout
  *  pci=off    there is no PCI bus: do not probe for one */
-#define FC_BOOT_ARGS "reboot=k panic=-1 pci=off"
+#define FC_BOOT_ARGS "reboot=k pci=off"
 
 /* Its tuning knob where its API has one: guest memory on 2M huge pages
  * (MachineConfiguration.huge_pages, Firecracker 1.7 on). Pinning has no
