@@ -35,6 +35,35 @@ static int cleanup_dir(const char *dir, const char *registry_entry,
 	return rc > 0;
 }
 
+/* The registry's entry that names dir (its content is the run's
+ * directory, absolute), or NULL: found by what it names, not by a run id
+ * read from dir. Caller frees. */
+static char *registry_entry_of(const char *dir)
+{
+	char *reg = ib_registry_dir(), *abs = realpath(dir, NULL), *found = NULL;
+	DIR *d = reg && abs ? opendir(reg) : NULL;
+	struct dirent *e;
+
+	while (d && !found && (e = readdir(d))) {
+		char *entry, *target;
+
+		if (e->d_name[0] == '.')
+			continue;
+		entry = ib_xasprintf("%s/%s", reg, e->d_name);
+		target = ib_read_file(entry, NULL, NULL);
+		if (target && !strcmp(target, abs))
+			found = entry;
+		else
+			free(entry);
+		free(target);
+	}
+	if (d)
+		closedir(d);
+	free(reg);
+	free(abs);
+	return found;
+}
+
 int ib_cmd_cleanup(int argc, char **argv)
 {
 	int failed = 0, n = 0, dry_run = 0;
@@ -75,6 +104,7 @@ int ib_cmd_cleanup(int argc, char **argv)
 		for (int i = 1; i < argc; i++) {
 			struct stat st;
 			char *state = ib_xasprintf("%s/state.jsonl", argv[i]);
+			char *entry;
 
 			if (stat(state, &st) != 0) {
 				fprintf(stderr, "isobench cleanup: %s is not a "
@@ -84,7 +114,10 @@ int ib_cmd_cleanup(int argc, char **argv)
 				return IB_EXIT_USAGE;
 			}
 			free(state);
-			failed += cleanup_dir(argv[i], NULL, dry_run);
+			/* its registry entry goes too, once nothing is left */
+			entry = registry_entry_of(argv[i]);
+			failed += cleanup_dir(argv[i], entry, dry_run);
+			free(entry);
 		}
 		return failed ? 1 : 0;
 	}
