@@ -544,10 +544,10 @@ int ib_proc_capture_opts(char *const argv[], const struct ib_spawn_opts *o,
 
 void ib_proc_close(struct ib_proc *p)
 {
-	if (p->out_fd >= 0)
+	/* > 0: a zeroed ib_proc that never started must not close stdin */
+	if (p->out_fd > 0)
 		close(p->out_fd);
 	p->out_fd = -1;
-	/* > 0: a zeroed ib_proc that never started must not close stdin */
 	if (p->in_fd > 0)
 		close(p->in_fd);
 	p->in_fd = -1;
