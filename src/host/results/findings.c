@@ -528,28 +528,28 @@ const struct ib_finding_rule ib_finding_rules[] = {
 	 "a runtime's O_DIRECT IO/s beat native's by more than 25%, their "
 	 "whole interval, in 2 disk tests or more (direct I/O cannot beat "
 	 "the host on the same device)",
-	 rule_disk_guard},
+	 rule_disk_guard, 1},
 	{"syscall-cost",
 	 "a runtime's getppid latency is over 2x native's, its whole interval",
-	 rule_syscall},
+	 rule_syscall, 1},
 	{"cpu-cost",
 	 "a runtime's CPU events/s (1 thread) is below 0.9x native's, its "
-	 "whole interval", rule_cpu},
+	 "whole interval", rule_cpu, 1},
 	{"vm-boot",
 	 "a VM's first byte comes over 5x later than native's, its whole "
-	 "interval", rule_vm_boot},
+	 "interval", rule_vm_boot, 1},
 	{"machine-boot",
 	 "a QEMU machine other than microvm reaches its first byte over 1.05x "
-	 "later than microvm, the interval of the two's ratio", rule_machine_boot},
+	 "later than microvm, the interval of the two's ratio", rule_machine_boot, 0},
 	{"engine-start",
 	 "docker reaches its first byte over 1.2x later than the same OCI "
-	 "runtime without the engine (runc; gvisor for runsc)", rule_engine_start},
+	 "runtime without the engine (runc; gvisor for runsc)", rule_engine_start, 0},
 	{"engine-memory",
 	 "docker's engine (dockerd, containerd) holds 5 MiB or more",
-	 rule_engine_memory},
+	 rule_engine_memory, 0},
 	{"net-path",
 	 "a runtime's single-stream TCP send throughput is below 0.8x "
-	 "native's, its whole interval", rule_net},
+	 "native's, its whole interval", rule_net, 1},
 };
 const int ib_nfinding_rules =
 	(int)(sizeof(ib_finding_rules) / sizeof(ib_finding_rules[0]));
@@ -578,11 +578,20 @@ static int cmp_finding(const void *a, const void *b, void *arg)
 	       ib_strv_find(&r->columns, y->runtime);
 }
 
+int ib_findings_native_baseline(const struct ib_results *r)
+{
+	return r->baseline && (!strcmp(r->baseline, "native") ||
+			       !strncmp(r->baseline, "native:", 7));
+}
+
 void ib_findings_compute(const struct ib_results *r, struct ib_findings *f)
 {
+	int native = ib_findings_native_baseline(r);
+
 	memset(f, 0, sizeof(*f));
 	for (int i = 0; i < ib_nfinding_rules; i++)
-		ib_finding_rules[i].eval(r, f);
+		if (native || !ib_finding_rules[i].on_native)
+			ib_finding_rules[i].eval(r, f);
 	if (f->n > 1)
 		qsort_r(f->v, (size_t)f->n, sizeof(*f->v), cmp_finding,
 			(void *)r);

@@ -34,10 +34,16 @@ struct ib_finding_rule {
 	const char *id;
 	const char *when; /* when it fires, in a sentence */
 	void (*eval)(const struct ib_results *r, struct ib_findings *out);
+	int on_native;    /* reads the ratios as to native's: runs only
+			     where the baseline is a native column */
 };
 
 extern const struct ib_finding_rule ib_finding_rules[];
 extern const int ib_nfinding_rules;
+
+/* 1 if r's baseline is a native column (the rules with on_native run
+ * only then: with another baseline, "x native's" would be false). */
+int ib_findings_native_baseline(const struct ib_results *r);
 
 /* Every rule on r (finalized), findings in the order to show them: the
  * guards first, then by weight, then rule and column order. */

@@ -205,6 +205,10 @@ static void md_findings(struct ib_buf *b, const struct ib_results *r)
 
 	ib_findings_compute(r, &f);
 	ib_buf_puts(b, "## Findings\n\n");
+	if (!ib_findings_native_baseline(r))
+		ib_buf_printf(b, "The baseline (%s) is not native: the rules that "
+			      "read a ratio as to native's were not applied.\n\n",
+			      r->baseline ? r->baseline : "none");
 	if (!f.n)
 		ib_buf_puts(b, "No rule fired: no runtime's figures crossed a "
 			    "rule's threshold with their whole interval.\n");

@@ -894,6 +894,12 @@ static void findings(struct ib_buf *b, const struct ib_results *r)
 	for (int i = 0; i < ib_nfinding_rules; i++) {
 		ib_buf_printf(b, "<li><code>%s</code>: ", ib_finding_rules[i].id);
 		ib_html_esc(b, ib_finding_rules[i].when);
+		if (ib_finding_rules[i].on_native &&
+		    !ib_findings_native_baseline(r)) {
+			ib_buf_puts(b, " (not applied: the baseline, ");
+			ib_html_esc(b, r->baseline ? r->baseline : "none");
+			ib_buf_puts(b, ", is not native)");
+		}
 		ib_buf_puts(b, ".</li>");
 	}
 	ib_buf_puts(b, "</ul></details></section>\n");
