@@ -162,21 +162,24 @@ static int count_one(const char *opt, size_t len, void *arg)
 	return 0;
 }
 
+struct option_ref {
+	const char *opt;
+	size_t len;
+};
+
+static int same_option(const char *opt, size_t len, void *arg)
+{
+	const struct option_ref *want = arg;
+
+	return len == want->len && !strncmp(opt, want->opt, len);
+}
+
 /* 1 (stop) if opt is not among the options of label arg */
 static int missing_from(const char *opt, size_t len, void *arg)
 {
-	const char *p = (const char *)arg + driver_len(arg);
+	struct option_ref want = {opt, len};
 
-	if (*p++ != ':')
-		return 1;
-	while (*p) {
-		size_t n = strcspn(p, ",");
-
-		if (n == len && !strncmp(p, opt, len))
-			return 0;
-		p += n + (p[n] == ',');
-	}
-	return 1;
+	return !each_option(arg, same_option, &want);
 }
 
 static int options_count(const char *label)
