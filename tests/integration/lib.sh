@@ -283,6 +283,22 @@ validate_measured() {
 	printf '%.3f [%.3f, %.3f]\n' "$r" "$lo" "$hi"
 }
 
+# ok_launches RAW RUNTIME: the ids of RUNTIME's launches in RAW (a
+# raw.jsonl) that ended ok, one a line. A launch the runner replaced (a VM
+# guest that hung at boot under TCG, seen on a fresh CI machine) has no
+# records and is not one of them: it is said on stderr with the runner's
+# reason; any other end is left to the caller's checks of the cell.
+ok_launches() {
+	local l st
+	for l in $("$IBCHECK" rows "$1" - id ev=launch "runtime=$2"); do
+		st=$("$IBCHECK" rows "$1" - status ev=end "launch=$l")
+		case $st in
+		ok) echo "$l" ;;
+		*) echo "ok [$TEST_NAME]: $2 launch $l ended '$st': $("$IBCHECK" rows "$1" - why ev=end "launch=$l")" >&2 ;;
+		esac
+	done
+}
+
 # count of lines of jrows output
 jcount() {
 	"$IBCHECK" rows "$@" | wc -l

@@ -89,7 +89,7 @@ for rt in ${RTS//,/ }; do
 	# on a loaded host): no bound against either
 	lo=0.6 hi=1.2
 	case $rt in qemu|gvisor|docker:runtime=runsc) lo=0 hi=1000 ;; esac
-	for l in $(jrows "$D/raw.jsonl" - id ev=launch runtime=$rt); do
+	for l in $(ok_launches "$D/raw.jsonl" "$rt"); do
 		srv=$(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.metric=server_cpu)
 		sum=$(paste <(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.metric=host_cpu_per_1k_transactions) \
 			<(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.metric=transactions_per_s) |
@@ -130,7 +130,7 @@ ib mem run -r "$RTS" -b mariadb -s mariadb.datadir=tmpfs -s mariadb.tests=oltp_p
 expect_rc 0 mem
 for rt in ${RTS//,/ }; do
 	assert_eq "$(jrows "$M/results.json" cells status runtime=$rt job=mariadb)" ok "$rt/mariadb (tmpfs) status"
-	l=$(jrows "$M/raw.jsonl" - id ev=launch runtime=$rt | head -1)
+	l=$(ok_launches "$M/raw.jsonl" "$rt" | sed -n 1p)
 	where=$(jrows "$M/raw.jsonl" - rec.value ev=record launch=$l rec.key=datadir)
 	[[ "$where" == *tmpfs* ]] || fail "$rt (tmpfs): datadir '$where'"
 done

@@ -78,7 +78,7 @@ done
 # counted as the task's), in a VM the guest kernel's clock (TCG).
 lo=0.5 hi=1.5
 case $rt in gvisor|docker:runtime=runsc|qemu) lo=0 hi=1e9 ;; esac
-for l in $(jrows "$D/raw.jsonl" - id ev=launch runtime=$rt); do
+for l in $(ok_launches "$D/raw.jsonl" "$rt"); do
 	srv=$(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.metric=server_cpu)
 	sum=$(paste <(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.metric=host_cpu_per_1k_requests) \
 		<(jrows "$D/raw.jsonl" - rec.value ev=record launch=$l rec.metric=requests_per_s) |
@@ -116,7 +116,7 @@ for rt in ${RTS//,/ }; do
 	mbs=$(jrows "$S/results.json" metrics median runtime=$rt metric=mb_per_s params_key=$key)
 	awk -v r="$rps" -v m="$mbs" 'BEGIN { per = m * 1e6 / r; exit !(r > 10 && per > 102500 && per < 103400) }' ||
 		fail "$rt docroot=scratch: $mbs MB/s at $rps requests/s is not 100 KiB a response plus headers"
-	l=$(jrows "$S/raw.jsonl" - id ev=launch runtime=$rt | head -1)
+	l=$(ok_launches "$S/raw.jsonl" "$rt" | sed -n 1p)
 	where=$(jrows "$S/raw.jsonl" - rec.value ev=record launch=$l rec.key=docroot)
 	case $rt in
 	native) want="scratch directory on the host" ;;
@@ -136,7 +136,7 @@ if [ "$RTS" != native ]; then
 	sum=$(ls "$ISOBENCH_APP_CACHE" | sed -n 's/^nginx-//p')
 	[ ${#sum} -eq 64 ] || fail "the cache holds $(ls "$ISOBENCH_APP_CACHE")"
 	rt1=$(tr , '\n' <<<"$RTS" | grep -v '^native$' | head -1)
-	l=$(jrows "$S/raw.jsonl" - id ev=launch runtime="$rt1" | head -1)
+	l=$(ok_launches "$S/raw.jsonl" "$rt1" | sed -n 1p)
 	info=$(jrows "$S/raw.jsonl" - rec.value ev=record launch=$l rec.key=image)
 	[[ "$info" == "sha256 $sum "* ]] || fail "the launch's image info: '$info'"
 	note "nginx's image cached by its inputs' digest ($sum), found by the next run"
