@@ -6,7 +6,8 @@
  * each replaces a symlink in its place instead of writing through it; a
  * directory that does not exist is an error naming the file; a ratio is
  * marked wide exactly when its 95% interval reaches beyond +-5%, and
- * report.md lists each such ratio once with a reason. */
+ * report.md lists each such ratio once with a reason and, where both sides
+ * have more than one launch, the samples a side it would need. */
 #include "unit.h"
 
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include "results/report.h"
 #include "results/report_html.h"
 #include "results/results.h"
+#include "results/rows.h"
 
 static char T[256];
 static struct ib_results R;
@@ -152,7 +154,7 @@ static void test_precision(void **state)
 	/* the fixture has both kinds, so either way of getting it wrong
 	 * shows */
 	assert_true(wide > 0 && wide < ratios);
-	want = ib_xasprintf("| all | %d | %d (%.0f%%) |", ratios,
+	want = ib_xasprintf("| all | %d | %d (%.0f%%) | |", ratios,
 			    ratios - wide, 100.0 * (ratios - wide) / ratios);
 	assert_non_null(strstr(md, want));
 	/* one line with a reason per wide ratio, and a ~ in the tables */
@@ -162,12 +164,65 @@ static void test_precision(void **state)
 	free(md);
 }
 
+/* The samples a side a ratio would need to be known within +-5%: (pi/2)
+ * (1.96/0.05)^2 (RSD^2 + RSD_base^2), worked by hand; none where a side
+ * has one launch; and said in report.md once per wide ratio that has an
+ * estimate. */
+static void test_samples_needed(void **state)
+{
+	int i, said = 0;
+	char *md;
+
+	(void)state;
+	for (i = 0; i < R.nmetrics; i++) {
+		const struct ib_metric *m = &R.metrics[i];
+
+		if (m->has_ratio && m->base >= 0 && m->base != i &&
+		    R.cells[m->cell].ok >= 2 &&
+		    R.cells[R.metrics[m->base].cell].ok >= 2)
+			break;
+	}
+	assert_true(i < R.nmetrics);
+	{
+		struct ib_metric *m = &R.metrics[i], *b = &R.metrics[m->base];
+		double ra = m->st.rsd, rb = b->st.rsd;
+		int ok = R.cells[m->cell].ok;
+
+		/* 1.5708 x 1536.64 x (0.12^2 + 0.12^2) = 69.5 */
+		m->st.rsd = 12, b->st.rsd = 12;
+		assert_int_equal(ib_ratio_samples_needed(&R, i), 70);
+		/* 1.5708 x 1536.64 x (0.05^2 + 0.2^2) = 102.6 */
+		m->st.rsd = 5, b->st.rsd = 20;
+		assert_int_equal(ib_ratio_samples_needed(&R, i), 103);
+		/* never fewer than two */
+		m->st.rsd = 0.1, b->st.rsd = 0.1;
+		assert_int_equal(ib_ratio_samples_needed(&R, i), 2);
+		m->st.rsd = NAN;
+		assert_int_equal(ib_ratio_samples_needed(&R, i), 0);
+		m->st.rsd = 12;
+		R.cells[m->cell].ok = 1;
+		assert_int_equal(ib_ratio_samples_needed(&R, i), 0);
+		R.cells[m->cell].ok = ok;
+		m->st.rsd = ra, b->st.rsd = rb;
+	}
+	/* the baseline's own metric has no ratio to estimate */
+	assert_int_equal(ib_ratio_samples_needed(&R, R.metrics[i].base), 0);
+	for (i = 0; i < R.nmetrics; i++)
+		said += R.metrics[i].ratio_wide &&
+			ib_ratio_samples_needed(&R, i) > 0;
+	md = ib_report_markdown(&R);
+	assert_true(said > 0);
+	assert_int_equal(count_of(md, " samples a side (has "), said);
+	free(md);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_missing_dir),
 		cmocka_unit_test(test_precision),
+		cmocka_unit_test(test_samples_needed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -122,7 +122,8 @@ void ib_report_terminal(const struct ib_results *r, FILE *out)
 		fprintf(out, "~ ratio not known within +-%d%% (its 95%% "
 			"interval reaches beyond, or a side is one launch); "
 			"%d of %d ratios (%.0f%%) are known within (the "
-			"others' reasons: report.md, Precision).\n",
+			"others' reasons, and the samples they would need: "
+			"report.md, Precision).\n",
 			IB_RATIO_WITHIN_PCT, ratios - wide, ratios,
 			100.0 * (ratios - wide) / ratios);
 	if (any_emulated(r))
@@ -566,8 +567,24 @@ static void wide_reason(struct ib_buf *b, const struct ib_results *r,
 		ib_buf_printf(b, "few samples (n %d and %d): RSDs %.1f%% and "
 			      "%.1f%%", m->st.n, base->st.n, m->st.rsd,
 			      base->st.rsd);
+	{
+		int need = ib_ratio_samples_needed(r, (int)(m - r->metrics));
+
+		if (need)
+			ib_buf_printf(b, "; at these spreads it needs at "
+				      "least %d samples a side (has %d and %d)",
+				      need,
+				      m->st.n, base->st.n);
+	}
 	ib_buf_printf(b, "; the cell stopped by %s",
 		      c->stopped_by ? c->stopped_by : "-");
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
 }
 
 /* "Precision": per job, how many ratios are known within +-5%; each
@@ -579,15 +596,18 @@ static void md_precision(struct ib_buf *b, const struct ib_results *r,
 	int nrows, ncol = r->columns.n, all = 0, all_wide = 0;
 	struct ib_row *rows = ib_rows_build(r, &nrows);
 	struct ib_buf list = {0};
+	/* per job: the samples a side each of its wide ratios would need */
+	int *need = ib_xcalloc((size_t)nrows * (size_t)ncol + 1, sizeof(int));
 
 	for (int i = 0; i < nrows;) {
-		int end = i, ratios = 0, wide = 0;
+		int end = i, ratios = 0, wide = 0, nneed = 0;
 
 		while (end < nrows && !strcmp(rows[end].job, rows[i].job))
 			end++;
 		for (int k = i; k < end; k++)
 			for (int c = 0; c < ncol; c++) {
 				const struct ib_metric *m;
+				int n;
 
 				if (rows[k].m[c] < 0)
 					continue;
@@ -595,6 +615,9 @@ static void md_precision(struct ib_buf *b, const struct ib_results *r,
 				m = &r->metrics[rows[k].m[c]];
 				if (!m->ratio_wide)
 					continue;
+				n = ib_ratio_samples_needed(r, rows[k].m[c]);
+				if (n)
+					need[nneed++] = n;
 				ib_buf_printf(&list, "| %s | ", rows[k].job);
 				md_escape(&list, rows[k].label);
 				ib_buf_printf(&list, " | %s | %.3f [%.3f, %.3f] | ",
@@ -618,20 +641,42 @@ static void md_precision(struct ib_buf *b, const struct ib_results *r,
 					      "else too few samples (a bootstrap "
 					      "interval of medians then spans "
 					      "their extremes), and why the "
-					      "runtime's cell stopped repeating.\n"
-					      "\n| job | ratios | within +-%d%% |\n"
-					      "|---|---:|---:|\n",
+					      "runtime's cell stopped repeating. "
+					      "Where both sides have more than one "
+					      "launch, it also says how many "
+					      "samples a side would put the ratio "
+					      "within +-%d%% at the spreads "
+					      "measured: at least (pi/2) (1.96 / "
+					      "0.05)^2 (RSD^2 + RSD_%s^2), the "
+					      "normal approximation for a ratio "
+					      "of medians (a lower bound; an RSD "
+					      "from a few samples is itself "
+					      "rough); the table gives the median "
+					      "of these per job.\n"
+					      "\n| job | ratios | within +-%d%% | "
+					      "samples a side the others would "
+					      "need |\n|---|---:|---:|---:|\n",
 					      IB_RATIO_WITHIN_PCT, r->rsd_target,
+					      IB_RATIO_WITHIN_PCT, r->baseline,
 					      IB_RATIO_WITHIN_PCT);
-			ib_buf_printf(b, "| %s | %d | %d |\n", rows[i].job, ratios,
-				      ratios - wide);
+			ib_buf_printf(b, "| %s | %d | %d | ", rows[i].job,
+				      ratios, ratios - wide);
+			if (nneed) {
+				qsort(need, (size_t)nneed, sizeof(*need),
+				      cmp_int);
+				ib_buf_printf(b, "%d (median of %d) |\n",
+					      need[nneed / 2], nneed);
+			} else {
+				ib_buf_puts(b, "- |\n");
+			}
 			all += ratios;
 			all_wide += wide;
 		}
 		i = end;
 	}
+	free(need);
 	if (all) {
-		ib_buf_printf(b, "| all | %d | %d (%.0f%%) |\n\n", all,
+		ib_buf_printf(b, "| all | %d | %d (%.0f%%) | |\n\n", all,
 			      all - all_wide, 100.0 * (all - all_wide) / all);
 		if (list.s)
 			ib_buf_printf(tail, "<details><summary>the %d ratios "

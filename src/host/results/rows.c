@@ -263,6 +263,28 @@ void ib_ratio_count(const struct ib_results *r, int i, int *ratios,
 	*wide += m->ratio_wide;
 }
 
+int ib_ratio_samples_needed(const struct ib_results *r, int i)
+{
+	const struct ib_metric *m = &r->metrics[i], *b;
+	/* the half-width of a 95% interval, relative to the ratio, is
+	 * 1.96 sqrt(pi/2 (RSD^2/n + RSD_b^2/n)) for medians of normal
+	 * samples (a median's variance is pi/2 the mean's): solved for n */
+	const double z = 1.96, half = IB_RATIO_WITHIN_PCT / 100.0;
+	double ra, rb, n;
+
+	if (!m->has_ratio || m->base < 0 || m->base == i)
+		return 0;
+	b = &r->metrics[m->base];
+	if (r->cells[m->cell].ok < 2 || r->cells[b->cell].ok < 2)
+		return 0;
+	ra = m->st.rsd / 100;
+	rb = b->st.rsd / 100;
+	if (!isfinite(ra) || !isfinite(rb))
+		return 0;
+	n = ceil(M_PI / 2 * (z / half) * (z / half) * (ra * ra + rb * rb));
+	return n < 2 ? 2 : n > 1e6 ? 1000000 : (int)n;
+}
+
 /* The study's sections, in its order; a benchmark not named in any goes
  * to the last ("other"). */
 const struct ib_study_section ib_study_sections[] = {

@@ -33,6 +33,13 @@ void ib_row_cell_text(const struct ib_results *r, const struct ib_row *row,
 /* Counts metric i into the ratios shown (every one but the baseline's
  * own) and those among them not known within +-5% (ratio_wide). */
 void ib_ratio_count(const struct ib_results *r, int i, int *ratios, int *wide);
+/* How many samples a side would put metric i's ratio within +-5% at the
+ * spreads measured (its RSD and the baseline's), or 0 where that cannot
+ * be estimated: no ratio, a side measured in one launch (how launches
+ * differ is not known), an RSD not finite. A lower bound: the normal
+ * approximation for a ratio of medians, where a bootstrap interval of the
+ * medians of few samples is wider. */
+int ib_ratio_samples_needed(const struct ib_results *r, int i);
 
 /* The study's sections, in its order (CPU, memory, system calls and
  * context switches, disk, network, startup, footprint, applications),
