@@ -573,8 +573,7 @@ static void wide_reason(struct ib_buf *b, const struct ib_results *r,
 		if (need)
 			ib_buf_printf(b, "; at these spreads it needs at "
 				      "least %d samples a side (has %d and %d)",
-				      need,
-				      m->st.n, base->st.n);
+				      need, m->st.n, base->st.n);
 	}
 	ib_buf_printf(b, "; the cell stopped by %s",
 		      c->stopped_by ? c->stopped_by : "-");
