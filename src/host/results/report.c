@@ -540,10 +540,11 @@ static void md_jobs(struct ib_buf *b, const struct ib_results *r, int details)
 /* Why a ratio is not known within +-5%, from the figures (report.md
  * states the rule): a side of one launch; else whose samples spread beyond
  * the RSD target; else too few samples, for a bootstrap interval of
- * medians spans their extremes. Then why the runtime's cell stopped
- * repeating. */
+ * medians spans their extremes. Then the samples a side it would need
+ * (need, from ib_ratio_samples_needed; 0: not estimable), and why the
+ * runtime's cell stopped repeating. */
 static void wide_reason(struct ib_buf *b, const struct ib_results *r,
-			const struct ib_metric *m)
+			const struct ib_metric *m, int need)
 {
 	const struct ib_metric *base = &r->metrics[m->base];
 	const struct ib_cell *c = &r->cells[m->cell];
@@ -567,14 +568,10 @@ static void wide_reason(struct ib_buf *b, const struct ib_results *r,
 		ib_buf_printf(b, "few samples (n %d and %d): RSDs %.1f%% and "
 			      "%.1f%%", m->st.n, base->st.n, m->st.rsd,
 			      base->st.rsd);
-	{
-		int need = ib_ratio_samples_needed(r, (int)(m - r->metrics));
-
-		if (need)
-			ib_buf_printf(b, "; at these spreads it needs at "
-				      "least %d samples a side (has %d and %d)",
-				      need, m->st.n, base->st.n);
-	}
+	if (need)
+		ib_buf_printf(b, "; at these spreads it needs at least %d "
+			      "samples a side (has %d and %d)", need, m->st.n,
+			      base->st.n);
 	ib_buf_printf(b, "; the cell stopped by %s",
 		      c->stopped_by ? c->stopped_by : "-");
 }
@@ -622,7 +619,7 @@ static void md_precision(struct ib_buf *b, const struct ib_results *r,
 				ib_buf_printf(&list, " | %s | %.3f [%.3f, %.3f] | ",
 					      r->cells[m->cell].runtime,
 					      m->ratio, m->ratio_lo, m->ratio_hi);
-				wide_reason(&list, r, m);
+				wide_reason(&list, r, m, n);
 				ib_buf_puts(&list, " |\n");
 			}
 		if (ratios) {
